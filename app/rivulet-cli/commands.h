@@ -1,0 +1,23 @@
+#pragma once
+
+#include <QStringList>
+
+// rivulet-cli's commands. Each returns the process exit code:
+// 0 done, 1 the broker answered Error, 2 bad command line, 3 broker unreachable or gone.
+namespace cli {
+
+enum ExitCode { Ok = 0, BrokerError = 1, Usage = 2, Unreachable = 3 };
+
+struct Target
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 8080;
+};
+
+int create(const Target &target, const QStringList &args);
+int produce(const Target &target, const QStringList &args);
+int consume(const Target &target, const QStringList &args);
+int topics(const Target &target, const QStringList &args);
+int consumers(const Target &target, const QStringList &args);
+
+} // namespace cli

@@ -1,0 +1,89 @@
+#include "commands.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace {
+
+const char kUsage[] =
+    "Usage: rivulet-cli [--host H] [--port N] COMMAND [options]\n"
+    "\n"
+    "Talks to a Rivulet broker over its native protocol (default 127.0.0.1:8080).\n"
+    "\n"
+    "Commands:\n"
+    "  create TOPIC [--partitions N]      create a topic (default 1 partition)\n"
+    "  produce TOPIC [--partition P] [--batch B] [VALUE...]\n"
+    "                                     send the VALUEs, or one message per line of stdin\n"
+    "  consume TOPIC [--partition P] [--offset O] [--count N] [--follow]\n"
+    "                [--consumer ID] [--format FMT]\n"
+    "                                     print messages, one per line; FMT may use\n"
+    "                                     %o offset, %v value, %p partition, %t topic\n"
+    "                                     (default \"%v\")\n"
+    "  topics                             list topics, partitions and offsets\n"
+    "  consumers                          list consumer positions and lag\n"
+    "\n"
+    "Exit status: 0 ok, 1 the broker refused the request, 2 bad command line,\n"
+    "3 broker not reachable.\n";
+
+int usageError(const QString &message)
+{
+    std::fprintf(stderr, "rivulet-cli: %s\nTry 'rivulet-cli --help'.\n", qPrintable(message));
+    return cli::Usage;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QStringList args = QCoreApplication::arguments().mid(1);
+    cli::Target target;
+
+    while (!args.isEmpty() && args.first().startsWith(u'-')) {
+        const QString option = args.takeFirst();
+        if (option == u"--help" || option == u"-h") {
+            std::fputs(kUsage, stdout);
+            return cli::Ok;
+        }
+        if (option == u"--version") {
+            std::printf("rivulet-cli %s\n", RIVULET_VERSION);
+            return cli::Ok;
+        }
+        if (option != u"--host" && option != u"--port")
+            return usageError(QStringLiteral("unknown option '%1'").arg(option));
+        if (args.isEmpty())
+            return usageError(QStringLiteral("%1 needs a value").arg(option));
+        const QString value = args.takeFirst();
+        if (option == u"--host") {
+            target.host = value;
+        } else {
+            bool ok = false;
+            const uint port = value.toUInt(&ok);
+            if (!ok || port == 0 || port > 65535)
+                return usageError(
+                    QStringLiteral("--port wants a number from 1 to 65535, not '%1'").arg(value));
+            target.port = quint16(port);
+        }
+    }
+    if (args.isEmpty()) {
+        std::fputs(kUsage, stderr);
+        return cli::Usage;
+    }
+    const QString command = args.takeFirst();
+    if (command == u"create")
+        return cli::create(target, args);
+    if (command == u"produce")
+        return cli::produce(target, args);
+    if (command == u"consume")
+        return cli::consume(target, args);
+    if (command == u"topics")
+        return cli::topics(target, args);
+    if (command == u"consumers")
+        return cli::consumers(target, args);
+    if (command == u"help") {
+        std::fputs(kUsage, stdout);
+        return cli::Ok;
+    }
+    return usageError(QStringLiteral("unknown command '%1'").arg(command));
+}

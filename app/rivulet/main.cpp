@@ -1,0 +1,76 @@
+#include "broker.h"
+#include "mainwindow.h"
+#include "options.h"
+#include "server/server.h"
+#include "unixsignals.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <memory>
+
+using namespace rivulet;
+
+int main(int argc, char **argv)
+{
+    // The window needs a QApplication before the command line can be parsed with Qt, so
+    // decide on headless from the raw arguments first.
+    bool headless = false;
+    for (int i = 1; i < argc; ++i)
+        headless |= qstrcmp(argv[i], "--headless") == 0;
+    const bool fellBackToHeadless = !headless && noDisplayAvailable();
+    headless |= fellBackToHeadless;
+
+    std::unique_ptr<QCoreApplication> app =
+        headless ? std::make_unique<QCoreApplication>(argc, argv)
+                 : std::make_unique<QApplication>(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("Rivulet"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Rivulet"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(RIVULET_VERSION));
+
+    const ParsedOptions parsed = parseOptions(QCoreApplication::arguments());
+    if (parsed.action == ParsedOptions::Action::Exit) {
+        std::fprintf(parsed.exitCode == 0 ? stdout : stderr, "%s\n", qPrintable(parsed.message));
+        return parsed.exitCode;
+    }
+    const Options &options = parsed.options;
+    if (fellBackToHeadless)
+        std::fprintf(stderr, "rivulet: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "
+                             "running headless\n");
+
+    BrokerConfig config;
+    if (options.maxRequestBytes > 0)
+        config.maxRequestBytes = options.maxRequestBytes;
+    Broker broker(config, memoryLogFactory());
+    Server server(broker, options.workers);
+    if (!server.start(options.listen, options.port)) {
+        std::fprintf(stderr,
+                     "rivulet: cannot listen on %s:%u: %s\n"
+                     "Is another broker running there? Pick another port with --port N "
+                     "(--port 0 picks a free one).\n",
+                     qPrintable(options.listen.toString()), unsigned(options.port),
+                     qPrintable(server.errorString()));
+        return 1;
+    }
+    const QString address =
+        QStringLiteral("%1:%2").arg(server.serverAddress().toString()).arg(server.serverPort());
+    std::printf("rivulet %s ready: native %s (in-memory, %d workers)\n", RIVULET_VERSION,
+                qPrintable(address), server.workerCount());
+    std::fflush(stdout);
+
+    UnixSignals signals;
+    QObject::connect(&signals, &UnixSignals::terminationRequested, app.get(),
+                     [](int) { QCoreApplication::quit(); });
+
+    std::unique_ptr<MainWindow> window;
+    if (!headless) {
+        window = std::make_unique<MainWindow>(broker, server, address);
+        window->show();
+    }
+    const int rc = app->exec();
+    window.reset();
+    server.stop();
+    std::fprintf(stderr, "rivulet: stopped\n");
+    return rc;
+}

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+// The rivulet command line.
+struct Options
+{
+    bool headless = false;
+    QHostAddress listen{QHostAddress::LocalHost};
+    quint16 port = 8080;
+    bool inMemory = true;
+    int workers = 0; // one per core
+    std::size_t maxRequestBytes = 0;
+};
+
+struct ParsedOptions
+{
+    Options options;
+    enum class Action { Run, Exit } action = Action::Run;
+    int exitCode = 0;
+    QString message; // printed before exiting: help, version or what was wrong
+};
+
+// Parses arguments (argv[0] first). Never exits the process itself.
+ParsedOptions parseOptions(const QStringList &arguments);
+
+// True when the window cannot be shown: no X11 or Wayland display and no platform forced.
+bool noDisplayAvailable();

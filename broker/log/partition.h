@@ -1,0 +1,88 @@
+#pragma once
+
+#include "partitionlog.h"
+#include "recordbatch.h"
+#include "stringhash.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace rivulet {
+
+// What the broker knows of one consumer's progress through one partition.
+struct ConsumerPosition
+{
+    QByteArray consumer;
+    std::int64_t nextOffset = 0;
+    std::int64_t delivered = 0; // records handed to this consumer in total
+    std::int64_t lastSeenMs = 0;
+};
+
+struct PartitionStats
+{
+    std::int64_t startOffset = 0;
+    std::int64_t endOffset = 0;
+    std::int64_t sizeBytes = 0;
+    std::int64_t lastAppendMs = 0; // 0: nothing appended since start-up
+};
+
+// One partition: its log behind a lock held only for an append or a copy-out, counters the
+// monitor reads without that lock, and the positions of the consumers reading it.
+class Partition
+{
+public:
+    Partition(int index, std::unique_ptr<PartitionLog> log);
+
+    int index() const { return m_index; }
+    AppendResult append(QByteArray &batch, std::int64_t nowMs);
+
+    // Calls f(const RecordView&) under the lock for up to maxRecords records from fromOffset
+    // on, until f returns false (after taking that record); returns how many it visited.
+    template<typename F> int readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
+    void readBatches(std::int64_t fromOffset, const BatchVisitor &visitor) const;
+
+    std::int64_t startOffset() const { return m_startOffset.load(std::memory_order_relaxed); }
+    std::int64_t endOffset() const { return m_endOffset.load(std::memory_order_acquire); }
+    PartitionStats stats() const;
+
+    void noteConsumer(QByteArrayView consumer, std::int64_t nextOffset, std::int64_t delivered,
+                      std::int64_t nowMs);
+    std::vector<ConsumerPosition> consumers() const;
+
+private:
+    const int m_index;
+    mutable std::mutex m_logMutex;
+    std::unique_ptr<PartitionLog> m_log;
+    std::atomic<std::int64_t> m_startOffset{0};
+    std::atomic<std::int64_t> m_endOffset{0};
+    std::atomic<std::int64_t> m_sizeBytes{0};
+    std::atomic<std::int64_t> m_lastAppendMs{0};
+
+    mutable std::mutex m_consumerMutex;
+    std::unordered_map<std::string, ConsumerPosition, StringHash, std::equal_to<>> m_consumers;
+};
+
+template<typename F>
+int Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const
+{
+    int visited = 0;
+    bool stopped = false;
+    if (maxRecords <= 0)
+        return 0;
+    std::lock_guard lock(m_logMutex);
+    m_log->readBatches(fromOffset, [&](QByteArrayView bytes) {
+        RecordBatchView(bytes).forEachRecord(fromOffset, [&](const RecordView &record) {
+            const bool more = f(record);
+            stopped = !more;
+            return ++visited < maxRecords && more;
+        });
+        return visited < maxRecords && !stopped;
+    });
+    return visited;
+}
+
+} // namespace rivulet

@@ -1,0 +1,234 @@
+#include "recordbatch.h"
+
+#include "bytes.h"
+#include "crc32c.h"
+#include "varint.h"
+
+namespace rivulet {
+
+std::optional<std::int64_t> RecordBatchView::sizeAt(const char *data, std::size_t available)
+{
+    if (available < static_cast<std::size_t>(batch::kLogOverhead))
+        return std::nullopt;
+    return std::int64_t(batch::kLogOverhead) + be::readI32(data + batch::kBatchLength);
+}
+
+RecordBatchView::Check RecordBatchView::validate(bool records) const
+{
+    if (m_bytes.size() < batch::kHeaderSize)
+        return Check::Truncated;
+    const auto declared = sizeAt(m_bytes.data(), m_bytes.size());
+    if (*declared < batch::kHeaderSize)
+        return Check::BadLength;
+    if (*declared > m_bytes.size())
+        return Check::Truncated;
+    if (*declared != m_bytes.size())
+        return Check::BadLength;
+    if (m_bytes[batch::kMagic] != 2)
+        return Check::BadMagic;
+    if (storedCrc() != computeCrc())
+        return Check::BadCrc;
+    if (recordCount() < 0 || lastOffsetDelta() < 0)
+        return Check::BadRecords;
+    if (!records || compression() != 0)
+        return Check::Ok;
+    const char *p = m_bytes.data() + batch::kHeaderSize;
+    const char *end = m_bytes.data() + m_bytes.size();
+    std::int64_t previousDelta = -1;
+    for (std::int32_t i = 0; i < recordCount(); ++i) {
+        RecordView record;
+        if (!decodeRecord(p, end, record))
+            return Check::BadRecords;
+        const std::int64_t delta = record.offset - baseOffset();
+        if (delta <= previousDelta || delta > lastOffsetDelta())
+            return Check::BadRecords;
+        previousDelta = delta;
+    }
+    return p == end ? Check::Ok : Check::BadRecords;
+}
+
+const char *RecordBatchView::describe(Check check)
+{
+    switch (check) {
+    case Check::Ok:
+        return "ok";
+    case Check::Truncated:
+        return "truncated batch";
+    case Check::BadLength:
+        return "batch length does not match";
+    case Check::BadMagic:
+        return "unsupported magic byte (only RecordBatch v2 is accepted)";
+    case Check::BadCrc:
+        return "CRC-32C mismatch";
+    case Check::BadRecords:
+        return "malformed records";
+    }
+    return "unknown";
+}
+
+std::int64_t RecordBatchView::baseOffset() const
+{
+    return be::readI64(m_bytes.data() + batch::kBaseOffset);
+}
+
+std::int32_t RecordBatchView::lastOffsetDelta() const
+{
+    return be::readI32(m_bytes.data() + batch::kLastOffsetDelta);
+}
+
+std::int32_t RecordBatchView::recordCount() const
+{
+    return be::readI32(m_bytes.data() + batch::kRecordCount);
+}
+
+std::int16_t RecordBatchView::attributes() const
+{
+    return be::readI16(m_bytes.data() + batch::kAttributes);
+}
+
+std::int64_t RecordBatchView::baseTimestamp() const
+{
+    return be::readI64(m_bytes.data() + batch::kBaseTimestamp);
+}
+
+std::int64_t RecordBatchView::maxTimestamp() const
+{
+    return be::readI64(m_bytes.data() + batch::kMaxTimestamp);
+}
+
+std::uint32_t RecordBatchView::storedCrc() const
+{
+    return be::readU32(m_bytes.data() + batch::kCrc);
+}
+
+std::uint32_t RecordBatchView::computeCrc() const
+{
+    return crc32c(m_bytes.data() + batch::kAttributes, m_bytes.size() - batch::kAttributes);
+}
+
+void RecordBatchView::setBaseOffset(char *batchStart, std::int64_t baseOffset)
+{
+    be::writeU64(batchStart + batch::kBaseOffset, static_cast<std::uint64_t>(baseOffset));
+}
+
+bool RecordBatchView::decodeRecord(const char *&p, const char *end, RecordView &out) const
+{
+    std::int64_t length = 0;
+    if (!varint::read(p, end, length) || length < 0 || length > end - p)
+        return false;
+    const char *recordEnd = p + length;
+    if (p >= recordEnd)
+        return false;
+    ++p; // attributes, unused in magic 2
+    std::int64_t timestampDelta = 0, offsetDelta = 0, keyLength = 0, valueLength = 0,
+                 headerCount = 0;
+    if (!varint::read(p, recordEnd, timestampDelta) || !varint::read(p, recordEnd, offsetDelta))
+        return false;
+    if (!varint::read(p, recordEnd, keyLength) || keyLength < -1 || keyLength > recordEnd - p)
+        return false;
+    out.hasKey = keyLength >= 0;
+    out.key = out.hasKey ? QByteArrayView(p, keyLength) : QByteArrayView();
+    p += out.hasKey ? keyLength : 0;
+    if (!varint::read(p, recordEnd, valueLength) || valueLength < -1 ||
+        valueLength > recordEnd - p)
+        return false;
+    // A null value (Kafka tombstone) reads as an empty value.
+    out.value = valueLength > 0 ? QByteArrayView(p, valueLength) : QByteArrayView();
+    p += valueLength > 0 ? valueLength : 0;
+    if (!varint::read(p, recordEnd, headerCount) || headerCount < 0 ||
+        headerCount > recordEnd - p)
+        return false;
+    out.headerCount = static_cast<std::int32_t>(headerCount);
+    out.headerBytes = QByteArrayView(p, recordEnd - p);
+    out.offset = baseOffset() + offsetDelta;
+    out.timestamp = baseTimestamp() + timestampDelta;
+    p = recordEnd;
+    return true;
+}
+
+bool decodeHeader(const char *&p, const char *end, HeaderView &out)
+{
+    std::int64_t nameLength = 0, valueLength = 0;
+    if (!varint::read(p, end, nameLength) || nameLength < 0 || nameLength > end - p)
+        return false;
+    out.name = QByteArrayView(p, nameLength);
+    p += nameLength;
+    if (!varint::read(p, end, valueLength) || valueLength < -1 || valueLength > end - p)
+        return false;
+    out.value = valueLength > 0 ? QByteArrayView(p, valueLength) : QByteArrayView();
+    p += valueLength > 0 ? valueLength : 0;
+    return true;
+}
+
+RecordBatchBuilder::RecordBatchBuilder(std::int64_t timestampMs, int expectedRecords,
+                                       std::size_t expectedValueBytes)
+    : m_timestamp(timestampMs)
+{
+    m_buffer.reserve(batch::kHeaderSize + qsizetype(expectedValueBytes) + expectedRecords * 12);
+    m_buffer.resize(batch::kHeaderSize);
+}
+
+void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayView value,
+                                std::span<const HeaderView> headers)
+{
+    const std::int64_t keyLength = key ? key->size() : -1;
+    qsizetype body = 1 + varint::encodedSize(0) + varint::encodedSize(m_count) +
+                     varint::encodedSize(keyLength) + (key ? key->size() : 0) +
+                     varint::encodedSize(value.size()) + value.size() +
+                     varint::encodedSize(qsizetype(headers.size()));
+    for (const HeaderView &h : headers)
+        body += varint::encodedSize(h.name.size()) + h.name.size() +
+                varint::encodedSize(h.value.size()) + h.value.size();
+
+    const qsizetype start = m_buffer.size();
+    m_buffer.resize(start + varint::encodedSize(body) + body);
+    char *p = m_buffer.data() + start;
+    p = varint::write(p, body);
+    *p++ = 0; // attributes
+    p = varint::write(p, 0);
+    p = varint::write(p, m_count);
+    p = varint::write(p, keyLength);
+    if (key) {
+        std::memcpy(p, key->data(), key->size());
+        p += key->size();
+    }
+    p = varint::write(p, value.size());
+    std::memcpy(p, value.data(), value.size());
+    p += value.size();
+    p = varint::write(p, qsizetype(headers.size()));
+    for (const HeaderView &h : headers) {
+        p = varint::write(p, h.name.size());
+        std::memcpy(p, h.name.data(), h.name.size());
+        p += h.name.size();
+        p = varint::write(p, h.value.size());
+        std::memcpy(p, h.value.data(), h.value.size());
+        p += h.value.size();
+    }
+    ++m_count;
+}
+
+QByteArray RecordBatchBuilder::finish()
+{
+    char *h = m_buffer.data();
+    be::writeU64(h + batch::kBaseOffset, 0);
+    be::writeU32(h + batch::kBatchLength, std::uint32_t(m_buffer.size() - batch::kLogOverhead));
+    be::writeU32(h + batch::kLeaderEpoch, 0);
+    h[batch::kMagic] = 2;
+    be::writeU16(h + batch::kAttributes, 0);
+    be::writeU32(h + batch::kLastOffsetDelta, std::uint32_t(m_count > 0 ? m_count - 1 : 0));
+    be::writeU64(h + batch::kBaseTimestamp, std::uint64_t(m_timestamp));
+    be::writeU64(h + batch::kMaxTimestamp, std::uint64_t(m_timestamp));
+    be::writeU64(h + batch::kProducerId, std::uint64_t(-1));
+    be::writeU16(h + batch::kProducerEpoch, std::uint16_t(-1));
+    be::writeU32(h + batch::kBaseSequence, std::uint32_t(-1));
+    be::writeU32(h + batch::kRecordCount, std::uint32_t(m_count));
+    be::writeU32(h + batch::kCrc, crc32c(h + batch::kAttributes,
+                                         m_buffer.size() - batch::kAttributes));
+    QByteArray result = std::move(m_buffer);
+    m_buffer = QByteArray();
+    m_buffer.resize(batch::kHeaderSize);
+    m_count = 0;
+    return result;
+}
+
+} // namespace rivulet

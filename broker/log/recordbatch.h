@@ -1,0 +1,150 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace rivulet {
+
+// One record of a batch, pointing into the batch's bytes. Header bytes are kept raw and
+// decoded on demand with forEachHeader(), since most readers never look at them.
+struct RecordView
+{
+    std::int64_t offset = 0;
+    std::int64_t timestamp = 0;
+    bool hasKey = false;
+    QByteArrayView key;
+    QByteArrayView value;
+    std::int32_t headerCount = 0;
+    QByteArrayView headerBytes;
+};
+
+struct HeaderView
+{
+    QByteArrayView name;
+    QByteArrayView value;
+};
+
+// Kafka's RecordBatch, magic 2: the unit the log stores and both protocols read.
+// Layout and CRC rules: docs/ARCHITECTURE.md and ../shared/kafka-compat.md.
+namespace batch {
+constexpr int kBaseOffset = 0;
+constexpr int kBatchLength = 8;
+constexpr int kLeaderEpoch = 12;
+constexpr int kMagic = 16;
+constexpr int kCrc = 17;
+constexpr int kAttributes = 21;
+constexpr int kLastOffsetDelta = 23;
+constexpr int kBaseTimestamp = 27;
+constexpr int kMaxTimestamp = 35;
+constexpr int kProducerId = 43;
+constexpr int kProducerEpoch = 51;
+constexpr int kBaseSequence = 53;
+constexpr int kRecordCount = 57;
+constexpr int kHeaderSize = 61;
+// bytes before batchLength's count starts: baseOffset + batchLength
+constexpr int kLogOverhead = 12;
+constexpr int kCompressionMask = 0x07;
+} // namespace batch
+
+class RecordBatchView
+{
+public:
+    enum class Check { Ok, Truncated, BadLength, BadMagic, BadCrc, BadRecords };
+
+    explicit RecordBatchView(QByteArrayView bytes) : m_bytes(bytes) {}
+
+    // Total size of the batch that starts at data, read from its header, or nullopt when
+    // fewer than 12 bytes are there. The size may be nonsense for garbage; validate() says.
+    static std::optional<std::int64_t> sizeAt(const char *data, std::size_t available);
+
+    // Framing, magic and CRC; with records=true also that the records parse and that their
+    // count and offset deltas agree with the header (uncompressed batches only).
+    Check validate(bool records) const;
+    static const char *describe(Check check);
+
+    std::int64_t baseOffset() const;
+    std::int32_t lastOffsetDelta() const;
+    std::int64_t lastOffset() const { return baseOffset() + lastOffsetDelta(); }
+    std::int32_t recordCount() const;
+    std::int16_t attributes() const;
+    int compression() const { return attributes() & batch::kCompressionMask; }
+    std::int64_t baseTimestamp() const;
+    std::int64_t maxTimestamp() const;
+    std::uint32_t storedCrc() const;
+    std::uint32_t computeCrc() const;
+    QByteArrayView bytes() const { return m_bytes; }
+
+    // Calls f(const RecordView&) for every record with offset >= fromOffset until f returns
+    // false. Returns false if the records are malformed or compressed (nothing decodes them
+    // yet), true otherwise.
+    template<typename F> bool forEachRecord(std::int64_t fromOffset, F &&f) const;
+
+    static void setBaseOffset(char *batchStart, std::int64_t baseOffset);
+
+private:
+    bool decodeRecord(const char *&p, const char *end, RecordView &out) const;
+
+    QByteArrayView m_bytes;
+};
+
+// Calls f(HeaderView) per header; false if the header bytes are malformed.
+template<typename F> bool forEachHeader(const RecordView &record, F &&f);
+bool decodeHeader(const char *&p, const char *end, HeaderView &out);
+
+// Builds an uncompressed magic-2 batch with baseOffset 0 (the log assigns the real one).
+class RecordBatchBuilder
+{
+public:
+    explicit RecordBatchBuilder(std::int64_t timestampMs, int expectedRecords = 0,
+                                std::size_t expectedValueBytes = 0);
+
+    void append(QByteArrayView value) { append(std::nullopt, value, {}); }
+    void append(std::optional<QByteArrayView> key, QByteArrayView value,
+                std::span<const HeaderView> headers);
+    int count() const { return m_count; }
+    // Finishes the header and CRC; the builder is empty afterwards.
+    QByteArray finish();
+
+private:
+    QByteArray m_buffer;
+    std::int64_t m_timestamp;
+    int m_count = 0;
+};
+
+template<typename F> bool RecordBatchView::forEachRecord(std::int64_t fromOffset, F &&f) const
+{
+    if (compression() != 0)
+        return false;
+    const char *p = m_bytes.data() + batch::kHeaderSize;
+    const char *end = m_bytes.data() + m_bytes.size();
+    const std::int32_t count = recordCount();
+    for (std::int32_t i = 0; i < count; ++i) {
+        RecordView record;
+        if (!decodeRecord(p, end, record))
+            return false;
+        if (record.offset < fromOffset)
+            continue;
+        if (!f(static_cast<const RecordView &>(record)))
+            return true;
+    }
+    return true;
+}
+
+template<typename F> bool forEachHeader(const RecordView &record, F &&f)
+{
+    const char *p = record.headerBytes.data();
+    const char *end = p + record.headerBytes.size();
+    for (std::int32_t i = 0; i < record.headerCount; ++i) {
+        HeaderView header;
+        if (!decodeHeader(p, end, header))
+            return false;
+        f(header);
+    }
+    return true;
+}
+
+} // namespace rivulet

@@ -1,0 +1,27 @@
+#include "topic.h"
+
+namespace rivulet {
+
+Topic::Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions)
+    : m_name(std::move(name)), m_partitions(std::move(partitions))
+{
+}
+
+QString topicNameProblem(QByteArrayView name)
+{
+    if (name.isEmpty())
+        return QStringLiteral("topic name is empty");
+    if (name.size() > 249)
+        return QStringLiteral("topic name is longer than 249 characters");
+    if (name == "." || name == "..")
+        return QStringLiteral("topic name cannot be \".\" or \"..\"");
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok)
+            return QStringLiteral("topic name may only contain letters, digits, '.', '_' and '-'");
+    }
+    return {};
+}
+
+} // namespace rivulet

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "partition.h"
+
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace rivulet {
+
+class Topic
+{
+public:
+    Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions);
+
+    const QString &name() const { return m_name; }
+    int partitionCount() const { return int(m_partitions.size()); }
+    // nullptr when index is out of range
+    Partition *partition(std::int64_t index) const
+    {
+        return index >= 0 && index < std::int64_t(m_partitions.size())
+                   ? m_partitions[std::size_t(index)].get()
+                   : nullptr;
+    }
+
+private:
+    const QString m_name;
+    const std::vector<std::unique_ptr<Partition>> m_partitions;
+};
+
+// Kafka's topic-name rules, which Rivulet applies to every protocol so that any topic can
+// be reached from any client: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".
+// Returns an empty string when the name is valid, otherwise why it is not.
+QString topicNameProblem(QByteArrayView name);
+
+} // namespace rivulet

@@ -1,0 +1,65 @@
+#include "topicregistry.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace rivulet {
+
+TopicRegistry::TopicRegistry(LogFactory factory) : m_factory(std::move(factory)) {}
+
+std::shared_ptr<Topic> TopicRegistry::find(QByteArrayView name) const
+{
+    std::shared_lock lock(m_mutex);
+    auto it = m_topics.find(std::string_view(name.data(), std::size_t(name.size())));
+    return it == m_topics.end() ? nullptr : it->second;
+}
+
+TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int64_t partitions)
+{
+    if (QString problem = topicNameProblem(name); !problem.isEmpty())
+        return {CreateOutcome::Invalid, nullptr, problem};
+    if (partitions < 1 || partitions > kMaxPartitions)
+        return {CreateOutcome::Invalid, nullptr,
+                QStringLiteral("partition count must be between 1 and %1").arg(kMaxPartitions)};
+
+    std::unique_lock lock(m_mutex);
+    const std::string key(name.data(), std::size_t(name.size()));
+    if (auto it = m_topics.find(key); it != m_topics.end()) {
+        if (it->second->partitionCount() == partitions)
+            return {CreateOutcome::AlreadyExists, it->second, {}};
+        return {CreateOutcome::Conflict, it->second,
+                QStringLiteral("topic %1 already exists with %2 partitions")
+                    .arg(it->second->name())
+                    .arg(it->second->partitionCount())};
+    }
+    const QString topicName = QString::fromLatin1(name);
+    std::vector<std::unique_ptr<Partition>> list;
+    list.reserve(std::size_t(partitions));
+    for (int i = 0; i < partitions; ++i)
+        list.push_back(std::make_unique<Partition>(i, m_factory(topicName, i)));
+    auto topic = std::make_shared<Topic>(topicName, std::move(list));
+    m_topics.emplace(key, topic);
+    return {CreateOutcome::Created, topic, {}};
+}
+
+std::vector<std::shared_ptr<Topic>> TopicRegistry::topics() const
+{
+    std::vector<std::shared_ptr<Topic>> result;
+    {
+        std::shared_lock lock(m_mutex);
+        result.reserve(m_topics.size());
+        for (const auto &[name, topic] : m_topics)
+            result.push_back(topic);
+    }
+    std::sort(result.begin(), result.end(),
+              [](const auto &a, const auto &b) { return a->name() < b->name(); });
+    return result;
+}
+
+std::size_t TopicRegistry::size() const
+{
+    std::shared_lock lock(m_mutex);
+    return m_topics.size();
+}
+
+} // namespace rivulet

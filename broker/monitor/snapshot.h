@@ -1,0 +1,36 @@
+#pragma once
+
+#include "log/partition.h"
+
+#include <QString>
+
+#include <vector>
+
+namespace rivulet {
+
+class TopicRegistry;
+
+// Plain values copied out of the live broker for the CLI and the UI: built from atomics
+// and brief locks, never holding a log lock.
+struct PartitionSnapshot
+{
+    int partition = 0;
+    PartitionStats stats;
+    std::vector<ConsumerPosition> consumers;
+};
+
+struct TopicSnapshot
+{
+    QString name;
+    std::vector<PartitionSnapshot> partitions;
+};
+
+struct BrokerSnapshot
+{
+    std::int64_t takenMs = 0;
+    std::vector<TopicSnapshot> topics; // sorted by name
+};
+
+BrokerSnapshot takeSnapshot(const TopicRegistry &registry, std::int64_t nowMs);
+
+} // namespace rivulet

@@ -1,0 +1,180 @@
+#include "nativehandler.h"
+
+#include "broker.h"
+#include "log/recordbatch.h"
+#include "monitor/snapshot.h"
+#include "replies.h"
+
+#include <limits>
+
+namespace rivulet::native {
+namespace {
+
+constexpr std::int64_t kMaxSeedOffset = std::numeric_limits<std::uint32_t>::max();
+
+QString quoted(QByteArrayView bytes)
+{
+    return QStringLiteral("\"%1\"").arg(QString::fromUtf8(bytes.first(std::min<qsizetype>(bytes.size(), 256))));
+}
+
+} // namespace
+
+NativeHandler::NativeHandler(Broker &broker, QByteArray peer)
+    : m_broker(broker), m_peer(std::move(peer))
+{
+}
+
+NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out)
+{
+    if (std::size_t(r.consumerId.size()) > kMaxConsumerIdBytes && r.action != Action::Quit) {
+        error(out, QStringLiteral("consumer_id is longer than %1 bytes").arg(kMaxConsumerIdBytes));
+        return Outcome::Continue;
+    }
+    switch (r.action) {
+    case Action::Produce:
+        produce(r, out);
+        break;
+    case Action::Consume:
+        consume(r, out);
+        break;
+    case Action::CreateTopic:
+        createTopic(r, out);
+        break;
+    case Action::Quit:
+        return Outcome::Close;
+    case Action::ListTopics:
+        listTopics(out);
+        break;
+    case Action::ListConsumers:
+        listConsumers(out);
+        break;
+    case Action::SetOptions:
+        m_options = r.options;
+        appendEmpty(out);
+        break;
+    }
+    return Outcome::Continue;
+}
+
+void NativeHandler::refuse(const QString &why, QByteArray &out)
+{
+    error(out, why);
+}
+
+void NativeHandler::error(QByteArray &out, const QString &why)
+{
+    appendError(out);
+    if (m_options & kOptionErrorText)
+        appendErrorText(out, why.toUtf8());
+    appendEmpty(out);
+}
+
+void NativeHandler::produce(const Request &r, QByteArray &out)
+{
+    const auto topic = m_broker.topics().find(r.topic);
+    if (!topic)
+        return error(out, QStringLiteral("unknown topic %1").arg(quoted(r.topic)));
+    Partition *partition = topic->partition(r.partition);
+    if (!partition)
+        return error(out, QStringLiteral("topic %1 has no partition %2 (it has %3)")
+                              .arg(topic->name())
+                              .arg(r.partition)
+                              .arg(topic->partitionCount()));
+    if (r.count == 0)
+        return error(out, QStringLiteral("produce carries no values"));
+    if (partition->endOffset() + r.count - 1 > kMaxSeedOffset)
+        return error(out, QStringLiteral("partition is past the native protocol's 32-bit offsets; "
+                                         "use the Kafka protocol"));
+
+    const std::int64_t now = Broker::nowMs();
+    RecordBatchBuilder builder(now, int(r.count), std::size_t(r.values.size()));
+    ValueIterator values(r.values);
+    QByteArrayView value;
+    while (values.next(value))
+        builder.append(value);
+    QByteArray batch = builder.finish();
+    const AppendResult result = partition->append(batch, now);
+    if (!result.ok)
+        return error(out, result.error);
+    m_recordsIn += r.count;
+    appendOffset(out, std::uint32_t(result.lastOffset));
+    appendEmpty(out);
+}
+
+void NativeHandler::consume(const Request &r, QByteArray &out)
+{
+    const auto topic = m_broker.topics().find(r.topic);
+    if (!topic)
+        return error(out, QStringLiteral("unknown topic %1").arg(quoted(r.topic)));
+    Partition *partition = topic->partition(r.partition);
+    if (!partition)
+        return error(out, QStringLiteral("topic %1 has no partition %2 (it has %3)")
+                              .arg(topic->name())
+                              .arg(r.partition)
+                              .arg(topic->partitionCount()));
+
+    // A reply stops growing at the request bound, so a huge limit cannot exhaust memory;
+    // the client simply asks again from the next offset.
+    const qsizetype start = out.size();
+    const auto maxReply = qsizetype(m_broker.config().maxRequestBytes);
+    std::int64_t next = r.offset;
+    const int limit = int(std::min<std::uint32_t>(r.limit, std::numeric_limits<int>::max()));
+    const int taken = partition->readRecords(r.offset, limit, [&](const RecordView &record) {
+        appendContent(out, std::uint32_t(record.offset), record.value);
+        next = record.offset + 1;
+        return out.size() - start < maxReply;
+    });
+    appendEmpty(out);
+    m_recordsOut += taken;
+    partition->noteConsumer(r.consumerId.isEmpty() ? m_peer
+                                                                             : r.consumerId,
+                                                     next, taken, Broker::nowMs());
+}
+
+void NativeHandler::createTopic(const Request &r, QByteArray &out)
+{
+    const auto result = m_broker.topics().create(r.topic, r.count);
+    switch (result.outcome) {
+    case TopicRegistry::CreateOutcome::Created:
+    case TopicRegistry::CreateOutcome::AlreadyExists:
+        appendEmpty(out);
+        return;
+    case TopicRegistry::CreateOutcome::Conflict:
+    case TopicRegistry::CreateOutcome::Invalid:
+        error(out, result.error);
+        return;
+    }
+}
+
+void NativeHandler::listTopics(QByteArray &out)
+{
+    const BrokerSnapshot snapshot = takeSnapshot(m_broker.topics(), Broker::nowMs());
+    for (const TopicSnapshot &t : snapshot.topics) {
+        const QByteArray name = t.name.toLatin1();
+        for (const PartitionSnapshot &p : t.partitions)
+            appendTopicPartition(out, {name, std::uint32_t(p.partition),
+                                       std::uint64_t(p.stats.startOffset),
+                                       std::uint64_t(p.stats.endOffset),
+                                       std::uint64_t(p.stats.sizeBytes),
+                                       std::uint64_t(p.stats.lastAppendMs)});
+    }
+    appendEmpty(out);
+}
+
+void NativeHandler::listConsumers(QByteArray &out)
+{
+    const BrokerSnapshot snapshot = takeSnapshot(m_broker.topics(), Broker::nowMs());
+    for (const TopicSnapshot &t : snapshot.topics) {
+        const QByteArray name = t.name.toLatin1();
+        for (const PartitionSnapshot &p : t.partitions)
+            for (const ConsumerPosition &c : p.consumers)
+                appendConsumerPosition(out, {c.consumer, name, std::uint32_t(p.partition),
+                                             std::uint64_t(c.nextOffset),
+                                             std::uint64_t(p.stats.endOffset),
+                                             std::uint64_t(c.delivered),
+                                             std::uint64_t(c.lastSeenMs)});
+    }
+    appendEmpty(out);
+}
+
+} // namespace rivulet::native

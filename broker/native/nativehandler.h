@@ -1,0 +1,44 @@
+#pragma once
+
+#include "requestparser.h"
+
+namespace rivulet {
+class Broker;
+}
+
+namespace rivulet::native {
+
+// Carries out native requests for one connection against the broker and encodes the
+// replies. Pure over bytes and broker state: the session owns the socket.
+class NativeHandler
+{
+public:
+    enum class Outcome { Continue, Close };
+
+    // peer names the connection ("127.0.0.1:50123") where a request's consumer_id is empty.
+    NativeHandler(Broker &broker, QByteArray peer);
+
+    Outcome handle(const Request &request, QByteArray &out);
+    // A request the parser refused: Error (with its text, if asked for), then close.
+    void refuse(const QString &why, QByteArray &out);
+
+    // Totals for this connection, read by the session's monitor counters.
+    std::int64_t recordsIn() const { return m_recordsIn; }
+    std::int64_t recordsOut() const { return m_recordsOut; }
+
+private:
+    void produce(const Request &r, QByteArray &out);
+    void consume(const Request &r, QByteArray &out);
+    void createTopic(const Request &r, QByteArray &out);
+    void listTopics(QByteArray &out);
+    void listConsumers(QByteArray &out);
+    void error(QByteArray &out, const QString &why);
+
+    Broker &m_broker;
+    QByteArray m_peer;
+    std::uint32_t m_options = 0;
+    std::int64_t m_recordsIn = 0;
+    std::int64_t m_recordsOut = 0;
+};
+
+} // namespace rivulet::native

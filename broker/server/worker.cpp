@@ -1,0 +1,54 @@
+#include "worker.h"
+
+#include "nativesession.h"
+
+namespace rivulet {
+
+Worker::Worker(Broker &broker, int index) : m_broker(broker)
+{
+    m_thread.setObjectName(QStringLiteral("rivulet-worker-%1").arg(index));
+}
+
+Worker::~Worker()
+{
+    stop();
+}
+
+void Worker::start()
+{
+    m_sessionParent = new QObject;
+    m_sessionParent->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_sessionParent, &QObject::deleteLater);
+    m_thread.start();
+}
+
+void Worker::stop()
+{
+    if (!m_thread.isRunning())
+        return;
+    // Sessions die in their own thread: deleteLater runs there before the loop exits.
+    QMetaObject::invokeMethod(m_sessionParent, [parent = m_sessionParent] {
+        qDeleteAll(parent->children());
+    }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    m_sessionParent = nullptr;
+}
+
+void Worker::adopt(qintptr descriptor)
+{
+    QMetaObject::invokeMethod(m_sessionParent, [this, descriptor] { createSession(descriptor); },
+                              Qt::QueuedConnection);
+}
+
+void Worker::createSession(qintptr descriptor)
+{
+    auto *session = new NativeSession(m_broker, descriptor, m_sessionParent);
+    m_sessions.fetch_add(1, std::memory_order_relaxed);
+    connect(session, &NativeSession::finished, session, [this, session] {
+        m_sessions.fetch_sub(1, std::memory_order_relaxed);
+        session->deleteLater();
+    });
+}
+
+} // namespace rivulet

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+
+namespace rivulet {
+
+class Broker;
+
+// A thread with its own event loop that owns the sessions handed to it.
+class Worker : public QObject
+{
+    Q_OBJECT
+public:
+    Worker(Broker &broker, int index);
+    ~Worker() override;
+
+    void start();
+    // Closes every session and stops the thread; call from the thread that created it.
+    void stop();
+    // Thread-safe: the session is created in the worker's thread.
+    void adopt(qintptr descriptor);
+    int sessionCount() const { return m_sessions.load(std::memory_order_relaxed); }
+
+private:
+    void createSession(qintptr descriptor);
+
+    Broker &m_broker;
+    QThread m_thread;
+    QObject *m_sessionParent = nullptr; // lives in m_thread; parent of every session
+    std::atomic<int> m_sessions{0};
+};
+
+} // namespace rivulet
