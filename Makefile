@@ -1,0 +1,38 @@
+# Rivulet: `make run` starts the broker and its window, `make test` runs every test.
+# Both install what is missing (Debian packages) and build first.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+# CI builds treat warnings as errors
+WERROR ?= $(if $(CI),ON,OFF)
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup configure build run test bench clean format
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+configure: setup
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DRIVULET_WERROR=$(WERROR) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		exec $(BUILD_DIR)/bin/rivulet $(ARGS); \
+	else \
+		echo "No display: starting Rivulet headless"; \
+		exec $(BUILD_DIR)/bin/rivulet --headless $(ARGS); \
+	fi
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j 2
+
+format:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	@rm -rf $(BUILD_DIR)
