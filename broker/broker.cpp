@@ -1,24 +1,233 @@
 #include "broker.h"
 
+#include "log/filelog.h"
 #include "log/memorylog.h"
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace rivulet {
 
-LogFactory memoryLogFactory()
-{
-    return [](const QString &, int) { return std::make_unique<MemoryLog>(); };
-}
+Broker::Broker(BrokerConfig config) : m_config(std::move(config)) {}
 
-Broker::Broker(BrokerConfig config, LogFactory logFactory)
-    : m_config(config), m_topics(logFactory ? std::move(logFactory) : memoryLogFactory())
+Broker::~Broker()
 {
+    shutdown();
 }
 
 std::int64_t Broker::nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
+}
+
+LogFactory Broker::logFactory() const
+{
+    if (!m_dataDir)
+        return [](const QString &, int) { return std::make_unique<MemoryLog>(); };
+    return [this](const QString &topic, int partition) {
+        QStringList notes;
+        auto log = FileLog::open(m_dataDir->partitionPath(topic, partition), m_config.log,
+                                 m_dataDir->wasCleanShutdown(), notes);
+        for (const QString &note : notes)
+            qWarning("rivulet: %s[%d]: %s", qPrintable(topic), partition, qPrintable(note));
+        if (auto *broken = dynamic_cast<BrokenLog *>(log.get()))
+            qCritical("rivulet: %s[%d] is unavailable: %s", qPrintable(topic), partition,
+                      qPrintable(broken->reason()));
+        return log;
+    };
+}
+
+bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error)
+{
+    auto dir = std::make_unique<DataDir>();
+    if (!dir->open(path, error))
+        return false;
+    QList<TopicMeta> metas;
+    QList<SavedPosition> positions;
+    if (!dir->loadTopics(metas, error) || !dir->loadPositions(positions, error))
+        return false;
+    m_dataDir = std::move(dir);
+    if (!m_dataDir->wasCleanShutdown() && !metas.isEmpty())
+        notes << QStringLiteral("%1 was not shut down cleanly; checking the newest segment of "
+                                "every partition")
+                     .arg(m_dataDir->path());
+    const LogFactory factory = logFactory();
+    for (const TopicMeta &meta : metas) {
+        const auto result = m_topics.create(meta.name.toLatin1(), meta.partitions, factory,
+                                            meta.retention);
+        if (result.outcome != TopicRegistry::CreateOutcome::Created) {
+            notes << QStringLiteral("skipped topic %1 in topics.json: %2").arg(meta.name, result.error);
+            continue;
+        }
+        m_createdMs.insert(meta.name, meta.createdMs);
+    }
+    for (const SavedPosition &saved : positions) {
+        const auto topic = m_topics.find(saved.topic.toLatin1());
+        if (Partition *p = topic ? topic->partition(saved.partition) : nullptr)
+            p->restoreConsumer(saved.position);
+    }
+    m_housekeeping = std::thread([this] { housekeepingLoop(); });
+    return true;
+}
+
+TopicRegistry::CreateResult Broker::createTopic(QByteArrayView name, std::int64_t partitions,
+                                                std::optional<RetentionPolicy> retention)
+{
+    std::lock_guard lock(m_metaMutex);
+    if (m_topics.find(name) == nullptr && m_dataDir && topicNameProblem(name).isEmpty()) {
+        // files of a topic that is not in the metadata are leftovers of an interrupted
+        // delete or create: a new topic starts empty
+        QString ignored;
+        m_dataDir->removeTopicFiles(QString::fromLatin1(name), ignored);
+    }
+    auto result = m_topics.create(name, partitions, logFactory(),
+                                  retention.value_or(m_config.defaultRetention));
+    if (result.outcome == TopicRegistry::CreateOutcome::Created) {
+        m_createdMs.insert(result.topic->name(), nowMs());
+        QString error;
+        if (!saveTopicsLocked(error)) {
+            m_topics.remove(name);
+            return {TopicRegistry::CreateOutcome::Invalid, nullptr,
+                    QStringLiteral("cannot record the new topic: %1").arg(error)};
+        }
+    }
+    return result;
+}
+
+bool Broker::deleteTopic(QByteArrayView name, QString &error)
+{
+    std::lock_guard lock(m_metaMutex);
+    const auto topic = m_topics.remove(name);
+    if (!topic) {
+        error = QStringLiteral("unknown topic \"%1\"").arg(QString::fromUtf8(name));
+        return false;
+    }
+    m_createdMs.remove(topic->name());
+    if (!m_dataDir)
+        return true;
+    // metadata first: a crash before the files are gone leaves leftovers, never a topic
+    // whose files are half deleted
+    return saveTopicsLocked(error) && m_dataDir->removeTopicFiles(topic->name(), error);
+}
+
+bool Broker::setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error)
+{
+    std::lock_guard lock(m_metaMutex);
+    const auto topic = m_topics.find(name);
+    if (!topic) {
+        error = QStringLiteral("unknown topic \"%1\"").arg(QString::fromUtf8(name));
+        return false;
+    }
+    topic->setRetention(retention);
+    return !m_dataDir || saveTopicsLocked(error);
+}
+
+bool Broker::saveTopicsLocked(QString &error)
+{
+    if (!m_dataDir)
+        return true;
+    QList<TopicMeta> metas;
+    for (const auto &topic : m_topics.topics())
+        metas.append({topic->name(), topic->partitionCount(), topic->retention(),
+                      m_createdMs.value(topic->name())});
+    return m_dataDir->saveTopics(metas, error);
+}
+
+void Broker::savePositions(bool force)
+{
+    std::uint64_t version = 0;
+    const auto topics = m_topics.topics();
+    for (const auto &topic : topics)
+        for (int i = 0; i < topic->partitionCount(); ++i)
+            version += topic->partition(i)->consumerVersion();
+    if (!force && version == m_savedPositionVersion)
+        return;
+    QList<SavedPosition> positions;
+    for (const auto &topic : topics)
+        for (int i = 0; i < topic->partitionCount(); ++i)
+            for (const ConsumerPosition &c : topic->partition(i)->consumers())
+                positions.append({topic->name(), i, c});
+    QString error;
+    if (m_dataDir->savePositions(positions, error))
+        m_savedPositionVersion = version;
+    else
+        qWarning("rivulet: cannot save consumer positions: %s", qPrintable(error));
+}
+
+void Broker::housekeep(bool force)
+{
+    if (!m_dataDir)
+        return;
+    const std::int64_t now = nowMs();
+    const auto topics = m_topics.topics();
+    if (m_config.log.fsync == FsyncPolicy::Interval || force) {
+        for (const auto &topic : topics)
+            for (int i = 0; i < topic->partitionCount(); ++i) {
+                QString error;
+                if (!topic->partition(i)->sync(error))
+                    qWarning("rivulet: %s", qPrintable(error));
+            }
+    }
+    if (force || now - m_lastRetentionMs >= m_config.retentionCheckMs) {
+        m_lastRetentionMs = now;
+        for (const auto &topic : topics) {
+            const RetentionPolicy policy = topic->retention();
+            for (int i = 0; i < topic->partitionCount(); ++i)
+                if (const int n = topic->partition(i)->applyRetention(policy, now); n > 0)
+                    qInfo("rivulet: retention deleted %d segment%s of %s[%d]; it now starts at "
+                          "offset %lld",
+                          n, n == 1 ? "" : "s", qPrintable(topic->name()), i,
+                          static_cast<long long>(topic->partition(i)->startOffset()));
+        }
+    }
+    if (force || now - m_lastPositionSaveMs >= m_config.positionSaveMs) {
+        m_lastPositionSaveMs = now;
+        savePositions(force);
+    }
+}
+
+void Broker::housekeepingLoop()
+{
+    const auto interval = std::chrono::milliseconds(
+        std::clamp<std::int64_t>(m_config.log.fsyncIntervalMs, 10, 1000));
+    std::unique_lock lock(m_housekeepingMutex);
+    while (!m_stopping) {
+        m_housekeepingWake.wait_for(lock, interval, [this] { return m_stopping; });
+        if (m_stopping)
+            break;
+        lock.unlock();
+        housekeep(false);
+        lock.lock();
+    }
+}
+
+void Broker::shutdown()
+{
+    if (m_shutDown || !m_dataDir)
+        return;
+    m_shutDown = true;
+    {
+        std::lock_guard lock(m_housekeepingMutex);
+        m_stopping = true;
+    }
+    m_housekeepingWake.notify_all();
+    if (m_housekeeping.joinable())
+        m_housekeeping.join();
+    savePositions(true);
+    bool clean = true;
+    for (const auto &topic : m_topics.topics())
+        for (int i = 0; i < topic->partitionCount(); ++i) {
+            QString error;
+            if (!topic->partition(i)->close(error)) {
+                qWarning("rivulet: closing %s[%d]: %s", qPrintable(topic->name()), i,
+                         qPrintable(error));
+                clean = false;
+            }
+        }
+    QString error;
+    if (clean && !m_dataDir->markCleanShutdown(error))
+        qWarning("rivulet: %s", qPrintable(error));
 }
 
 } // namespace rivulet

@@ -1,33 +1,83 @@
 #pragma once
 
+#include "log/datadir.h"
 #include "log/topicregistry.h"
 #include "native/protocol.h"
+
+#include <QHash>
+#include <QStringList>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 namespace rivulet {
 
 struct BrokerConfig
 {
     std::size_t maxRequestBytes = native::kDefaultMaxRequestBytes;
+    LogSettings log;                 // durable storage only
+    RetentionPolicy defaultRetention; // for topics created without their own
+    int retentionCheckMs = 5000;
+    int positionSaveMs = 2000;
 };
 
-// The broker's state shared by every connection and worker thread: topics and their logs.
+// The broker's state shared by every connection and worker thread: topics, their logs
+// (in memory, or in a data directory), and the housekeeping that keeps the files in shape.
 class Broker
 {
 public:
-    explicit Broker(BrokerConfig config = {}, LogFactory logFactory = {});
+    explicit Broker(BrokerConfig config = {});
+    ~Broker();
+
+    // Makes the broker durable: locks the directory, opens every topic (recovering logs
+    // after a crash) and starts housekeeping. Call once, before serving. notes receives
+    // what recovery did; error why the directory cannot be used.
+    bool openDataDir(const QString &path, QStringList &notes, QString &error);
+    bool isDurable() const { return m_dataDir != nullptr; }
+    QString dataPath() const { return m_dataDir ? m_dataDir->path() : QString(); }
+
+    TopicRegistry::CreateResult createTopic(QByteArrayView name, std::int64_t partitions,
+                                            std::optional<RetentionPolicy> retention = {});
+    // Removes the topic and, when durable, its files. False (and why) if it does not exist.
+    bool deleteTopic(QByteArrayView name, QString &error);
+    bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);
 
     TopicRegistry &topics() { return m_topics; }
     const TopicRegistry &topics() const { return m_topics; }
     const BrokerConfig &config() const { return m_config; }
 
+    // Runs one round of housekeeping now (fsync, retention, positions); the housekeeping
+    // thread calls it on its schedule, tests call it directly.
+    void housekeep(bool force);
+    // Clean shutdown: stops housekeeping, saves positions, closes every log and marks the
+    // directory clean. Call after the servers have stopped.
+    void shutdown();
+
     static std::int64_t nowMs();
 
 private:
+    LogFactory logFactory() const;
+    bool saveTopicsLocked(QString &error);
+    void savePositions(bool force);
+    void housekeepingLoop();
+
     BrokerConfig m_config;
     TopicRegistry m_topics;
-};
+    std::unique_ptr<DataDir> m_dataDir;
+    std::mutex m_metaMutex; // serialises topic metadata changes and their file writes
+    QHash<QString, std::int64_t> m_createdMs;
 
-// Keeps every partition in memory (--in-memory).
-LogFactory memoryLogFactory();
+    std::mutex m_housekeepingMutex;
+    std::condition_variable m_housekeepingWake;
+    bool m_stopping = false;
+    std::thread m_housekeeping;
+    std::int64_t m_lastRetentionMs = 0;
+    std::int64_t m_lastPositionSaveMs = 0;
+    std::uint64_t m_savedPositionVersion = 0;
+    bool m_shutDown = false;
+};
 
 } // namespace rivulet

@@ -18,13 +18,14 @@ QByteArray batchOf(const QList<QByteArray> &values)
 QList<QPair<qint64, QByteArray>> readAll(const PartitionLog &log, qint64 from, int max)
 {
     QList<QPair<qint64, QByteArray>> out;
+    QString error;
     log.readBatches(from, [&](QByteArrayView bytes) {
         RecordBatchView(bytes).forEachRecord(from, [&](const RecordView &r) {
             out.append({r.offset, r.value.toByteArray()});
             return out.size() < max;
         });
         return out.size() < max;
-    });
+    }, error);
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCoreApplication>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -25,8 +26,8 @@ int main(int argc, char **argv)
     std::unique_ptr<QCoreApplication> app =
         headless ? std::make_unique<QCoreApplication>(argc, argv)
                  : std::make_unique<QApplication>(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("Rivulet"));
-    QCoreApplication::setOrganizationName(QStringLiteral("Rivulet"));
+    // no organisation: data goes to ~/.local/share/rivulet, settings to ~/.config/rivulet.conf
+    QCoreApplication::setApplicationName(QStringLiteral("rivulet"));
     QCoreApplication::setApplicationVersion(QStringLiteral(RIVULET_VERSION));
 
     const ParsedOptions parsed = parseOptions(QCoreApplication::arguments());
@@ -39,10 +40,26 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "rivulet: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "
                              "running headless\n");
 
+    // a write past RLIMIT_FSIZE must fail with EFBIG like a full disk, not kill the broker
+    std::signal(SIGXFSZ, SIG_IGN);
+
     BrokerConfig config;
     if (options.maxRequestBytes > 0)
         config.maxRequestBytes = options.maxRequestBytes;
-    Broker broker(config, memoryLogFactory());
+    config.log = options.log;
+    config.defaultRetention = options.retention;
+    Broker broker(config);
+    if (!options.inMemory) {
+        QStringList notes;
+        QString error;
+        const bool opened = broker.openDataDir(options.dataDir, notes, error);
+        for (const QString &note : notes)
+            std::fprintf(stderr, "rivulet: %s\n", qPrintable(note));
+        if (!opened) {
+            std::fprintf(stderr, "rivulet: %s\n", qPrintable(error));
+            return 1;
+        }
+    }
     Server server(broker, options.workers);
     if (!server.start(options.listen, options.port)) {
         std::fprintf(stderr,
@@ -55,8 +72,12 @@ int main(int argc, char **argv)
     }
     const QString address =
         QStringLiteral("%1:%2").arg(server.serverAddress().toString()).arg(server.serverPort());
-    std::printf("rivulet %s ready: native %s (in-memory, %d workers)\n", RIVULET_VERSION,
-                qPrintable(address), server.workerCount());
+    const QString storage =
+        broker.isDurable()
+            ? QStringLiteral("data %1, fsync %2").arg(broker.dataPath(), fsyncPolicyName(options.log.fsync))
+            : QStringLiteral("in-memory");
+    std::printf("rivulet %s ready: native %s (%s, %d workers)\n", RIVULET_VERSION,
+                qPrintable(address), qPrintable(storage), server.workerCount());
     std::fflush(stdout);
 
     UnixSignals signals;
@@ -71,6 +92,7 @@ int main(int argc, char **argv)
     const int rc = app->exec();
     window.reset();
     server.stop();
+    broker.shutdown();
     std::fprintf(stderr, "rivulet: stopped\n");
     return rc;
 }

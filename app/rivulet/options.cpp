@@ -1,6 +1,9 @@
 #include "options.h"
 
 #include <QCommandLineParser>
+#include <QStandardPaths>
+
+#include <limits>
 
 namespace {
 
@@ -37,7 +40,32 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("ADDR"));
     const QCommandLineOption inMemory(
         QStringLiteral("in-memory"),
-        QStringLiteral("Keep the log in memory only (the only storage so far)."));
+        QStringLiteral("Keep everything in memory only; nothing survives a restart."));
+    const QCommandLineOption dataDir(
+        QStringLiteral("data-dir"),
+        QStringLiteral("Where topics and offsets are stored (default: %1).")
+            .arg(defaultDataDir()),
+        QStringLiteral("DIR"));
+    const QCommandLineOption fsync(
+        QStringLiteral("fsync"),
+        QStringLiteral("When data is forced to disk: never (left to the OS), interval (every "
+                       "second, the default) or always (before each produce is acknowledged)."),
+        QStringLiteral("POLICY"));
+    const QCommandLineOption segmentBytes(
+        QStringLiteral("segment-bytes"),
+        QStringLiteral("Size at which a partition starts a new segment file (default 134217728 "
+                       "= 128 MiB)."),
+        QStringLiteral("BYTES"));
+    const QCommandLineOption retentionMs(
+        QStringLiteral("retention-ms"),
+        QStringLiteral("Default retention by age for new topics: whole segments older than this "
+                       "are deleted (default -1: keep everything)."),
+        QStringLiteral("MS"));
+    const QCommandLineOption retentionBytes(
+        QStringLiteral("retention-bytes"),
+        QStringLiteral("Default retention by size per partition for new topics (default -1: "
+                       "keep everything)."),
+        QStringLiteral("BYTES"));
     const QCommandLineOption workers(
         QStringLiteral("workers"),
         QStringLiteral("Worker threads for connections (default: one per core)."),
@@ -46,7 +74,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("max-request-bytes"),
         QStringLiteral("Largest request accepted (default 67108864 = 64 MiB)."),
         QStringLiteral("BYTES"));
-    parser.addOptions({help, version, headless, port, listen, inMemory, workers, maxRequest});
+    parser.addOptions({help, version, headless, port, listen, inMemory, dataDir, fsync,
+                       segmentBytes, retentionMs, retentionBytes, workers, maxRequest});
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
@@ -105,8 +134,46 @@ ParsedOptions parseOptions(const QStringList &arguments)
                             .arg(parser.value(maxRequest)));
         o.maxRequestBytes = std::size_t(n);
     }
-    o.inMemory = true;
+    o.inMemory = parser.isSet(inMemory);
+    if (o.inMemory && parser.isSet(dataDir))
+        return fail(QStringLiteral("--in-memory and --data-dir cannot be used together"));
+    o.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
+    if (o.dataDir.isEmpty())
+        return fail(QStringLiteral("--data-dir wants a directory"));
+    if (parser.isSet(fsync)) {
+        const auto policy = rivulet::parseFsyncPolicy(parser.value(fsync));
+        if (!policy)
+            return fail(QStringLiteral("--fsync wants never, interval or always, not '%1'")
+                            .arg(parser.value(fsync)));
+        o.log.fsync = *policy;
+    }
+    if (parser.isSet(segmentBytes)) {
+        if (!parseCount(parser.value(segmentBytes), 4096, 1LL << 30, n))
+            return fail(QStringLiteral("--segment-bytes wants a number from 4096 to 1073741824, "
+                                       "not '%1'")
+                            .arg(parser.value(segmentBytes)));
+        o.log.segmentBytes = n;
+    }
+    if (parser.isSet(retentionMs)) {
+        if (!parseCount(parser.value(retentionMs), -1, std::numeric_limits<qint64>::max(), n))
+            return fail(QStringLiteral("--retention-ms wants -1 or a number of milliseconds, "
+                                       "not '%1'")
+                            .arg(parser.value(retentionMs)));
+        o.retention.retentionMs = n;
+    }
+    if (parser.isSet(retentionBytes)) {
+        if (!parseCount(parser.value(retentionBytes), -1, std::numeric_limits<qint64>::max(), n))
+            return fail(QStringLiteral("--retention-bytes wants -1 or a number of bytes, not "
+                                       "'%1'")
+                            .arg(parser.value(retentionBytes)));
+        o.retention.retentionBytes = n;
+    }
     return result;
+}
+
+QString defaultDataDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
 }
 
 bool noDisplayAvailable()

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "log/logsettings.h"
+
 #include <QHostAddress>
 #include <QString>
 #include <QStringList>
@@ -10,7 +12,10 @@ struct Options
     bool headless = false;
     QHostAddress listen{QHostAddress::LocalHost};
     quint16 port = 8080;
-    bool inMemory = true;
+    bool inMemory = false;
+    QString dataDir; // empty: the platform's app data location
+    rivulet::LogSettings log;
+    rivulet::RetentionPolicy retention;
     int workers = 0; // one per core
     std::size_t maxRequestBytes = 0;
 };
@@ -25,6 +30,9 @@ struct ParsedOptions
 
 // Parses arguments (argv[0] first). Never exits the process itself.
 ParsedOptions parseOptions(const QStringList &arguments);
+
+// The platform's app data location, e.g. ~/.local/share/rivulet.
+QString defaultDataDir();
 
 // True when the window cannot be shown: no X11 or Wayland display and no platform forced.
 bool noDisplayAvailable();

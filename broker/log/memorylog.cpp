@@ -39,10 +39,11 @@ AppendResult MemoryLog::append(QByteArray &bytes)
     return result;
 }
 
-void MemoryLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor) const
+bool MemoryLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
+                            QString &) const
 {
     if (fromOffset < startOffset() || fromOffset >= m_endOffset || m_index.empty())
-        return;
+        return true;
     auto it = std::upper_bound(m_index.begin(), m_index.end(), fromOffset,
                                [](std::int64_t offset, const IndexEntry &e) {
                                    return offset < e.baseOffset;
@@ -64,8 +65,9 @@ void MemoryLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor
         if (view.lastOffset() < fromOffset)
             continue;
         if (!visitor(view.bytes()))
-            return;
+            return true;
     }
+    return true;
 }
 
 } // namespace rivulet

@@ -19,7 +19,8 @@ public:
     std::int64_t endOffset() const override { return m_endOffset; }
     std::int64_t sizeBytes() const override { return m_sizeBytes; }
     AppendResult append(QByteArray &batch) override;
-    void readBatches(std::int64_t fromOffset, const BatchVisitor &visitor) const override;
+    bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
+                     QString &error) const override;
 
 private:
     struct Chunk

@@ -5,28 +5,44 @@ namespace rivulet {
 Partition::Partition(int index, std::unique_ptr<PartitionLog> log)
     : m_index(index), m_log(std::move(log))
 {
-    m_startOffset = m_log->startOffset();
-    m_endOffset = m_log->endOffset();
-    m_sizeBytes = m_log->sizeBytes();
+    publishStats();
+}
+
+void Partition::publishStats()
+{
+    m_sizeBytes.store(m_log->sizeBytes(), std::memory_order_relaxed);
+    m_startOffset.store(m_log->startOffset(), std::memory_order_relaxed);
+    m_endOffset.store(m_log->endOffset(), std::memory_order_release);
 }
 
 AppendResult Partition::append(QByteArray &batch, std::int64_t nowMs)
 {
-    std::lock_guard lock(m_logMutex);
-    AppendResult result = m_log->append(batch);
-    if (result.ok) {
-        m_sizeBytes.store(m_log->sizeBytes(), std::memory_order_relaxed);
-        m_startOffset.store(m_log->startOffset(), std::memory_order_relaxed);
+    AppendResult result;
+    std::int64_t appended = 0;
+    bool syncNow = false;
+    {
+        std::lock_guard lock(m_logMutex);
+        result = m_log->append(batch);
+        if (!result.ok)
+            return result;
         m_lastAppendMs.store(nowMs, std::memory_order_relaxed);
-        m_endOffset.store(m_log->endOffset(), std::memory_order_release);
+        publishStats();
+        syncNow = m_log->syncOnAppend();
+        appended = m_log->appendedBytes();
+    }
+    if (syncNow && !m_log->syncTo(appended, result.error)) {
+        // written but maybe not on disk: the producer must not count on it
+        result.ok = false;
+        result.error = QStringLiteral("stored but not confirmed on disk: %1").arg(result.error);
     }
     return result;
 }
 
-void Partition::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor) const
+bool Partition::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
+                            QString &error) const
 {
     std::lock_guard lock(m_logMutex);
-    m_log->readBatches(fromOffset, visitor);
+    return m_log->readBatches(fromOffset, visitor, error);
 }
 
 PartitionStats Partition::stats() const
@@ -37,6 +53,33 @@ PartitionStats Partition::stats() const
     s.sizeBytes = m_sizeBytes.load(std::memory_order_relaxed);
     s.lastAppendMs = m_lastAppendMs.load(std::memory_order_relaxed);
     return s;
+}
+
+bool Partition::sync(QString &error)
+{
+    std::int64_t appended = 0;
+    {
+        std::lock_guard lock(m_logMutex);
+        appended = m_log->appendedBytes();
+    }
+    return m_log->syncTo(appended, error);
+}
+
+int Partition::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
+{
+    if (policy.keepsEverything())
+        return 0;
+    std::lock_guard lock(m_logMutex);
+    const int deleted = m_log->applyRetention(policy, nowMs);
+    if (deleted > 0)
+        publishStats();
+    return deleted;
+}
+
+bool Partition::close(QString &error)
+{
+    std::lock_guard lock(m_logMutex);
+    return m_log->close(error);
 }
 
 void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
@@ -53,6 +96,13 @@ void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
     p.nextOffset = nextOffset;
     p.delivered += delivered;
     p.lastSeenMs = nowMs;
+    m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Partition::restoreConsumer(const ConsumerPosition &position)
+{
+    std::lock_guard lock(m_consumerMutex);
+    m_consumers[position.consumer.toStdString()] = position;
 }
 
 std::vector<ConsumerPosition> Partition::consumers() const

@@ -30,6 +30,12 @@ struct PartitionStats
     std::int64_t lastAppendMs = 0; // 0: nothing appended since start-up
 };
 
+struct ReadOutcome
+{
+    int records = 0;
+    QString error; // stored data could not be served (e.g. damaged on disk)
+};
+
 // One partition: its log behind a lock held only for an append or a copy-out, counters the
 // monitor reads without that lock, and the positions of the consumers reading it.
 class Partition
@@ -38,22 +44,33 @@ public:
     Partition(int index, std::unique_ptr<PartitionLog> log);
 
     int index() const { return m_index; }
+    // Appends and, with --fsync always, waits (outside the lock) until the batch is on disk.
     AppendResult append(QByteArray &batch, std::int64_t nowMs);
 
     // Calls f(const RecordView&) under the lock for up to maxRecords records from fromOffset
-    // on, until f returns false (after taking that record); returns how many it visited.
-    template<typename F> int readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
-    void readBatches(std::int64_t fromOffset, const BatchVisitor &visitor) const;
+    // on, until f returns false (after taking that record).
+    template<typename F> ReadOutcome readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
+    bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor, QString &error) const;
 
     std::int64_t startOffset() const { return m_startOffset.load(std::memory_order_relaxed); }
     std::int64_t endOffset() const { return m_endOffset.load(std::memory_order_acquire); }
     PartitionStats stats() const;
 
+    // Housekeeping, called from the broker's housekeeping thread and at shutdown.
+    bool sync(QString &error);
+    int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs);
+    bool close(QString &error);
+
     void noteConsumer(QByteArrayView consumer, std::int64_t nextOffset, std::int64_t delivered,
                       std::int64_t nowMs);
+    void restoreConsumer(const ConsumerPosition &position);
     std::vector<ConsumerPosition> consumers() const;
+    // Increases whenever a consumer position changes; lets the broker skip unchanged saves.
+    std::uint64_t consumerVersion() const { return m_consumerVersion.load(std::memory_order_relaxed); }
 
 private:
+    void publishStats();
+
     const int m_index;
     mutable std::mutex m_logMutex;
     std::unique_ptr<PartitionLog> m_log;
@@ -64,25 +81,29 @@ private:
 
     mutable std::mutex m_consumerMutex;
     std::unordered_map<std::string, ConsumerPosition, StringHash, std::equal_to<>> m_consumers;
+    std::atomic<std::uint64_t> m_consumerVersion{0};
 };
 
 template<typename F>
-int Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const
+ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const
 {
-    int visited = 0;
+    ReadOutcome outcome;
     bool stopped = false;
     if (maxRecords <= 0)
-        return 0;
+        return outcome;
     std::lock_guard lock(m_logMutex);
-    m_log->readBatches(fromOffset, [&](QByteArrayView bytes) {
-        RecordBatchView(bytes).forEachRecord(fromOffset, [&](const RecordView &record) {
-            const bool more = f(record);
-            stopped = !more;
-            return ++visited < maxRecords && more;
-        });
-        return visited < maxRecords && !stopped;
-    });
-    return visited;
+    m_log->readBatches(
+        fromOffset,
+        [&](QByteArrayView bytes) {
+            RecordBatchView(bytes).forEachRecord(fromOffset, [&](const RecordView &record) {
+                const bool more = f(record);
+                stopped = !more;
+                return ++outcome.records < maxRecords && more;
+            });
+            return outcome.records < maxRecords && !stopped;
+        },
+        outcome.error);
+    return outcome;
 }
 
 } // namespace rivulet

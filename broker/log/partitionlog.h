@@ -1,5 +1,7 @@
 #pragma once
 
+#include "logsettings.h"
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QString>
@@ -21,7 +23,8 @@ struct AppendResult
 using BatchVisitor = std::function<bool(QByteArrayView batch)>;
 
 // The storage of one partition: an append-only sequence of record batches with dense
-// offsets. Implementations are not thread-safe; Partition serialises access.
+// offsets. Partition serialises access; only the sync functions may be called without its
+// lock (they are thread-safe by themselves).
 class PartitionLog
 {
 public:
@@ -38,8 +41,62 @@ public:
 
     // Visits stored batches in order, starting with the one that holds fromOffset, until the
     // visitor returns false or the log ends. Nothing is visited when fromOffset is outside
-    // [startOffset(), endOffset()).
-    virtual void readBatches(std::int64_t fromOffset, const BatchVisitor &visitor) const = 0;
+    // [startOffset(), endOffset()). Returns false (and why) when stored data cannot be
+    // served, e.g. a batch whose CRC no longer matches: damaged data is never handed out.
+    virtual bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
+                             QString &error) const = 0;
+
+    // Durability. appendedBytes() counts every byte ever appended; syncTo() returns once at
+    // least that many are on disk (concurrent callers share one fsync).
+    virtual std::int64_t appendedBytes() const { return 0; }
+    virtual bool syncTo(std::int64_t appendedBytes, QString &error)
+    {
+        Q_UNUSED(appendedBytes);
+        Q_UNUSED(error);
+        return true;
+    }
+    // True when every append must be synced before it is acknowledged (--fsync always).
+    virtual bool syncOnAppend() const { return false; }
+
+    // Deletes whole old segments the policy no longer keeps; returns how many.
+    virtual int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
+    {
+        Q_UNUSED(policy);
+        Q_UNUSED(nowMs);
+        return 0;
+    }
+    // Clean shutdown: leave the files so the next start needs no recovery scan.
+    virtual bool close(QString &error)
+    {
+        Q_UNUSED(error);
+        return true;
+    }
+};
+
+// A partition that could not be opened: every operation fails with the reason, so the
+// broker keeps serving its other partitions.
+class BrokenLog final : public PartitionLog
+{
+public:
+    explicit BrokenLog(QString reason) : m_reason(std::move(reason)) {}
+    std::int64_t startOffset() const override { return 0; }
+    std::int64_t endOffset() const override { return 0; }
+    std::int64_t sizeBytes() const override { return 0; }
+    AppendResult append(QByteArray &) override { return {false, -1, -1, m_reason}; }
+    bool readBatches(std::int64_t, const BatchVisitor &, QString &error) const override
+    {
+        error = m_reason;
+        return false;
+    }
+    bool close(QString &error) override
+    {
+        error = m_reason; // never mark a directory clean over a partition that did not open
+        return false;
+    }
+    const QString &reason() const { return m_reason; }
+
+private:
+    QString m_reason;
 };
 
 } // namespace rivulet

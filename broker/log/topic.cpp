@@ -2,8 +2,10 @@
 
 namespace rivulet {
 
-Topic::Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions)
-    : m_name(std::move(name)), m_partitions(std::move(partitions))
+Topic::Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions,
+             RetentionPolicy retention)
+    : m_name(std::move(name)), m_partitions(std::move(partitions)),
+      m_retentionMs(retention.retentionMs), m_retentionBytes(retention.retentionBytes)
 {
 }
 

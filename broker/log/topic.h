@@ -4,6 +4,7 @@
 
 #include <QString>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -12,7 +13,8 @@ namespace rivulet {
 class Topic
 {
 public:
-    Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions);
+    Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions,
+          RetentionPolicy retention = {});
 
     const QString &name() const { return m_name; }
     int partitionCount() const { return int(m_partitions.size()); }
@@ -24,9 +26,22 @@ public:
                    : nullptr;
     }
 
+    RetentionPolicy retention() const
+    {
+        return {m_retentionMs.load(std::memory_order_relaxed),
+                m_retentionBytes.load(std::memory_order_relaxed)};
+    }
+    void setRetention(const RetentionPolicy &policy)
+    {
+        m_retentionMs.store(policy.retentionMs, std::memory_order_relaxed);
+        m_retentionBytes.store(policy.retentionBytes, std::memory_order_relaxed);
+    }
+
 private:
     const QString m_name;
     const std::vector<std::unique_ptr<Partition>> m_partitions;
+    std::atomic<std::int64_t> m_retentionMs;
+    std::atomic<std::int64_t> m_retentionBytes;
 };
 
 // Kafka's topic-name rules, which Rivulet applies to every protocol so that any topic can

@@ -5,8 +5,6 @@
 
 namespace rivulet {
 
-TopicRegistry::TopicRegistry(LogFactory factory) : m_factory(std::move(factory)) {}
-
 std::shared_ptr<Topic> TopicRegistry::find(QByteArrayView name) const
 {
     std::shared_lock lock(m_mutex);
@@ -14,7 +12,9 @@ std::shared_ptr<Topic> TopicRegistry::find(QByteArrayView name) const
     return it == m_topics.end() ? nullptr : it->second;
 }
 
-TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int64_t partitions)
+TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int64_t partitions,
+                                                  const LogFactory &factory,
+                                                  const RetentionPolicy &retention)
 {
     if (QString problem = topicNameProblem(name); !problem.isEmpty())
         return {CreateOutcome::Invalid, nullptr, problem};
@@ -36,10 +36,21 @@ TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int6
     std::vector<std::unique_ptr<Partition>> list;
     list.reserve(std::size_t(partitions));
     for (int i = 0; i < partitions; ++i)
-        list.push_back(std::make_unique<Partition>(i, m_factory(topicName, i)));
-    auto topic = std::make_shared<Topic>(topicName, std::move(list));
+        list.push_back(std::make_unique<Partition>(i, factory(topicName, i)));
+    auto topic = std::make_shared<Topic>(topicName, std::move(list), retention);
     m_topics.emplace(key, topic);
     return {CreateOutcome::Created, topic, {}};
+}
+
+std::shared_ptr<Topic> TopicRegistry::remove(QByteArrayView name)
+{
+    std::unique_lock lock(m_mutex);
+    auto it = m_topics.find(std::string_view(name.data(), std::size_t(name.size())));
+    if (it == m_topics.end())
+        return nullptr;
+    auto topic = std::move(it->second);
+    m_topics.erase(it);
+    return topic;
 }
 
 std::vector<std::shared_ptr<Topic>> TopicRegistry::topics() const

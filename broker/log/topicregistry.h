@@ -19,8 +19,6 @@ class TopicRegistry
 public:
     static constexpr int kMaxPartitions = 10000;
 
-    explicit TopicRegistry(LogFactory factory);
-
     enum class CreateOutcome { Created, AlreadyExists, Conflict, Invalid };
     struct CreateResult
     {
@@ -29,15 +27,17 @@ public:
         QString error;
     };
     // Creating an existing topic with the same partition count is a no-op that keeps its
-    // data; with another count it is a Conflict.
-    CreateResult create(QByteArrayView name, std::int64_t partitions);
+    // data; with another count it is a Conflict. New partitions' logs come from factory.
+    CreateResult create(QByteArrayView name, std::int64_t partitions, const LogFactory &factory,
+                        const RetentionPolicy &retention = {});
+    // Takes the topic out of the registry; connections still holding it finish with it.
+    std::shared_ptr<Topic> remove(QByteArrayView name);
 
     std::shared_ptr<Topic> find(QByteArrayView name) const;
     std::vector<std::shared_ptr<Topic>> topics() const; // sorted by name
     std::size_t size() const;
 
 private:
-    LogFactory m_factory;
     mutable std::shared_mutex m_mutex;
     std::unordered_map<std::string, std::shared_ptr<Topic>, StringHash, std::equal_to<>> m_topics;
 };

@@ -113,6 +113,23 @@ QByteArray encodeListConsumers(QByteArrayView consumerId)
     return encode(Action::ListConsumers, nullptr, consumerId);
 }
 
+QByteArray encodeDeleteTopic(QByteArrayView name, QByteArrayView consumerId)
+{
+    return encode(
+        Action::DeleteTopic, [&](Writer &w) { w.str(name); }, consumerId);
+}
+
+QByteArray encodeSetRetention(QByteArrayView name, std::int64_t retentionMs,
+                              std::int64_t retentionBytes, QByteArrayView consumerId)
+{
+    return encode(
+        Action::SetRetention,
+        [&](Writer &w) {
+            w.str(name).u64(std::uint64_t(retentionMs)).u64(std::uint64_t(retentionBytes));
+        },
+        consumerId);
+}
+
 QByteArray encodeSetOptions(std::uint32_t options, QByteArrayView consumerId)
 {
     return encode(

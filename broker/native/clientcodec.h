@@ -18,6 +18,10 @@ QByteArray encodeCreateTopic(QByteArrayView name, std::uint32_t partitions,
 QByteArray encodeQuit(QByteArrayView consumerId = {});
 QByteArray encodeListTopics(QByteArrayView consumerId = {});
 QByteArray encodeListConsumers(QByteArrayView consumerId = {});
+QByteArray encodeDeleteTopic(QByteArrayView name, QByteArrayView consumerId = {});
+// retention -1 keeps everything
+QByteArray encodeSetRetention(QByteArrayView name, std::int64_t retentionMs,
+                              std::int64_t retentionBytes, QByteArrayView consumerId = {});
 QByteArray encodeSetOptions(std::uint32_t options, QByteArrayView consumerId = {});
 
 struct ContentRecord

@@ -48,6 +48,12 @@ NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out)
     case Action::ListConsumers:
         listConsumers(out);
         break;
+    case Action::DeleteTopic:
+        deleteTopic(r, out);
+        break;
+    case Action::SetRetention:
+        setRetention(r, out);
+        break;
     case Action::SetOptions:
         m_options = r.options;
         appendEmpty(out);
@@ -113,17 +119,32 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
                               .arg(r.partition)
                               .arg(topic->partitionCount()));
 
+    if (r.offset < partition->startOffset())
+        return error(out, QStringLiteral("offset %1 of %2[%3] is gone: retention deleted it; the "
+                                         "partition now starts at offset %4")
+                              .arg(r.offset)
+                              .arg(topic->name())
+                              .arg(r.partition)
+                              .arg(partition->startOffset()));
     // A reply stops growing at the request bound, so a huge limit cannot exhaust memory;
     // the client simply asks again from the next offset.
     const qsizetype start = out.size();
     const auto maxReply = qsizetype(m_broker.config().maxRequestBytes);
     std::int64_t next = r.offset;
     const int limit = int(std::min<std::uint32_t>(r.limit, std::numeric_limits<int>::max()));
-    const int taken = partition->readRecords(r.offset, limit, [&](const RecordView &record) {
+    const ReadOutcome read = partition->readRecords(r.offset, limit, [&](const RecordView &record) {
         appendContent(out, std::uint32_t(record.offset), record.value);
         next = record.offset + 1;
         return out.size() - start < maxReply;
     });
+    if (!read.error.isEmpty()) {
+        // never a partial answer built on damaged data
+        out.truncate(start);
+        qWarning("rivulet: %s[%u]: %s", qPrintable(topic->name()), r.partition,
+                 qPrintable(read.error));
+        return error(out, read.error);
+    }
+    const int taken = read.records;
     appendEmpty(out);
     m_recordsOut += taken;
     partition->noteConsumer(r.consumerId.isEmpty() ? m_peer
@@ -133,7 +154,7 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
 
 void NativeHandler::createTopic(const Request &r, QByteArray &out)
 {
-    const auto result = m_broker.topics().create(r.topic, r.count);
+    const auto result = m_broker.createTopic(r.topic, r.count);
     switch (result.outcome) {
     case TopicRegistry::CreateOutcome::Created:
     case TopicRegistry::CreateOutcome::AlreadyExists:
@@ -144,6 +165,24 @@ void NativeHandler::createTopic(const Request &r, QByteArray &out)
         error(out, result.error);
         return;
     }
+}
+
+void NativeHandler::deleteTopic(const Request &r, QByteArray &out)
+{
+    QString why;
+    if (!m_broker.deleteTopic(r.topic, why))
+        return error(out, why);
+    appendEmpty(out);
+}
+
+void NativeHandler::setRetention(const Request &r, QByteArray &out)
+{
+    if (r.retentionMs < -1 || r.retentionBytes < -1)
+        return error(out, QStringLiteral("retention must be -1 (keep everything) or >= 0"));
+    QString why;
+    if (!m_broker.setRetention(r.topic, {r.retentionMs, r.retentionBytes}, why))
+        return error(out, why);
+    appendEmpty(out);
 }
 
 void NativeHandler::listTopics(QByteArray &out)

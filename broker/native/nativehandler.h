@@ -30,6 +30,8 @@ private:
     void produce(const Request &r, QByteArray &out);
     void consume(const Request &r, QByteArray &out);
     void createTopic(const Request &r, QByteArray &out);
+    void deleteTopic(const Request &r, QByteArray &out);
+    void setRetention(const Request &r, QByteArray &out);
     void listTopics(QByteArray &out);
     void listConsumers(QByteArray &out);
     void error(QByteArray &out, const QString &why);

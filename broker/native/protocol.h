@@ -18,7 +18,9 @@ enum class Action : std::uint8_t {
     // Rivulet additions
     ListTopics = 5,
     ListConsumers = 6,
+    DeleteTopic = 7,
     SetOptions = 8,
+    SetRetention = 9,
 };
 
 enum class ReplyTag : std::uint8_t {

@@ -25,6 +25,15 @@ struct Cursor
         }
         return pos + n > size ? Step::Incomplete : Step::Ok;
     }
+    Step i64(std::int64_t &v)
+    {
+        const Step s = need(8);
+        if (s == Step::Ok) {
+            v = be::readI64(data + pos);
+            pos += 8;
+        }
+        return s;
+    }
     Step u32(std::uint32_t &v)
     {
         const Step s = need(4);
@@ -149,6 +158,16 @@ RequestParser::Result RequestParser::parseFront(const char *data, std::size_t si
         break;
     case std::uint8_t(Action::ListConsumers):
         r.action = Action::ListConsumers;
+        break;
+    case std::uint8_t(Action::DeleteTopic):
+        r.action = Action::DeleteTopic;
+        RIVULET_STEP(c.str(r.topic));
+        break;
+    case std::uint8_t(Action::SetRetention):
+        r.action = Action::SetRetention;
+        RIVULET_STEP(c.str(r.topic));
+        RIVULET_STEP(c.i64(r.retentionMs));
+        RIVULET_STEP(c.i64(r.retentionBytes));
         break;
     case std::uint8_t(Action::SetOptions):
         r.action = Action::SetOptions;

@@ -17,6 +17,8 @@ struct Request
     std::uint32_t limit = 0;
     std::uint32_t count = 0;      // Produce: number of values; CreateTopic: partitions
     std::uint32_t options = 0;    // SetOptions
+    std::int64_t retentionMs = -1;    // SetRetention (-1: keep everything)
+    std::int64_t retentionBytes = -1; // SetRetention
     QByteArrayView values;        // Produce: `count` length-prefixed strings, back to back
     QByteArrayView consumerId;
 };

@@ -1,0 +1,209 @@
+#include "datadir.h"
+
+#include "fileio.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace rivulet {
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+QJsonObject positionToJson(const SavedPosition &p)
+{
+    QJsonObject o;
+    // Consumer ids are bytes: kept as text when they are UTF-8, else in base64.
+    const QString text = QString::fromUtf8(p.position.consumer);
+    if (text.toUtf8() == p.position.consumer)
+        o[QStringLiteral("consumer")] = text;
+    else
+        o[QStringLiteral("consumerBase64")] = QString::fromLatin1(p.position.consumer.toBase64());
+    o[QStringLiteral("topic")] = p.topic;
+    o[QStringLiteral("partition")] = p.partition;
+    o[QStringLiteral("nextOffset")] = qint64(p.position.nextOffset);
+    o[QStringLiteral("delivered")] = qint64(p.position.delivered);
+    o[QStringLiteral("lastSeenMs")] = qint64(p.position.lastSeenMs);
+    return o;
+}
+
+bool readJson(const QString &path, QJsonObject &object, QString &error)
+{
+    QByteArray bytes;
+    if (!QFile::exists(path)) {
+        object = {};
+        return true;
+    }
+    if (!fileio::readFile(path, bytes, error))
+        return false;
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
+    if (!doc.isObject()) {
+        error = QStringLiteral("%1 is not valid metadata: %2").arg(path, parseError.errorString());
+        return false;
+    }
+    object = doc.object();
+    if (object.value(QStringLiteral("version")).toInt() != kFormatVersion) {
+        error = QStringLiteral("%1 has an unknown format version").arg(path);
+        return false;
+    }
+    return true;
+}
+
+bool writeJson(const QString &path, QJsonObject object, QString &error)
+{
+    object[QStringLiteral("version")] = kFormatVersion;
+    return fileio::writeFileAtomically(path, QJsonDocument(object).toJson(QJsonDocument::Indented),
+                                       error);
+}
+
+} // namespace
+
+DataDir::~DataDir()
+{
+    if (m_lockFd >= 0)
+        ::close(m_lockFd); // releases the flock
+}
+
+bool DataDir::open(const QString &path, QString &error)
+{
+    m_path = QDir(path).absolutePath();
+    if (!QDir().mkpath(m_path)) {
+        error = QStringLiteral("cannot create the data directory %1").arg(m_path);
+        return false;
+    }
+    const QString lockPath = m_path + QStringLiteral("/.lock");
+    m_lockFd = ::open(QFile::encodeName(lockPath).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_lockFd < 0) {
+        error = QStringLiteral("cannot open %1: %2").arg(lockPath, QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    if (::flock(m_lockFd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = {};
+        [[maybe_unused]] auto n = ::pread(m_lockFd, pid, sizeof pid - 1, 0);
+        error = QStringLiteral("the data directory %1 is in use by another Rivulet (pid %2). "
+                               "Stop that one, or give this one its own --data-dir.")
+                    .arg(m_path, QString::fromLatin1(pid).trimmed());
+        ::close(m_lockFd);
+        m_lockFd = -1;
+        return false;
+    }
+    const QByteArray pid = QByteArray::number(::getpid()) + '\n';
+    if (::ftruncate(m_lockFd, 0) != 0 || ::pwrite(m_lockFd, pid.constData(), std::size_t(pid.size()), 0) < 0) {
+        error = QStringLiteral("cannot write %1").arg(lockPath);
+        return false;
+    }
+    const QString marker = m_path + QStringLiteral("/clean-shutdown");
+    m_clean = QFile::exists(marker);
+    if (m_clean && (!QFile::remove(marker) || !fileio::syncDirectory(m_path, error))) {
+        if (error.isEmpty())
+            error = QStringLiteral("cannot remove %1").arg(marker);
+        return false;
+    }
+    if (!QDir().mkpath(m_path + QStringLiteral("/topics"))) {
+        error = QStringLiteral("cannot create %1/topics").arg(m_path);
+        return false;
+    }
+    return true;
+}
+
+bool DataDir::markCleanShutdown(QString &error)
+{
+    return fileio::writeFileAtomically(m_path + QStringLiteral("/clean-shutdown"),
+                                       QByteArrayLiteral("clean\n"), error);
+}
+
+QString DataDir::topicPath(const QString &topic) const
+{
+    return m_path + QStringLiteral("/topics/") + topic;
+}
+
+QString DataDir::partitionPath(const QString &topic, int partition) const
+{
+    return topicPath(topic) + u'/' + QString::number(partition);
+}
+
+bool DataDir::removeTopicFiles(const QString &topic, QString &error)
+{
+    QDir dir(topicPath(topic));
+    if (dir.exists() && !dir.removeRecursively()) {
+        error = QStringLiteral("cannot remove %1").arg(dir.path());
+        return false;
+    }
+    return fileio::syncDirectory(m_path + QStringLiteral("/topics"), error);
+}
+
+bool DataDir::loadTopics(QList<TopicMeta> &topics, QString &error) const
+{
+    QJsonObject root;
+    if (!readJson(m_path + QStringLiteral("/topics.json"), root, error))
+        return false;
+    topics.clear();
+    for (const QJsonValue &v : root.value(QStringLiteral("topics")).toArray()) {
+        const QJsonObject o = v.toObject();
+        TopicMeta t;
+        t.name = o.value(QStringLiteral("name")).toString();
+        t.partitions = o.value(QStringLiteral("partitions")).toInt();
+        t.retention.retentionMs = o.value(QStringLiteral("retention.ms")).toInteger(-1);
+        t.retention.retentionBytes = o.value(QStringLiteral("retention.bytes")).toInteger(-1);
+        t.createdMs = o.value(QStringLiteral("createdMs")).toInteger();
+        topics.append(t);
+    }
+    return true;
+}
+
+bool DataDir::saveTopics(const QList<TopicMeta> &topics, QString &error)
+{
+    QJsonArray array;
+    for (const TopicMeta &t : topics)
+        array.append(QJsonObject{{QStringLiteral("name"), t.name},
+                                 {QStringLiteral("partitions"), t.partitions},
+                                 {QStringLiteral("retention.ms"), qint64(t.retention.retentionMs)},
+                                 {QStringLiteral("retention.bytes"), qint64(t.retention.retentionBytes)},
+                                 {QStringLiteral("createdMs"), qint64(t.createdMs)}});
+    return writeJson(m_path + QStringLiteral("/topics.json"), {{QStringLiteral("topics"), array}},
+                     error);
+}
+
+bool DataDir::loadPositions(QList<SavedPosition> &positions, QString &error) const
+{
+    QJsonObject root;
+    if (!readJson(m_path + QStringLiteral("/consumers.json"), root, error))
+        return false;
+    positions.clear();
+    for (const QJsonValue &v : root.value(QStringLiteral("positions")).toArray()) {
+        const QJsonObject o = v.toObject();
+        SavedPosition p;
+        p.topic = o.value(QStringLiteral("topic")).toString();
+        p.partition = o.value(QStringLiteral("partition")).toInt();
+        p.position.consumer =
+            o.contains(QStringLiteral("consumerBase64"))
+                ? QByteArray::fromBase64(o.value(QStringLiteral("consumerBase64")).toString().toLatin1())
+                : o.value(QStringLiteral("consumer")).toString().toUtf8();
+        p.position.nextOffset = o.value(QStringLiteral("nextOffset")).toInteger();
+        p.position.delivered = o.value(QStringLiteral("delivered")).toInteger();
+        p.position.lastSeenMs = o.value(QStringLiteral("lastSeenMs")).toInteger();
+        positions.append(p);
+    }
+    return true;
+}
+
+bool DataDir::savePositions(const QList<SavedPosition> &positions, QString &error)
+{
+    QJsonArray array;
+    for (const SavedPosition &p : positions)
+        array.append(positionToJson(p));
+    return writeJson(m_path + QStringLiteral("/consumers.json"),
+                     {{QStringLiteral("positions"), array}}, error);
+}
+
+} // namespace rivulet

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "logsettings.h"
+#include "partition.h"
+
+#include <QList>
+#include <QString>
+
+namespace rivulet {
+
+// A topic as the metadata file records it.
+struct TopicMeta
+{
+    QString name;
+    int partitions = 1;
+    RetentionPolicy retention;
+    std::int64_t createdMs = 0;
+};
+
+// A saved consumer position, with where it belongs.
+struct SavedPosition
+{
+    QString topic;
+    int partition = 0;
+    ConsumerPosition position;
+};
+
+// The data directory: an exclusive lock, the metadata files (written atomically) and the
+// layout of partition directories:
+//   DIR/.lock                      flock()ed while a broker uses DIR; holds its pid
+//   DIR/topics.json                topics and their settings
+//   DIR/consumers.json             consumer positions
+//   DIR/clean-shutdown             present only between a clean stop and the next start
+//   DIR/topics/<topic>/<partition>/<base offset>.log|.index
+class DataDir
+{
+public:
+    DataDir() = default;
+    ~DataDir();
+    DataDir(const DataDir &) = delete;
+    DataDir &operator=(const DataDir &) = delete;
+
+    // Creates and locks the directory; says why not (e.g. another broker holds it).
+    bool open(const QString &path, QString &error);
+    const QString &path() const { return m_path; }
+    // Whether the previous broker stopped cleanly. The marker is removed by open(), so a
+    // crash from now on is seen as one at the next start.
+    bool wasCleanShutdown() const { return m_clean; }
+    bool markCleanShutdown(QString &error);
+
+    QString topicPath(const QString &topic) const;
+    QString partitionPath(const QString &topic, int partition) const;
+    bool removeTopicFiles(const QString &topic, QString &error);
+
+    bool loadTopics(QList<TopicMeta> &topics, QString &error) const;
+    bool saveTopics(const QList<TopicMeta> &topics, QString &error);
+    bool loadPositions(QList<SavedPosition> &positions, QString &error) const;
+    bool savePositions(const QList<SavedPosition> &positions, QString &error);
+
+private:
+    QString m_path;
+    int m_lockFd = -1;
+    bool m_clean = false;
+};
+
+} // namespace rivulet

@@ -1,0 +1,158 @@
+#include "fileio.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rivulet::fileio {
+namespace {
+
+QString failure(const char *what, const QString &path)
+{
+    return QStringLiteral("%1 %2: %3").arg(QLatin1String(what), path,
+                                          QString::fromLocal8Bit(std::strerror(errno)));
+}
+
+} // namespace
+
+FileHandle::~FileHandle()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+std::shared_ptr<FileHandle> openReadWrite(const QString &path, bool create, QString &error)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    if (fd < 0) {
+        error = failure("cannot open", path);
+        return nullptr;
+    }
+    return std::make_shared<FileHandle>(fd, path);
+}
+
+bool writeAt(const FileHandle &file, std::int64_t position, const char *data, std::size_t size,
+             QString &error)
+{
+    while (size > 0) {
+        const ssize_t n = ::pwrite(file.fd(), data, size, off_t(position));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            error = failure("cannot write", file.path());
+            return false;
+        }
+        if (n == 0) {
+            errno = ENOSPC;
+            error = failure("cannot write", file.path());
+            return false;
+        }
+        data += n;
+        size -= std::size_t(n);
+        position += n;
+    }
+    return true;
+}
+
+std::int64_t readAt(const FileHandle &file, std::int64_t position, char *data, std::size_t size,
+                    QString &error)
+{
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::pread(file.fd(), data + done, size - done, off_t(position + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            error = failure("cannot read", file.path());
+            return -1;
+        }
+        if (n == 0)
+            break;
+        done += std::size_t(n);
+    }
+    return std::int64_t(done);
+}
+
+bool truncate(const FileHandle &file, std::int64_t size, QString &error)
+{
+    while (::ftruncate(file.fd(), off_t(size)) != 0) {
+        if (errno == EINTR)
+            continue;
+        error = failure("cannot truncate", file.path());
+        return false;
+    }
+    return true;
+}
+
+bool syncData(const FileHandle &file, QString &error)
+{
+    if (::fdatasync(file.fd()) != 0) {
+        error = failure("cannot fsync", file.path());
+        return false;
+    }
+    return true;
+}
+
+std::int64_t fileSize(const FileHandle &file, QString &error)
+{
+    struct stat st = {};
+    if (::fstat(file.fd(), &st) != 0) {
+        error = failure("cannot stat", file.path());
+        return -1;
+    }
+    return std::int64_t(st.st_size);
+}
+
+bool syncDirectory(const QString &directory, QString &error)
+{
+    const QByteArray native = QFile::encodeName(directory);
+    const int fd = ::open(native.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        error = failure("cannot open directory", directory);
+        return false;
+    }
+    const bool ok = ::fsync(fd) == 0;
+    if (!ok)
+        error = failure("cannot fsync directory", directory);
+    ::close(fd);
+    return ok;
+}
+
+bool writeFileAtomically(const QString &path, const QByteArray &content, QString &error)
+{
+    const QString temp = path + QStringLiteral(".tmp");
+    {
+        auto file = openReadWrite(temp, true, error);
+        if (!file || !truncate(*file, 0, error) ||
+            !writeAt(*file, 0, content.constData(), std::size_t(content.size()), error))
+            return false;
+        if (::fsync(file->fd()) != 0) {
+            error = failure("cannot fsync", temp);
+            return false;
+        }
+    }
+    if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {
+        error = failure("cannot rename over", path);
+        return false;
+    }
+    return syncDirectory(QFileInfo(path).absolutePath(), error);
+}
+
+bool readFile(const QString &path, QByteArray &content, QString &error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    content = file.readAll();
+    return true;
+}
+
+} // namespace rivulet::fileio

@@ -1,0 +1,257 @@
+#include "filelog.h"
+
+#include "recordbatch.h"
+
+#include <QDir>
+
+#include <algorithm>
+
+namespace rivulet {
+namespace {
+
+constexpr std::int64_t kFirstRead = 16 << 10;
+constexpr std::int64_t kMaxRead = 1 << 20;
+
+} // namespace
+
+FileLog::FileLog(QString directory, const LogSettings &settings)
+    : m_directory(std::move(directory)), m_settings(settings)
+{
+}
+
+std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogSettings &settings,
+                                            bool cleanShutdown, QStringList &notes)
+{
+    auto broken = [&](const QString &why) -> std::unique_ptr<PartitionLog> {
+        return std::make_unique<BrokenLog>(why);
+    };
+    QDir dir(directory);
+    if (!dir.mkpath(QStringLiteral(".")))
+        return broken(QStringLiteral("cannot create directory %1").arg(directory));
+    for (const QString &temp : dir.entryList({QStringLiteral("*.tmp")}, QDir::Files))
+        dir.remove(temp);
+
+    std::vector<std::int64_t> bases;
+    for (const QString &name : dir.entryList({QStringLiteral("*.log")}, QDir::Files)) {
+        bool ok = false;
+        const std::int64_t base = name.chopped(4).toLongLong(&ok);
+        if (ok && base >= 0)
+            bases.push_back(base);
+    }
+    std::sort(bases.begin(), bases.end());
+
+    std::unique_ptr<FileLog> log(new FileLog(directory, settings));
+    QString error;
+    for (std::size_t i = 0; i < bases.size(); ++i) {
+        const bool newest = i + 1 == bases.size();
+        Segment::Damage damage;
+        auto segment = Segment::open(directory, bases[i], cleanShutdown || !newest, damage, error);
+        if (!segment)
+            return broken(error);
+        const QString file = segment->logPath();
+        if (damage.found) {
+            if (!newest || damage.intactDataAfter)
+                return broken(QStringLiteral("%1 is damaged at byte %2 (%3) and intact data "
+                                             "follows; refusing to open this partition rather "
+                                             "than serve or drop it. Restore the file, or move "
+                                             "the partition directory aside to start it empty.")
+                                  .arg(file)
+                                  .arg(damage.position)
+                                  .arg(damage.reason));
+            if (!segment->truncateToSize(error))
+                return broken(error);
+            notes << QStringLiteral("recovered %1: cut %2 bytes at byte %3 (%4); the log ends at "
+                                    "offset %5")
+                         .arg(file)
+                         .arg(damage.bytesAfter)
+                         .arg(damage.position)
+                         .arg(damage.reason)
+                         .arg(segment->endOffset());
+        }
+        if (!log->m_segments.empty() && log->m_segments.back()->endOffset() != bases[i])
+            return broken(QStringLiteral("offsets jump from %1 to %2 at %3; a segment is missing")
+                              .arg(log->m_segments.back()->endOffset())
+                              .arg(bases[i])
+                              .arg(file));
+        if (!segment->indexWasLoaded() && !newest) {
+            if (!segment->writeIndex(error))
+                return broken(error);
+            notes << QStringLiteral("rebuilt the index of %1").arg(file);
+        }
+        log->m_sizeBytes += segment->size();
+        log->m_segments.push_back(std::move(segment));
+    }
+    if (log->m_segments.empty()) {
+        auto segment = Segment::create(directory, 0, error);
+        if (!segment)
+            return broken(error);
+        log->m_segments.push_back(std::move(segment));
+    }
+    log->setActiveFile();
+    return log;
+}
+
+void FileLog::setActiveFile()
+{
+    std::lock_guard lock(m_syncMutex);
+    m_activeFile = m_segments.back()->file();
+}
+
+AppendResult FileLog::append(QByteArray &batch)
+{
+    AppendResult result;
+    Segment *active = m_segments.back().get();
+    if (!active->isEmpty() && active->size() + batch.size() > m_settings.segmentBytes) {
+        if (!roll(result.error))
+            return result;
+        active = m_segments.back().get();
+    }
+    const std::int64_t base = active->endOffset();
+    RecordBatchView::setBaseOffset(batch.data(), base);
+    const RecordBatchView view(batch);
+    if (!active->append(batch, view.lastOffset(), view.maxTimestamp(), result.error))
+        return result;
+    m_sizeBytes += batch.size();
+    {
+        std::lock_guard lock(m_syncMutex);
+        m_appended += batch.size();
+    }
+    result.ok = true;
+    result.baseOffset = base;
+    result.lastOffset = view.lastOffset();
+    return result;
+}
+
+bool FileLog::roll(QString &error)
+{
+    Segment *active = m_segments.back().get();
+    // The finished segment goes to disk with its index before anything lands after it, so
+    // recovery only ever needs to scan the newest segment.
+    if (!fileio::syncData(*active->file(), error) || !active->writeIndex(error))
+        return false;
+    auto next = Segment::create(m_directory, active->endOffset(), error);
+    if (!next)
+        return false;
+    m_segments.push_back(std::move(next));
+    setActiveFile();
+    return true;
+}
+
+bool FileLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
+                          QString &error) const
+{
+    if (fromOffset < startOffset() || fromOffset >= endOffset())
+        return true;
+    auto it = std::upper_bound(m_segments.begin(), m_segments.end(), fromOffset,
+                               [](std::int64_t offset, const std::unique_ptr<Segment> &s) {
+                                   return offset < s->baseOffset();
+                               });
+    --it;
+    std::int64_t position = (*it)->positionFor(fromOffset);
+    std::int64_t readSize = kFirstRead;
+    for (; it != m_segments.end(); ++it, position = 0) {
+        const Segment &segment = **it;
+        while (position < segment.size()) {
+            const std::int64_t want = std::min(readSize, segment.size() - position);
+            if (m_readBuffer.size() < want)
+                m_readBuffer.resize(qsizetype(want));
+            const std::int64_t got = fileio::readAt(*segment.file(), position,
+                                                    m_readBuffer.data(), std::size_t(want), error);
+            if (got < want) {
+                if (got >= 0)
+                    error = QStringLiteral("%1 is shorter than expected (%2 bytes missing at "
+                                           "byte %3)")
+                                .arg(segment.logPath())
+                                .arg(want - got)
+                                .arg(position + got);
+                return false;
+            }
+            std::int64_t at = 0;
+            while (at + batch::kLogOverhead <= got) {
+                const char *p = m_readBuffer.constData() + at;
+                const std::int64_t size = *RecordBatchView::sizeAt(p, std::size_t(got - at));
+                if (size > got - at) {
+                    if (at == 0) // one batch bigger than the read: read it whole next time
+                        readSize = std::max(readSize, size);
+                    break;
+                }
+                const RecordBatchView view(QByteArrayView(p, qsizetype(size)));
+                if (view.validate(false) != RecordBatchView::Check::Ok) {
+                    error = QStringLiteral("%1 is damaged at byte %2 (%3); refusing to serve it")
+                                .arg(segment.logPath())
+                                .arg(position + at)
+                                .arg(QString::fromLatin1(
+                                    RecordBatchView::describe(view.validate(false))));
+                    return false;
+                }
+                at += size;
+                if (view.lastOffset() < fromOffset)
+                    continue;
+                if (!visitor(view.bytes()))
+                    return true;
+            }
+            position += at;
+            readSize = std::min(readSize * 2, std::max(kMaxRead, readSize));
+        }
+    }
+    return true;
+}
+
+std::int64_t FileLog::appendedBytes() const
+{
+    std::lock_guard lock(m_syncMutex);
+    return m_appended;
+}
+
+bool FileLog::syncTo(std::int64_t target, QString &error)
+{
+    std::unique_lock lock(m_syncMutex);
+    while (m_synced < target) {
+        if (m_syncing) {
+            m_syncDone.wait(lock);
+            continue;
+        }
+        // This caller fsyncs for everyone who appended so far; later arrivals wait for it
+        // and then find their bytes covered.
+        m_syncing = true;
+        const std::int64_t goal = m_appended;
+        const auto file = m_activeFile;
+        lock.unlock();
+        const bool ok = fileio::syncData(*file, error);
+        lock.lock();
+        m_syncing = false;
+        if (ok)
+            m_synced = std::max(m_synced, goal);
+        m_syncDone.notify_all();
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+int FileLog::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
+{
+    int deleted = 0;
+    while (m_segments.size() > 1) {
+        const Segment &oldest = *m_segments.front();
+        const bool tooOld =
+            policy.retentionMs >= 0 && oldest.maxTimestamp() < nowMs - policy.retentionMs;
+        const bool tooBig =
+            policy.retentionBytes >= 0 && m_sizeBytes - oldest.size() >= policy.retentionBytes;
+        if (!tooOld && !tooBig)
+            break;
+        m_sizeBytes -= oldest.size();
+        oldest.removeFiles();
+        m_segments.erase(m_segments.begin());
+        ++deleted;
+    }
+    return deleted;
+}
+
+bool FileLog::close(QString &error)
+{
+    Segment &active = *m_segments.back();
+    return active.truncateToSize(error) && active.writeIndex(error);
+}
+
+} // namespace rivulet

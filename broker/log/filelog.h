@@ -1,0 +1,62 @@
+#pragma once
+
+#include "partitionlog.h"
+#include "segment.h"
+
+#include <QStringList>
+
+#include <condition_variable>
+#include <mutex>
+
+namespace rivulet {
+
+// The durable PartitionLog: a directory of segment files. Appends go to the newest
+// segment with write(2) before they are acknowledged; reads go through the sparse index
+// and check every batch's CRC before handing it out.
+class FileLog final : public PartitionLog
+{
+public:
+    // Opens (or creates) the partition in directory. With cleanShutdown the segment indexes
+    // are trusted; otherwise the newest segment is scanned and a torn tail cut off. Returns
+    // a BrokenLog saying why when the partition cannot be opened safely. What recovery did
+    // is added to notes, one line each.
+    static std::unique_ptr<PartitionLog> open(const QString &directory,
+                                              const LogSettings &settings, bool cleanShutdown,
+                                              QStringList &notes);
+
+    std::int64_t startOffset() const override { return m_segments.front()->baseOffset(); }
+    std::int64_t endOffset() const override { return m_segments.back()->endOffset(); }
+    std::int64_t sizeBytes() const override { return m_sizeBytes; }
+    AppendResult append(QByteArray &batch) override;
+    bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
+                     QString &error) const override;
+
+    std::int64_t appendedBytes() const override;
+    bool syncTo(std::int64_t appendedBytes, QString &error) override;
+    bool syncOnAppend() const override { return m_settings.fsync == FsyncPolicy::Always; }
+    int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs) override;
+    bool close(QString &error) override;
+
+    int segmentCount() const { return int(m_segments.size()); }
+
+private:
+    FileLog(QString directory, const LogSettings &settings);
+    bool roll(QString &error);
+    void setActiveFile();
+
+    QString m_directory;
+    LogSettings m_settings;
+    std::vector<std::unique_ptr<Segment>> m_segments; // oldest first, never empty
+    std::int64_t m_sizeBytes = 0;
+    mutable QByteArray m_readBuffer;
+
+    // group commit state, guarded by m_syncMutex
+    mutable std::mutex m_syncMutex;
+    std::condition_variable m_syncDone;
+    bool m_syncing = false;
+    std::int64_t m_appended = 0;
+    std::int64_t m_synced = 0;
+    std::shared_ptr<fileio::FileHandle> m_activeFile;
+};
+
+} // namespace rivulet

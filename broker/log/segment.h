@@ -1,0 +1,94 @@
+#pragma once
+
+#include "fileio.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace rivulet {
+
+// One segment file of a partition: RecordBatches back to back, named by the offset of its
+// first record (00000000000000000000.log), with a sparse offset index kept in memory and
+// written beside it (.index) when the segment is rolled or the broker shuts down cleanly.
+class Segment
+{
+public:
+    static constexpr std::int64_t kIndexInterval = 4096;
+    // A batch larger than this in a file is taken for damage, not data.
+    static constexpr std::int64_t kMaxBatchBytes = std::int64_t(1) << 30;
+
+    struct IndexEntry
+    {
+        std::uint32_t relativeOffset;
+        std::uint32_t position;
+    };
+
+    // What opening found; the partition log turns it into a decision.
+    struct Damage
+    {
+        bool found = false;
+        std::int64_t position = 0;   // byte where the first bad batch starts
+        std::int64_t bytesAfter = 0; // bytes from there to the end of the file
+        bool intactDataAfter = false; // a valid batch follows the damage: not a torn tail
+        QString reason;
+    };
+
+    static QString logPath(const QString &directory, std::int64_t baseOffset);
+    static QString indexPath(const QString &directory, std::int64_t baseOffset);
+
+    // A new, empty segment (an existing file of that name is truncated).
+    static std::unique_ptr<Segment> create(const QString &directory, std::int64_t baseOffset,
+                                           QString &error);
+    // Opens an existing segment. With trustIndex, the .index file is used if it is intact and
+    // only the bytes after its last entry are checked; otherwise every batch is read and its
+    // CRC checked. Damage (a bad batch and whatever follows it) is reported, not repaired;
+    // nullptr only on an I/O error.
+    static std::unique_ptr<Segment> open(const QString &directory, std::int64_t baseOffset,
+                                         bool trustIndex, Damage &damage, QString &error);
+
+    std::int64_t baseOffset() const { return m_baseOffset; }
+    std::int64_t endOffset() const { return m_endOffset; } // next offset after this segment
+    std::int64_t size() const { return m_size; }           // bytes of intact batches
+    std::int64_t maxTimestamp() const { return m_maxTimestamp; }
+    bool isEmpty() const { return m_size == 0; }
+    // false when the .index file was missing or damaged and the index was rebuilt by a scan
+    bool indexWasLoaded() const { return m_indexLoaded; }
+    const std::shared_ptr<fileio::FileHandle> &file() const { return m_file; }
+    QString logPath() const { return logPath(m_directory, m_baseOffset); }
+
+    // Writes the batch (its baseOffset already set) at the end. On failure nothing is
+    // added: a partial write is truncated away.
+    bool append(const QByteArray &batch, std::int64_t lastOffset, std::int64_t maxTimestamp,
+                QString &error);
+    // The byte position to start scanning from to find offset (an index entry at or before it).
+    std::int64_t positionFor(std::int64_t offset) const;
+    // Cuts the file back to the intact batches (after a torn tail was reported).
+    bool truncateToSize(QString &error);
+    bool writeIndex(QString &error) const;
+    void removeFiles() const;
+
+private:
+    Segment(QString directory, std::int64_t baseOffset, std::shared_ptr<fileio::FileHandle> file);
+    bool loadIndex(std::int64_t fileSize);
+    // Reads batches from position on, checking each; extends the index and end offset.
+    bool scanFrom(std::int64_t position, std::int64_t fileSize, Damage &damage, QString &error);
+    bool findIntactBatchAfter(std::int64_t position, std::int64_t fileSize, QString &error) const;
+    void noteBatch(std::int64_t position, std::int64_t size, std::int64_t baseOffset,
+                   std::int64_t lastOffset, std::int64_t maxTimestamp);
+
+    QString m_directory;
+    std::int64_t m_baseOffset;
+    std::shared_ptr<fileio::FileHandle> m_file;
+    std::int64_t m_size = 0;
+    std::int64_t m_endOffset;
+    std::int64_t m_maxTimestamp = -1;
+    std::int64_t m_bytesSinceIndex = 0;
+    std::vector<IndexEntry> m_index;
+    bool m_indexLoaded = false;
+};
+
+} // namespace rivulet
