@@ -181,23 +181,36 @@ QString lastSeen(std::uint64_t ms)
 
 int create(const Target &target, const QStringList &argv)
 {
-    const Args args = parseArgs(argv, {QStringLiteral("partitions")}, {});
+    const Args args = parseArgs(argv,
+                                {QStringLiteral("partitions"), QStringLiteral("retention-ms"),
+                                 QStringLiteral("retention-bytes")},
+                                {});
     if (!args.error.isEmpty())
         return usage(QStringLiteral("create"), args.error);
     if (args.positional.size() != 1)
         return usage(QStringLiteral("create"), QStringLiteral("give exactly one TOPIC name"));
     qint64 partitions = 1;
     QString error;
-    if (!number(args, QStringLiteral("partitions"), 1, 10000, partitions, error))
+    qint64 retentionMs = -1, retentionBytes = -1;
+    if (!number(args, QStringLiteral("partitions"), 1, 10000, partitions, error) ||
+        !number(args, QStringLiteral("retention-ms"), -1, std::numeric_limits<qint64>::max(),
+                retentionMs, error) ||
+        !number(args, QStringLiteral("retention-bytes"), -1, std::numeric_limits<qint64>::max(),
+                retentionBytes, error))
         return usage(QStringLiteral("create"), error);
+    const bool setRetention = args.values.contains(QStringLiteral("retention-ms")) ||
+                              args.values.contains(QStringLiteral("retention-bytes"));
 
     Session session(target);
     if (!session.open())
         return Unreachable;
     Reply reply;
     const QString topic = args.positional.first();
-    const int rc = session.call(encodeCreateTopic(topic.toUtf8(), std::uint32_t(partitions)),
-                                reply, QStringLiteral("create %1").arg(topic));
+    int rc = session.call(encodeCreateTopic(topic.toUtf8(), std::uint32_t(partitions)), reply,
+                          QStringLiteral("create %1").arg(topic));
+    if (rc == Ok && setRetention)
+        rc = session.call(encodeSetRetention(topic.toUtf8(), retentionMs, retentionBytes), reply,
+                          QStringLiteral("retention of %1").arg(topic));
     if (rc == Ok)
         std::printf("topic %s ready with %lld partition%s\n", qPrintable(topic), partitions,
                     partitions == 1 ? "" : "s");
@@ -329,6 +342,52 @@ int consume(const Target &target, const QStringList &argv)
         }
     }
     return Ok;
+}
+
+int remove(const Target &target, const QStringList &argv)
+{
+    const Args args = parseArgs(argv, {}, {});
+    if (!args.error.isEmpty())
+        return usage(QStringLiteral("delete"), args.error);
+    if (args.positional.size() != 1)
+        return usage(QStringLiteral("delete"), QStringLiteral("give exactly one TOPIC"));
+    Session session(target);
+    if (!session.open())
+        return Unreachable;
+    Reply reply;
+    const QString topic = args.positional.first();
+    const int rc = session.call(encodeDeleteTopic(topic.toUtf8()), reply,
+                                QStringLiteral("delete %1").arg(topic));
+    if (rc == Ok)
+        std::printf("topic %s deleted\n", qPrintable(topic));
+    return rc;
+}
+
+int retention(const Target &target, const QStringList &argv)
+{
+    const Args args = parseArgs(argv, {QStringLiteral("ms"), QStringLiteral("bytes")}, {});
+    if (!args.error.isEmpty())
+        return usage(QStringLiteral("retention"), args.error);
+    if (args.positional.size() != 1)
+        return usage(QStringLiteral("retention"), QStringLiteral("give exactly one TOPIC"));
+    qint64 ms = -1, bytes = -1;
+    QString error;
+    if (!number(args, QStringLiteral("ms"), -1, std::numeric_limits<qint64>::max(), ms, error) ||
+        !number(args, QStringLiteral("bytes"), -1, std::numeric_limits<qint64>::max(), bytes,
+                error))
+        return usage(QStringLiteral("retention"), error);
+    Session session(target);
+    if (!session.open())
+        return Unreachable;
+    Reply reply;
+    const QString topic = args.positional.first();
+    const int rc = session.call(encodeSetRetention(topic.toUtf8(), ms, bytes), reply,
+                                QStringLiteral("retention of %1").arg(topic));
+    if (rc == Ok)
+        std::printf("topic %s keeps %s and %s\n", qPrintable(topic),
+                    ms < 0 ? "any age" : qPrintable(QStringLiteral("%1 ms").arg(ms)),
+                    bytes < 0 ? "any size" : qPrintable(QStringLiteral("%1 bytes per partition").arg(bytes)));
+    return rc;
 }
 
 int topics(const Target &target, const QStringList &argv)

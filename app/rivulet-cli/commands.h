@@ -17,6 +17,8 @@ struct Target
 int create(const Target &target, const QStringList &args);
 int produce(const Target &target, const QStringList &args);
 int consume(const Target &target, const QStringList &args);
+int remove(const Target &target, const QStringList &args);
+int retention(const Target &target, const QStringList &args);
 int topics(const Target &target, const QStringList &args);
 int consumers(const Target &target, const QStringList &args);
 

@@ -12,7 +12,11 @@ const char kUsage[] =
     "Talks to a Rivulet broker over its native protocol (default 127.0.0.1:8080).\n"
     "\n"
     "Commands:\n"
-    "  create TOPIC [--partitions N]      create a topic (default 1 partition)\n"
+    "  create TOPIC [--partitions N] [--retention-ms MS] [--retention-bytes B]\n"
+    "                                     create a topic (default 1 partition, keep all)\n"
+    "  delete TOPIC                       delete a topic and its data\n"
+    "  retention TOPIC [--ms MS] [--bytes B]\n"
+    "                                     change what a topic keeps (-1: everything)\n"
     "  produce TOPIC [--partition P] [--batch B] [VALUE...]\n"
     "                                     send the VALUEs, or one message per line of stdin\n"
     "  consume TOPIC [--partition P] [--offset O] [--count N] [--follow]\n"
@@ -77,6 +81,10 @@ int main(int argc, char **argv)
         return cli::produce(target, args);
     if (command == u"consume")
         return cli::consume(target, args);
+    if (command == u"delete")
+        return cli::remove(target, args);
+    if (command == u"retention")
+        return cli::retention(target, args);
     if (command == u"topics")
         return cli::topics(target, args);
     if (command == u"consumers")
