@@ -67,8 +67,20 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
         if (Partition *p = topic ? topic->partition(saved.partition) : nullptr)
             p->restoreConsumer(saved.position);
     }
-    m_housekeeping = std::thread([this] { housekeepingLoop(); });
     return true;
+}
+
+void Broker::startHousekeeping()
+{
+    if (!m_housekeeping.joinable())
+        m_housekeeping = std::thread([this] { housekeepingLoop(); });
+}
+
+BrokerSnapshot Broker::snapshot() const
+{
+    BrokerSnapshot s = takeSnapshot(m_topics, nowMs());
+    s.clients = m_clients.snapshot();
+    return s;
 }
 
 TopicRegistry::CreateResult Broker::createTopic(QByteArrayView name, std::int64_t partitions,
@@ -157,9 +169,13 @@ void Broker::savePositions(bool force)
 
 void Broker::housekeep(bool force)
 {
+    const std::int64_t now = nowMs();
+    if (force || now - m_lastRateMs >= 1000) {
+        m_lastRateMs = now;
+        m_rates.sample(m_topics, now);
+    }
     if (!m_dataDir)
         return;
-    const std::int64_t now = nowMs();
     const auto topics = m_topics.topics();
     if (m_config.log.fsync == FsyncPolicy::Interval || force) {
         for (const auto &topic : topics)
@@ -189,6 +205,7 @@ void Broker::housekeep(bool force)
 
 void Broker::housekeepingLoop()
 {
+    // the tick that matters most: fsync under --fsync interval, else the rate samples
     const auto interval = std::chrono::milliseconds(
         std::clamp<std::int64_t>(m_config.log.fsyncIntervalMs, 10, 1000));
     std::unique_lock lock(m_housekeepingMutex);
@@ -204,7 +221,7 @@ void Broker::housekeepingLoop()
 
 void Broker::shutdown()
 {
-    if (m_shutDown || !m_dataDir)
+    if (m_shutDown)
         return;
     m_shutDown = true;
     {
@@ -214,6 +231,8 @@ void Broker::shutdown()
     m_housekeepingWake.notify_all();
     if (m_housekeeping.joinable())
         m_housekeeping.join();
+    if (!m_dataDir)
+        return;
     savePositions(true);
     bool clean = true;
     for (const auto &topic : m_topics.topics())

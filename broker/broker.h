@@ -2,6 +2,9 @@
 
 #include "log/datadir.h"
 #include "log/topicregistry.h"
+#include "monitor/clientregistry.h"
+#include "monitor/ratehistory.h"
+#include "monitor/snapshot.h"
 #include "native/protocol.h"
 
 #include <QHash>
@@ -32,8 +35,8 @@ public:
     explicit Broker(BrokerConfig config = {});
     ~Broker();
 
-    // Makes the broker durable: locks the directory, opens every topic (recovering logs
-    // after a crash) and starts housekeeping. Call once, before serving. notes receives
+    // Makes the broker durable: locks the directory and opens every topic (recovering logs
+    // after a crash). Call once, before serving and before startHousekeeping(). notes receives
     // what recovery did; error why the directory cannot be used.
     bool openDataDir(const QString &path, QStringList &notes, QString &error);
     bool isDurable() const { return m_dataDir != nullptr; }
@@ -44,6 +47,16 @@ public:
     // Removes the topic and, when durable, its files. False (and why) if it does not exist.
     bool deleteTopic(QByteArrayView name, QString &error);
     bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);
+
+    ClientRegistry &clients() { return m_clients; }
+    const RateHistory &rates() const { return m_rates; }
+    // Topics, partitions, consumer positions and clients, copied out for the CLI and window.
+    BrokerSnapshot snapshot() const;
+
+    // Starts the housekeeping thread: rates every second and, when durable, fsync,
+    // retention and saved positions. Without it nothing is sampled (tests may call
+    // housekeep() themselves).
+    void startHousekeeping();
 
     TopicRegistry &topics() { return m_topics; }
     const TopicRegistry &topics() const { return m_topics; }
@@ -66,6 +79,8 @@ private:
 
     BrokerConfig m_config;
     TopicRegistry m_topics;
+    ClientRegistry m_clients;
+    RateHistory m_rates;
     std::unique_ptr<DataDir> m_dataDir;
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes
     QHash<QString, std::int64_t> m_createdMs;
@@ -75,6 +90,7 @@ private:
     bool m_stopping = false;
     std::thread m_housekeeping;
     std::int64_t m_lastRetentionMs = 0;
+    std::int64_t m_lastRateMs = 0;
     std::int64_t m_lastPositionSaveMs = 0;
     std::uint64_t m_savedPositionVersion = 0;
     bool m_shutDown = false;

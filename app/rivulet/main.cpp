@@ -60,6 +60,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    broker.startHousekeeping();
     Server server(broker, options.workers);
     if (!server.start(options.listen, options.port)) {
         std::fprintf(stderr,

@@ -26,6 +26,8 @@ AppendResult Partition::append(QByteArray &batch, std::int64_t nowMs)
         if (!result.ok)
             return result;
         m_lastAppendMs.store(nowMs, std::memory_order_relaxed);
+        m_recordsIn.fetch_add(result.lastOffset - result.baseOffset + 1, std::memory_order_relaxed);
+        m_bytesIn.fetch_add(batch.size(), std::memory_order_relaxed);
         publishStats();
         syncNow = m_log->syncOnAppend();
         appended = m_log->appendedBytes();
@@ -52,6 +54,10 @@ PartitionStats Partition::stats() const
     s.startOffset = startOffset();
     s.sizeBytes = m_sizeBytes.load(std::memory_order_relaxed);
     s.lastAppendMs = m_lastAppendMs.load(std::memory_order_relaxed);
+    s.recordsIn = m_recordsIn.load(std::memory_order_relaxed);
+    s.bytesIn = m_bytesIn.load(std::memory_order_relaxed);
+    s.recordsOut = m_recordsOut.load(std::memory_order_relaxed);
+    s.bytesOut = m_bytesOut.load(std::memory_order_relaxed);
     return s;
 }
 

@@ -28,6 +28,11 @@ struct PartitionStats
     std::int64_t endOffset = 0;
     std::int64_t sizeBytes = 0;
     std::int64_t lastAppendMs = 0; // 0: nothing appended since start-up
+    // cumulative since start-up, for rates
+    std::int64_t recordsIn = 0;
+    std::int64_t bytesIn = 0;
+    std::int64_t recordsOut = 0;
+    std::int64_t bytesOut = 0;
 };
 
 struct ReadOutcome
@@ -61,6 +66,12 @@ public:
     int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs);
     bool close(QString &error);
 
+    // Counts records handed to a consumer (for rates).
+    void noteDelivered(std::int64_t records, std::int64_t bytes)
+    {
+        m_recordsOut.fetch_add(records, std::memory_order_relaxed);
+        m_bytesOut.fetch_add(bytes, std::memory_order_relaxed);
+    }
     void noteConsumer(QByteArrayView consumer, std::int64_t nextOffset, std::int64_t delivered,
                       std::int64_t nowMs);
     void restoreConsumer(const ConsumerPosition &position);
@@ -78,6 +89,10 @@ private:
     std::atomic<std::int64_t> m_endOffset{0};
     std::atomic<std::int64_t> m_sizeBytes{0};
     std::atomic<std::int64_t> m_lastAppendMs{0};
+    std::atomic<std::int64_t> m_recordsIn{0};
+    std::atomic<std::int64_t> m_bytesIn{0};
+    std::atomic<std::int64_t> m_recordsOut{0};
+    std::atomic<std::int64_t> m_bytesOut{0};
 
     mutable std::mutex m_consumerMutex;
     std::unordered_map<std::string, ConsumerPosition, StringHash, std::equal_to<>> m_consumers;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "log/partition.h"
+#include "monitor/clientregistry.h"
 
 #include <QString>
 
@@ -29,6 +30,7 @@ struct BrokerSnapshot
 {
     std::int64_t takenMs = 0;
     std::vector<TopicSnapshot> topics; // sorted by name
+    std::vector<ClientStats::Snapshot> clients; // by connection id
 };
 
 BrokerSnapshot takeSnapshot(const TopicRegistry &registry, std::int64_t nowMs);

@@ -19,8 +19,9 @@ QString quoted(QByteArrayView bytes)
 
 } // namespace
 
-NativeHandler::NativeHandler(Broker &broker, QByteArray peer)
-    : m_broker(broker), m_peer(std::move(peer))
+NativeHandler::NativeHandler(Broker &broker, QByteArray peer, std::shared_ptr<ClientStats> stats)
+    : m_broker(broker), m_peer(std::move(peer)),
+      m_stats(stats ? std::move(stats) : std::make_shared<ClientStats>(QString(), QString(), 0))
 {
 }
 
@@ -29,6 +30,10 @@ NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out)
     if (std::size_t(r.consumerId.size()) > kMaxConsumerIdBytes && r.action != Action::Quit) {
         error(out, QStringLiteral("consumer_id is longer than %1 bytes").arg(kMaxConsumerIdBytes));
         return Outcome::Continue;
+    }
+    if (!r.consumerId.isEmpty() && r.consumerId != m_lastConsumerId) {
+        m_lastConsumerId = r.consumerId.toByteArray();
+        m_stats->noteName(r.consumerId);
     }
     switch (r.action) {
     case Action::Produce:
@@ -103,6 +108,7 @@ void NativeHandler::produce(const Request &r, QByteArray &out)
     if (!result.ok)
         return error(out, result.error);
     m_recordsIn += r.count;
+    m_stats->noteProduced(topic->name(), int(r.partition), r.count);
     appendOffset(out, std::uint32_t(result.lastOffset));
     appendEmpty(out);
 }
@@ -145,8 +151,11 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
         return error(out, read.error);
     }
     const int taken = read.records;
+    partition->noteDelivered(taken, out.size() - start);
     appendEmpty(out);
     m_recordsOut += taken;
+    if (taken > 0)
+        m_stats->noteConsumed(topic->name(), int(r.partition), taken);
     partition->noteConsumer(r.consumerId.isEmpty() ? m_peer
                                                                              : r.consumerId,
                                                      next, taken, Broker::nowMs());

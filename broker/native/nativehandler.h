@@ -2,6 +2,8 @@
 
 #include "requestparser.h"
 
+#include "monitor/clientregistry.h"
+
 namespace rivulet {
 class Broker;
 }
@@ -16,7 +18,7 @@ public:
     enum class Outcome { Continue, Close };
 
     // peer names the connection ("127.0.0.1:50123") where a request's consumer_id is empty.
-    NativeHandler(Broker &broker, QByteArray peer);
+    NativeHandler(Broker &broker, QByteArray peer, std::shared_ptr<ClientStats> stats = {});
 
     Outcome handle(const Request &request, QByteArray &out);
     // A request the parser refused: Error (with its text, if asked for), then close.
@@ -38,6 +40,8 @@ private:
 
     Broker &m_broker;
     QByteArray m_peer;
+    std::shared_ptr<ClientStats> m_stats;
+    QByteArray m_lastConsumerId;
     std::uint32_t m_options = 0;
     std::int64_t m_recordsIn = 0;
     std::int64_t m_recordsOut = 0;

@@ -9,7 +9,7 @@
 namespace rivulet {
 
 NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent)
-    : QObject(parent), m_parser(broker.config().maxRequestBytes)
+    : QObject(parent), m_broker(broker), m_parser(broker.config().maxRequestBytes)
 {
     m_socket.setSocketDescriptor(descriptor);
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -18,7 +18,9 @@ NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent
     const QByteArray peer =
         (m_socket.peerAddress().toString() + u':' + QString::number(m_socket.peerPort()))
             .toLatin1();
-    m_handler = std::make_unique<native::NativeHandler>(broker, peer);
+    m_stats = broker.clients().add(QString::fromLatin1(peer), QStringLiteral("native"),
+                                   Broker::nowMs());
+    m_handler = std::make_unique<native::NativeHandler>(broker, peer, m_stats);
     connect(&m_socket, &QTcpSocket::readyRead, this, &NativeSession::onReadyRead);
     connect(&m_socket, &QTcpSocket::bytesWritten, this, [this] {
         if (!m_closing && m_socket.bytesToWrite() < kMaxPendingWrite / 2)
@@ -29,6 +31,11 @@ NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent
         QMetaObject::invokeMethod(this, &NativeSession::emitFinished, Qt::QueuedConnection);
     else if (m_socket.bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &NativeSession::onReadyRead, Qt::QueuedConnection);
+}
+
+NativeSession::~NativeSession()
+{
+    m_broker.clients().remove(m_stats);
 }
 
 void NativeSession::onReadyRead()
@@ -69,12 +76,16 @@ void NativeSession::processInput()
         const qsizetype old = m_in.size();
         m_in.resize(old + qsizetype(available));
         const qint64 got = m_socket.read(m_in.data() + old, available);
+        if (got > 0)
+            m_stats->addBytesIn(got);
         m_in.resize(old + qsizetype(std::max<qint64>(got, 0)));
         if (got <= 0)
             break;
     }
-    if (!out.isEmpty())
+    if (!out.isEmpty()) {
+        m_stats->addBytesOut(out.size());
         m_socket.write(out);
+    }
     if (m_closing)
         closeAfterWrite();
 }

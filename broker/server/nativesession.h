@@ -20,6 +20,7 @@ public:
     static constexpr int kLingerMs = 2000;
 
     NativeSession(Broker &broker, qintptr descriptor, QObject *parent = nullptr);
+    ~NativeSession() override;
     bool isOpen() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
 
 Q_SIGNALS:
@@ -31,6 +32,8 @@ private:
     void closeAfterWrite();
     void emitFinished();
 
+    Broker &m_broker;
+    std::shared_ptr<ClientStats> m_stats;
     QTcpSocket m_socket;
     native::RequestParser m_parser;
     std::unique_ptr<native::NativeHandler> m_handler;

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+namespace rivulet {
+
+// Live counters of one connection. The connection's own thread updates them; snapshots
+// read them from any thread.
+class ClientStats
+{
+public:
+    ClientStats(QString address, QString protocol, std::int64_t connectedMs)
+        : m_address(std::move(address)), m_protocol(std::move(protocol)),
+          m_connectedMs(connectedMs)
+    {
+    }
+
+    void addBytesIn(std::int64_t n) { m_bytesIn.fetch_add(n, std::memory_order_relaxed); }
+    void addBytesOut(std::int64_t n) { m_bytesOut.fetch_add(n, std::memory_order_relaxed); }
+    void noteProduced(const QString &topic, int partition, std::int64_t records);
+    void noteConsumed(const QString &topic, int partition, std::int64_t records);
+    // A name the client gave itself (consumer_id, or Kafka's client.id).
+    void noteName(QByteArrayView name);
+
+    struct Snapshot
+    {
+        std::uint64_t id = 0;
+        QString address;
+        QString protocol;
+        QString name;
+        std::int64_t connectedMs = 0;
+        std::int64_t bytesIn = 0;
+        std::int64_t bytesOut = 0;
+        std::int64_t recordsIn = 0;
+        std::int64_t recordsOut = 0;
+        QStringList produces; // "topic[partition]"
+        QStringList consumes;
+    };
+    Snapshot snapshot(std::uint64_t id) const;
+
+private:
+    const QString m_address;
+    const QString m_protocol;
+    const std::int64_t m_connectedMs;
+    std::atomic<std::int64_t> m_bytesIn{0};
+    std::atomic<std::int64_t> m_bytesOut{0};
+    std::atomic<std::int64_t> m_recordsIn{0};
+    std::atomic<std::int64_t> m_recordsOut{0};
+
+    mutable std::mutex m_mutex; // guards the sets and the name; taken when they change
+    std::set<std::pair<QString, int>> m_produces;
+    std::set<std::pair<QString, int>> m_consumes;
+    QString m_name;
+    // the last topic/partition seen, so a steady stream does not take the mutex
+    std::pair<QString, int> m_lastProduced{QString(), -1};
+    std::pair<QString, int> m_lastConsumed{QString(), -1};
+};
+
+// Every open connection, for the window's client list.
+class ClientRegistry
+{
+public:
+    std::shared_ptr<ClientStats> add(QString address, QString protocol, std::int64_t nowMs);
+    void remove(const std::shared_ptr<ClientStats> &client);
+    std::vector<ClientStats::Snapshot> snapshot() const;
+    std::size_t size() const;
+
+private:
+    mutable std::mutex m_mutex;
+    std::uint64_t m_nextId = 1;
+    std::map<std::uint64_t, std::shared_ptr<ClientStats>> m_clients;
+    std::map<const ClientStats *, std::uint64_t> m_ids;
+};
+
+} // namespace rivulet
