@@ -4,12 +4,16 @@
 #include "log/memorylog.h"
 
 #include <QDateTime>
+#include <QJsonObject>
 
 #include <algorithm>
 
 namespace rivulet {
 
-Broker::Broker(BrokerConfig config) : m_config(std::move(config)) {}
+Broker::Broker(BrokerConfig config)
+    : m_config(std::move(config)), m_groups(m_config.groupInitialRebalanceDelayMs)
+{
+}
 
 Broker::~Broker()
 {
@@ -45,8 +49,21 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
         return false;
     QList<TopicMeta> metas;
     QList<SavedPosition> positions;
-    if (!dir->loadTopics(metas, error) || !dir->loadPositions(positions, error))
+    QJsonArray groupOffsets;
+    if (!dir->loadTopics(metas, error) || !dir->loadPositions(positions, error) ||
+        !dir->loadGroupOffsets(groupOffsets, error))
         return false;
+    std::vector<kafka::GroupCoordinator::SavedOffset> restored;
+    for (const QJsonValue &v : groupOffsets) {
+        const QJsonObject o = v.toObject();
+        restored.push_back({o.value(QStringLiteral("group")).toString().toUtf8(),
+                            o.value(QStringLiteral("topic")).toString().toUtf8(),
+                            o.value(QStringLiteral("partition")).toInt(),
+                            {o.value(QStringLiteral("offset")).toInteger(-1),
+                             o.value(QStringLiteral("metadata")).toString().toUtf8()}});
+    }
+    m_groups.restore(restored);
+    m_savedGroupVersion = m_groups.offsetVersion();
     m_dataDir = std::move(dir);
     if (!m_dataDir->wasCleanShutdown() && !metas.isEmpty())
         notes << QStringLiteral("%1 was not shut down cleanly; checking the newest segment of "
@@ -167,6 +184,25 @@ void Broker::savePositions(bool force)
         qWarning("rivulet: cannot save consumer positions: %s", qPrintable(error));
 }
 
+void Broker::saveGroupOffsets(bool force)
+{
+    const std::uint64_t version = m_groups.offsetVersion();
+    if (!force && version == m_savedGroupVersion)
+        return;
+    QJsonArray array;
+    for (const auto &o : m_groups.offsets())
+        array.append(QJsonObject{{QStringLiteral("group"), QString::fromUtf8(o.groupId)},
+                                 {QStringLiteral("topic"), QString::fromUtf8(o.topic)},
+                                 {QStringLiteral("partition"), o.partition},
+                                 {QStringLiteral("offset"), qint64(o.committed.offset)},
+                                 {QStringLiteral("metadata"), QString::fromUtf8(o.committed.metadata)}});
+    QString error;
+    if (m_dataDir->saveGroupOffsets(array, error))
+        m_savedGroupVersion = version;
+    else
+        qWarning("rivulet: cannot save consumer group offsets: %s", qPrintable(error));
+}
+
 void Broker::housekeep(bool force)
 {
     const std::int64_t now = nowMs();
@@ -200,6 +236,7 @@ void Broker::housekeep(bool force)
     if (force || now - m_lastPositionSaveMs >= m_config.positionSaveMs) {
         m_lastPositionSaveMs = now;
         savePositions(force);
+        saveGroupOffsets(force);
     }
 }
 
@@ -234,6 +271,7 @@ void Broker::shutdown()
     if (!m_dataDir)
         return;
     savePositions(true);
+    saveGroupOffsets(true);
     bool clean = true;
     for (const auto &topic : m_topics.topics())
         for (int i = 0; i < topic->partitionCount(); ++i) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "log/datadir.h"
+#include "kafka/groupcoordinator.h"
 #include "log/topicregistry.h"
 #include "monitor/clientregistry.h"
 #include "monitor/ratehistory.h"
@@ -25,6 +26,7 @@ struct BrokerConfig
     RetentionPolicy defaultRetention; // for topics created without their own
     int retentionCheckMs = 5000;
     int positionSaveMs = 2000;
+    std::int64_t groupInitialRebalanceDelayMs = 3000;
 };
 
 // The broker's state shared by every connection and worker thread: topics, their logs
@@ -49,6 +51,8 @@ public:
     bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);
 
     ClientRegistry &clients() { return m_clients; }
+    kafka::GroupCoordinator &groups() { return m_groups; }
+    const kafka::GroupCoordinator &groups() const { return m_groups; }
     const RateHistory &rates() const { return m_rates; }
     // Topics, partitions, consumer positions and clients, copied out for the CLI and window.
     BrokerSnapshot snapshot() const;
@@ -75,11 +79,13 @@ private:
     LogFactory logFactory() const;
     bool saveTopicsLocked(QString &error);
     void savePositions(bool force);
+    void saveGroupOffsets(bool force);
     void housekeepingLoop();
 
     BrokerConfig m_config;
     TopicRegistry m_topics;
     ClientRegistry m_clients;
+    kafka::GroupCoordinator m_groups;
     RateHistory m_rates;
     std::unique_ptr<DataDir> m_dataDir;
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes
@@ -93,6 +99,7 @@ private:
     std::int64_t m_lastRateMs = 0;
     std::int64_t m_lastPositionSaveMs = 0;
     std::uint64_t m_savedPositionVersion = 0;
+    std::uint64_t m_savedGroupVersion = 0;
     bool m_shutDown = false;
 };
 

@@ -6,12 +6,28 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QHostInfo>
 
 #include <csignal>
 #include <cstdio>
 #include <memory>
 
 using namespace rivulet;
+
+namespace {
+
+// Stable for a data directory, so Kafka clients see the same cluster after a restart.
+QByteArray clusterIdFor(const Broker &broker)
+{
+    if (!broker.isDurable())
+        return QByteArrayLiteral("rivulet-in-memory");
+    const QByteArray hash =
+        QCryptographicHash::hash(broker.dataPath().toUtf8(), QCryptographicHash::Sha256);
+    return "rivulet-" + hash.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals).left(16);
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -29,6 +45,11 @@ int main(int argc, char **argv)
     // no organisation: data goes to ~/.local/share/rivulet, settings to ~/.config/rivulet.conf
     QCoreApplication::setApplicationName(QStringLiteral("rivulet"));
     QCoreApplication::setApplicationVersion(QStringLiteral(RIVULET_VERSION));
+
+    // before anything can print "ready": a SIGTERM right after it must stop us cleanly
+    UnixSignals signals;
+    QObject::connect(&signals, &UnixSignals::terminationRequested, app.get(),
+                     [](int) { QCoreApplication::quit(); });
 
     const ParsedOptions parsed = parseOptions(QCoreApplication::arguments());
     if (parsed.action == ParsedOptions::Action::Exit) {
@@ -71,19 +92,41 @@ int main(int argc, char **argv)
                      qPrintable(server.errorString()));
         return 1;
     }
+    kafka::KafkaConfig kafkaConfig;
+    kafkaConfig.port = options.kafkaPort;
+    kafkaConfig.autoCreateTopics = options.autoCreateTopics;
+    kafkaConfig.defaultPartitions = options.defaultPartitions;
+    kafkaConfig.advertisedHost = !options.advertisedHost.isEmpty() ? options.advertisedHost
+                                 : options.listen == QHostAddress::Any ||
+                                         options.listen == QHostAddress::AnyIPv4 ||
+                                         options.listen == QHostAddress::AnyIPv6
+                                     ? QHostInfo::localHostName()
+                                     : options.listen.toString();
+    kafkaConfig.clusterId = clusterIdFor(broker);
+    Server kafkaServer(broker, options.workers, kafkaConfig);
+    if (!kafkaServer.start(options.listen, options.kafkaPort)) {
+        std::fprintf(stderr,
+                     "rivulet: cannot listen for Kafka clients on %s:%u: %s\n"
+                     "Is a Kafka broker running there? Pick another port with --kafka-port N "
+                     "(--kafka-port 0 picks a free one).\n",
+                     qPrintable(options.listen.toString()), unsigned(options.kafkaPort),
+                     qPrintable(kafkaServer.errorString()));
+        return 1;
+    }
     const QString address =
         QStringLiteral("%1:%2").arg(server.serverAddress().toString()).arg(server.serverPort());
+    const QString kafkaAddress = QStringLiteral("%1:%2")
+                                     .arg(kafkaServer.serverAddress().toString())
+                                     .arg(kafkaServer.serverPort());
     const QString storage =
         broker.isDurable()
             ? QStringLiteral("data %1, fsync %2").arg(broker.dataPath(), fsyncPolicyName(options.log.fsync))
             : QStringLiteral("in-memory");
-    std::printf("rivulet %s ready: native %s (%s, %d workers)\n", RIVULET_VERSION,
-                qPrintable(address), qPrintable(storage), server.workerCount());
+    std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s)\n",
+                RIVULET_VERSION, qPrintable(address), qPrintable(kafkaAddress), qPrintable(storage),
+                server.workerCount(), kafkaConfig.clusterId.constData());
     std::fflush(stdout);
 
-    UnixSignals signals;
-    QObject::connect(&signals, &UnixSignals::terminationRequested, app.get(),
-                     [](int) { QCoreApplication::quit(); });
 
     std::unique_ptr<MainWindow> window;
     if (!headless) {
@@ -92,6 +135,7 @@ int main(int argc, char **argv)
     }
     const int rc = app->exec();
     window.reset();
+    kafkaServer.stop();
     server.stop();
     broker.shutdown();
     std::fprintf(stderr, "rivulet: stopped\n");

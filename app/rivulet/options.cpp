@@ -34,6 +34,23 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("port"),
         QStringLiteral("Native protocol port (default 8080; 0 picks a free one)."),
         QStringLiteral("N"));
+    const QCommandLineOption kafkaPort(
+        QStringLiteral("kafka-port"),
+        QStringLiteral("Kafka protocol port (default 9092; 0 picks a free one). With --port 0 "
+                       "and no --kafka-port, both ports are picked."),
+        QStringLiteral("N"));
+    const QCommandLineOption advertisedHost(
+        QStringLiteral("advertised-host"),
+        QStringLiteral("Host name Kafka clients are told to connect to (default: the listen "
+                       "address)."),
+        QStringLiteral("HOST"));
+    const QCommandLineOption noAutoCreate(
+        QStringLiteral("no-auto-create"),
+        QStringLiteral("Do not create unknown topics when Kafka clients ask for them."));
+    const QCommandLineOption defaultPartitions(
+        QStringLiteral("default-partitions"),
+        QStringLiteral("Partitions of topics created without a count (default 1)."),
+        QStringLiteral("N"));
     const QCommandLineOption listen(
         QStringLiteral("listen"),
         QStringLiteral("Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)."),
@@ -74,7 +91,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("max-request-bytes"),
         QStringLiteral("Largest request accepted (default 67108864 = 64 MiB)."),
         QStringLiteral("BYTES"));
-    parser.addOptions({help, version, headless, port, listen, inMemory, dataDir, fsync,
+    parser.addOptions({help, version, headless, port, kafkaPort, advertisedHost, noAutoCreate,
+                       defaultPartitions, listen, inMemory, dataDir, fsync,
                        segmentBytes, retentionMs, retentionBytes, workers, maxRequest});
 
     auto fail = [&](const QString &message) {
@@ -109,6 +127,26 @@ ParsedOptions parseOptions(const QStringList &arguments)
             return fail(QStringLiteral("--port wants a number from 0 to 65535, not '%1'")
                             .arg(parser.value(port)));
         o.port = quint16(n);
+    }
+    if (parser.isSet(kafkaPort)) {
+        if (!parseCount(parser.value(kafkaPort), 0, 65535, n))
+            return fail(QStringLiteral("--kafka-port wants a number from 0 to 65535, not '%1'")
+                            .arg(parser.value(kafkaPort)));
+        o.kafkaPort = quint16(n);
+    } else if (parser.isSet(port) && o.port == 0) {
+        o.kafkaPort = 0;
+    }
+    if (!parser.isSet(kafkaPort) && o.port == o.kafkaPort && o.port != 0)
+        return fail(QStringLiteral("--port %1 is the Kafka port too; pick another with "
+                                   "--kafka-port").arg(o.port));
+    o.advertisedHost = parser.value(advertisedHost);
+    o.autoCreateTopics = !parser.isSet(noAutoCreate);
+    if (parser.isSet(defaultPartitions)) {
+        if (!parseCount(parser.value(defaultPartitions), 1, 10000, n))
+            return fail(QStringLiteral("--default-partitions wants a number from 1 to 10000, "
+                                       "not '%1'")
+                            .arg(parser.value(defaultPartitions)));
+        o.defaultPartitions = int(n);
     }
     if (parser.isSet(listen)) {
         QHostAddress address;

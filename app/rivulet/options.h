@@ -12,6 +12,10 @@ struct Options
     bool headless = false;
     QHostAddress listen{QHostAddress::LocalHost};
     quint16 port = 8080;
+    quint16 kafkaPort = 9092;
+    QString advertisedHost; // empty: the listen address (or the host name for 0.0.0.0)
+    bool autoCreateTopics = true;
+    int defaultPartitions = 1;
     bool inMemory = false;
     QString dataDir; // empty: the platform's app data location
     rivulet::LogSettings log;

@@ -174,6 +174,21 @@ bool DataDir::saveTopics(const QList<TopicMeta> &topics, QString &error)
                      error);
 }
 
+bool DataDir::loadGroupOffsets(QJsonArray &offsets, QString &error) const
+{
+    QJsonObject root;
+    if (!readJson(m_path + QStringLiteral("/groups.json"), root, error))
+        return false;
+    offsets = root.value(QStringLiteral("offsets")).toArray();
+    return true;
+}
+
+bool DataDir::saveGroupOffsets(const QJsonArray &offsets, QString &error)
+{
+    return writeJson(m_path + QStringLiteral("/groups.json"), {{QStringLiteral("offsets"), offsets}},
+                     error);
+}
+
 bool DataDir::loadPositions(QList<SavedPosition> &positions, QString &error) const
 {
     QJsonObject root;

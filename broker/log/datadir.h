@@ -3,6 +3,7 @@
 #include "logsettings.h"
 #include "partition.h"
 
+#include <QJsonArray>
 #include <QList>
 #include <QString>
 
@@ -29,7 +30,8 @@ struct SavedPosition
 // layout of partition directories:
 //   DIR/.lock                      flock()ed while a broker uses DIR; holds its pid
 //   DIR/topics.json                topics and their settings
-//   DIR/consumers.json             consumer positions
+//   DIR/consumers.json             consumer positions (native protocol)
+//   DIR/groups.json                committed offsets of Kafka consumer groups
 //   DIR/clean-shutdown             present only between a clean stop and the next start
 //   DIR/topics/<topic>/<partition>/<base offset>.log|.index
 class DataDir
@@ -54,6 +56,9 @@ public:
 
     bool loadTopics(QList<TopicMeta> &topics, QString &error) const;
     bool saveTopics(const QList<TopicMeta> &topics, QString &error);
+    // Kafka consumer groups' committed offsets: DIR/groups.json
+    bool loadGroupOffsets(QJsonArray &offsets, QString &error) const;
+    bool saveGroupOffsets(const QJsonArray &offsets, QString &error);
     bool loadPositions(QList<SavedPosition> &positions, QString &error) const;
     bool savePositions(const QList<SavedPosition> &positions, QString &error);
 

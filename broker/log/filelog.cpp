@@ -170,6 +170,15 @@ bool FileLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
             while (at + batch::kLogOverhead <= got) {
                 const char *p = m_readBuffer.constData() + at;
                 const std::int64_t size = *RecordBatchView::sizeAt(p, std::size_t(got - at));
+                if (size < batch::kHeaderSize || size > segment.size() - (position + at)) {
+                    // a length that cannot be right: damage, never a reason to read on
+                    error = QStringLiteral("%1 is damaged at byte %2 (impossible batch length "
+                                           "%3); refusing to serve it")
+                                .arg(segment.logPath())
+                                .arg(position + at)
+                                .arg(size);
+                    return false;
+                }
                 if (size > got - at) {
                     if (at == 0) // one batch bigger than the read: read it whole next time
                         readSize = std::max(readSize, size);

@@ -9,7 +9,7 @@
 namespace rivulet {
 
 NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent)
-    : QObject(parent), m_broker(broker), m_parser(broker.config().maxRequestBytes)
+    : Session(parent), m_broker(broker), m_parser(broker.config().maxRequestBytes)
 {
     m_socket.setSocketDescriptor(descriptor);
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);

@@ -1,15 +1,15 @@
 #pragma once
 
 #include "native/nativehandler.h"
+#include "session.h"
 
-#include <QObject>
 #include <QTcpSocket>
 
 namespace rivulet {
 
 // One native-protocol connection, living in one worker thread: reads bytes, parses as
 // many whole requests as have arrived, answers them in order with a single write.
-class NativeSession : public QObject
+class NativeSession : public Session
 {
     Q_OBJECT
 public:
@@ -22,9 +22,6 @@ public:
     NativeSession(Broker &broker, qintptr descriptor, QObject *parent = nullptr);
     ~NativeSession() override;
     bool isOpen() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
-
-Q_SIGNALS:
-    void finished();
 
 private:
     void onReadyRead();

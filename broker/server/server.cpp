@@ -1,14 +1,45 @@
 #include "server.h"
 
+#include "broker.h"
+#include "kafkasession.h"
+#include "nativesession.h"
+
 #include <QThread>
+#include <QTimer>
 
 namespace rivulet {
 
-Server::Server(Broker &broker, int workers, QObject *parent) : QTcpServer(parent), m_broker(broker)
+Server::Server(Broker &broker, int workers, QObject *parent)
+    : QTcpServer(parent), m_broker(broker), m_protocol(Protocol::Native)
+{
+    createWorkers(workers);
+}
+
+Server::Server(Broker &broker, int workers, const kafka::KafkaConfig &kafka, QObject *parent)
+    : QTcpServer(parent), m_broker(broker), m_protocol(Protocol::Kafka),
+      m_kafka(std::make_shared<kafka::KafkaConfig>(kafka))
+{
+    createWorkers(workers);
+    // consumer groups need a clock: session timeouts and rebalance waits
+    m_groupTimer = new QTimer(this);
+    connect(m_groupTimer, &QTimer::timeout, this, [this] { m_broker.groups().tick(Broker::nowMs()); });
+}
+
+void Server::createWorkers(int workers)
 {
     const int count = workers > 0 ? workers : std::max(1, QThread::idealThreadCount());
-    for (int i = 0; i < count; ++i)
-        m_workers.push_back(std::make_unique<Worker>(m_broker, i));
+    for (int i = 0; i < count; ++i) {
+        SessionFactory factory;
+        if (m_protocol == Protocol::Native)
+            factory = [this](qintptr fd, QObject *parent) -> Session * {
+                return new NativeSession(m_broker, fd, parent);
+            };
+        else
+            factory = [this](qintptr fd, QObject *parent) -> Session * {
+                return new KafkaSession(m_broker, m_kafka, fd, parent);
+            };
+        m_workers.push_back(std::make_unique<Worker>(std::move(factory), i));
+    }
 }
 
 Server::~Server()
@@ -24,11 +55,17 @@ bool Server::start(const QHostAddress &address, quint16 port)
         stop();
         return false;
     }
+    if (m_kafka && m_kafka->port == 0)
+        m_kafka->port = serverPort();
+    if (m_groupTimer)
+        m_groupTimer->start(100);
     return true;
 }
 
 void Server::stop()
 {
+    if (m_groupTimer)
+        m_groupTimer->stop();
     close();
     for (auto &worker : m_workers)
         worker->stop();

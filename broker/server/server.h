@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kafka/kafkahandler.h"
 #include "worker.h"
 
 #include <QHostAddress>
@@ -8,15 +9,24 @@
 #include <memory>
 #include <vector>
 
+class QTimer;
+
 namespace rivulet {
 
-// Accepts native-protocol connections and deals them round-robin to worker threads.
+class Broker;
+
+// Accepts connections for one protocol and deals them round-robin to worker threads.
 class Server : public QTcpServer
 {
     Q_OBJECT
 public:
-    // workers <= 0 means one per core.
+    enum class Protocol { Native, Kafka };
+
+    // A native-protocol server; workers <= 0 means one per core.
     Server(Broker &broker, int workers, QObject *parent = nullptr);
+    // A Kafka-protocol server. The port in kafka is what Metadata advertises; start() fills
+    // it in when it was 0.
+    Server(Broker &broker, int workers, const kafka::KafkaConfig &kafka, QObject *parent = nullptr);
     ~Server() override;
 
     // Starts the workers and listens; on failure errorString() says why.
@@ -24,6 +34,7 @@ public:
     // Stops accepting, closes every connection and joins the worker threads.
     void stop();
 
+    Protocol protocol() const { return m_protocol; }
     int workerCount() const { return int(m_workers.size()); }
     int connectionCount() const;
 
@@ -31,9 +42,14 @@ protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    void createWorkers(int workers);
+
     Broker &m_broker;
+    Protocol m_protocol;
+    std::shared_ptr<kafka::KafkaConfig> m_kafka; // shared with the sessions, fixed once started
     std::vector<std::unique_ptr<Worker>> m_workers;
     std::size_t m_next = 0;
+    QTimer *m_groupTimer = nullptr;
 };
 
 } // namespace rivulet

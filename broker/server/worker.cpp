@@ -1,10 +1,9 @@
 #include "worker.h"
 
-#include "nativesession.h"
 
 namespace rivulet {
 
-Worker::Worker(Broker &broker, int index) : m_broker(broker)
+Worker::Worker(SessionFactory factory, int index) : m_factory(std::move(factory))
 {
     m_thread.setObjectName(QStringLiteral("rivulet-worker-%1").arg(index));
 }
@@ -43,9 +42,9 @@ void Worker::adopt(qintptr descriptor)
 
 void Worker::createSession(qintptr descriptor)
 {
-    auto *session = new NativeSession(m_broker, descriptor, m_sessionParent);
+    Session *session = m_factory(descriptor, m_sessionParent);
     m_sessions.fetch_add(1, std::memory_order_relaxed);
-    connect(session, &NativeSession::finished, session, [this, session] {
+    connect(session, &Session::finished, session, [this, session] {
         m_sessions.fetch_sub(1, std::memory_order_relaxed);
         session->deleteLater();
     });

@@ -1,20 +1,24 @@
 #pragma once
 
+#include "session.h"
+
 #include <QObject>
 #include <QThread>
 
 #include <atomic>
+#include <functional>
 
 namespace rivulet {
 
-class Broker;
+// Makes the session for an accepted connection, in the worker's thread.
+using SessionFactory = std::function<Session *(qintptr descriptor, QObject *parent)>;
 
 // A thread with its own event loop that owns the sessions handed to it.
 class Worker : public QObject
 {
     Q_OBJECT
 public:
-    Worker(Broker &broker, int index);
+    Worker(SessionFactory factory, int index);
     ~Worker() override;
 
     void start();
@@ -27,7 +31,7 @@ public:
 private:
     void createSession(qintptr descriptor);
 
-    Broker &m_broker;
+    SessionFactory m_factory;
     QThread m_thread;
     QObject *m_sessionParent = nullptr; // lives in m_thread; parent of every session
     std::atomic<int> m_sessions{0};

@@ -1,0 +1,451 @@
+#include "groupcoordinator.h"
+
+#include "protocol.h"
+
+#include <QUuid>
+
+#include <algorithm>
+#include <set>
+
+namespace rivulet::kafka {
+namespace {
+
+constexpr std::int32_t kMinSessionTimeoutMs = 1000;
+constexpr std::int32_t kMaxSessionTimeoutMs = 3600000;
+
+void run(std::vector<std::function<void()>> &deferred)
+{
+    for (auto &f : deferred)
+        f();
+}
+
+} // namespace
+
+GroupCoordinator::GroupCoordinator(std::int64_t initialRebalanceDelayMs)
+    : m_initialDelayMs(initialRebalanceDelayMs)
+{
+}
+
+QString GroupCoordinator::stateName(State state)
+{
+    switch (state) {
+    case State::Empty:
+        return QStringLiteral("Empty");
+    case State::PreparingRebalance:
+        return QStringLiteral("PreparingRebalance");
+    case State::CompletingRebalance:
+        return QStringLiteral("CompletingRebalance");
+    case State::Stable:
+        return QStringLiteral("Stable");
+    }
+    return {};
+}
+
+void GroupCoordinator::join(JoinRequest request, std::int64_t nowMs, JoinCallback callback)
+{
+    Deferred deferred;
+    auto fail = [&](std::int16_t code) {
+        JoinResult r;
+        r.error = code;
+        r.memberId = request.memberId;
+        deferred.push_back([callback, r] { callback(r); });
+    };
+    {
+        std::lock_guard lock(m_mutex);
+        if (request.groupId.isEmpty()) {
+            fail(error::InvalidGroupId);
+        } else if (request.sessionTimeoutMs < kMinSessionTimeoutMs ||
+                   request.sessionTimeoutMs > kMaxSessionTimeoutMs) {
+            fail(error::InvalidSessionTimeout);
+        } else if (request.protocolType.isEmpty() || request.protocols.empty()) {
+            fail(error::InconsistentGroupProtocol);
+        } else {
+            Group &group = m_groups[request.groupId];
+            const bool known = group.members.count(request.memberId) > 0;
+            // protocols every other member supports
+            std::set<QByteArray> common;
+            bool first = true;
+            for (const auto &[id, m] : group.members) {
+                if (id == request.memberId)
+                    continue;
+                std::set<QByteArray> names;
+                for (const Protocol &p : m.protocols)
+                    names.insert(p.name);
+                if (first)
+                    common = names;
+                else
+                    std::erase_if(common, [&](const QByteArray &n) { return !names.count(n); });
+                first = false;
+            }
+            const bool othersPresent = !first;
+            const bool compatible =
+                !othersPresent ||
+                std::any_of(request.protocols.begin(), request.protocols.end(),
+                            [&](const Protocol &p) { return common.count(p.name) > 0; });
+            if (!request.memberId.isEmpty() && !known) {
+                fail(error::UnknownMemberId);
+            } else if ((othersPresent && group.protocolType != request.protocolType) ||
+                       !compatible) {
+                fail(error::InconsistentGroupProtocol);
+            } else {
+                if (request.memberId.isEmpty())
+                    request.memberId =
+                        (request.clientId.isEmpty() ? QByteArray("member") : request.clientId) +
+                        '-' + QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+                const bool newGroup = group.members.empty();
+                Member &m = group.members[request.memberId];
+                m.id = request.memberId;
+                if (!known)
+                    m.joinOrder = m_nextJoinOrder++;
+                m.clientId = request.clientId;
+                m.clientHost = request.clientHost;
+                m.sessionTimeoutMs = request.sessionTimeoutMs;
+                m.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+                m.protocols = std::move(request.protocols);
+                m.lastSeenMs = nowMs;
+                m.pendingJoin = std::move(callback);
+                group.protocolType = request.protocolType;
+                if (group.state != State::PreparingRebalance)
+                    prepareRebalance(group, nowMs, newGroup, deferred);
+                maybeCompleteJoin(group, nowMs, deferred);
+            }
+        }
+    }
+    run(deferred);
+}
+
+void GroupCoordinator::prepareRebalance(Group &group, std::int64_t nowMs, bool newGroup,
+                                        Deferred &deferred)
+{
+    // members waiting for an assignment from the round being abandoned must rejoin
+    for (auto &[id, m] : group.members) {
+        if (m.pendingSync) {
+            deferred.push_back([cb = std::move(m.pendingSync)] {
+                SyncResult r;
+                r.error = error::RebalanceInProgress;
+                cb(r);
+            });
+            m.pendingSync = nullptr;
+        }
+    }
+    std::int32_t timeout = 0;
+    for (const auto &[id, m] : group.members)
+        timeout = std::max(timeout, m.rebalanceTimeoutMs);
+    group.state = State::PreparingRebalance;
+    group.rebalanceDeadlineMs = nowMs + std::max(timeout, 1000);
+    group.initialDelayUntilMs =
+        newGroup ? nowMs + std::min<std::int64_t>(m_initialDelayMs, timeout) : 0;
+}
+
+void GroupCoordinator::maybeCompleteJoin(Group &group, std::int64_t nowMs, Deferred &deferred)
+{
+    if (group.state != State::PreparingRebalance)
+        return;
+    const bool everyoneIn = std::all_of(group.members.begin(), group.members.end(),
+                                        [](const auto &e) { return bool(e.second.pendingJoin); });
+    const bool waitOver = nowMs >= group.rebalanceDeadlineMs;
+    if ((everyoneIn && nowMs >= group.initialDelayUntilMs) || waitOver)
+        completeJoin(group, nowMs, deferred);
+}
+
+QByteArray GroupCoordinator::chooseProtocol(const Group &group)
+{
+    // candidates: supported by every member; each member votes for the candidate it lists
+    // first; most votes wins, ties going to the earliest-joined member's preference
+    std::vector<const Member *> members;
+    for (const auto &[id, m] : group.members)
+        members.push_back(&m);
+    std::sort(members.begin(), members.end(),
+              [](const Member *a, const Member *b) { return a->joinOrder < b->joinOrder; });
+    std::vector<QByteArray> candidates;
+    for (const Protocol &p : members.front()->protocols) {
+        const bool everywhere = std::all_of(members.begin(), members.end(), [&](const Member *m) {
+            return std::any_of(m->protocols.begin(), m->protocols.end(),
+                               [&](const Protocol &q) { return q.name == p.name; });
+        });
+        if (everywhere)
+            candidates.push_back(p.name);
+    }
+    if (candidates.empty())
+        return {};
+    std::map<QByteArray, int> votes;
+    for (const Member *m : members)
+        for (const Protocol &p : m->protocols)
+            if (std::find(candidates.begin(), candidates.end(), p.name) != candidates.end()) {
+                ++votes[p.name];
+                break;
+            }
+    QByteArray best = candidates.front();
+    for (const QByteArray &c : candidates)
+        if (votes[c] > votes[best])
+            best = c;
+    return best;
+}
+
+void GroupCoordinator::completeJoin(Group &group, std::int64_t nowMs, Deferred &deferred)
+{
+    // members that did not rejoin in time are out
+    for (auto it = group.members.begin(); it != group.members.end();) {
+        if (!it->second.pendingJoin)
+            it = group.members.erase(it);
+        else
+            ++it;
+    }
+    if (group.members.empty()) {
+        group.state = State::Empty;
+        group.leader.clear();
+        group.protocol.clear();
+        return;
+    }
+    group.protocol = chooseProtocol(group);
+    ++group.generation;
+    if (!group.members.count(group.leader)) {
+        const auto first = std::min_element(group.members.begin(), group.members.end(),
+                                            [](const auto &a, const auto &b) {
+                                                return a.second.joinOrder < b.second.joinOrder;
+                                            });
+        group.leader = first->first;
+    }
+    group.state = State::CompletingRebalance;
+    std::vector<std::pair<QByteArray, QByteArray>> all;
+    for (const auto &[id, m] : group.members)
+        for (const Protocol &p : m.protocols)
+            if (p.name == group.protocol)
+                all.emplace_back(id, p.metadata);
+    for (auto &[id, m] : group.members) {
+        JoinResult r;
+        r.generation = group.generation;
+        r.protocol = group.protocol;
+        r.leader = group.leader;
+        r.memberId = id;
+        if (id == group.leader)
+            r.members = all;
+        m.assignment.clear();
+        m.lastSeenMs = nowMs;
+        deferred.push_back([cb = std::move(m.pendingJoin), r] { cb(r); });
+        m.pendingJoin = nullptr;
+    }
+}
+
+void GroupCoordinator::sync(const QByteArray &groupId, std::int32_t generation,
+                            const QByteArray &memberId,
+                            std::vector<std::pair<QByteArray, QByteArray>> assignments,
+                            std::int64_t nowMs, SyncCallback callback)
+{
+    Deferred deferred;
+    SyncResult immediate;
+    bool answerNow = true;
+    {
+        std::lock_guard lock(m_mutex);
+        auto g = m_groups.find(groupId);
+        Member *member = nullptr;
+        if (g != m_groups.end()) {
+            auto m = g->second.members.find(memberId);
+            member = m == g->second.members.end() ? nullptr : &m->second;
+        }
+        if (!member) {
+            immediate.error = error::UnknownMemberId;
+        } else if (generation != g->second.generation) {
+            immediate.error = error::IllegalGeneration;
+        } else if (g->second.state == State::PreparingRebalance) {
+            immediate.error = error::RebalanceInProgress;
+        } else if (g->second.state == State::Stable) {
+            immediate.assignment = member->assignment;
+            member->lastSeenMs = nowMs;
+        } else { // CompletingRebalance: wait for the leader's assignments
+            Group &group = g->second;
+            member->lastSeenMs = nowMs;
+            member->pendingSync = std::move(callback);
+            answerNow = false;
+            if (memberId == group.leader) {
+                for (auto &[id, bytes] : assignments)
+                    if (auto it = group.members.find(id); it != group.members.end())
+                        it->second.assignment = bytes;
+                group.state = State::Stable;
+                for (auto &[id, m] : group.members) {
+                    if (!m.pendingSync)
+                        continue;
+                    SyncResult r;
+                    r.assignment = m.assignment;
+                    deferred.push_back([cb = std::move(m.pendingSync), r] { cb(r); });
+                    m.pendingSync = nullptr;
+                }
+            }
+        }
+    }
+    if (answerNow)
+        callback(immediate);
+    run(deferred);
+}
+
+std::int16_t GroupCoordinator::heartbeat(const QByteArray &groupId, std::int32_t generation,
+                                         const QByteArray &memberId, std::int64_t nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    auto g = m_groups.find(groupId);
+    if (g == m_groups.end())
+        return error::UnknownMemberId;
+    auto m = g->second.members.find(memberId);
+    if (m == g->second.members.end())
+        return error::UnknownMemberId;
+    m->second.lastSeenMs = nowMs;
+    if (generation != g->second.generation)
+        return error::IllegalGeneration;
+    if (g->second.state != State::Stable)
+        return error::RebalanceInProgress;
+    return error::None;
+}
+
+void GroupCoordinator::removeMember(Group &group, const QByteArray &memberId, std::int64_t nowMs,
+                                    Deferred &deferred)
+{
+    auto it = group.members.find(memberId);
+    if (it == group.members.end())
+        return;
+    if (it->second.pendingJoin)
+        deferred.push_back([cb = std::move(it->second.pendingJoin), memberId] {
+            JoinResult r;
+            r.error = error::UnknownMemberId;
+            r.memberId = memberId;
+            cb(r);
+        });
+    if (it->second.pendingSync)
+        deferred.push_back([cb = std::move(it->second.pendingSync)] {
+            SyncResult r;
+            r.error = error::UnknownMemberId;
+            cb(r);
+        });
+    group.members.erase(it);
+    if (group.members.empty()) {
+        group.state = State::Empty;
+        group.leader.clear();
+        group.protocol.clear();
+        ++group.generation;
+        return;
+    }
+    if (group.state != State::PreparingRebalance)
+        prepareRebalance(group, nowMs, false, deferred);
+    maybeCompleteJoin(group, nowMs, deferred);
+}
+
+std::int16_t GroupCoordinator::leave(const QByteArray &groupId, const QByteArray &memberId,
+                                     std::int64_t nowMs)
+{
+    Deferred deferred;
+    std::int16_t result = error::None;
+    {
+        std::lock_guard lock(m_mutex);
+        auto g = m_groups.find(groupId);
+        if (g == m_groups.end() || !g->second.members.count(memberId))
+            result = error::UnknownMemberId;
+        else
+            removeMember(g->second, memberId, nowMs, deferred);
+    }
+    run(deferred);
+    return result;
+}
+
+void GroupCoordinator::tick(std::int64_t nowMs)
+{
+    Deferred deferred;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto &[id, group] : m_groups) {
+            std::vector<QByteArray> expired;
+            for (const auto &[memberId, m] : group.members)
+                if (!m.pendingJoin && nowMs - m.lastSeenMs > m.sessionTimeoutMs)
+                    expired.push_back(memberId);
+            for (const QByteArray &memberId : expired)
+                removeMember(group, memberId, nowMs, deferred);
+            maybeCompleteJoin(group, nowMs, deferred);
+        }
+    }
+    run(deferred);
+}
+
+std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t generation,
+                                      const QByteArray &memberId,
+                                      const std::vector<Commit> &commits, std::int64_t nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    if (groupId.isEmpty())
+        return error::InvalidGroupId;
+    Group &group = m_groups[groupId];
+    if (generation < 0 && memberId.isEmpty()) {
+        // a consumer that assigns partitions itself commits outside any generation
+        if (!group.members.empty())
+            return error::UnknownMemberId;
+    } else {
+        auto m = group.members.find(memberId);
+        if (m == group.members.end())
+            return error::UnknownMemberId;
+        if (generation != group.generation)
+            return error::IllegalGeneration;
+        if (group.state == State::PreparingRebalance)
+            return error::RebalanceInProgress;
+        m->second.lastSeenMs = nowMs;
+    }
+    for (const Commit &c : commits)
+        group.offsets[{c.topic, c.partition}] = {c.offset, c.metadata};
+    ++m_offsetVersion;
+    return error::None;
+}
+
+std::optional<GroupCoordinator::CommittedOffset>
+GroupCoordinator::committed(const QByteArray &groupId, const QByteArray &topic,
+                            std::int32_t partition) const
+{
+    std::lock_guard lock(m_mutex);
+    auto g = m_groups.find(groupId);
+    if (g == m_groups.end())
+        return std::nullopt;
+    auto o = g->second.offsets.find({topic, partition});
+    if (o == g->second.offsets.end())
+        return std::nullopt;
+    return o->second;
+}
+
+std::vector<GroupCoordinator::GroupView> GroupCoordinator::groups() const
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<GroupView> result;
+    for (const auto &[id, g] : m_groups) {
+        GroupView v;
+        v.groupId = id;
+        v.state = stateName(g.state);
+        v.protocolType = g.protocolType;
+        v.protocol = g.protocol;
+        v.generation = g.generation;
+        v.leader = g.leader;
+        for (const auto &[memberId, m] : g.members)
+            v.members.push_back({memberId, m.clientId, m.clientHost, m.assignment});
+        v.offsets = g.offsets;
+        result.push_back(std::move(v));
+    }
+    return result;
+}
+
+std::vector<GroupCoordinator::SavedOffset> GroupCoordinator::offsets() const
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<SavedOffset> result;
+    for (const auto &[id, g] : m_groups)
+        for (const auto &[key, committed] : g.offsets)
+            result.push_back({id, key.first, key.second, committed});
+    return result;
+}
+
+void GroupCoordinator::restore(const std::vector<SavedOffset> &offsets)
+{
+    std::lock_guard lock(m_mutex);
+    for (const SavedOffset &o : offsets)
+        m_groups[o.groupId].offsets[{o.topic, o.partition}] = o.committed;
+}
+
+std::uint64_t GroupCoordinator::offsetVersion() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_offsetVersion;
+}
+
+} // namespace rivulet::kafka

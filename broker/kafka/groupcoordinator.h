@@ -1,0 +1,168 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace rivulet::kafka {
+
+// Kafka consumer groups with Rivulet as the only coordinator: membership, rebalances with
+// the protocol chosen by vote, session timeouts and committed offsets. Thread-safe; answers
+// to JoinGroup and SyncGroup may come later, from whichever thread completes the round, so
+// callbacks must hand their result to the right connection themselves. No callback runs
+// under the coordinator's lock.
+class GroupCoordinator
+{
+public:
+    struct Protocol
+    {
+        QByteArray name;
+        QByteArray metadata;
+    };
+    struct JoinResult
+    {
+        std::int16_t error = 0;
+        std::int32_t generation = -1;
+        QByteArray protocol;
+        QByteArray leader;
+        QByteArray memberId;
+        std::vector<std::pair<QByteArray, QByteArray>> members; // leader only: id, metadata
+    };
+    struct SyncResult
+    {
+        std::int16_t error = 0;
+        QByteArray assignment;
+    };
+    using JoinCallback = std::function<void(const JoinResult &)>;
+    using SyncCallback = std::function<void(const SyncResult &)>;
+
+    struct JoinRequest
+    {
+        QByteArray groupId;
+        QByteArray memberId;
+        QByteArray clientId;
+        QString clientHost;
+        std::int32_t sessionTimeoutMs = 10000;
+        std::int32_t rebalanceTimeoutMs = 10000;
+        QByteArray protocolType;
+        std::vector<Protocol> protocols;
+    };
+    struct Commit
+    {
+        QByteArray topic;
+        std::int32_t partition = 0;
+        std::int64_t offset = 0;
+        QByteArray metadata;
+    };
+    struct CommittedOffset
+    {
+        std::int64_t offset = -1;
+        QByteArray metadata;
+    };
+
+    // How long a new group waits for more members before its first round completes
+    // (Kafka's group.initial.rebalance.delay.ms).
+    explicit GroupCoordinator(std::int64_t initialRebalanceDelayMs = 3000);
+
+    void join(JoinRequest request, std::int64_t nowMs, JoinCallback callback);
+    void sync(const QByteArray &groupId, std::int32_t generation, const QByteArray &memberId,
+              std::vector<std::pair<QByteArray, QByteArray>> assignments, std::int64_t nowMs,
+              SyncCallback callback);
+    std::int16_t heartbeat(const QByteArray &groupId, std::int32_t generation,
+                           const QByteArray &memberId, std::int64_t nowMs);
+    std::int16_t leave(const QByteArray &groupId, const QByteArray &memberId, std::int64_t nowMs);
+    // All-or-nothing check of membership and generation, then every offset is stored.
+    std::int16_t commit(const QByteArray &groupId, std::int32_t generation,
+                        const QByteArray &memberId, const std::vector<Commit> &commits,
+                        std::int64_t nowMs);
+    std::optional<CommittedOffset> committed(const QByteArray &groupId, const QByteArray &topic,
+                                             std::int32_t partition) const;
+    // Expires silent members and completes rebalances whose wait is over; call often
+    // (every ~100 ms).
+    void tick(std::int64_t nowMs);
+
+    // For the window and the CLI.
+    struct MemberView
+    {
+        QByteArray memberId;
+        QByteArray clientId;
+        QString clientHost;
+        QByteArray assignment; // as the leader sent it (consumer protocol bytes)
+    };
+    struct GroupView
+    {
+        QByteArray groupId;
+        QString state;
+        QByteArray protocolType;
+        QByteArray protocol;
+        std::int32_t generation = 0;
+        QByteArray leader;
+        std::vector<MemberView> members;
+        std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset> offsets;
+    };
+    std::vector<GroupView> groups() const;
+
+    // Persistence of committed offsets (the broker saves them with its metadata).
+    struct SavedOffset
+    {
+        QByteArray groupId;
+        QByteArray topic;
+        std::int32_t partition = 0;
+        CommittedOffset committed;
+    };
+    std::vector<SavedOffset> offsets() const;
+    void restore(const std::vector<SavedOffset> &offsets);
+    std::uint64_t offsetVersion() const;
+
+private:
+    enum class State { Empty, PreparingRebalance, CompletingRebalance, Stable };
+    struct Member
+    {
+        QByteArray id;
+        QByteArray clientId;
+        QString clientHost;
+        std::int32_t sessionTimeoutMs = 10000;
+        std::int32_t rebalanceTimeoutMs = 10000;
+        std::vector<Protocol> protocols;
+        QByteArray assignment;
+        std::int64_t lastSeenMs = 0;
+        std::uint64_t joinOrder = 0;
+        JoinCallback pendingJoin;
+        SyncCallback pendingSync;
+    };
+    struct Group
+    {
+        State state = State::Empty;
+        QByteArray protocolType;
+        QByteArray protocol;
+        std::int32_t generation = 0;
+        QByteArray leader;
+        std::map<QByteArray, Member> members;
+        std::int64_t rebalanceDeadlineMs = 0;
+        std::int64_t initialDelayUntilMs = 0;
+        std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset> offsets;
+    };
+    using Deferred = std::vector<std::function<void()>>;
+
+    void prepareRebalance(Group &group, std::int64_t nowMs, bool newGroup, Deferred &deferred);
+    void maybeCompleteJoin(Group &group, std::int64_t nowMs, Deferred &deferred);
+    void completeJoin(Group &group, std::int64_t nowMs, Deferred &deferred);
+    void removeMember(Group &group, const QByteArray &memberId, std::int64_t nowMs,
+                      Deferred &deferred);
+    static QByteArray chooseProtocol(const Group &group);
+    static QString stateName(State state);
+
+    const std::int64_t m_initialDelayMs;
+    mutable std::mutex m_mutex;
+    std::map<QByteArray, Group> m_groups;
+    std::uint64_t m_nextJoinOrder = 0;
+    std::uint64_t m_offsetVersion = 0;
+};
+
+} // namespace rivulet::kafka

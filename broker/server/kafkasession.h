@@ -1,0 +1,58 @@
+#pragma once
+
+#include "kafka/kafkahandler.h"
+#include "session.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <memory>
+#include <mutex>
+
+namespace rivulet {
+
+class ClientStats;
+
+// One Kafka-protocol connection. Like a Kafka broker it handles a connection's requests one
+// at a time: while an answer is pending (a JoinGroup waiting for the round, a Fetch waiting
+// for data) the next request stays unread, so answers always go out in request order.
+class KafkaSession : public Session
+{
+    Q_OBJECT
+public:
+    static constexpr qint64 kMaxPendingWrite = 16 << 20;
+    // How often a waiting Fetch looks for new data (it answers early when data arrives).
+    static constexpr int kFetchPollMs = 5;
+
+    KafkaSession(Broker &broker, std::shared_ptr<const kafka::KafkaConfig> config,
+                 qintptr descriptor, QObject *parent = nullptr);
+    ~KafkaSession() override;
+
+private:
+    // Lets other threads hand a deferred answer to this session while it exists.
+    struct Handle
+    {
+        std::mutex mutex;
+        KafkaSession *session = nullptr;
+    };
+
+    void processInput();
+    void deliver(const QByteArray &response);
+    void send(const QByteArray &response);
+    void pollFetch();
+    void close(const QString &why);
+
+    Broker &m_broker;
+    std::shared_ptr<const kafka::KafkaConfig> m_config;
+    std::shared_ptr<ClientStats> m_stats;
+    std::shared_ptr<Handle> m_handle;
+    QTcpSocket m_socket;
+    QTimer m_fetchTimer;
+    std::unique_ptr<kafka::KafkaHandler> m_handler;
+    QByteArray m_in;
+    qsizetype m_inStart = 0;
+    bool m_waiting = false;
+    bool m_closing = false;
+};
+
+} // namespace rivulet

@@ -1,0 +1,469 @@
+#include <QDeadlineTimer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTest>
+
+// rivulet-cli end to end: a real broker process and the command line tool against it.
+
+namespace {
+
+// Bounds every wait; generous because the machines running this are shared.
+constexpr int kTimeoutMs = 30000;
+
+QString binary(const char *name)
+{
+    return QStringLiteral(RIVULET_BIN_DIR "/") + QLatin1String(name);
+}
+
+struct Run
+{
+    bool finished = false; // exited normally within the time limit
+    int exitCode = -1;
+    QString out;
+    QString err;
+
+    // For failure messages: valid until the next call.
+    const char *describe() const
+    {
+        m_description = QStringLiteral("finished=%1 exit=%2\n--- stdout:\n%3--- stderr:\n%4")
+                            .arg(finished)
+                            .arg(exitCode)
+                            .arg(out, err)
+                            .toUtf8();
+        return m_description.constData();
+    }
+
+private:
+    mutable QByteArray m_description;
+};
+
+Run runProcess(const QString &program, const QStringList &args, const QByteArray &input = {})
+{
+    QProcess process;
+    process.start(program, args);
+    Run run;
+    if (!process.waitForStarted(kTimeoutMs)) {
+        run.err = process.errorString();
+        return run;
+    }
+    if (!input.isEmpty())
+        process.write(input);
+    process.closeWriteChannel();
+    run.finished =
+        process.waitForFinished(kTimeoutMs) && process.exitStatus() == QProcess::NormalExit;
+    if (!run.finished) {
+        process.kill();
+        process.waitForFinished(kTimeoutMs);
+    }
+    run.exitCode = process.exitCode();
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+// Reads the process's stdout until a line matches; the port from "ready: native ADDR:PORT".
+bool waitForReady(QProcess &process, quint16 &port, QString &seen)
+{
+    static const QRegularExpression ready(QStringLiteral(R"(ready: native (\S+):(\d+))"));
+    QDeadlineTimer deadline(kTimeoutMs);
+    for (;;) {
+        while (process.canReadLine()) {
+            const QString line = QString::fromUtf8(process.readLine());
+            seen += line;
+            const QRegularExpressionMatch match = ready.match(line);
+            if (match.hasMatch()) {
+                port = quint16(match.captured(2).toUInt());
+                return port != 0;
+            }
+        }
+        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+    }
+}
+
+// Reads the process's stdout until it contains what; everything read so far goes to seen.
+bool waitForOutput(QProcess &process, const QString &what, QString &seen)
+{
+    QDeadlineTimer deadline(kTimeoutMs);
+    for (;;) {
+        seen += QString::fromUtf8(process.readAllStandardOutput());
+        if (seen.contains(what))
+            return true;
+        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+    }
+}
+
+// A port nothing listens on (free a moment ago).
+quint16 unusedPort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    const quint16 port = probe.serverPort();
+    probe.close();
+    return port;
+}
+
+// The whitespace-separated columns of the table row whose first columns are `key`.
+QStringList row(const QString &table, const QStringList &key)
+{
+    const QStringList lines = table.split(u'\n', Qt::SkipEmptyParts);
+    for (const QString &line : lines) {
+        const QStringList columns = line.split(u' ', Qt::SkipEmptyParts);
+        if (columns.mid(0, key.size()) == key)
+            return columns;
+    }
+    return {};
+}
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+    QProcess m_broker;
+    quint16 m_port = 0;
+
+    Run cli(const QStringList &args, const QByteArray &input = {})
+    {
+        return runProcess(binary("rivulet-cli"),
+                          QStringList{QStringLiteral("--port"), QString::number(m_port)} + args,
+                          input);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_broker.start(binary("rivulet"), {QStringLiteral("--headless"), QStringLiteral("--port"),
+                                           QStringLiteral("0"), QStringLiteral("--in-memory")});
+        QVERIFY2(m_broker.waitForStarted(kTimeoutMs), qPrintable(m_broker.errorString()));
+        QString seen;
+        QVERIFY2(waitForReady(m_broker, m_port, seen),
+                 qPrintable(seen + QString::fromUtf8(m_broker.readAllStandardError())));
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_broker.state() != QProcess::NotRunning) {
+            m_broker.kill();
+            m_broker.waitForFinished(kTimeoutMs);
+        }
+    }
+
+    void createTopic()
+    {
+        Run r = cli({"create", "orders", "--partitions", "3"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.out.contains(u"orders") && r.out.contains(u"3 partitions"), r.describe());
+        // again, the same: fine
+        r = cli({"create", "orders", "--partitions", "3"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        // another count: the broker refuses, and says why
+        r = cli({"create", "orders", "--partitions", "2"});
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.err.contains(u"orders") && r.err.contains(u"3"), r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+        // the default is one partition
+        r = cli({"create", "single"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.out.contains(u"1 partition"), r.describe());
+        // an invalid name
+        r = cli({"create", "bad name"});
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+    }
+
+    void produceFromArguments()
+    {
+        QVERIFY2(cli({"create", "args", "--partitions", "2"}).exitCode == 0, "create failed");
+        Run r = cli({"produce", "args", "--partition", "1", "first", "second", "third"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(u"3 messages") && r.err.contains(u"0..2"), r.describe());
+        r = cli({"produce", "args", "--partition", "1", "fourth"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(u"3..3"), r.describe());
+        // a value that starts with a dash, after "--"
+        r = cli({"produce", "args", "--partition", "1", "--", "--dashed"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+
+        r = cli({"consume", "args", "--partition", "1"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("first\nsecond\nthird\nfourth\n--dashed\n"));
+        r = cli({"consume", "args"}); // partition 0 is empty
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QString());
+    }
+
+    void produceFromStdin()
+    {
+        QVERIFY2(cli({"create", "lines"}).exitCode == 0, "create failed");
+        // in batches of 2, the last line without a newline
+        Run r = cli({"produce", "lines", "--batch", "2"}, "one\ntwo\nthree\nfour\nfive");
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(u"5 messages") && r.err.contains(u"0..4"), r.describe());
+        r = cli({"consume", "lines", "--format", "%o:%v"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("0:one\n1:two\n2:three\n3:four\n4:five\n"));
+
+        // more than one consume round trip's worth
+        QByteArray many;
+        QString expected;
+        for (int i = 0; i < 2500; ++i) {
+            many += "line " + QByteArray::number(i) + '\n';
+            expected += QStringLiteral("%1:line %2\n").arg(5 + i).arg(i);
+        }
+        r = cli({"produce", "lines"}, many);
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(u"2500 messages") && r.err.contains(u"5..2504"), r.describe());
+        r = cli({"consume", "lines", "--offset", "5", "--format", "%o:%v"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, expected);
+
+        // nothing on stdin: nothing produced, and it says so
+        r = cli({"produce", "lines"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(u"nothing"), r.describe());
+    }
+
+    void consumeOptions()
+    {
+        QVERIFY2(cli({"create", "opts", "--partitions", "2"}).exitCode == 0, "create failed");
+        QVERIFY2(cli({"produce", "opts", "--partition", "1", "a", "b", "c", "d", "e"}).exitCode ==
+                     0,
+                 "produce failed");
+
+        Run r = cli({"consume", "opts", "--partition", "1", "--offset", "1", "--count", "3",
+                     "--format", "%o:%v", "--consumer", "reader"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("1:b\n2:c\n3:d\n"));
+
+        r = cli({"consume", "opts", "--partition=1", "--offset=4", "--format", "%t/%p/%o %v%%"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("opts/1/4 e%\n"));
+
+        r = cli({"consume", "opts", "--partition", "1", "--count", "0"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QString());
+    }
+
+    void consumeAtEndPrintsNothing()
+    {
+        QVERIFY2(cli({"create", "ends"}).exitCode == 0, "create failed");
+        Run r = cli({"consume", "ends"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QString());
+        QVERIFY2(cli({"produce", "ends", "x", "y"}).exitCode == 0, "produce failed");
+        for (const char *offset : {"2", "1000"}) {
+            r = cli({"consume", "ends", "--offset", offset});
+            QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+            QCOMPARE(r.out, QString());
+            QCOMPARE(r.err, QString());
+        }
+    }
+
+    void consumersShowsPositionAndLag()
+    {
+        QVERIFY2(cli({"create", "lagging", "--partitions", "2"}).exitCode == 0, "create failed");
+        QVERIFY2(
+            cli({"produce", "lagging", "--partition", "1"}, "1\n2\n3\n4\n5\n6\n7\n").exitCode == 0,
+            "produce failed");
+        Run r = cli(
+            {"consume", "lagging", "--partition", "1", "--count", "3", "--consumer", "slowpoke"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("1\n2\n3\n"));
+
+        r = cli({"consumers"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        const QStringList header = r.out.section(u'\n', 0, 0).split(u' ', Qt::SkipEmptyParts);
+        QVERIFY2(header.mid(0, 6) ==
+                     QStringList({"CONSUMER", "TOPIC", "PARTITION", "NEXT", "END", "LAG"}),
+                 r.describe());
+        QStringList columns = row(r.out, {"slowpoke", "lagging", "1"});
+        QVERIFY2(columns.size() >= 7, r.describe());
+        QCOMPARE(columns[3], QStringLiteral("3")); // NEXT
+        QCOMPARE(columns[4], QStringLiteral("7")); // END
+        QCOMPARE(columns[5], QStringLiteral("4")); // LAG
+        QCOMPARE(columns[6], QStringLiteral("3")); // DELIVERED
+
+        // reading on moves it; more messages make it lag again
+        QVERIFY2(cli({"consume", "lagging", "--partition", "1", "--offset", "3", "--consumer",
+                      "slowpoke"})
+                         .exitCode == 0,
+                 "consume failed");
+        QVERIFY2(cli({"produce", "lagging", "--partition", "1", "8", "9"}).exitCode == 0,
+                 "produce failed");
+        r = cli({"consumers"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        columns = row(r.out, {"slowpoke", "lagging", "1"});
+        QVERIFY2(columns.size() >= 7, r.describe());
+        QCOMPARE(columns[3], QStringLiteral("7"));
+        QCOMPARE(columns[4], QStringLiteral("9"));
+        QCOMPARE(columns[5], QStringLiteral("2"));
+        QCOMPARE(columns[6], QStringLiteral("7"));
+    }
+
+    void topicsListsPartitions()
+    {
+        QVERIFY2(cli({"create", "listed", "--partitions", "3"}).exitCode == 0, "create failed");
+        QVERIFY2(cli({"produce", "listed", "--partition", "0", "a"}).exitCode == 0,
+                 "produce failed");
+        QVERIFY2(cli({"produce", "listed", "--partition", "2", "a", "b", "c", "d"}).exitCode == 0,
+                 "produce failed");
+        const Run r = cli({"topics"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        const QStringList header = r.out.section(u'\n', 0, 0).split(u' ', Qt::SkipEmptyParts);
+        QVERIFY2(header.mid(0, 4) == QStringList({"TOPIC", "PARTITION", "START", "END"}),
+                 r.describe());
+        const QStringList expectedEnds{"1", "0", "4"};
+        for (int p = 0; p < 3; ++p) {
+            const QStringList columns = row(r.out, {"listed", QString::number(p)});
+            QVERIFY2(columns.size() >= 5, r.describe());
+            QCOMPARE(columns[2], QStringLiteral("0")); // START
+            QCOMPARE(columns[3], expectedEnds[p]);     // END
+            QCOMPARE(columns[4], expectedEnds[p]);     // MESSAGES
+        }
+        QVERIFY2(row(r.out, {"listed", "3"}).isEmpty(), r.describe());
+    }
+
+    void unknownTopic_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("consume") << QStringList{"consume", "no-such-topic"};
+        QTest::newRow("produce") << QStringList{"produce", "no-such-topic", "v"};
+        QTest::newRow("follow") << QStringList{"consume", "no-such-topic", "--follow"};
+    }
+
+    void unknownTopic()
+    {
+        QFETCH(QStringList, args);
+        const Run r = cli(args);
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.err.contains(u"no-such-topic"), r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+    }
+
+    void badPartition()
+    {
+        QVERIFY2(cli({"create", "pair", "--partitions", "2"}).exitCode == 0, "create failed");
+        Run r = cli({"produce", "pair", "--partition", "2", "v"});
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.err.contains(u"partition"), r.describe());
+        r = cli({"consume", "pair", "--partition", "7"});
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.err.contains(u"partition"), r.describe());
+    }
+
+    void unreachableBroker_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("topics") << QStringList{"topics"};
+        QTest::newRow("consumers") << QStringList{"consumers"};
+        QTest::newRow("create") << QStringList{"create", "t"};
+        QTest::newRow("produce") << QStringList{"produce", "t", "v"};
+        QTest::newRow("consume") << QStringList{"consume", "t"};
+    }
+
+    void unreachableBroker()
+    {
+        QFETCH(QStringList, args);
+        const quint16 port = unusedPort();
+        QVERIFY(port != 0);
+        const Run r =
+            runProcess(binary("rivulet-cli"), QStringList{"--port", QString::number(port)} + args);
+        QVERIFY2(r.finished && r.exitCode == 3, r.describe());
+        QVERIFY2(r.err.contains(QString::number(port)), r.describe());
+        // it says what to do about it
+        QVERIFY2(r.err.contains(u"rivulet --headless") && r.err.contains(u"--port"), r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+    }
+
+    void usageErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << "frobnicate";
+        QTest::newRow("unknown option") << QStringList{"consume", "t", "--bogus"} << "--bogus";
+        QTest::newRow("unknown global option") << QStringList{"--bogus", "topics"} << "--bogus";
+        QTest::newRow("missing value") << QStringList{"consume", "t", "--count"} << "--count";
+        QTest::newRow("missing port") << QStringList{"--port"} << "--port";
+        QTest::newRow("bad port") << QStringList{"--port", "abc", "topics"} << "abc";
+        QTest::newRow("port out of range") << QStringList{"--port", "70000", "topics"} << "70000";
+        QTest::newRow("bad count") << QStringList{"consume", "t", "--count", "many"} << "many";
+        QTest::newRow("negative partition")
+            << QStringList{"produce", "t", "--partition", "-1", "v"} << "-1";
+        QTest::newRow("bad batch") << QStringList{"produce", "t", "--batch", "0", "v"} << "--batch";
+        QTest::newRow("no topic") << QStringList{"consume"} << "TOPIC";
+        QTest::newRow("two topics") << QStringList{"create", "a", "b"} << "TOPIC";
+        QTest::newRow("extra argument") << QStringList{"topics", "x"} << "argument";
+        QTest::newRow("no command") << QStringList{} << "Usage";
+    }
+
+    void usageErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        // the global --port is left out where the row is about it
+        const Run r =
+            args.value(0) == u"--port" ? runProcess(binary("rivulet-cli"), args) : cli(args);
+        QVERIFY2(r.finished && r.exitCode == 2, r.describe());
+        QVERIFY2(r.err.contains(mentions), r.describe());
+        QVERIFY2(r.err.contains(u"--help") || r.err.contains(u"Usage"), r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+    }
+
+    void helpAndVersion()
+    {
+        Run r = runProcess(binary("rivulet-cli"), {"--help"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        for (const char *word : {"create", "produce", "consume", "topics", "consumers", "--port"})
+            QVERIFY2(r.out.contains(QLatin1String(word)), r.describe());
+        r = runProcess(binary("rivulet-cli"), {"--version"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.out.contains(QStringLiteral(RIVULET_VERSION)), r.describe());
+    }
+
+    void followPrintsNewMessages()
+    {
+        QVERIFY2(cli({"create", "live"}).exitCode == 0, "create failed");
+        QVERIFY2(cli({"produce", "live", "early"}).exitCode == 0, "produce failed");
+
+        QProcess follower;
+        follower.start(binary("rivulet-cli"), {"--port", QString::number(m_port), "consume", "live",
+                                               "--follow", "--format", "%o:%v"});
+        QVERIFY2(follower.waitForStarted(kTimeoutMs), qPrintable(follower.errorString()));
+        QString seen;
+        // it is running and has caught up once it printed what was there before
+        QVERIFY2(waitForOutput(follower, QStringLiteral("0:early\n"), seen),
+                 qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
+
+        QVERIFY2(cli({"produce", "live", "late-1", "late-2"}).exitCode == 0, "produce failed");
+        QVERIFY2(waitForOutput(follower, QStringLiteral("0:early\n1:late-1\n2:late-2\n"), seen),
+                 qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
+        QVERIFY2(cli({"produce", "live"}, "late-3\n").exitCode == 0, "produce failed");
+        QVERIFY2(waitForOutput(follower, QStringLiteral("2:late-2\n3:late-3\n"), seen),
+                 qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
+        QCOMPARE(follower.state(), QProcess::Running);
+        follower.kill();
+        QVERIFY(follower.waitForFinished(kTimeoutMs));
+        QCOMPARE(seen, QStringLiteral("0:early\n1:late-1\n2:late-2\n3:late-3\n"));
+    }
+
+    // last: stops the broker this test case shares
+    void brokerStopsOnSigterm()
+    {
+        m_broker.terminate();
+        QVERIFY2(m_broker.waitForFinished(kTimeoutMs), "the broker did not stop on SIGTERM");
+        QCOMPARE(m_broker.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(m_broker.exitCode(), 0);
+        // and it is gone
+        const Run r = cli({"topics"});
+        QVERIFY2(r.finished && r.exitCode == 3, r.describe());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

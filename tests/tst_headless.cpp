@@ -1,0 +1,351 @@
+#include "native/nativeclient.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTest>
+
+#include <csignal>
+
+// The rivulet executable as a process: its command line, start-up, and shutdown.
+
+namespace {
+
+// Bounds every wait; generous because the machines running this are shared.
+constexpr int kTimeoutMs = 30000;
+
+QString rivuletBinary()
+{
+    return QStringLiteral(RIVULET_BIN_DIR "/rivulet");
+}
+
+// No display of any kind and no platform forced: what a server or a CI box has.
+QProcessEnvironment noDisplayEnvironment()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    return env;
+}
+
+// A window could be made (offscreen), so nothing falls back to headless on its own.
+QProcessEnvironment offscreenEnvironment()
+{
+    QProcessEnvironment env = noDisplayEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    return env;
+}
+
+struct Run
+{
+    bool finished = false; // exited normally within the time limit
+    int exitCode = -1;
+    QString out;
+    QString err;
+
+    // For failure messages: valid until the next call.
+    const char *describe() const
+    {
+        m_description = QStringLiteral("finished=%1 exit=%2\n--- stdout:\n%3--- stderr:\n%4")
+                            .arg(finished)
+                            .arg(exitCode)
+                            .arg(out, err)
+                            .toUtf8();
+        return m_description.constData();
+    }
+
+private:
+    mutable QByteArray m_description;
+};
+
+Run runToEnd(const QStringList &args, const QProcessEnvironment &env)
+{
+    QProcess process;
+    process.setProcessEnvironment(env);
+    process.start(rivuletBinary(), args);
+    Run run;
+    if (!process.waitForStarted(kTimeoutMs)) {
+        run.err = process.errorString();
+        return run;
+    }
+    run.finished =
+        process.waitForFinished(kTimeoutMs) && process.exitStatus() == QProcess::NormalExit;
+    if (!run.finished) {
+        process.kill();
+        process.waitForFinished(kTimeoutMs);
+    }
+    run.exitCode = process.exitCode();
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+// Reads stdout until the ready line; its address and port.
+bool waitForReady(QProcess &process, QString &address, quint16 &port, QString &seen)
+{
+    static const QRegularExpression ready(QStringLiteral(R"(ready: native (\S+):(\d+))"));
+    QDeadlineTimer deadline(kTimeoutMs);
+    for (;;) {
+        while (process.canReadLine()) {
+            const QString line = QString::fromUtf8(process.readLine());
+            seen += line;
+            const QRegularExpressionMatch match = ready.match(line);
+            if (match.hasMatch()) {
+                address = match.captured(1);
+                port = quint16(match.captured(2).toUInt());
+                return port != 0;
+            }
+        }
+        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+    }
+}
+
+// With a fixed native port the Kafka listener would take its default port (9092) too, which
+// anything else on the machine may hold: let it pick a free one, where that option exists.
+QStringList freeKafkaPort()
+{
+    static const bool supported = [] {
+        QProcess process;
+        process.setProcessEnvironment(noDisplayEnvironment());
+        process.start(rivuletBinary(), {QStringLiteral("--help")});
+        return process.waitForFinished(kTimeoutMs) &&
+               process.readAllStandardOutput().contains("--kafka-port");
+    }();
+    return supported ? QStringList{QStringLiteral("--kafka-port"), QStringLiteral("0")}
+                     : QStringList{};
+}
+
+quint16 unusedPort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    const quint16 port = probe.serverPort();
+    probe.close();
+    return port;
+}
+
+// A shutdown message that should worry nobody: no Qt warnings, no errors, no crash.
+QString alarming(const QString &stderrText)
+{
+    static const QRegularExpression words(
+        QStringLiteral("warning|error|critical|fatal|qthread|qobject|qsocketnotifier|destroyed|"
+                       "abort|segmentation|assert|leak|still running"),
+        QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch match = words.match(stderrText);
+    return match.hasMatch() ? match.captured() : QString();
+}
+
+} // namespace
+
+class TestHeadless : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void help_data()
+    {
+        QTest::addColumn<QProcessEnvironment>("env");
+        QTest::newRow("no display") << noDisplayEnvironment();
+        QTest::newRow("offscreen") << offscreenEnvironment();
+    }
+
+    void help()
+    {
+        QFETCH(QProcessEnvironment, env);
+        const Run r = runToEnd({QStringLiteral("--help")}, env);
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.out.contains(u"--headless") && r.out.contains(u"--port"), r.describe());
+    }
+
+    void version()
+    {
+        const Run r = runToEnd({QStringLiteral("--version")}, noDisplayEnvironment());
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(
+            QRegularExpression(QStringLiteral(R"(^rivulet \d+\.\d+\.\d+)")).match(r.out).hasMatch(),
+            r.describe());
+        QVERIFY2(r.out.contains(QStringLiteral(RIVULET_VERSION)), r.describe());
+    }
+
+    void badOptions_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("port not a number") << QStringList{"--headless", "--port", "abc"} << "abc";
+        QTest::newRow("port too big") << QStringList{"--headless", "--port", "70000"} << "70000";
+        QTest::newRow("port negative") << QStringList{"--headless", "--port=-1"} << "-1";
+        QTest::newRow("port missing") << QStringList{"--headless", "--port"} << "port";
+        QTest::newRow("listen nonsense")
+            << QStringList{"--headless", "--listen", "nonsense"} << "nonsense";
+        QTest::newRow("unknown option") << QStringList{"--headless", "--bogus"} << "bogus";
+        QTest::newRow("stray argument") << QStringList{"--headless", "stray"} << "stray";
+        QTest::newRow("workers zero") << QStringList{"--headless", "--workers", "0"} << "workers";
+        // without --headless: refused the same way before any window is made
+        QTest::newRow("windowed, unknown option") << QStringList{"--bogus"} << "bogus";
+        QTest::newRow("windowed, stray argument") << QStringList{"stray"} << "stray";
+    }
+
+    void badOptions()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        // --in-memory: should a row wrongly start a broker, it touches no data directory
+        const Run r = runToEnd(QStringList{"--in-memory"} + args, offscreenEnvironment());
+        QVERIFY2(r.finished && r.exitCode == 2, r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+        QVERIFY2(r.err.contains(mentions), r.describe());
+        // and what to do about it
+        QVERIFY2(r.err.contains(u"--help"), r.describe());
+        QVERIFY2(!r.err.contains(u"ready"), r.describe());
+    }
+
+    void secondBrokerOnTheSamePort()
+    {
+        QProcess first;
+        quint16 port = 0;
+        QString seen;
+        // the port was free a moment ago; try again if someone took it meanwhile
+        for (int attempt = 0; attempt < 3 && port == 0; ++attempt) {
+            const quint16 wanted = unusedPort();
+            QVERIFY(wanted != 0);
+            first.setProcessEnvironment(noDisplayEnvironment());
+            first.start(rivuletBinary(), QStringList{"--headless", "--in-memory", "--port",
+                                                     QString::number(wanted)} +
+                                             freeKafkaPort());
+            QVERIFY2(first.waitForStarted(kTimeoutMs), qPrintable(first.errorString()));
+            QString address;
+            quint16 got = 0;
+            if (waitForReady(first, address, got, seen)) {
+                QCOMPARE(got, wanted);
+                port = got;
+            } else {
+                first.kill();
+                first.waitForFinished(kTimeoutMs);
+            }
+        }
+        QVERIFY2(port != 0, qPrintable(seen));
+
+        const Run second =
+            runToEnd(QStringList{"--headless", "--in-memory", "--port", QString::number(port)} +
+                         freeKafkaPort(),
+                     noDisplayEnvironment());
+        QVERIFY2(second.finished && second.exitCode == 1, second.describe());
+        QVERIFY2(second.err.contains(QStringLiteral("127.0.0.1:%1").arg(port)), second.describe());
+        QVERIFY2(second.err.contains(u"--port"), second.describe());
+        QVERIFY2(!second.out.contains(u"ready"), second.describe());
+
+        // the first is unharmed
+        rivulet::native::NativeClient client;
+        QVERIFY2(client.connectTo(QStringLiteral("127.0.0.1"), port, kTimeoutMs),
+                 qPrintable(client.errorString()));
+        rivulet::native::Reply reply;
+        QVERIFY2(client.call(rivulet::native::encodeListTopics(), reply, kTimeoutMs),
+                 qPrintable(client.errorString()));
+        QVERIFY(!reply.error);
+        client.close();
+
+        first.terminate();
+        QVERIFY(first.waitForFinished(kTimeoutMs));
+        QCOMPARE(first.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(first.exitCode(), 0);
+    }
+
+    void stopsOnSignal_data()
+    {
+        QTest::addColumn<int>("signalNumber");
+        QTest::addColumn<bool>("withClients");
+        QTest::newRow("SIGTERM") << int(SIGTERM) << false;
+        QTest::newRow("SIGTERM with clients") << int(SIGTERM) << true;
+        QTest::newRow("SIGINT with clients") << int(SIGINT) << true;
+    }
+
+    void stopsOnSignal()
+    {
+        QFETCH(int, signalNumber);
+        QFETCH(bool, withClients);
+        QProcess broker;
+        broker.setProcessEnvironment(noDisplayEnvironment());
+        broker.start(rivuletBinary(), {"--headless", "--in-memory", "--port", "0"});
+        QVERIFY2(broker.waitForStarted(kTimeoutMs), qPrintable(broker.errorString()));
+        QString address, seen;
+        quint16 port = 0;
+        const bool ready = waitForReady(broker, address, port, seen);
+        // kept for the checks at the end (a failure message would consume it)
+        QString err = QString::fromUtf8(broker.readAllStandardError());
+        QVERIFY2(ready, qPrintable(seen + err));
+        QCOMPARE(address, QStringLiteral("127.0.0.1")); // loopback unless asked otherwise
+
+        // one client that did some work, one in the middle of a request
+        rivulet::native::NativeClient worked;
+        QTcpSocket halfway;
+        if (withClients) {
+            QVERIFY2(worked.connectTo(QStringLiteral("127.0.0.1"), port, kTimeoutMs),
+                     qPrintable(worked.errorString()));
+            rivulet::native::Reply reply;
+            QVERIFY2(worked.call(rivulet::native::encodeCreateTopic("t", 2), reply, kTimeoutMs),
+                     qPrintable(worked.errorString()));
+            QVERIFY(!reply.error);
+            QVERIFY2(
+                worked.call(rivulet::native::encodeProduce("t", 1, {"a", "b"}), reply, kTimeoutMs),
+                qPrintable(worked.errorString()));
+            QCOMPARE(reply.offsets, QList<std::uint32_t>{1});
+            halfway.connectToHost(QHostAddress::LocalHost, port);
+            QVERIFY(halfway.waitForConnected(kTimeoutMs));
+            halfway.write(rivulet::native::encodeProduce("t", 0, {"unfinished"}).left(9));
+            QVERIFY(halfway.waitForBytesWritten(kTimeoutMs));
+        }
+
+        QElapsedTimer clock;
+        clock.start();
+        if (signalNumber == SIGTERM)
+            broker.terminate();
+        else
+            QCOMPARE(::kill(pid_t(broker.processId()), signalNumber), 0);
+        QVERIFY2(broker.waitForFinished(kTimeoutMs), "the broker did not stop");
+        const qint64 ms = clock.elapsed();
+        // a hang check, not a speed target
+        QVERIFY2(ms < 10000, qPrintable(QStringLiteral("stopping took %1 ms").arg(ms)));
+        QCOMPARE(broker.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(broker.exitCode(), 0);
+        err += QString::fromUtf8(broker.readAllStandardError());
+        QVERIFY2(alarming(err).isEmpty(), qPrintable(err));
+    }
+
+    void noDisplayFallsBackToHeadless()
+    {
+        QProcess broker;
+        broker.setProcessEnvironment(noDisplayEnvironment());
+        broker.start(rivuletBinary(), {"--in-memory", "--port", "0"}); // no --headless
+        QVERIFY2(broker.waitForStarted(kTimeoutMs), qPrintable(broker.errorString()));
+        QString address, seen;
+        quint16 port = 0;
+        const bool ready = waitForReady(broker, address, port, seen);
+        QString err = QString::fromUtf8(broker.readAllStandardError());
+        QVERIFY2(ready, qPrintable(seen + err));
+
+        rivulet::native::NativeClient client;
+        QVERIFY2(client.connectTo(address, port, kTimeoutMs), qPrintable(client.errorString()));
+        rivulet::native::Reply reply;
+        QVERIFY2(client.call(rivulet::native::encodeListTopics(), reply, kTimeoutMs),
+                 qPrintable(client.errorString()));
+        QVERIFY(!reply.error);
+        client.close();
+
+        broker.terminate();
+        QVERIFY2(broker.waitForFinished(kTimeoutMs), "the broker did not stop");
+        QCOMPARE(broker.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(broker.exitCode(), 0);
+        // it tells the user why there is no window
+        err += QString::fromUtf8(broker.readAllStandardError());
+        QVERIFY2(err.contains(u"headless"), qPrintable(err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHeadless)
+#include "tst_headless.moc"
