@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
     # build
     cmake ninja-build g++ make pkg-config qt6-base-dev
+    # Kafka batch codecs, decoded for display and for native consumers
+    zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     # tests: the spec client, the window offscreen and under Xvfb
     python3 xvfb xauth
 )

@@ -1,3 +1,4 @@
+#include "log/compression.h"
 #include "log/crc32c.h"
 #include "log/recordbatch.h"
 #include "log/varint.h"
@@ -270,5 +271,110 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestRecordBatch)
+// Rebuilds a batch with its records section compressed by codec, the way a Kafka producer
+// sends it: attributes carry the codec, the CRC covers the compressed bytes.
+QByteArray compressedCopy(const QByteArray &plain, int codec, const QByteArray &compressedRecords)
+{
+    QByteArray out = plain.left(batch::kHeaderSize) + compressedRecords;
+    const quint32 length = quint32(out.size() - batch::kLogOverhead);
+    for (int s = 0; s < 4; ++s)
+        out[batch::kBatchLength + s] = char(length >> (24 - 8 * s));
+    out[batch::kAttributes + 1] = char(codec);
+    const quint32 crc = crc32c(out.constData() + batch::kAttributes,
+                               std::size_t(out.size() - batch::kAttributes));
+    for (int s = 0; s < 4; ++s)
+        out[batch::kCrc + s] = char(crc >> (24 - 8 * s));
+    return out;
+}
+
+class TestCompressedBatches : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void everyCodecDecodesThroughTheRealLibrary_data()
+    {
+        QTest::addColumn<int>("codec");
+        QTest::newRow("gzip") << 1;
+        QTest::newRow("snappy") << 2;
+        QTest::newRow("lz4") << 3;
+        QTest::newRow("zstd") << 4;
+    }
+    void everyCodecDecodesThroughTheRealLibrary()
+    {
+        QFETCH(int, codec);
+        RecordBatchBuilder builder(77);
+        for (int i = 0; i < 500; ++i)
+            builder.append(QByteArray("compressible value ") + QByteArray::number(i));
+        const QByteArray plain = builder.finish();
+        QByteArray packed;
+        QString error;
+        QVERIFY(compression::compress(codec, QByteArrayView(plain).sliced(batch::kHeaderSize),
+                                      packed, error));
+        QVERIFY(packed.size() < plain.size() / 2);
+        const QByteArray bytes = compressedCopy(plain, codec, packed);
+        RecordBatchView view(bytes);
+        QCOMPARE(view.compression(), codec);
+        QCOMPARE(view.validate(false), RecordBatchView::Check::Ok);
+        int n = 0;
+        QVERIFY(view.forEachRecord(100, [&](const RecordView &r) {
+            if (r.offset != 100 + n || r.value != QByteArray("compressible value ") +
+                                                     QByteArray::number(100 + n))
+                return false;
+            ++n;
+            return true;
+        }));
+        QCOMPARE(n, 400);
+        // damaged compressed data is refused, not half-decoded
+        QByteArray broken = packed;
+        broken.truncate(broken.size() / 2);
+        QVERIFY(!RecordBatchView(compressedCopy(plain, codec, broken))
+                     .forEachRecord(0, [](const RecordView &) { return true; }));
+    }
+
+    void snappyInJavaFraming()
+    {
+        // snappy-java's stream: magic, version 1, compatible 1, then [length][block]...
+        RecordBatchBuilder builder(5);
+        builder.append("a");
+        builder.append("bb");
+        const QByteArray plain = builder.finish();
+        const QByteArray records = plain.mid(batch::kHeaderSize);
+        QByteArray half1, half2;
+        QString error;
+        QVERIFY(compression::compress(2, records.left(5), half1, error));
+        QVERIFY(compression::compress(2, records.mid(5), half2, error));
+        QByteArray framed("\x82SNAPPY\x00", 8);
+        framed += QByteArray("\x00\x00\x00\x01\x00\x00\x00\x01", 8);
+        for (const QByteArray &block : {half1, half2}) {
+            framed += char(0) + QByteArray(1, char(0)) + char(block.size() >> 8) + char(block.size());
+            framed += block;
+        }
+        QByteArray out;
+        QVERIFY2(compression::decompress(2, framed, out, error), qPrintable(error));
+        QCOMPARE(out, records);
+    }
+
+    void decompressionIsBounded()
+    {
+        const QByteArray zeros(4 << 20, '\0');
+        QByteArray packed, out;
+        QString error;
+        for (int codec = 1; codec <= 4; ++codec) {
+            QVERIFY(compression::compress(codec, zeros, packed, error));
+            QVERIFY(!compression::decompress(codec, packed, out, error, 1 << 20));
+            QVERIFY2(error.contains(QStringLiteral("more than")), qPrintable(error));
+            error.clear();
+            QVERIFY(compression::decompress(codec, packed, out, error));
+            QCOMPARE(out.size(), zeros.size());
+        }
+    }
+};
+
+int main(int argc, char **argv)
+{
+    TestRecordBatch plain;
+    TestCompressedBatches compressed;
+    return QTest::qExec(&plain, argc, argv) | QTest::qExec(&compressed, argc, argv);
+}
+
 #include "tst_recordbatch.moc"

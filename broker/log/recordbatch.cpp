@@ -1,6 +1,7 @@
 #include "recordbatch.h"
 
 #include "bytes.h"
+#include "compression.h"
 #include "crc32c.h"
 #include "varint.h"
 
@@ -104,6 +105,21 @@ std::uint32_t RecordBatchView::storedCrc() const
 std::uint32_t RecordBatchView::computeCrc() const
 {
     return crc32c(m_bytes.data() + batch::kAttributes, m_bytes.size() - batch::kAttributes);
+}
+
+bool RecordBatchView::decompressRecords(QByteArray &out, QString *error) const
+{
+    QString why;
+    const QByteArrayView records = m_bytes.sliced(batch::kHeaderSize);
+    if (compression() == 0) {
+        out = records.toByteArray();
+        return true;
+    }
+    if (compression::decompress(compression(), records, out, why))
+        return true;
+    if (error)
+        *error = why;
+    return false;
 }
 
 void RecordBatchView::setBaseOffset(char *batchStart, std::int64_t baseOffset)

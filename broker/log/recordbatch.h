@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QString>
 
 #include <cstdint>
 #include <optional>
@@ -79,9 +80,12 @@ public:
     QByteArrayView bytes() const { return m_bytes; }
 
     // Calls f(const RecordView&) for every record with offset >= fromOffset until f returns
-    // false. Returns false if the records are malformed or compressed (nothing decodes them
-    // yet), true otherwise.
+    // false; compressed batches are decompressed first (the views then point into a buffer
+    // that lives for the call). Returns false if the records are malformed or cannot be
+    // decompressed, true otherwise.
     template<typename F> bool forEachRecord(std::int64_t fromOffset, F &&f) const;
+    // The records section, decompressed; false (and why) when it cannot be.
+    bool decompressRecords(QByteArray &out, QString *error = nullptr) const;
 
     static void setBaseOffset(char *batchStart, std::int64_t baseOffset);
 
@@ -117,10 +121,15 @@ private:
 
 template<typename F> bool RecordBatchView::forEachRecord(std::int64_t fromOffset, F &&f) const
 {
-    if (compression() != 0)
-        return false;
     const char *p = m_bytes.data() + batch::kHeaderSize;
     const char *end = m_bytes.data() + m_bytes.size();
+    QByteArray decompressed;
+    if (compression() != 0) {
+        if (!decompressRecords(decompressed))
+            return false;
+        p = decompressed.constData();
+        end = p + decompressed.size();
+    }
     const std::int32_t count = recordCount();
     for (std::int32_t i = 0; i < count; ++i) {
         RecordView record;
