@@ -1,105 +1,407 @@
 #include "topicsmodel.h"
 
-#include <QDateTime>
-#include <QLocale>
+#include "displayformat.h"
+#include "modelroles.h"
+#include "sortedmerge.h"
+
+#include <algorithm>
 
 namespace rivulet {
 namespace {
 
-bool keyLess(const TopicsModel::Row &a, const TopicsModel::Row &b)
+constexpr std::uint64_t bit(int column)
 {
-    const int c = QString::compare(a.topic, b.topic);
-    return c < 0 || (c == 0 && a.partition < b.partition);
+    return std::uint64_t(1) << column;
 }
+
+// Topic rows carry no internal id; partition rows carry their topic's node.
+constexpr quintptr kTopicRow = 0;
 
 } // namespace
 
+TopicsModel::TopicsModel(QObject *parent) : QAbstractItemModel(parent) {}
+
+TopicsModel::~TopicsModel() = default;
+
 void TopicsModel::update(const BrokerSnapshot &snapshot)
 {
-    std::vector<Row> fresh;
+    m_nowMs = snapshot.takenMs;
+    // the broker hands topics sorted by name; a hand-made snapshot may not be
+    std::vector<const TopicSnapshot *> fresh;
+    fresh.reserve(snapshot.topics.size());
     for (const TopicSnapshot &t : snapshot.topics)
-        for (const PartitionSnapshot &p : t.partitions)
-            fresh.push_back({t.name, p.partition, p.stats});
-    std::sort(fresh.begin(), fresh.end(), keyLess);
+        fresh.push_back(&t);
+    auto byName = [](const TopicSnapshot *a, const TopicSnapshot *b) { return a->name < b->name; };
+    if (!std::is_sorted(fresh.begin(), fresh.end(), byName))
+        std::sort(fresh.begin(), fresh.end(), byName);
 
-    // Walk both sorted lists: drop rows that went, insert rows that came, and report the
-    // cells of rows that changed.
-    std::size_t i = 0, j = 0;
-    while (i < m_rows.size() || j < fresh.size()) {
-        if (j == fresh.size() || (i < m_rows.size() && keyLess(m_rows[i], fresh[j]))) {
-            beginRemoveRows({}, int(i), int(i));
-            m_rows.erase(m_rows.begin() + std::ptrdiff_t(i));
+    mergeSorted(
+        fresh.size(), [this] { return m_topics.size(); },
+        [&](std::size_t i, std::size_t j) {
+            return QString::compare(m_topics[i]->name, fresh[j]->name);
+        },
+        [&](std::size_t first, std::size_t last) {
+            beginRemoveRows({}, int(first), int(last));
+            m_topics.erase(m_topics.begin() + std::ptrdiff_t(first),
+                           m_topics.begin() + std::ptrdiff_t(last) + 1);
+            renumber(first);
             endRemoveRows();
-        } else if (i == m_rows.size() || keyLess(fresh[j], m_rows[i])) {
-            beginInsertRows({}, int(i), int(i));
-            m_rows.insert(m_rows.begin() + std::ptrdiff_t(i), fresh[j]);
-            endInsertRows();
-            ++i;
-            ++j;
-        } else {
-            if (!(m_rows[i] == fresh[j])) {
-                m_rows[i] = fresh[j];
-                Q_EMIT dataChanged(index(int(i), StartOffset), index(int(i), ColumnCount - 1));
+        },
+        [&](std::size_t at, std::size_t first, std::size_t last) {
+            beginInsertRows({}, int(at), int(at + last - first));
+            std::vector<std::unique_ptr<TopicNode>> nodes;
+            for (std::size_t j = first; j <= last; ++j) {
+                auto node = std::make_unique<TopicNode>();
+                node->name = fresh[j]->name;
+                for (const PartitionSnapshot &p : fresh[j]->partitions) {
+                    node->partitions.emplace_back();
+                    refreshPartition(node->partitions.back(), p, m_nowMs);
+                }
+                std::sort(node->partitions.begin(), node->partitions.end(),
+                          [](const auto &a, const auto &b) { return a.partition < b.partition; });
+                aggregate(*node);
+                nodes.push_back(std::move(node));
             }
-            ++i;
-            ++j;
-        }
+            m_topics.insert(m_topics.begin() + std::ptrdiff_t(at),
+                            std::make_move_iterator(nodes.begin()),
+                            std::make_move_iterator(nodes.end()));
+            renumber(at);
+            endInsertRows();
+        },
+        [&](std::size_t i, std::size_t j) { return mergePartitions(*m_topics[i], *fresh[j]); },
+        [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
+            Q_EMIT dataChanged(createIndex(int(first), firstColumn, kTopicRow),
+                               createIndex(int(last), lastColumn, kTopicRow));
+        });
+
+    Totals totals;
+    totals.topics = std::int64_t(m_topics.size());
+    for (const auto &t : m_topics) {
+        totals.partitions += std::int64_t(t->partitions.size());
+        totals.messages += t->messages;
+        totals.bytes += t->bytes;
+        totals.inRate += t->inRate;
+        totals.outRate += t->outRate;
     }
+    m_totals = totals;
+}
+
+std::uint64_t TopicsModel::refreshPartition(PartitionNode &node, const PartitionSnapshot &fresh,
+                                            std::int64_t nowMs)
+{
+    std::uint64_t mask = 0;
+    const PartitionStats &s = fresh.stats;
+    node.partition = fresh.partition;
+    if (s.startOffset != node.stats.startOffset)
+        mask |= bit(StartOffset) | bit(Messages);
+    if (s.endOffset != node.stats.endOffset)
+        mask |= bit(EndOffset) | bit(Messages);
+    if (s.sizeBytes != node.stats.sizeBytes)
+        mask |= bit(Size);
+    if (s.lastAppendMs != node.stats.lastAppendMs)
+        mask |= bit(LastWrite);
+    if (node.in.update(s.recordsIn, nowMs))
+        mask |= bit(InRate);
+    if (node.out.update(s.recordsOut, nowMs))
+        mask |= bit(OutRate);
+    if (int(fresh.consumers.size()) != node.consumers) {
+        node.consumers = int(fresh.consumers.size());
+        mask |= bit(Consumers);
+    }
+    node.stats = s;
+    return mask;
+}
+
+std::uint64_t TopicsModel::aggregate(TopicNode &t)
+{
+    std::int64_t messages = 0, bytes = 0, lastAppend = 0;
+    double in = 0, out = 0;
+    int consumers = 0;
+    for (const PartitionNode &p : t.partitions) {
+        messages += p.stats.endOffset - p.stats.startOffset;
+        bytes += p.stats.sizeBytes;
+        lastAppend = std::max(lastAppend, p.stats.lastAppendMs);
+        in += p.in.perSecond;
+        out += p.out.perSecond;
+        consumers += p.consumers;
+    }
+    std::uint64_t mask = 0;
+    auto set = [&mask](auto &field, auto value, int column) {
+        if (field != value) {
+            field = value;
+            mask |= bit(column);
+        }
+    };
+    set(t.messages, messages, Messages);
+    set(t.bytes, bytes, Size);
+    set(t.lastAppendMs, lastAppend, LastWrite);
+    set(t.inRate, in, InRate);
+    set(t.outRate, out, OutRate);
+    set(t.consumers, consumers, Consumers);
+    return mask;
+}
+
+std::uint64_t TopicsModel::mergePartitions(TopicNode &node, const TopicSnapshot &fresh)
+{
+    std::uint64_t topicMask = 0;
+    const QModelIndex parent = createIndex(node.row, 0, kTopicRow);
+    const auto *const p = fresh.partitions.data();
+    const std::size_t before = node.partitions.size();
+    mergeSorted(
+        fresh.partitions.size(), [&] { return node.partitions.size(); },
+        [&](std::size_t i, std::size_t j) { return node.partitions[i].partition - p[j].partition; },
+        [&](std::size_t first, std::size_t last) {
+            beginRemoveRows(parent, int(first), int(last));
+            node.partitions.erase(node.partitions.begin() + std::ptrdiff_t(first),
+                                  node.partitions.begin() + std::ptrdiff_t(last) + 1);
+            endRemoveRows();
+        },
+        [&](std::size_t at, std::size_t first, std::size_t last) {
+            beginInsertRows(parent, int(at), int(at + last - first));
+            std::vector<PartitionNode> added(last - first + 1);
+            for (std::size_t j = first; j <= last; ++j)
+                refreshPartition(added[j - first], p[j], m_nowMs);
+            node.partitions.insert(node.partitions.begin() + std::ptrdiff_t(at), added.begin(),
+                                   added.end());
+            endInsertRows();
+        },
+        [&](std::size_t i, std::size_t j) {
+            return refreshPartition(node.partitions[i], p[j], m_nowMs);
+        },
+        [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
+            auto *id = &node;
+            Q_EMIT dataChanged(createIndex(int(first), firstColumn, id),
+                               createIndex(int(last), lastColumn, id));
+        });
+    if (node.partitions.size() != before)
+        topicMask |= bit(Partitions);
+    return topicMask | aggregate(node);
+}
+
+void TopicsModel::renumber(std::size_t from)
+{
+    for (std::size_t i = from; i < m_topics.size(); ++i)
+        m_topics[i]->row = int(i);
+}
+
+int TopicsModel::topicRow(const QString &topic) const
+{
+    const auto it =
+        std::lower_bound(m_topics.begin(), m_topics.end(), topic,
+                         [](const auto &node, const QString &name) { return node->name < name; });
+    return it != m_topics.end() && (*it)->name == topic ? int(it - m_topics.begin()) : -1;
+}
+
+QModelIndex TopicsModel::topicIndex(const QString &topic, int column) const
+{
+    const int row = topicRow(topic);
+    return row < 0 ? QModelIndex() : createIndex(row, column, kTopicRow);
+}
+
+QModelIndex TopicsModel::partitionIndex(const QString &topic, int partition, int column) const
+{
+    const int row = topicRow(topic);
+    if (row < 0)
+        return {};
+    TopicNode *node = m_topics[std::size_t(row)].get();
+    for (std::size_t i = 0; i < node->partitions.size(); ++i)
+        if (node->partitions[i].partition == partition)
+            return createIndex(int(i), column, node);
+    return {};
+}
+
+QStringList TopicsModel::topicNames() const
+{
+    QStringList names;
+    names.reserve(qsizetype(m_topics.size()));
+    for (const auto &t : m_topics)
+        names << t->name;
+    return names;
+}
+
+int TopicsModel::partitionCount(const QString &topic) const
+{
+    const int row = topicRow(topic);
+    return row < 0 ? 0 : int(m_topics[std::size_t(row)]->partitions.size());
+}
+
+QModelIndex TopicsModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (column < 0 || column >= ColumnCount || row < 0)
+        return {};
+    if (!parent.isValid())
+        return row < int(m_topics.size()) ? createIndex(row, column, kTopicRow) : QModelIndex();
+    if (parent.internalId() != kTopicRow || parent.row() >= int(m_topics.size()))
+        return {};
+    TopicNode *node = m_topics[std::size_t(parent.row())].get();
+    return row < int(node->partitions.size()) ? createIndex(row, column, node) : QModelIndex();
+}
+
+QModelIndex TopicsModel::parent(const QModelIndex &child) const
+{
+    if (!child.isValid() || child.internalId() == kTopicRow)
+        return {};
+    const auto *node = static_cast<const TopicNode *>(child.internalPointer());
+    return createIndex(node->row, 0, kTopicRow);
 }
 
 int TopicsModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    if (!parent.isValid())
+        return int(m_topics.size());
+    if (parent.column() != 0 || parent.internalId() != kTopicRow)
+        return 0;
+    return int(m_topics[std::size_t(parent.row())]->partitions.size());
 }
 
-int TopicsModel::columnCount(const QModelIndex &parent) const
+int TopicsModel::columnCount(const QModelIndex &) const
 {
-    return parent.isValid() ? 0 : ColumnCount;
+    return ColumnCount;
 }
 
 QVariant TopicsModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= int(m_rows.size()))
+    if (!index.isValid())
         return {};
-    const Row &row = m_rows[std::size_t(index.row())];
     if (role == Qt::TextAlignmentRole)
-        return index.column() == Topic ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                       : QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    if (role != Qt::DisplayRole && role != Qt::UserRole)
+        return index.column() == Name ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                                      : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    if (index.internalId() == kTopicRow)
+        return topicData(*m_topics[std::size_t(index.row())], index.column(), role);
+    const auto *node = static_cast<const TopicNode *>(index.internalPointer());
+    return partitionData(*node, node->partitions[std::size_t(index.row())], index.column(), role);
+}
+
+QVariant TopicsModel::topicData(const TopicNode &t, int column, int role) const
+{
+    if (role == TopicNameRole)
+        return t.name;
+    if (role == PartitionRole)
+        return -1;
+    if (role == Qt::ToolTipRole && column == LastWrite && t.lastAppendMs > 0)
+        return display::timestamp(t.lastAppendMs, 0) + QLatin1String(" · ") +
+               display::age(t.lastAppendMs, m_nowMs);
+    if (role != Qt::DisplayRole && role != SortRole)
         return {};
-    const bool raw = role == Qt::UserRole;
-    switch (index.column()) {
-    case Topic:
-        return row.topic;
-    case Partition:
-        return row.partition;
+    const bool raw = role == SortRole;
+    switch (column) {
+    case Name:
+        return t.name;
+    case Partitions:
+        return raw ? QVariant(qlonglong(t.partitions.size()))
+                   : QVariant(display::count(std::int64_t(t.partitions.size())));
     case StartOffset:
-        return qlonglong(row.stats.startOffset);
     case EndOffset:
-        return qlonglong(row.stats.endOffset);
+        return raw ? QVariant(qlonglong(-1)) : QVariant();
     case Messages:
-        return qlonglong(row.stats.endOffset - row.stats.startOffset);
-    case Bytes:
-        return raw ? QVariant(qlonglong(row.stats.sizeBytes))
-                   : QVariant(QLocale().formattedDataSize(row.stats.sizeBytes));
+        return raw ? QVariant(qlonglong(t.messages)) : QVariant(display::count(t.messages));
+    case Size:
+        return raw ? QVariant(qlonglong(t.bytes)) : QVariant(display::bytes(t.bytes));
+    case InRate:
+        return raw ? QVariant(t.inRate) : QVariant(display::rate(t.inRate));
+    case OutRate:
+        return raw ? QVariant(t.outRate) : QVariant(display::rate(t.outRate));
+    case Consumers:
+        return raw ? QVariant(t.consumers) : QVariant(display::count(t.consumers));
     case LastWrite:
-        if (raw)
-            return qlonglong(row.stats.lastAppendMs);
-        return row.stats.lastAppendMs == 0
-                   ? QString()
-                   : QDateTime::fromMSecsSinceEpoch(row.stats.lastAppendMs)
-                         .toString(QStringLiteral("HH:mm:ss.zzz"));
+        return raw ? QVariant(qlonglong(t.lastAppendMs))
+                   : QVariant(display::timestamp(t.lastAppendMs, m_nowMs));
+    }
+    return {};
+}
+
+QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, int column,
+                                    int role) const
+{
+    if (role == TopicNameRole)
+        return t.name;
+    if (role == PartitionRole)
+        return p.partition;
+    const PartitionStats &s = p.stats;
+    if (role == Qt::ToolTipRole && column == LastWrite && s.lastAppendMs > 0)
+        return display::timestamp(s.lastAppendMs, 0) + QLatin1String(" · ") +
+               display::age(s.lastAppendMs, m_nowMs);
+    if (role != Qt::DisplayRole && role != SortRole)
+        return {};
+    const bool raw = role == SortRole;
+    auto number = [raw](std::int64_t v) {
+        return raw ? QVariant(qlonglong(v)) : QVariant(display::count(v));
+    };
+    switch (column) {
+    case Name:
+        return raw ? QVariant(p.partition) : QVariant(tr("partition %1").arg(p.partition));
+    case Partitions:
+        return raw ? QVariant(0) : QVariant();
+    case StartOffset:
+        return number(s.startOffset);
+    case EndOffset:
+        return number(s.endOffset);
+    case Messages:
+        return number(s.endOffset - s.startOffset);
+    case Size:
+        return raw ? QVariant(qlonglong(s.sizeBytes)) : QVariant(display::bytes(s.sizeBytes));
+    case InRate:
+        return raw ? QVariant(p.in.perSecond) : QVariant(display::rate(p.in.perSecond));
+    case OutRate:
+        return raw ? QVariant(p.out.perSecond) : QVariant(display::rate(p.out.perSecond));
+    case Consumers:
+        return number(p.consumers);
+    case LastWrite:
+        return raw ? QVariant(qlonglong(s.lastAppendMs))
+                   : QVariant(display::timestamp(s.lastAppendMs, m_nowMs));
     }
     return {};
 }
 
 QVariant TopicsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal)
         return {};
-    static const char *const names[] = {"Topic", "Partition", "Start offset", "End offset",
-                                        "Messages", "Bytes", "Last write"};
-    return section >= 0 && section < ColumnCount ? QString::fromLatin1(names[section]) : QVariant();
+    if (role == Qt::TextAlignmentRole)
+        return section == Name ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                               : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case StartOffset:
+            return tr("First offset still stored");
+        case EndOffset:
+            return tr("Offset the next message will get");
+        case Messages:
+            return tr("Messages stored: end offset − start offset");
+        case InRate:
+            return tr("Messages appended per second");
+        case OutRate:
+            return tr("Messages delivered to consumers per second");
+        case Consumers:
+            return tr("Consumer positions recorded in the partition");
+        }
+        return {};
+    }
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Name:
+        return tr("Topic");
+    case Partitions:
+        return tr("Partitions");
+    case StartOffset:
+        return tr("Start");
+    case EndOffset:
+        return tr("End");
+    case Messages:
+        return tr("Messages");
+    case Size:
+        return tr("Size");
+    case InRate:
+        return tr("In/s");
+    case OutRate:
+        return tr("Out/s");
+    case Consumers:
+        return tr("Consumers");
+    case LastWrite:
+        return tr("Last write");
+    }
+    return {};
 }
 
 } // namespace rivulet

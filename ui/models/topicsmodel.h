@@ -1,38 +1,60 @@
 #pragma once
 
 #include "monitor/snapshot.h"
+#include "ratemeter.h"
 
-#include <QAbstractTableModel>
+#include <QAbstractItemModel>
+
+#include <memory>
+#include <vector>
 
 namespace rivulet {
 
-// One row per topic partition, sorted by topic then partition. update() merges a new
-// snapshot row by row (inserts, removes, dataChanged over changed cells) so views keep
-// their selection and scroll position.
-class TopicsModel : public QAbstractTableModel
+// Topics and, below each, its partitions: offsets, exact message counts, sizes, rates and
+// the last write. update() merges a snapshot row by row — topics and partitions that came
+// are inserted, those that went are removed, and changed cells are reported as ranges — so
+// views keep their selection, expansion, sort order and scroll position.
+class TopicsModel : public QAbstractItemModel
 {
     Q_OBJECT
 public:
-    enum Column { Topic, Partition, StartOffset, EndOffset, Messages, Bytes, LastWrite, ColumnCount };
-
-    struct Row
+    enum Column
     {
-        QString topic;
-        int partition = 0;
-        PartitionStats stats;
-        bool operator==(const Row &o) const
-        {
-            return topic == o.topic && partition == o.partition &&
-                   stats.startOffset == o.stats.startOffset &&
-                   stats.endOffset == o.stats.endOffset && stats.sizeBytes == o.stats.sizeBytes &&
-                   stats.lastAppendMs == o.stats.lastAppendMs;
-        }
+        Name,
+        Partitions,
+        StartOffset,
+        EndOffset,
+        Messages,
+        Size,
+        InRate,
+        OutRate,
+        Consumers,
+        LastWrite,
+        ColumnCount
     };
 
-    using QAbstractTableModel::QAbstractTableModel;
+    struct Totals
+    {
+        std::int64_t topics = 0;
+        std::int64_t partitions = 0;
+        std::int64_t messages = 0;
+        std::int64_t bytes = 0;
+        double inRate = 0;
+        double outRate = 0;
+    };
+
+    explicit TopicsModel(QObject *parent = nullptr);
+    ~TopicsModel() override;
 
     void update(const BrokerSnapshot &snapshot);
+    const Totals &totals() const { return m_totals; }
+    QModelIndex topicIndex(const QString &topic, int column = 0) const;
+    QModelIndex partitionIndex(const QString &topic, int partition, int column = 0) const;
+    QStringList topicNames() const;
+    int partitionCount(const QString &topic) const;
 
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -40,7 +62,35 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
-    std::vector<Row> m_rows;
+    struct PartitionNode
+    {
+        int partition = 0;
+        PartitionStats stats;
+        int consumers = 0;
+        RateMeter in, out;
+    };
+    struct TopicNode
+    {
+        QString name;
+        int row = 0;
+        std::vector<PartitionNode> partitions;
+        std::int64_t messages = 0, bytes = 0, lastAppendMs = 0;
+        double inRate = 0, outRate = 0;
+        int consumers = 0;
+    };
+
+    std::uint64_t mergePartitions(TopicNode &node, const TopicSnapshot &fresh);
+    static std::uint64_t refreshPartition(PartitionNode &node, const PartitionSnapshot &fresh,
+                                          std::int64_t nowMs);
+    static std::uint64_t aggregate(TopicNode &node);
+    void renumber(std::size_t from);
+    int topicRow(const QString &topic) const;
+    QVariant topicData(const TopicNode &t, int column, int role) const;
+    QVariant partitionData(const TopicNode &t, const PartitionNode &p, int column, int role) const;
+
+    std::vector<std::unique_ptr<TopicNode>> m_topics; // sorted by name
+    std::int64_t m_nowMs = 0;
+    Totals m_totals;
 };
 
 } // namespace rivulet

@@ -1,0 +1,202 @@
+#include "clientsmodel.h"
+
+#include "displayformat.h"
+#include "modelroles.h"
+#include "sortedmerge.h"
+
+#include <algorithm>
+
+namespace rivulet {
+namespace {
+
+constexpr std::uint64_t bit(int column)
+{
+    return std::uint64_t(1) << column;
+}
+
+} // namespace
+
+std::uint64_t ClientsModel::refresh(Row &row, const ClientStats::Snapshot &fresh,
+                                    std::int64_t nowMs)
+{
+    std::uint64_t mask = 0;
+    if (row.messagesIn.update(fresh.recordsIn, nowMs))
+        mask |= bit(MessagesIn);
+    if (row.messagesOut.update(fresh.recordsOut, nowMs))
+        mask |= bit(MessagesOut);
+    if (row.bytesIn.update(fresh.bytesIn, nowMs))
+        mask |= bit(BytesIn);
+    if (row.bytesOut.update(fresh.bytesOut, nowMs))
+        mask |= bit(BytesOut);
+    if (row.client.name != fresh.name)
+        mask |= bit(Name);
+    if (row.client.produces != fresh.produces)
+        mask |= bit(Produces);
+    if (row.client.consumes != fresh.consumes)
+        mask |= bit(Consumes);
+    row.client = fresh;
+    return mask;
+}
+
+void ClientsModel::update(const BrokerSnapshot &snapshot)
+{
+    m_nowMs = snapshot.takenMs;
+    std::vector<const ClientStats::Snapshot *> fresh;
+    fresh.reserve(snapshot.clients.size());
+    for (const ClientStats::Snapshot &c : snapshot.clients)
+        fresh.push_back(&c);
+    auto byId = [](const auto *a, const auto *b) { return a->id < b->id; };
+    if (!std::is_sorted(fresh.begin(), fresh.end(), byId))
+        std::sort(fresh.begin(), fresh.end(), byId);
+
+    mergeSorted(
+        fresh.size(), [this] { return m_rows.size(); },
+        [&](std::size_t i, std::size_t j) {
+            const std::uint64_t a = m_rows[i].client.id, b = fresh[j]->id;
+            return a < b ? -1 : a > b ? 1 : 0;
+        },
+        [&](std::size_t first, std::size_t last) {
+            beginRemoveRows({}, int(first), int(last));
+            m_rows.erase(m_rows.begin() + std::ptrdiff_t(first),
+                         m_rows.begin() + std::ptrdiff_t(last) + 1);
+            endRemoveRows();
+        },
+        [&](std::size_t at, std::size_t first, std::size_t last) {
+            beginInsertRows({}, int(at), int(at + last - first));
+            std::vector<Row> added(last - first + 1);
+            for (std::size_t j = first; j <= last; ++j)
+                refresh(added[j - first], *fresh[j], m_nowMs);
+            m_rows.insert(m_rows.begin() + std::ptrdiff_t(at),
+                          std::make_move_iterator(added.begin()),
+                          std::make_move_iterator(added.end()));
+            endInsertRows();
+        },
+        [&](std::size_t i, std::size_t j) { return refresh(m_rows[i], *fresh[j], m_nowMs); },
+        [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
+            Q_EMIT dataChanged(index(int(first), firstColumn), index(int(last), lastColumn));
+        });
+}
+
+QString ClientsModel::summary(const QStringList &partitions)
+{
+    constexpr int kShown = 3;
+    if (partitions.size() <= kShown)
+        return partitions.join(QLatin1String(", "));
+    return partitions.first(kShown).join(QLatin1String(", ")) +
+           tr(" +%1 more").arg(partitions.size() - kShown);
+}
+
+int ClientsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int ClientsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ClientsModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= int(m_rows.size()))
+        return {};
+    const Row &row = m_rows[std::size_t(index.row())];
+    const ClientStats::Snapshot &c = row.client;
+    switch (role) {
+    case Qt::TextAlignmentRole:
+        return index.column() >= MessagesIn && index.column() <= BytesOut
+                   ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                   : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    case Qt::ToolTipRole:
+        switch (index.column()) {
+        case Produces:
+            return c.produces.join(QLatin1Char('\n'));
+        case Consumes:
+            return c.consumes.join(QLatin1Char('\n'));
+        case MessagesIn:
+        case MessagesOut:
+            return tr("%1 messages in, %2 out since it connected")
+                .arg(display::count(c.recordsIn), display::count(c.recordsOut));
+        case BytesIn:
+        case BytesOut:
+            return tr("%1 in, %2 out since it connected")
+                .arg(display::bytes(c.bytesIn), display::bytes(c.bytesOut));
+        case ConnectedSince:
+            return tr("connected %1").arg(display::age(c.connectedMs, m_nowMs));
+        }
+        return {};
+    case Qt::DisplayRole:
+    case SortRole:
+        break;
+    default:
+        return {};
+    }
+    const bool raw = role == SortRole;
+    switch (index.column()) {
+    case Address:
+        return c.address;
+    case Name:
+        return c.name;
+    case Protocol:
+        return c.protocol;
+    case Produces:
+        return raw ? QVariant(c.produces.join(QLatin1Char(' '))) : QVariant(summary(c.produces));
+    case Consumes:
+        return raw ? QVariant(c.consumes.join(QLatin1Char(' '))) : QVariant(summary(c.consumes));
+    case MessagesIn:
+        return raw ? QVariant(row.messagesIn.perSecond)
+                   : QVariant(display::rate(row.messagesIn.perSecond));
+    case MessagesOut:
+        return raw ? QVariant(row.messagesOut.perSecond)
+                   : QVariant(display::rate(row.messagesOut.perSecond));
+    case BytesIn:
+        return raw ? QVariant(row.bytesIn.perSecond)
+                   : QVariant(display::byteRate(row.bytesIn.perSecond));
+    case BytesOut:
+        return raw ? QVariant(row.bytesOut.perSecond)
+                   : QVariant(display::byteRate(row.bytesOut.perSecond));
+    case ConnectedSince:
+        return raw ? QVariant(qlonglong(c.connectedMs))
+                   : QVariant(display::timestamp(c.connectedMs, m_nowMs));
+    }
+    return {};
+}
+
+QVariant ClientsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::TextAlignmentRole)
+        return section >= MessagesIn && section <= BytesOut
+                   ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                   : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole && section == Name)
+        return tr("The name the client gave itself (consumer_id or client.id)");
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Address:
+        return tr("Address");
+    case Name:
+        return tr("Name");
+    case Protocol:
+        return tr("Protocol");
+    case Produces:
+        return tr("Produces to");
+    case Consumes:
+        return tr("Consumes from");
+    case MessagesIn:
+        return tr("In msg/s");
+    case MessagesOut:
+        return tr("Out msg/s");
+    case BytesIn:
+        return tr("In B/s");
+    case BytesOut:
+        return tr("Out B/s");
+    case ConnectedSince:
+        return tr("Connected since");
+    }
+    return {};
+}
+
+} // namespace rivulet

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "monitor/snapshot.h"
+#include "ratemeter.h"
+
+#include <QAbstractTableModel>
+
+#include <vector>
+
+namespace rivulet {
+
+// Every open connection: address, protocol, the name it gave, what it produces to and
+// consumes from, messages/s and bytes/s both ways, and when it connected. Merged by
+// connection id from each snapshot, never reset.
+class ClientsModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column
+    {
+        Address,
+        Name,
+        Protocol,
+        Produces,
+        Consumes,
+        MessagesIn,
+        MessagesOut,
+        BytesIn,
+        BytesOut,
+        ConnectedSince,
+        ColumnCount
+    };
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void update(const BrokerSnapshot &snapshot);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+private:
+    struct Row
+    {
+        ClientStats::Snapshot client;
+        RateMeter messagesIn, messagesOut, bytesIn, bytesOut;
+    };
+    static std::uint64_t refresh(Row &row, const ClientStats::Snapshot &fresh, std::int64_t nowMs);
+    static QString summary(const QStringList &partitions);
+
+    std::vector<Row> m_rows; // by connection id
+    std::int64_t m_nowMs = 0;
+};
+
+} // namespace rivulet

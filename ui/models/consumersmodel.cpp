@@ -1,0 +1,236 @@
+#include "consumersmodel.h"
+
+#include "displayformat.h"
+#include "modelroles.h"
+#include "sortedmerge.h"
+
+#include <QSet>
+
+#include <algorithm>
+
+namespace rivulet {
+namespace {
+
+constexpr std::uint64_t bit(int column)
+{
+    return std::uint64_t(1) << column;
+}
+
+} // namespace
+
+int ConsumersModel::compare(const Row &a, const Row &b)
+{
+    if (const int c = QString::compare(a.consumer, b.consumer); c != 0)
+        return c;
+    if (const int c = QString::compare(a.topic, b.topic); c != 0)
+        return c;
+    return a.partition - b.partition;
+}
+
+std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t nowMs)
+{
+    std::uint64_t mask = 0;
+    if (row.nextOffset != fresh.nextOffset)
+        mask |= bit(NextOffset) | bit(Lag);
+    if (row.endOffset != fresh.endOffset)
+        mask |= bit(EndOffset) | bit(Lag);
+    if (row.startOffset != fresh.startOffset)
+        mask |= bit(Lag);
+    if (row.lastSeenMs != fresh.lastSeenMs)
+        mask |= bit(LastSeen);
+    if (row.connected != fresh.connected)
+        mask |= bit(ColumnCount) - 1; // a gone consumer's whole row is drawn dimmed
+    if (row.rate.update(fresh.delivered, nowMs))
+        mask |= bit(Rate);
+    row.nextOffset = fresh.nextOffset;
+    row.startOffset = fresh.startOffset;
+    row.endOffset = fresh.endOffset;
+    row.delivered = fresh.delivered;
+    row.lastSeenMs = fresh.lastSeenMs;
+    row.connected = fresh.connected;
+    return mask;
+}
+
+void ConsumersModel::update(const BrokerSnapshot &snapshot)
+{
+    const std::int64_t previousSecond = m_nowMs / 1000;
+    m_nowMs = snapshot.takenMs;
+
+    QSet<QString> open;
+    open.reserve(qsizetype(snapshot.clients.size() * 2));
+    for (const ClientStats::Snapshot &c : snapshot.clients) {
+        open.insert(c.address);
+        if (!c.name.isEmpty())
+            open.insert(c.name);
+    }
+
+    std::vector<Row> fresh;
+    for (const TopicSnapshot &t : snapshot.topics)
+        for (const PartitionSnapshot &p : t.partitions)
+            for (const ConsumerPosition &c : p.consumers) {
+                Row row;
+                row.consumer = QString::fromUtf8(c.consumer);
+                row.topic = t.name;
+                row.partition = p.partition;
+                row.nextOffset = c.nextOffset;
+                row.startOffset = p.stats.startOffset;
+                row.endOffset = p.stats.endOffset;
+                row.delivered = c.delivered;
+                row.lastSeenMs = c.lastSeenMs;
+                row.connected = open.contains(row.consumer);
+                fresh.push_back(std::move(row));
+            }
+    std::sort(fresh.begin(), fresh.end(),
+              [](const Row &a, const Row &b) { return compare(a, b) < 0; });
+
+    mergeSorted(
+        fresh.size(), [this] { return m_rows.size(); },
+        [&](std::size_t i, std::size_t j) { return compare(m_rows[i], fresh[j]); },
+        [&](std::size_t first, std::size_t last) {
+            beginRemoveRows({}, int(first), int(last));
+            m_rows.erase(m_rows.begin() + std::ptrdiff_t(first),
+                         m_rows.begin() + std::ptrdiff_t(last) + 1);
+            endRemoveRows();
+        },
+        [&](std::size_t at, std::size_t first, std::size_t last) {
+            beginInsertRows({}, int(at), int(at + last - first));
+            for (std::size_t j = first; j <= last; ++j)
+                fresh[j].rate.update(fresh[j].delivered, m_nowMs);
+            m_rows.insert(m_rows.begin() + std::ptrdiff_t(at),
+                          std::make_move_iterator(fresh.begin() + std::ptrdiff_t(first)),
+                          std::make_move_iterator(fresh.begin() + std::ptrdiff_t(last) + 1));
+            endInsertRows();
+        },
+        [&](std::size_t i, std::size_t j) { return refresh(m_rows[i], fresh[j], m_nowMs); },
+        [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
+            Q_EMIT dataChanged(index(int(first), firstColumn), index(int(last), lastColumn));
+        });
+
+    // "12 s ago" moves on by itself: once a second, one range for the whole column
+    if (!m_rows.empty() && m_nowMs / 1000 != previousSecond)
+        Q_EMIT dataChanged(index(0, LastSeen), index(int(m_rows.size()) - 1, LastSeen));
+
+    m_lagging = 0;
+    m_totalLag = 0;
+    for (const Row &row : m_rows) {
+        m_lagging += row.lag() > 0;
+        m_totalLag += row.lag();
+    }
+}
+
+int ConsumersModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int ConsumersModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ConsumersModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= int(m_rows.size()))
+        return {};
+    const Row &row = m_rows[std::size_t(index.row())];
+    switch (role) {
+    case Qt::TextAlignmentRole:
+        return index.column() <= Topic || index.column() == State
+                   ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                   : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    case LagRole:
+        return qlonglong(row.lag());
+    case LagFractionRole: {
+        const std::int64_t stored = std::max<std::int64_t>(1, row.endOffset - row.startOffset);
+        return std::clamp(double(row.lag()) / double(stored), 0.0, 1.0);
+    }
+    case ConnectedRole:
+        return row.connected;
+    case Qt::ToolTipRole:
+        if (index.column() == LastSeen && row.lastSeenMs > 0)
+            return display::timestamp(row.lastSeenMs, 0);
+        if (index.column() == Lag)
+            return tr("%1 of %2 stored messages not read yet")
+                .arg(display::count(row.lag()), display::count(row.endOffset - row.startOffset));
+        if (index.column() == State)
+            return row.connected ? tr("A connection named %1 is open").arg(row.consumer)
+                                 : tr("No open connection carries this consumer's name or address");
+        return {};
+    case Qt::DisplayRole:
+    case SortRole:
+        break;
+    default:
+        return {};
+    }
+    const bool raw = role == SortRole;
+    auto number = [raw](std::int64_t v) {
+        return raw ? QVariant(qlonglong(v)) : QVariant(display::count(v));
+    };
+    switch (index.column()) {
+    case Consumer:
+        return row.consumer;
+    case Topic:
+        return row.topic;
+    case Partition:
+        return raw ? QVariant(row.partition) : QVariant(QString::number(row.partition));
+    case NextOffset:
+        return number(row.nextOffset);
+    case EndOffset:
+        return number(row.endOffset);
+    case Lag:
+        return number(row.lag());
+    case Rate:
+        return raw ? QVariant(row.rate.perSecond) : QVariant(display::rate(row.rate.perSecond));
+    case LastSeen:
+        return raw ? QVariant(qlonglong(row.lastSeenMs))
+                   : QVariant(display::age(row.lastSeenMs, m_nowMs));
+    case State:
+        return row.connected ? tr("connected") : tr("gone");
+    }
+    return {};
+}
+
+QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::TextAlignmentRole)
+        return section <= Topic || section == State ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                                                    : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case NextOffset:
+            return tr("The offset this consumer reads next");
+        case Lag:
+            return tr("Messages behind: end offset − next offset");
+        case Rate:
+            return tr("Messages delivered to this consumer per second");
+        }
+        return {};
+    }
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Consumer:
+        return tr("Consumer");
+    case Topic:
+        return tr("Topic");
+    case Partition:
+        return tr("Partition");
+    case NextOffset:
+        return tr("Next offset");
+    case EndOffset:
+        return tr("End offset");
+    case Lag:
+        return tr("Lag");
+    case Rate:
+        return tr("Msgs/s");
+    case LastSeen:
+        return tr("Last seen");
+    case State:
+        return tr("State");
+    }
+    return {};
+}
+
+} // namespace rivulet

@@ -1,0 +1,72 @@
+#pragma once
+
+#include "monitor/snapshot.h"
+#include "ratemeter.h"
+
+#include <QAbstractTableModel>
+
+#include <vector>
+
+namespace rivulet {
+
+// One row per consumer and partition it reads: next offset, the partition's end, the lag
+// between them, the consumer's messages/s, when it was last seen and whether a connection
+// that carries its name (consumer_id) or address is still open. Merged row by row from
+// each snapshot, never reset.
+class ConsumersModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column
+    {
+        Consumer,
+        Topic,
+        Partition,
+        NextOffset,
+        EndOffset,
+        Lag,
+        Rate,
+        LastSeen,
+        State,
+        ColumnCount
+    };
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void update(const BrokerSnapshot &snapshot);
+    // Rows whose consumer is not caught up, and the largest lag.
+    int laggingCount() const { return m_lagging; }
+    std::int64_t totalLag() const { return m_totalLag; }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+private:
+    struct Row
+    {
+        QString consumer;
+        QString topic;
+        int partition = 0;
+        std::int64_t nextOffset = 0;
+        std::int64_t startOffset = 0;
+        std::int64_t endOffset = 0;
+        std::int64_t delivered = 0;
+        std::int64_t lastSeenMs = 0;
+        bool connected = false;
+        RateMeter rate;
+
+        std::int64_t lag() const { return std::max<std::int64_t>(0, endOffset - nextOffset); }
+    };
+    static int compare(const Row &a, const Row &b);
+    static std::uint64_t refresh(Row &row, const Row &fresh, std::int64_t nowMs);
+
+    std::vector<Row> m_rows; // sorted by consumer, topic, partition
+    std::int64_t m_nowMs = 0;
+    int m_lagging = 0;
+    std::int64_t m_totalLag = 0;
+};
+
+} // namespace rivulet

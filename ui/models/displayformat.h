@@ -1,0 +1,27 @@
+#pragma once
+
+#include <QLocale>
+#include <QString>
+
+#include <cstdint>
+
+// How numbers, sizes, rates and times read in the window: exact counts with thousands
+// separators, sizes in KiB/MiB, ages relative to the snapshot ("3 s ago").
+namespace rivulet::display {
+
+// The user's locale, or English digit grouping when the system asks for none (the C locale).
+const QLocale &locale();
+
+QString count(std::int64_t n);
+// Messages per second: whole numbers from 100 up, one decimal below, "0" for none.
+QString rate(double perSecond);
+QString bytes(std::int64_t n);
+QString byteRate(double perSecond);
+// "now", "4 s ago", "3 min ago", "2 h ago", "5 d ago"; empty for 0 (never).
+QString age(std::int64_t thenMs, std::int64_t nowMs);
+// "14:03:12.517" today, "2024-05-01 14:03:12" on another day.
+QString timestamp(std::int64_t ms, std::int64_t nowMs);
+// Compact axis labels: 950, 1.2k, 35k, 4.5M.
+QString compact(double value);
+
+} // namespace rivulet::display

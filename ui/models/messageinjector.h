@@ -1,0 +1,89 @@
+#pragma once
+
+#include "browsedrecord.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QThreadPool;
+class QTimer;
+
+namespace rivulet {
+
+class Broker;
+
+// What to write: every value (or every line of a file) `repeat` times. "{i}" in the key,
+// the values and the header values becomes the message's number, counting from 0.
+struct InjectRequest
+{
+    QString topic;
+    int partition = -1;     // -1: round-robin over the topic's partitions
+    int firstPartition = 0; // where round-robin starts
+    std::optional<QByteArray> key;
+    QList<QByteArray> values;
+    QString valuesFile; // when set, its non-empty lines are the values
+    QList<BrowsedHeader> headers;
+    std::int64_t repeat = 1;
+};
+
+struct InjectResult
+{
+    struct Range
+    {
+        int partition = 0;
+        std::int64_t first = -1;
+        std::int64_t last = -1;
+    };
+    std::int64_t written = 0;
+    QList<Range> ranges;   // by partition
+    int nextPartition = 0; // where the next round-robin inject should start
+    QString error;
+    bool cancelled = false;
+    std::int64_t elapsedMs = 0;
+};
+
+// Progress a running inject shares with the GUI thread through atomics, not signals.
+struct InjectProgress
+{
+    std::atomic<std::int64_t> written{0};
+    std::atomic<std::int64_t> total{0};
+    std::atomic<bool> cancel{false};
+};
+
+// Builds RecordBatches (key, headers, value) and appends them to the partitions: the same
+// path a producer's batch takes, without a socket. Runs on a pool thread; blocks while
+// it writes.
+InjectResult injectMessages(Broker &broker, const InjectRequest &request, InjectProgress &progress);
+
+// Runs injectMessages() on a pool thread for the inject dialog: progress is polled from
+// the GUI thread, the result comes back through a queued call. Deleting the injector
+// cancels its run.
+class MessageInjector : public QObject
+{
+    Q_OBJECT
+public:
+    MessageInjector(Broker &broker, QThreadPool &pool, QObject *parent = nullptr);
+    ~MessageInjector() override;
+
+    bool isRunning() const { return m_progress != nullptr; }
+    void start(const InjectRequest &request);
+    void cancel();
+
+Q_SIGNALS:
+    void progressed(qint64 written, qint64 total);
+    void finished(const rivulet::InjectResult &result);
+
+private:
+    Broker &m_broker;
+    QThreadPool &m_pool;
+    std::shared_ptr<InjectProgress> m_progress;
+    QTimer *m_timer;
+};
+
+} // namespace rivulet
