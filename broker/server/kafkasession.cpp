@@ -8,26 +8,17 @@ namespace rivulet {
 KafkaSession::KafkaSession(Broker &broker, std::shared_ptr<const kafka::KafkaConfig> config,
                            qintptr descriptor, QObject *parent)
     : Session(parent), m_broker(broker), m_config(std::move(config)),
-      m_handle(std::make_shared<Handle>())
+      m_handle(std::make_shared<Handle>()), m_connection(descriptor, this)
 {
     m_handle->session = this;
-    m_socket.setSocketDescriptor(descriptor);
-    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_socket.setReadBufferSize(1 << 20);
-    const QString host = m_socket.peerAddress().toString();
-    m_stats = broker.clients().add(host + u':' + QString::number(m_socket.peerPort()),
-                                   QStringLiteral("kafka"), Broker::nowMs());
-    m_handler = std::make_unique<kafka::KafkaHandler>(broker, *m_config, m_stats, host);
+    m_stats = broker.clients().add(m_connection.peerName(), QStringLiteral("kafka"),
+                                   Broker::nowMs());
+    m_handler = std::make_unique<kafka::KafkaHandler>(broker, *m_config, m_stats,
+                                                      m_connection.peerHost());
     m_fetchTimer.setInterval(kFetchPollMs);
     connect(&m_fetchTimer, &QTimer::timeout, this, &KafkaSession::pollFetch);
-    connect(&m_socket, &QTcpSocket::readyRead, this, &KafkaSession::processInput);
-    connect(&m_socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_socket.bytesToWrite() < kMaxPendingWrite / 2)
-            processInput();
-    });
-    connect(&m_socket, &QTcpSocket::disconnected, this, &Session::finished);
-    if (m_socket.state() != QAbstractSocket::ConnectedState)
-        QMetaObject::invokeMethod(this, &Session::finished, Qt::QueuedConnection);
+    connect(&m_connection, &Connection::readyRead, this, &KafkaSession::processInput);
+    connect(&m_connection, &Connection::closed, this, &Session::finished);
 }
 
 KafkaSession::~KafkaSession()
@@ -41,32 +32,21 @@ KafkaSession::~KafkaSession()
 
 void KafkaSession::processInput()
 {
-    while (!m_waiting && !m_closing && m_socket.bytesToWrite() < kMaxPendingWrite) {
-        const qint64 available = m_socket.bytesAvailable();
-        if (available > 0) {
-            m_in.append(m_socket.read(available));
-            m_stats->addBytesIn(available);
-        }
-        const qsizetype have = m_in.size() - m_inStart;
+    while (!m_waiting && !m_closing && !m_connection.isBlocked()) {
+        const qsizetype have = m_connection.size();
         if (have < 4)
             break;
-        const std::int32_t size = be::readI32(m_in.constData() + m_inStart);
+        const std::int32_t size = be::readI32(m_connection.data());
         if (size < 8 || size > m_config->maxFrameBytes) {
             // checked before a byte of it is buffered
             close(QStringLiteral("request size %1 is outside 8..%2").arg(size).arg(m_config->maxFrameBytes));
             return;
         }
-        if (have < 4 + size) {
-            if (m_socket.bytesAvailable() > 0)
-                continue;
+        if (have < 4 + size)
             break;
-        }
-        const QByteArray frame = m_in.mid(m_inStart + 4, size);
-        m_inStart += 4 + size;
-        if (m_inStart == m_in.size()) {
-            m_in.clear();
-            m_inStart = 0;
-        }
+        m_stats->addBytesIn(4 + size);
+        const QByteArray frame(m_connection.data() + 4, size);
+        m_connection.consume(4 + size);
         const std::shared_ptr<Handle> handle = m_handle;
         const auto outcome = m_handler->handle(frame, [handle](QByteArray response) {
             std::lock_guard lock(handle->mutex);
@@ -93,19 +73,23 @@ void KafkaSession::processInput()
             return;
         }
     }
-    if (m_inStart > (1 << 20)) {
-        m_in.remove(0, m_inStart);
-        m_inStart = 0;
-    }
+    // like a Kafka broker, stop reading while an answer is pending
+    m_connection.setPaused(m_waiting);
+    if (!m_waiting && !m_closing && m_connection.inputEnded() &&
+        (m_connection.size() < 4 ||
+         m_connection.size() < 4 + be::readI32(m_connection.data())))
+        m_connection.closeGracefully();
 }
 
 void KafkaSession::send(const QByteArray &response)
 {
-    char size[4];
-    be::writeU32(size, std::uint32_t(response.size()));
-    m_socket.write(size, 4);
-    m_socket.write(response);
-    m_stats->addBytesOut(4 + response.size());
+    QByteArray framed;
+    framed.reserve(4 + response.size());
+    framed.resize(4);
+    be::writeU32(framed.data(), std::uint32_t(response.size()));
+    framed.append(response);
+    m_stats->addBytesOut(framed.size());
+    m_connection.write(framed);
 }
 
 void KafkaSession::deliver(const QByteArray &response)
@@ -127,11 +111,11 @@ void KafkaSession::pollFetch()
 
 void KafkaSession::close(const QString &why)
 {
-    qWarning("rivulet: closing Kafka connection from %s: %s",
-             qPrintable(m_socket.peerAddress().toString()), qPrintable(why));
+    qWarning("rivulet: closing Kafka connection from %s: %s", qPrintable(m_connection.peerName()),
+             qPrintable(why));
     m_closing = true;
     m_fetchTimer.stop();
-    m_socket.disconnectFromHost();
+    m_connection.closeGracefully();
 }
 
 } // namespace rivulet

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "connection.h"
 #include "kafka/kafkahandler.h"
 #include "session.h"
 
-#include <QTcpSocket>
 #include <QTimer>
 
 #include <memory>
@@ -20,7 +20,6 @@ class KafkaSession : public Session
 {
     Q_OBJECT
 public:
-    static constexpr qint64 kMaxPendingWrite = 16 << 20;
     // How often a waiting Fetch looks for new data (it answers early when data arrives).
     static constexpr int kFetchPollMs = 5;
 
@@ -46,11 +45,9 @@ private:
     std::shared_ptr<const kafka::KafkaConfig> m_config;
     std::shared_ptr<ClientStats> m_stats;
     std::shared_ptr<Handle> m_handle;
-    QTcpSocket m_socket;
+    Connection m_connection;
     QTimer m_fetchTimer;
     std::unique_ptr<kafka::KafkaHandler> m_handler;
-    QByteArray m_in;
-    qsizetype m_inStart = 0;
     bool m_waiting = false;
     bool m_closing = false;
 };

@@ -44,10 +44,10 @@ void Worker::createSession(qintptr descriptor)
 {
     Session *session = m_factory(descriptor, m_sessionParent);
     m_sessions.fetch_add(1, std::memory_order_relaxed);
-    connect(session, &Session::finished, session, [this, session] {
-        m_sessions.fetch_sub(1, std::memory_order_relaxed);
-        session->deleteLater();
-    });
+    // counted until destroyed, whether it finished or the worker stopped
+    connect(session, &QObject::destroyed, session,
+            [this] { m_sessions.fetch_sub(1, std::memory_order_relaxed); });
+    connect(session, &Session::finished, session, &QObject::deleteLater);
 }
 
 } // namespace rivulet
