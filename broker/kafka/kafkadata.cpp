@@ -12,30 +12,49 @@ KafkaHandler::Outcome KafkaHandler::produce(const RequestHeader &h, Reader &in)
     in.nullableString(); // transactional_id
     const std::int16_t acks = in.i16();
     in.i32(); // timeout_ms: appends finish before we answer anyway
+    // The whole request is read before anything is stored: a malformed one changes nothing.
+    struct PartitionData
+    {
+        std::int32_t partition;
+        QByteArrayView records;
+    };
+    std::vector<std::pair<QByteArray, std::vector<PartitionData>>> request;
+    const std::int32_t topics = in.arrayCount(2 + 4);
+    for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
+        QByteArray name = in.string();
+        std::vector<PartitionData> partitions;
+        const std::int32_t count = in.arrayCount(4 + 4);
+        for (std::int32_t p = 0; p < count && in.ok(); ++p) {
+            const std::int32_t index = in.i32();
+            partitions.push_back({index, in.bytes()});
+        }
+        request.emplace_back(std::move(name), std::move(partitions));
+    }
+    if (!in.ok())
+        return {};
+
     struct PartitionResult
     {
         std::int32_t partition;
         std::int16_t error;
         std::int64_t baseOffset;
     };
-    std::vector<std::pair<QByteArray, std::vector<PartitionResult>>> results;
-    const std::int32_t topics = in.arrayCount(2 + 4);
     const std::int64_t now = Broker::nowMs();
-    for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
-        const QByteArray name = in.string();
+    QByteArray out = begin(h);
+    Writer w(out);
+    w.array(std::int32_t(request.size()));
+    for (const auto &[name, partitions] : request) {
         std::int16_t topicError = 0;
         const auto topic = topicFor(name, true, topicError);
-        std::vector<PartitionResult> partitions;
-        const std::int32_t count = in.arrayCount(4 + 4);
-        for (std::int32_t p = 0; p < count && in.ok(); ++p) {
-            const std::int32_t index = in.i32();
-            const QByteArrayView records = in.bytes();
-            PartitionResult r{index, topicError, -1};
-            Partition *partition = topic ? topic->partition(index) : nullptr;
+        w.string(name).array(std::int32_t(partitions.size()));
+        for (const PartitionData &data : partitions) {
+            PartitionResult r{data.partition, topicError, -1};
+            Partition *partition = topic ? topic->partition(data.partition) : nullptr;
             if (topic && !partition)
                 r.error = error::UnknownTopicOrPartition;
             // check every batch before storing any, so a bad one stores nothing
             std::vector<QByteArrayView> batches;
+            const QByteArrayView records = data.records;
             for (qsizetype at = 0; partition && r.error == 0 && at < records.size();) {
                 const auto size = RecordBatchView::sizeAt(records.data() + at,
                                                           std::size_t(records.size() - at));
@@ -60,8 +79,8 @@ KafkaHandler::Outcome KafkaHandler::produce(const RequestHeader &h, Reader &in)
                 const AppendResult appended = partition->append(copy, now);
                 if (!appended.ok) {
                     r.error = error::KafkaStorageError;
-                    qWarning("rivulet: kafka produce to %s[%d]: %s", name.constData(), index,
-                             qPrintable(appended.error));
+                    qWarning("rivulet: kafka produce to %s[%d]: %s", name.constData(),
+                             data.partition, qPrintable(appended.error));
                     break;
                 }
                 if (r.baseOffset < 0)
@@ -69,25 +88,13 @@ KafkaHandler::Outcome KafkaHandler::produce(const RequestHeader &h, Reader &in)
                 stored += appended.lastOffset - appended.baseOffset + 1;
             }
             if (stored > 0)
-                m_stats->noteProduced(topic->name(), index, stored);
-            partitions.push_back(r);
-        }
-        results.emplace_back(name, std::move(partitions));
-    }
-    if (!in.ok())
-        return {};
-    if (acks == 0)
-        return {Outcome::Kind::NoResponse, {}, {}};
-
-    QByteArray out = begin(h);
-    Writer w(out);
-    w.array(std::int32_t(results.size()));
-    for (const auto &[name, partitions] : results) {
-        w.string(name).array(std::int32_t(partitions.size()));
-        for (const PartitionResult &r : partitions)
+                m_stats->noteProduced(topic->name(), data.partition, stored);
             w.i32(r.partition).i16(r.error).i64(r.baseOffset).i64(-1);
+        }
     }
     w.i32(0); // throttle_time_ms
+    if (acks == 0)
+        return {Outcome::Kind::NoResponse, {}, {}};
     return {Outcome::Kind::Respond, out, {}};
 }
 
@@ -259,8 +266,8 @@ QByteArray KafkaHandler::listOffsets(const RequestHeader &h, Reader &in)
             } else if (p && timestamp == -2) {
                 offset = p->startOffset();
             } else if (p) {
-                // the first batch whose newest record is at or after the timestamp
-                offset = p->endOffset();
+                // Kafka's search: the first record whose timestamp is at or after the one
+                // asked for; batches whose newest record is older are skipped unopened
                 QString readError;
                 p->readBatches(
                     p->startOffset(),
@@ -268,9 +275,14 @@ QByteArray KafkaHandler::listOffsets(const RequestHeader &h, Reader &in)
                         const RecordBatchView view(bytes);
                         if (view.maxTimestamp() < timestamp)
                             return true;
-                        offset = std::max(view.baseOffset(), p->startOffset());
-                        foundTimestamp = view.maxTimestamp();
-                        return false;
+                        view.forEachRecord(p->startOffset(), [&](const RecordView &r) {
+                            if (r.timestamp < timestamp)
+                                return true;
+                            offset = r.offset;
+                            foundTimestamp = r.timestamp;
+                            return false;
+                        });
+                        return offset < 0;
                     },
                     readError);
                 if (!readError.isEmpty())

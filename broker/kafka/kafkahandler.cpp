@@ -159,6 +159,8 @@ QByteArray KafkaHandler::metadata(const RequestHeader &h, Reader &in)
         all = count == 0 && h.apiVersion == 0;
     }
     const bool allowCreate = h.apiVersion >= 4 ? in.boolean() : true;
+    if (!in.ok())
+        return {}; // read it all before creating anything
 
     struct Entry
     {
