@@ -71,10 +71,11 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
                      .arg(m_dataDir->path());
     const LogFactory factory = logFactory();
     for (const TopicMeta &meta : metas) {
-        const auto result = m_topics.create(meta.name.toLatin1(), meta.partitions, factory,
-                                            meta.retention);
+        const auto result =
+            m_topics.create(meta.name.toLatin1(), meta.partitions, factory, meta.retention);
         if (result.outcome != TopicRegistry::CreateOutcome::Created) {
-            notes << QStringLiteral("skipped topic %1 in topics.json: %2").arg(meta.name, result.error);
+            notes << QStringLiteral("skipped topic %1 in topics.json: %2")
+                         .arg(meta.name, result.error);
             continue;
         }
         m_createdMs.insert(meta.name, meta.createdMs);
@@ -191,11 +192,12 @@ void Broker::saveGroupOffsets(bool force)
         return;
     QJsonArray array;
     for (const auto &o : m_groups.offsets())
-        array.append(QJsonObject{{QStringLiteral("group"), QString::fromUtf8(o.groupId)},
-                                 {QStringLiteral("topic"), QString::fromUtf8(o.topic)},
-                                 {QStringLiteral("partition"), o.partition},
-                                 {QStringLiteral("offset"), qint64(o.committed.offset)},
-                                 {QStringLiteral("metadata"), QString::fromUtf8(o.committed.metadata)}});
+        array.append(
+            QJsonObject{{QStringLiteral("group"), QString::fromUtf8(o.groupId)},
+                        {QStringLiteral("topic"), QString::fromUtf8(o.topic)},
+                        {QStringLiteral("partition"), o.partition},
+                        {QStringLiteral("offset"), qint64(o.committed.offset)},
+                        {QStringLiteral("metadata"), QString::fromUtf8(o.committed.metadata)}});
     QString error;
     if (m_dataDir->saveGroupOffsets(array, error))
         m_savedGroupVersion = version;
@@ -243,8 +245,8 @@ void Broker::housekeep(bool force)
 void Broker::housekeepingLoop()
 {
     // the tick that matters most: fsync under --fsync interval, else the rate samples
-    const auto interval = std::chrono::milliseconds(
-        std::clamp<std::int64_t>(m_config.log.fsyncIntervalMs, 10, 1000));
+    const auto interval =
+        std::chrono::milliseconds(std::clamp<std::int64_t>(m_config.log.fsyncIntervalMs, 10, 1000));
     std::unique_lock lock(m_housekeepingMutex);
     while (!m_stopping) {
         m_housekeepingWake.wait_for(lock, interval, [this] { return m_stopping; });

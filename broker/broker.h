@@ -1,7 +1,7 @@
 #pragma once
 
-#include "log/datadir.h"
 #include "kafka/groupcoordinator.h"
+#include "log/datadir.h"
 #include "log/topicregistry.h"
 #include "monitor/clientregistry.h"
 #include "monitor/ratehistory.h"
@@ -22,7 +22,7 @@ namespace rivulet {
 struct BrokerConfig
 {
     std::size_t maxRequestBytes = native::kDefaultMaxRequestBytes;
-    LogSettings log;                 // durable storage only
+    LogSettings log;                  // durable storage only
     RetentionPolicy defaultRetention; // for topics created without their own
     int retentionCheckMs = 5000;
     int positionSaveMs = 2000;

@@ -94,7 +94,8 @@ qint64 verifyAll(const PartitionLog &log, qint64 from, QString *error = nullptr)
 
 QStringList segmentFiles(const QString &dir, const QString &suffix)
 {
-    QStringList files = QDir(dir).entryList({QStringLiteral("*") + suffix}, QDir::Files, QDir::Name);
+    QStringList files =
+        QDir(dir).entryList({QStringLiteral("*") + suffix}, QDir::Files, QDir::Name);
     for (QString &f : files)
         f = dir + u'/' + f;
     return files;

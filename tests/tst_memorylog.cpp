@@ -19,13 +19,16 @@ QList<QPair<qint64, QByteArray>> readAll(const PartitionLog &log, qint64 from, i
 {
     QList<QPair<qint64, QByteArray>> out;
     QString error;
-    log.readBatches(from, [&](QByteArrayView bytes) {
-        RecordBatchView(bytes).forEachRecord(from, [&](const RecordView &r) {
-            out.append({r.offset, r.value.toByteArray()});
+    log.readBatches(
+        from,
+        [&](QByteArrayView bytes) {
+            RecordBatchView(bytes).forEachRecord(from, [&](const RecordView &r) {
+                out.append({r.offset, r.value.toByteArray()});
+                return out.size() < max;
+            });
             return out.size() < max;
-        });
-        return out.size() < max;
-    }, error);
+        },
+        error);
     return out;
 }
 

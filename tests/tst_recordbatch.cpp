@@ -117,8 +117,9 @@ private Q_SLOTS:
         const quint32 whole = crc32c(data.constData(), std::size_t(data.size()));
         for (int split : {0, 1, 7, 8, 9, 500, 999, 1000}) {
             const quint32 first = crc32c(data.constData(), std::size_t(split));
-            QCOMPARE(crc32cExtend(first, data.constData() + split, std::size_t(data.size() - split)),
-                     whole);
+            QCOMPARE(
+                crc32cExtend(first, data.constData() + split, std::size_t(data.size() - split)),
+                whole);
         }
     }
 
@@ -129,13 +130,15 @@ private Q_SLOTS:
             qint64 value;
             QByteArray bytes;
         };
-        const Case cases[] = {{0, QByteArray("\x00", 1)},        {-1, "\x01"},
-                              {1, "\x02"},                       {-64, "\x7f"},
-                              {64, "\x80\x01"},                  {300, "\xd8\x04"},
-                              {std::numeric_limits<qint64>::max(),
-                               "\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01"},
-                              {std::numeric_limits<qint64>::min(),
-                               "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"}};
+        const Case cases[] = {
+            {0, QByteArray("\x00", 1)},
+            {-1, "\x01"},
+            {1, "\x02"},
+            {-64, "\x7f"},
+            {64, "\x80\x01"},
+            {300, "\xd8\x04"},
+            {std::numeric_limits<qint64>::max(), "\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01"},
+            {std::numeric_limits<qint64>::min(), "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"}};
         for (const Case &c : cases) {
             char buffer[10];
             const char *end = varint::write(buffer, c.value);
@@ -214,7 +217,19 @@ private Q_SLOTS:
         QCOMPARE(int(built[batch::kMagic]), 2);
         QCOMPARE(built.size(), batch::kHeaderSize + 1 + 17); // length varint + 17-byte record
         const QByteArray record = built.mid(batch::kHeaderSize);
-        QCOMPARE(record.toHex(), QByteArray("22" "00" "00" "00" "04" "6b31" "0a" "68656c6c6f" "02" "02" "68" "02" "78"));
+        QCOMPARE(record.toHex(), QByteArray("22"
+                                            "00"
+                                            "00"
+                                            "00"
+                                            "04"
+                                            "6b31"
+                                            "0a"
+                                            "68656c6c6f"
+                                            "02"
+                                            "02"
+                                            "68"
+                                            "02"
+                                            "78"));
     }
 
     void builderRoundTripsManyRecords()
@@ -280,8 +295,8 @@ QByteArray compressedCopy(const QByteArray &plain, int codec, const QByteArray &
     for (int s = 0; s < 4; ++s)
         out[batch::kBatchLength + s] = char(length >> (24 - 8 * s));
     out[batch::kAttributes + 1] = char(codec);
-    const quint32 crc = crc32c(out.constData() + batch::kAttributes,
-                               std::size_t(out.size() - batch::kAttributes));
+    const quint32 crc =
+        crc32c(out.constData() + batch::kAttributes, std::size_t(out.size() - batch::kAttributes));
     for (int s = 0; s < 4; ++s)
         out[batch::kCrc + s] = char(crc >> (24 - 8 * s));
     return out;
@@ -317,8 +332,8 @@ private Q_SLOTS:
         QCOMPARE(view.validate(false), RecordBatchView::Check::Ok);
         int n = 0;
         QVERIFY(view.forEachRecord(100, [&](const RecordView &r) {
-            if (r.offset != 100 + n || r.value != QByteArray("compressible value ") +
-                                                     QByteArray::number(100 + n))
+            if (r.offset != 100 + n ||
+                r.value != QByteArray("compressible value ") + QByteArray::number(100 + n))
                 return false;
             ++n;
             return true;
@@ -346,7 +361,8 @@ private Q_SLOTS:
         QByteArray framed("\x82SNAPPY\x00", 8);
         framed += QByteArray("\x00\x00\x00\x01\x00\x00\x00\x01", 8);
         for (const QByteArray &block : {half1, half2}) {
-            framed += char(0) + QByteArray(1, char(0)) + char(block.size() >> 8) + char(block.size());
+            framed +=
+                char(0) + QByteArray(1, char(0)) + char(block.size() >> 8) + char(block.size());
             framed += block;
         }
         QByteArray out;

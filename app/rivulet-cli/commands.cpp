@@ -123,9 +123,9 @@ public:
             return Unreachable;
         }
         if (reply.error) {
-            std::fprintf(stderr, "rivulet-cli: %s: the broker refused: %s\n", qPrintable(what),
-                         qPrintable(reply.errorText.isEmpty() ? QStringLiteral("Error")
-                                                              : reply.errorText));
+            std::fprintf(
+                stderr, "rivulet-cli: %s: the broker refused: %s\n", qPrintable(what),
+                qPrintable(reply.errorText.isEmpty() ? QStringLiteral("Error") : reply.errorText));
             return BrokerError;
         }
         return Ok;
@@ -219,8 +219,7 @@ int create(const Target &target, const QStringList &argv)
 
 int produce(const Target &target, const QStringList &argv)
 {
-    const Args args =
-        parseArgs(argv, {QStringLiteral("partition"), QStringLiteral("batch")}, {});
+    const Args args = parseArgs(argv, {QStringLiteral("partition"), QStringLiteral("batch")}, {});
     if (!args.error.isEmpty())
         return usage(QStringLiteral("produce"), args.error);
     if (args.positional.isEmpty())
@@ -244,10 +243,9 @@ int produce(const Target &target, const QStringList &argv)
         if (values.isEmpty())
             return Ok;
         Reply reply;
-        const int rc = session.call(encodeProduce(topic, std::uint32_t(partition), values), reply,
-                                    QStringLiteral("produce to %1[%2]")
-                                        .arg(QString::fromUtf8(topic))
-                                        .arg(partition));
+        const int rc = session.call(
+            encodeProduce(topic, std::uint32_t(partition), values), reply,
+            QStringLiteral("produce to %1[%2]").arg(QString::fromUtf8(topic)).arg(partition));
         if (rc != Ok)
             return rc;
         if (reply.offsets.isEmpty()) {
@@ -290,11 +288,11 @@ int produce(const Target &target, const QStringList &argv)
 
 int consume(const Target &target, const QStringList &argv)
 {
-    const Args args = parseArgs(argv,
-                                {QStringLiteral("partition"), QStringLiteral("offset"),
-                                 QStringLiteral("count"), QStringLiteral("consumer"),
-                                 QStringLiteral("format")},
-                                {QStringLiteral("follow")});
+    const Args args =
+        parseArgs(argv,
+                  {QStringLiteral("partition"), QStringLiteral("offset"), QStringLiteral("count"),
+                   QStringLiteral("consumer"), QStringLiteral("format")},
+                  {QStringLiteral("follow")});
     if (!args.error.isEmpty())
         return usage(QStringLiteral("consume"), args.error);
     if (args.positional.size() != 1)
@@ -304,8 +302,7 @@ int consume(const Target &target, const QStringList &argv)
     if (!number(args, QStringLiteral("partition"), 0, 9999, partition, error) ||
         !number(args, QStringLiteral("offset"), 0, std::numeric_limits<std::uint32_t>::max(),
                 offset, error) ||
-        !number(args, QStringLiteral("count"), 0, std::numeric_limits<qint64>::max(), count,
-                error))
+        !number(args, QStringLiteral("count"), 0, std::numeric_limits<qint64>::max(), count, error))
         return usage(QStringLiteral("consume"), error);
     const bool follow = args.flags.contains(QStringLiteral("follow"));
     const QString format = args.values.value(QStringLiteral("format"), QStringLiteral("%v"));
@@ -322,9 +319,10 @@ int consume(const Target &target, const QStringList &argv)
         if (count >= 0)
             limit = std::uint32_t(std::min<qint64>(limit, count - printed));
         Reply reply;
-        const int rc = session.call(encodeConsume(topicBytes, std::uint32_t(partition),
-                                                  std::uint32_t(offset), limit, consumer),
-                                    reply, QStringLiteral("consume %1[%2]").arg(topic).arg(partition));
+        const int rc =
+            session.call(encodeConsume(topicBytes, std::uint32_t(partition), std::uint32_t(offset),
+                                       limit, consumer),
+                         reply, QStringLiteral("consume %1[%2]").arg(topic).arg(partition));
         if (rc != Ok)
             return rc;
         for (const ContentRecord &record : reply.contents) {
@@ -386,7 +384,8 @@ int retention(const Target &target, const QStringList &argv)
     if (rc == Ok)
         std::printf("topic %s keeps %s and %s\n", qPrintable(topic),
                     ms < 0 ? "any age" : qPrintable(QStringLiteral("%1 ms").arg(ms)),
-                    bytes < 0 ? "any size" : qPrintable(QStringLiteral("%1 bytes per partition").arg(bytes)));
+                    bytes < 0 ? "any size"
+                              : qPrintable(QStringLiteral("%1 bytes per partition").arg(bytes)));
     return rc;
 }
 
@@ -400,8 +399,8 @@ int topics(const Target &target, const QStringList &argv)
     Reply reply;
     if (const int rc = session.call(encodeListTopics(), reply, QStringLiteral("topics")); rc != Ok)
         return rc;
-    std::printf("%-30s %9s %12s %12s %12s %12s\n", "TOPIC", "PARTITION", "START", "END",
-                "MESSAGES", "BYTES");
+    std::printf("%-30s %9s %12s %12s %12s %12s\n", "TOPIC", "PARTITION", "START", "END", "MESSAGES",
+                "BYTES");
     for (const TopicPartitionInfo &p : reply.topicPartitions)
         std::printf("%-30s %9u %12llu %12llu %12llu %12llu\n", p.topic.constData(), p.partition,
                     static_cast<unsigned long long>(p.startOffset),
@@ -427,10 +426,10 @@ int consumers(const Target &target, const QStringList &argv)
     for (const ConsumerPositionInfo &c : reply.consumerPositions) {
         const qint64 lag = std::max<qint64>(0, qint64(c.endOffset) - qint64(c.nextOffset));
         std::printf("%-24s %-24s %9u %12llu %12llu %10lld %12llu %9s\n", c.consumer.constData(),
-                    c.topic.constData(), c.partition,
-                    static_cast<unsigned long long>(c.nextOffset),
+                    c.topic.constData(), c.partition, static_cast<unsigned long long>(c.nextOffset),
                     static_cast<unsigned long long>(c.endOffset), static_cast<long long>(lag),
-                    static_cast<unsigned long long>(c.delivered), qPrintable(lastSeen(c.lastSeenMs)));
+                    static_cast<unsigned long long>(c.delivered),
+                    qPrintable(lastSeen(c.lastSeenMs)));
     }
     return Ok;
 }

@@ -6,7 +6,13 @@
 // 0 done, 1 the broker answered Error, 2 bad command line, 3 broker unreachable or gone.
 namespace cli {
 
-enum ExitCode { Ok = 0, BrokerError = 1, Usage = 2, Unreachable = 3 };
+enum ExitCode
+{
+    Ok = 0,
+    BrokerError = 1,
+    Usage = 2,
+    Unreachable = 3
+};
 
 struct Target
 {

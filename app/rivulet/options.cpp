@@ -60,8 +60,7 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("Keep everything in memory only; nothing survives a restart."));
     const QCommandLineOption dataDir(
         QStringLiteral("data-dir"),
-        QStringLiteral("Where topics and offsets are stored (default: %1).")
-            .arg(defaultDataDir()),
+        QStringLiteral("Where topics and offsets are stored (default: %1).").arg(defaultDataDir()),
         QStringLiteral("DIR"));
     const QCommandLineOption fsync(
         QStringLiteral("fsync"),
@@ -92,22 +91,22 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("Largest request accepted (default 67108864 = 64 MiB)."),
         QStringLiteral("BYTES"));
     parser.addOptions({help, version, headless, port, kafkaPort, advertisedHost, noAutoCreate,
-                       defaultPartitions, listen, inMemory, dataDir, fsync,
-                       segmentBytes, retentionMs, retentionBytes, workers, maxRequest});
+                       defaultPartitions, listen, inMemory, dataDir, fsync, segmentBytes,
+                       retentionMs, retentionBytes, workers, maxRequest});
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
         result.exitCode = 2;
-        result.message = QStringLiteral("rivulet: %1\nTry 'rivulet --help' for the options.")
-                             .arg(message);
+        result.message =
+            QStringLiteral("rivulet: %1\nTry 'rivulet --help' for the options.").arg(message);
         return result;
     };
 
     if (!parser.parse(arguments))
         return fail(parser.errorText());
     if (!parser.positionalArguments().isEmpty())
-        return fail(QStringLiteral("unexpected argument '%1'")
-                        .arg(parser.positionalArguments().first()));
+        return fail(
+            QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     if (parser.isSet(help)) {
         result.action = ParsedOptions::Action::Exit;
         result.message = parser.helpText();
@@ -138,7 +137,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
     }
     if (!parser.isSet(kafkaPort) && o.port == o.kafkaPort && o.port != 0)
         return fail(QStringLiteral("--port %1 is the Kafka port too; pick another with "
-                                   "--kafka-port").arg(o.port));
+                                   "--kafka-port")
+                        .arg(o.port));
     o.advertisedHost = parser.value(advertisedHost);
     o.autoCreateTopics = !parser.isSet(noAutoCreate);
     if (parser.isSet(defaultPartitions)) {

@@ -27,7 +27,11 @@ struct Options
 struct ParsedOptions
 {
     Options options;
-    enum class Action { Run, Exit } action = Action::Run;
+    enum class Action
+    {
+        Run,
+        Exit
+    } action = Action::Run;
     int exitCode = 0;
     QString message; // printed before exiting: help, version or what was wrong
 };

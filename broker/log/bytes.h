@@ -27,9 +27,18 @@ inline std::uint64_t readU64(const char *p)
     return __builtin_bswap64(v);
 }
 
-inline std::int16_t readI16(const char *p) { return static_cast<std::int16_t>(readU16(p)); }
-inline std::int32_t readI32(const char *p) { return static_cast<std::int32_t>(readU32(p)); }
-inline std::int64_t readI64(const char *p) { return static_cast<std::int64_t>(readU64(p)); }
+inline std::int16_t readI16(const char *p)
+{
+    return static_cast<std::int16_t>(readU16(p));
+}
+inline std::int32_t readI32(const char *p)
+{
+    return static_cast<std::int32_t>(readU32(p));
+}
+inline std::int64_t readI64(const char *p)
+{
+    return static_cast<std::int64_t>(readU64(p));
+}
 
 inline void writeU16(char *p, std::uint16_t v)
 {

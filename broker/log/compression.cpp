@@ -77,15 +77,16 @@ bool gzipDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetyp
             break;
         }
         const qsizetype at = out.size();
-        const qsizetype chunk = std::min<qsizetype>(std::max<qsizetype>(in.size() * 4, 64 << 10),
-                                                    maxOutput - at);
+        const qsizetype chunk =
+            std::min<qsizetype>(std::max<qsizetype>(in.size() * 4, 64 << 10), maxOutput - at);
         out.resize(at + chunk);
         z.next_out = reinterpret_cast<Bytef *>(out.data() + at);
         z.avail_out = uInt(chunk);
         rc = inflate(&z, Z_NO_FLUSH);
         out.resize(at + chunk - qsizetype(z.avail_out));
         if (rc != Z_OK && rc != Z_STREAM_END) {
-            error = QStringLiteral("gzip: %1").arg(QString::fromLatin1(z.msg ? z.msg : "corrupt data"));
+            error =
+                QStringLiteral("gzip: %1").arg(QString::fromLatin1(z.msg ? z.msg : "corrupt data"));
             break;
         }
         if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
@@ -148,7 +149,8 @@ bool zstdDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetyp
             break;
         }
         const qsizetype at = out.size();
-        const qsizetype chunk = std::min<qsizetype>(qsizetype(ZSTD_DStreamOutSize()), maxOutput - at);
+        const qsizetype chunk =
+            std::min<qsizetype>(qsizetype(ZSTD_DStreamOutSize()), maxOutput - at);
         out.resize(at + chunk);
         ZSTD_outBuffer output{out.data() + at, size_t(chunk), 0};
         rc = ZSTD_decompressStream(stream, &output, &input);
@@ -245,8 +247,8 @@ bool compress(int codec, QByteArrayView input, QByteArray &out, QString &error)
     }
     case 4: {
         out.resize(qsizetype(ZSTD_compressBound(size_t(input.size()))));
-        const size_t n = ZSTD_compress(out.data(), size_t(out.size()), input.data(),
-                                       size_t(input.size()), 3);
+        const size_t n =
+            ZSTD_compress(out.data(), size_t(out.size()), input.data(), size_t(input.size()), 3);
         if (!ZSTD_isError(n)) {
             out.resize(qsizetype(n));
             return true;

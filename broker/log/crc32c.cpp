@@ -51,9 +51,8 @@ std::uint32_t extendPortable(std::uint32_t crc, const unsigned char *p, std::siz
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) std::uint32_t extendHardware(std::uint32_t crc,
-                                                                const unsigned char *p,
-                                                                std::size_t n)
+__attribute__((target("sse4.2"))) std::uint32_t
+extendHardware(std::uint32_t crc, const unsigned char *p, std::size_t n)
 {
     std::uint64_t c = crc;
     while (n >= 8) {

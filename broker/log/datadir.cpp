@@ -84,7 +84,8 @@ bool DataDir::open(const QString &path, QString &error)
     const QString lockPath = m_path + QStringLiteral("/.lock");
     m_lockFd = ::open(QFile::encodeName(lockPath).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (m_lockFd < 0) {
-        error = QStringLiteral("cannot open %1: %2").arg(lockPath, QString::fromLocal8Bit(std::strerror(errno)));
+        error = QStringLiteral("cannot open %1: %2")
+                    .arg(lockPath, QString::fromLocal8Bit(std::strerror(errno)));
         return false;
     }
     if (::flock(m_lockFd, LOCK_EX | LOCK_NB) != 0) {
@@ -98,7 +99,8 @@ bool DataDir::open(const QString &path, QString &error)
         return false;
     }
     const QByteArray pid = QByteArray::number(::getpid()) + '\n';
-    if (::ftruncate(m_lockFd, 0) != 0 || ::pwrite(m_lockFd, pid.constData(), std::size_t(pid.size()), 0) < 0) {
+    if (::ftruncate(m_lockFd, 0) != 0 ||
+        ::pwrite(m_lockFd, pid.constData(), std::size_t(pid.size()), 0) < 0) {
         error = QStringLiteral("cannot write %1").arg(lockPath);
         return false;
     }
@@ -165,11 +167,12 @@ bool DataDir::saveTopics(const QList<TopicMeta> &topics, QString &error)
 {
     QJsonArray array;
     for (const TopicMeta &t : topics)
-        array.append(QJsonObject{{QStringLiteral("name"), t.name},
-                                 {QStringLiteral("partitions"), t.partitions},
-                                 {QStringLiteral("retention.ms"), qint64(t.retention.retentionMs)},
-                                 {QStringLiteral("retention.bytes"), qint64(t.retention.retentionBytes)},
-                                 {QStringLiteral("createdMs"), qint64(t.createdMs)}});
+        array.append(
+            QJsonObject{{QStringLiteral("name"), t.name},
+                        {QStringLiteral("partitions"), t.partitions},
+                        {QStringLiteral("retention.ms"), qint64(t.retention.retentionMs)},
+                        {QStringLiteral("retention.bytes"), qint64(t.retention.retentionBytes)},
+                        {QStringLiteral("createdMs"), qint64(t.createdMs)}});
     return writeJson(m_path + QStringLiteral("/topics.json"), {{QStringLiteral("topics"), array}},
                      error);
 }
@@ -185,8 +188,8 @@ bool DataDir::loadGroupOffsets(QJsonArray &offsets, QString &error) const
 
 bool DataDir::saveGroupOffsets(const QJsonArray &offsets, QString &error)
 {
-    return writeJson(m_path + QStringLiteral("/groups.json"), {{QStringLiteral("offsets"), offsets}},
-                     error);
+    return writeJson(m_path + QStringLiteral("/groups.json"),
+                     {{QStringLiteral("offsets"), offsets}}, error);
 }
 
 bool DataDir::loadPositions(QList<SavedPosition> &positions, QString &error) const
@@ -202,7 +205,8 @@ bool DataDir::loadPositions(QList<SavedPosition> &positions, QString &error) con
         p.partition = o.value(QStringLiteral("partition")).toInt();
         p.position.consumer =
             o.contains(QStringLiteral("consumerBase64"))
-                ? QByteArray::fromBase64(o.value(QStringLiteral("consumerBase64")).toString().toLatin1())
+                ? QByteArray::fromBase64(
+                      o.value(QStringLiteral("consumerBase64")).toString().toLatin1())
                 : o.value(QStringLiteral("consumer")).toString().toUtf8();
         p.position.nextOffset = o.value(QStringLiteral("nextOffset")).toInteger();
         p.position.delivered = o.value(QStringLiteral("delivered")).toInteger();

@@ -155,8 +155,8 @@ bool FileLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
             const std::int64_t want = std::min(readSize, segment.size() - position);
             if (m_readBuffer.size() < want)
                 m_readBuffer.resize(qsizetype(want));
-            const std::int64_t got = fileio::readAt(*segment.file(), position,
-                                                    m_readBuffer.data(), std::size_t(want), error);
+            const std::int64_t got = fileio::readAt(*segment.file(), position, m_readBuffer.data(),
+                                                    std::size_t(want), error);
             if (got < want) {
                 if (got >= 0)
                     error = QStringLiteral("%1 is shorter than expected (%2 bytes missing at "

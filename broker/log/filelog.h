@@ -20,9 +20,8 @@ public:
     // are trusted; otherwise the newest segment is scanned and a torn tail cut off. Returns
     // a BrokenLog saying why when the partition cannot be opened safely. What recovery did
     // is added to notes, one line each.
-    static std::unique_ptr<PartitionLog> open(const QString &directory,
-                                              const LogSettings &settings, bool cleanShutdown,
-                                              QStringList &notes);
+    static std::unique_ptr<PartitionLog> open(const QString &directory, const LogSettings &settings,
+                                              bool cleanShutdown, QStringList &notes);
 
     std::int64_t startOffset() const override { return m_segments.front()->baseOffset(); }
     std::int64_t endOffset() const override { return m_segments.back()->endOffset(); }

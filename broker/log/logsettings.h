@@ -7,7 +7,8 @@
 
 namespace rivulet {
 
-enum class FsyncPolicy {
+enum class FsyncPolicy
+{
     Never,    // leave it to the OS (data is still written before a produce is acknowledged)
     Interval, // every partition with new data is fsynced once per interval
     Always,   // a produce is acknowledged after its data is on disk (group commit)

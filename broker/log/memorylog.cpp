@@ -22,8 +22,8 @@ AppendResult MemoryLog::append(QByteArray &bytes)
     }
     Chunk &chunk = m_chunks.back();
     if (m_bytesSinceIndex >= kIndexInterval) {
-        m_index.push_back({m_endOffset, std::uint32_t(m_chunks.size() - 1),
-                           std::uint32_t(chunk.used)});
+        m_index.push_back(
+            {m_endOffset, std::uint32_t(m_chunks.size() - 1), std::uint32_t(chunk.used)});
         m_bytesSinceIndex = 0;
     }
     std::memcpy(chunk.data.get() + chunk.used, bytes.constData(), size);
@@ -39,15 +39,13 @@ AppendResult MemoryLog::append(QByteArray &bytes)
     return result;
 }
 
-bool MemoryLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
-                            QString &) const
+bool MemoryLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor, QString &) const
 {
     if (fromOffset < startOffset() || fromOffset >= m_endOffset || m_index.empty())
         return true;
-    auto it = std::upper_bound(m_index.begin(), m_index.end(), fromOffset,
-                               [](std::int64_t offset, const IndexEntry &e) {
-                                   return offset < e.baseOffset;
-                               });
+    auto it = std::upper_bound(
+        m_index.begin(), m_index.end(), fromOffset,
+        [](std::int64_t offset, const IndexEntry &e) { return offset < e.baseOffset; });
     --it; // the first entry has baseOffset 0 <= fromOffset
     std::size_t chunkIndex = it->chunk;
     std::size_t position = it->position;

@@ -54,7 +54,8 @@ public:
 
     // Calls f(const RecordView&) under the lock for up to maxRecords records from fromOffset
     // on, until f returns false (after taking that record).
-    template<typename F> ReadOutcome readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
+    template <typename F>
+    ReadOutcome readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
     bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor, QString &error) const;
 
     std::int64_t startOffset() const { return m_startOffset.load(std::memory_order_relaxed); }
@@ -77,7 +78,10 @@ public:
     void restoreConsumer(const ConsumerPosition &position);
     std::vector<ConsumerPosition> consumers() const;
     // Increases whenever a consumer position changes; lets the broker skip unchanged saves.
-    std::uint64_t consumerVersion() const { return m_consumerVersion.load(std::memory_order_relaxed); }
+    std::uint64_t consumerVersion() const
+    {
+        return m_consumerVersion.load(std::memory_order_relaxed);
+    }
 
 private:
     void publishStats();
@@ -99,7 +103,7 @@ private:
     std::atomic<std::uint64_t> m_consumerVersion{0};
 };
 
-template<typename F>
+template <typename F>
 ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const
 {
     ReadOutcome outcome;

@@ -145,14 +145,12 @@ bool RecordBatchView::decodeRecord(const char *&p, const char *end, RecordView &
     out.hasKey = keyLength >= 0;
     out.key = out.hasKey ? QByteArrayView(p, keyLength) : QByteArrayView();
     p += out.hasKey ? keyLength : 0;
-    if (!varint::read(p, recordEnd, valueLength) || valueLength < -1 ||
-        valueLength > recordEnd - p)
+    if (!varint::read(p, recordEnd, valueLength) || valueLength < -1 || valueLength > recordEnd - p)
         return false;
     // A null value (Kafka tombstone) reads as an empty value.
     out.value = valueLength > 0 ? QByteArrayView(p, valueLength) : QByteArrayView();
     p += valueLength > 0 ? valueLength : 0;
-    if (!varint::read(p, recordEnd, headerCount) || headerCount < 0 ||
-        headerCount > recordEnd - p)
+    if (!varint::read(p, recordEnd, headerCount) || headerCount < 0 || headerCount > recordEnd - p)
         return false;
     out.headerCount = static_cast<std::int32_t>(headerCount);
     out.headerBytes = QByteArrayView(p, recordEnd - p);
@@ -238,8 +236,8 @@ QByteArray RecordBatchBuilder::finish()
     be::writeU16(h + batch::kProducerEpoch, std::uint16_t(-1));
     be::writeU32(h + batch::kBaseSequence, std::uint32_t(-1));
     be::writeU32(h + batch::kRecordCount, std::uint32_t(m_count));
-    be::writeU32(h + batch::kCrc, crc32c(h + batch::kAttributes,
-                                         m_buffer.size() - batch::kAttributes));
+    be::writeU32(h + batch::kCrc,
+                 crc32c(h + batch::kAttributes, m_buffer.size() - batch::kAttributes));
     QByteArray result = std::move(m_buffer);
     m_buffer = QByteArray();
     m_buffer.resize(batch::kHeaderSize);

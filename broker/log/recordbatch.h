@@ -54,7 +54,15 @@ constexpr int kCompressionMask = 0x07;
 class RecordBatchView
 {
 public:
-    enum class Check { Ok, Truncated, BadLength, BadMagic, BadCrc, BadRecords };
+    enum class Check
+    {
+        Ok,
+        Truncated,
+        BadLength,
+        BadMagic,
+        BadCrc,
+        BadRecords
+    };
 
     explicit RecordBatchView(QByteArrayView bytes) : m_bytes(bytes) {}
 
@@ -83,7 +91,7 @@ public:
     // false; compressed batches are decompressed first (the views then point into a buffer
     // that lives for the call). Returns false if the records are malformed or cannot be
     // decompressed, true otherwise.
-    template<typename F> bool forEachRecord(std::int64_t fromOffset, F &&f) const;
+    template <typename F> bool forEachRecord(std::int64_t fromOffset, F &&f) const;
     // The records section, decompressed; false (and why) when it cannot be.
     bool decompressRecords(QByteArray &out, QString *error = nullptr) const;
 
@@ -96,7 +104,7 @@ private:
 };
 
 // Calls f(HeaderView) per header; false if the header bytes are malformed.
-template<typename F> bool forEachHeader(const RecordView &record, F &&f);
+template <typename F> bool forEachHeader(const RecordView &record, F &&f);
 bool decodeHeader(const char *&p, const char *end, HeaderView &out);
 
 // Builds an uncompressed magic-2 batch with baseOffset 0 (the log assigns the real one).
@@ -119,7 +127,7 @@ private:
     int m_count = 0;
 };
 
-template<typename F> bool RecordBatchView::forEachRecord(std::int64_t fromOffset, F &&f) const
+template <typename F> bool RecordBatchView::forEachRecord(std::int64_t fromOffset, F &&f) const
 {
     const char *p = m_bytes.data() + batch::kHeaderSize;
     const char *end = m_bytes.data() + m_bytes.size();
@@ -143,7 +151,7 @@ template<typename F> bool RecordBatchView::forEachRecord(std::int64_t fromOffset
     return true;
 }
 
-template<typename F> bool forEachHeader(const RecordView &record, F &&f)
+template <typename F> bool forEachHeader(const RecordView &record, F &&f)
 {
     const char *p = record.headerBytes.data();
     const char *end = p + record.headerBytes.size();

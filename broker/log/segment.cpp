@@ -91,7 +91,8 @@ bool Segment::loadIndex(std::int64_t fileSize)
         return false;
     std::vector<IndexEntry> entries(count);
     for (std::uint32_t i = 0; i < count; ++i) {
-        entries[i] = {be::readU32(p + kIndexHeader + i * 8), be::readU32(p + kIndexHeader + i * 8 + 4)};
+        entries[i] = {be::readU32(p + kIndexHeader + i * 8),
+                      be::readU32(p + kIndexHeader + i * 8 + 4)};
         const bool ordered = i == 0 ? entries[i].position == 0 && entries[i].relativeOffset == 0
                                     : entries[i].position > entries[i - 1].position &&
                                           entries[i].relativeOffset > entries[i - 1].relativeOffset;
@@ -132,8 +133,7 @@ void Segment::noteBatch(std::int64_t position, std::int64_t size, std::int64_t b
     m_maxTimestamp = std::max(m_maxTimestamp, maxTimestamp);
 }
 
-bool Segment::scanFrom(std::int64_t position, std::int64_t fileSize, Damage &damage,
-                       QString &error)
+bool Segment::scanFrom(std::int64_t position, std::int64_t fileSize, Damage &damage, QString &error)
 {
     QByteArray buffer;
     std::int64_t windowStart = 0, windowSize = 0;
@@ -146,7 +146,8 @@ bool Segment::scanFrom(std::int64_t position, std::int64_t fileSize, Damage &dam
         const std::int64_t want = std::min(std::max(n, kScanBuffer), fileSize - at);
         if (buffer.size() < want)
             buffer.resize(qsizetype(want));
-        const std::int64_t got = fileio::readAt(*m_file, at, buffer.data(), std::size_t(want), error);
+        const std::int64_t got =
+            fileio::readAt(*m_file, at, buffer.data(), std::size_t(want), error);
         if (got < 0)
             return -1;
         windowStart = at;
@@ -253,10 +254,9 @@ bool Segment::append(const QByteArray &batch, std::int64_t lastOffset, std::int6
 std::int64_t Segment::positionFor(std::int64_t offset) const
 {
     const auto relative = std::uint32_t(std::max<std::int64_t>(0, offset - m_baseOffset));
-    auto it = std::upper_bound(m_index.begin(), m_index.end(), relative,
-                               [](std::uint32_t r, const IndexEntry &e) {
-                                   return r < e.relativeOffset;
-                               });
+    auto it =
+        std::upper_bound(m_index.begin(), m_index.end(), relative,
+                         [](std::uint32_t r, const IndexEntry &e) { return r < e.relativeOffset; });
     return it == m_index.begin() ? 0 : std::prev(it)->position;
 }
 

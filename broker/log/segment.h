@@ -31,8 +31,8 @@ public:
     struct Damage
     {
         bool found = false;
-        std::int64_t position = 0;   // byte where the first bad batch starts
-        std::int64_t bytesAfter = 0; // bytes from there to the end of the file
+        std::int64_t position = 0;    // byte where the first bad batch starts
+        std::int64_t bytesAfter = 0;  // bytes from there to the end of the file
         bool intactDataAfter = false; // a valid batch follows the damage: not a torn tail
         QString reason;
     };

@@ -19,7 +19,13 @@ class TopicRegistry
 public:
     static constexpr int kMaxPartitions = 10000;
 
-    enum class CreateOutcome { Created, AlreadyExists, Conflict, Invalid };
+    enum class CreateOutcome
+    {
+        Created,
+        AlreadyExists,
+        Conflict,
+        Invalid
+    };
     struct CreateResult
     {
         CreateOutcome outcome;

@@ -19,8 +19,7 @@ class ClientStats
 {
 public:
     ClientStats(QString address, QString protocol, std::int64_t connectedMs)
-        : m_address(std::move(address)), m_protocol(std::move(protocol)),
-          m_connectedMs(connectedMs)
+        : m_address(std::move(address)), m_protocol(std::move(protocol)), m_connectedMs(connectedMs)
     {
     }
 

@@ -29,7 +29,7 @@ struct TopicSnapshot
 struct BrokerSnapshot
 {
     std::int64_t takenMs = 0;
-    std::vector<TopicSnapshot> topics; // sorted by name
+    std::vector<TopicSnapshot> topics;          // sorted by name
     std::vector<ClientStats::Snapshot> clients; // by connection id
 };
 

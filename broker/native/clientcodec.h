@@ -44,9 +44,13 @@ struct Reply
 class ReplyParser
 {
 public:
-    enum class Status { Complete, Incomplete, Malformed };
-    explicit ReplyParser(std::size_t maxStringBytes = 256u << 20)
-        : m_maxStringBytes(maxStringBytes)
+    enum class Status
+    {
+        Complete,
+        Incomplete,
+        Malformed
+    };
+    explicit ReplyParser(std::size_t maxStringBytes = 256u << 20) : m_maxStringBytes(maxStringBytes)
     {
     }
     // Parses one reply from the front of data; on Complete, consumed says how many bytes

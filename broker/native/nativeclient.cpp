@@ -30,7 +30,8 @@ bool NativeClient::send(const QByteArray &request, int timeoutMs)
     QDeadlineTimer deadline(timeoutMs);
     while (m_socket.bytesToWrite() > 0) {
         if (!m_socket.waitForBytesWritten(int(deadline.remainingTime()))) {
-            m_error = QStringLiteral("sending to the broker failed: %1").arg(m_socket.errorString());
+            m_error =
+                QStringLiteral("sending to the broker failed: %1").arg(m_socket.errorString());
             return false;
         }
     }
@@ -42,8 +43,8 @@ bool NativeClient::readReply(Reply &reply, int timeoutMs)
     QDeadlineTimer deadline(timeoutMs);
     for (;;) {
         std::size_t consumed = 0;
-        const auto status = m_parser.parse(m_buffer.constData(), std::size_t(m_buffer.size()),
-                                           reply, consumed);
+        const auto status =
+            m_parser.parse(m_buffer.constData(), std::size_t(m_buffer.size()), reply, consumed);
         if (status == ReplyParser::Status::Complete) {
             m_buffer.remove(0, qsizetype(consumed));
             return true;

@@ -14,7 +14,8 @@ constexpr std::int64_t kMaxSeedOffset = std::numeric_limits<std::uint32_t>::max(
 
 QString quoted(QByteArrayView bytes)
 {
-    return QStringLiteral("\"%1\"").arg(QString::fromUtf8(bytes.first(std::min<qsizetype>(bytes.size(), 256))));
+    return QStringLiteral("\"%1\"").arg(
+        QString::fromUtf8(bytes.first(std::min<qsizetype>(bytes.size(), 256))));
 }
 
 } // namespace
@@ -156,9 +157,8 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
     m_recordsOut += taken;
     if (taken > 0)
         m_stats->noteConsumed(topic->name(), int(r.partition), taken);
-    partition->noteConsumer(r.consumerId.isEmpty() ? m_peer
-                                                                             : r.consumerId,
-                                                     next, taken, Broker::nowMs());
+    partition->noteConsumer(r.consumerId.isEmpty() ? m_peer : r.consumerId, next, taken,
+                            Broker::nowMs());
 }
 
 void NativeHandler::createTopic(const Request &r, QByteArray &out)
@@ -200,11 +200,10 @@ void NativeHandler::listTopics(QByteArray &out)
     for (const TopicSnapshot &t : snapshot.topics) {
         const QByteArray name = t.name.toLatin1();
         for (const PartitionSnapshot &p : t.partitions)
-            appendTopicPartition(out, {name, std::uint32_t(p.partition),
-                                       std::uint64_t(p.stats.startOffset),
-                                       std::uint64_t(p.stats.endOffset),
-                                       std::uint64_t(p.stats.sizeBytes),
-                                       std::uint64_t(p.stats.lastAppendMs)});
+            appendTopicPartition(
+                out, {name, std::uint32_t(p.partition), std::uint64_t(p.stats.startOffset),
+                      std::uint64_t(p.stats.endOffset), std::uint64_t(p.stats.sizeBytes),
+                      std::uint64_t(p.stats.lastAppendMs)});
     }
     appendEmpty(out);
 }
@@ -216,11 +215,10 @@ void NativeHandler::listConsumers(QByteArray &out)
         const QByteArray name = t.name.toLatin1();
         for (const PartitionSnapshot &p : t.partitions)
             for (const ConsumerPosition &c : p.consumers)
-                appendConsumerPosition(out, {c.consumer, name, std::uint32_t(p.partition),
-                                             std::uint64_t(c.nextOffset),
-                                             std::uint64_t(p.stats.endOffset),
-                                             std::uint64_t(c.delivered),
-                                             std::uint64_t(c.lastSeenMs)});
+                appendConsumerPosition(
+                    out, {c.consumer, name, std::uint32_t(p.partition), std::uint64_t(c.nextOffset),
+                          std::uint64_t(p.stats.endOffset), std::uint64_t(c.delivered),
+                          std::uint64_t(c.lastSeenMs)});
     }
     appendEmpty(out);
 }

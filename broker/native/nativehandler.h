@@ -15,7 +15,11 @@ namespace rivulet::native {
 class NativeHandler
 {
 public:
-    enum class Outcome { Continue, Close };
+    enum class Outcome
+    {
+        Continue,
+        Close
+    };
 
     // peer names the connection ("127.0.0.1:50123") where a request's consumer_id is empty.
     NativeHandler(Broker &broker, QByteArray peer, std::shared_ptr<ClientStats> stats = {});

@@ -10,7 +10,8 @@
 // and reply records Rivulet added with tags the seed never used. docs/PROTOCOL.md has every byte.
 namespace rivulet::native {
 
-enum class Action : std::uint8_t {
+enum class Action : std::uint8_t
+{
     Produce = 1,
     Consume = 2,
     CreateTopic = 3,
@@ -23,7 +24,8 @@ enum class Action : std::uint8_t {
     SetRetention = 9,
 };
 
-enum class ReplyTag : std::uint8_t {
+enum class ReplyTag : std::uint8_t
+{
     Empty = 0,
     Content = 1,
     Offset = 2,

@@ -5,7 +5,12 @@
 namespace rivulet::native {
 namespace {
 
-enum class Step { Ok, Incomplete, Fatal };
+enum class Step
+{
+    Ok,
+    Incomplete,
+    Fatal
+};
 
 // Reads fields off the front of the buffer, checking every length twice: against what
 // has arrived (Incomplete) and against the maximum request size (Fatal).
@@ -70,8 +75,8 @@ struct Cursor
 
 RequestParser::Result finish(Step step, const Cursor &c, RequestParser::Result &result)
 {
-    result.status = step == Step::Fatal ? RequestParser::Status::Fatal
-                                        : RequestParser::Status::Incomplete;
+    result.status =
+        step == Step::Fatal ? RequestParser::Status::Fatal : RequestParser::Status::Incomplete;
     result.error = c.error;
     return result;
 }

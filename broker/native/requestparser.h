@@ -15,11 +15,11 @@ struct Request
     std::uint32_t partition = 0;
     std::uint32_t offset = 0;
     std::uint32_t limit = 0;
-    std::uint32_t count = 0;      // Produce: number of values; CreateTopic: partitions
-    std::uint32_t options = 0;    // SetOptions
+    std::uint32_t count = 0;          // Produce: number of values; CreateTopic: partitions
+    std::uint32_t options = 0;        // SetOptions
     std::int64_t retentionMs = -1;    // SetRetention (-1: keep everything)
     std::int64_t retentionBytes = -1; // SetRetention
-    QByteArrayView values;        // Produce: `count` length-prefixed strings, back to back
+    QByteArrayView values;            // Produce: `count` length-prefixed strings, back to back
     QByteArrayView consumerId;
 };
 
@@ -46,7 +46,12 @@ private:
 class RequestParser
 {
 public:
-    enum class Status { Complete, Incomplete, Fatal };
+    enum class Status
+    {
+        Complete,
+        Incomplete,
+        Fatal
+    };
     struct Result
     {
         Status status = Status::Incomplete;

@@ -122,8 +122,8 @@ void Connection::write(const QByteArray &bytes)
         // the common case: the socket takes it all now, no copy
         qsizetype sent = 0;
         while (sent < bytes.size()) {
-            const ssize_t n = ::send(m_fd, bytes.constData() + sent, std::size_t(bytes.size() - sent),
-                                     MSG_NOSIGNAL);
+            const ssize_t n = ::send(m_fd, bytes.constData() + sent,
+                                     std::size_t(bytes.size() - sent), MSG_NOSIGNAL);
             if (n > 0) {
                 sent += n;
                 continue;
@@ -149,8 +149,8 @@ void Connection::write(const QByteArray &bytes)
 void Connection::flush()
 {
     while (pendingWrite() > 0) {
-        const ssize_t n = ::send(m_fd, m_out.constData() + m_outStart, std::size_t(pendingWrite()),
-                                 MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(m_fd, m_out.constData() + m_outStart, std::size_t(pendingWrite()), MSG_NOSIGNAL);
         if (n > 0) {
             m_outStart += n;
             continue;

@@ -11,10 +11,10 @@ KafkaSession::KafkaSession(Broker &broker, std::shared_ptr<const kafka::KafkaCon
       m_handle(std::make_shared<Handle>()), m_connection(descriptor, this)
 {
     m_handle->session = this;
-    m_stats = broker.clients().add(m_connection.peerName(), QStringLiteral("kafka"),
-                                   Broker::nowMs());
-    m_handler = std::make_unique<kafka::KafkaHandler>(broker, *m_config, m_stats,
-                                                      m_connection.peerHost());
+    m_stats =
+        broker.clients().add(m_connection.peerName(), QStringLiteral("kafka"), Broker::nowMs());
+    m_handler =
+        std::make_unique<kafka::KafkaHandler>(broker, *m_config, m_stats, m_connection.peerHost());
     m_fetchTimer.setInterval(kFetchPollMs);
     connect(&m_fetchTimer, &QTimer::timeout, this, &KafkaSession::pollFetch);
     connect(&m_connection, &Connection::readyRead, this, &KafkaSession::processInput);
@@ -39,7 +39,9 @@ void KafkaSession::processInput()
         const std::int32_t size = be::readI32(m_connection.data());
         if (size < 8 || size > m_config->maxFrameBytes) {
             // checked before a byte of it is buffered
-            close(QStringLiteral("request size %1 is outside 8..%2").arg(size).arg(m_config->maxFrameBytes));
+            close(QStringLiteral("request size %1 is outside 8..%2")
+                      .arg(size)
+                      .arg(m_config->maxFrameBytes));
             return;
         }
         if (have < 4 + size)
@@ -76,8 +78,7 @@ void KafkaSession::processInput()
     // like a Kafka broker, stop reading while an answer is pending
     m_connection.setPaused(m_waiting);
     if (!m_waiting && !m_closing && m_connection.inputEnded() &&
-        (m_connection.size() < 4 ||
-         m_connection.size() < 4 + be::readI32(m_connection.data())))
+        (m_connection.size() < 4 || m_connection.size() < 4 + be::readI32(m_connection.data())))
         m_connection.closeGracefully();
 }
 

@@ -9,8 +9,8 @@ NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent
       m_parser(broker.config().maxRequestBytes)
 {
     const QByteArray peer = m_connection.peerName().toLatin1();
-    m_stats = broker.clients().add(QString::fromLatin1(peer), QStringLiteral("native"),
-                                   Broker::nowMs());
+    m_stats =
+        broker.clients().add(QString::fromLatin1(peer), QStringLiteral("native"), Broker::nowMs());
     m_handler = std::make_unique<native::NativeHandler>(broker, peer, m_stats);
     connect(&m_connection, &Connection::readyRead, this, &NativeSession::processInput);
     connect(&m_connection, &Connection::closed, this, &Session::finished);

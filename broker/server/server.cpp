@@ -22,7 +22,8 @@ Server::Server(Broker &broker, int workers, const kafka::KafkaConfig &kafka, QOb
     createWorkers(workers);
     // consumer groups need a clock: session timeouts and rebalance waits
     m_groupTimer = new QTimer(this);
-    connect(m_groupTimer, &QTimer::timeout, this, [this] { m_broker.groups().tick(Broker::nowMs()); });
+    connect(m_groupTimer, &QTimer::timeout, this,
+            [this] { m_broker.groups().tick(Broker::nowMs()); });
 }
 
 void Server::createWorkers(int workers)

@@ -20,7 +20,11 @@ class Server : public QTcpServer
 {
     Q_OBJECT
 public:
-    enum class Protocol { Native, Kafka };
+    enum class Protocol
+    {
+        Native,
+        Kafka
+    };
 
     // A native-protocol server; workers <= 0 means one per core.
     Server(Broker &broker, int workers, QObject *parent = nullptr);

@@ -1,6 +1,5 @@
 #include "worker.h"
 
-
 namespace rivulet {
 
 Worker::Worker(SessionFactory factory, int index) : m_factory(std::move(factory))
@@ -26,9 +25,9 @@ void Worker::stop()
     if (!m_thread.isRunning())
         return;
     // Sessions die in their own thread: deleteLater runs there before the loop exits.
-    QMetaObject::invokeMethod(m_sessionParent, [parent = m_sessionParent] {
-        qDeleteAll(parent->children());
-    }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_sessionParent, [parent = m_sessionParent] { qDeleteAll(parent->children()); },
+        Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
     m_sessionParent = nullptr;
@@ -36,8 +35,8 @@ void Worker::stop()
 
 void Worker::adopt(qintptr descriptor)
 {
-    QMetaObject::invokeMethod(m_sessionParent, [this, descriptor] { createSession(descriptor); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_sessionParent, [this, descriptor] { createSession(descriptor); }, Qt::QueuedConnection);
 }
 
 void Worker::createSession(qintptr descriptor)
