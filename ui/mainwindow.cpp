@@ -1,51 +1,503 @@
 #include "mainwindow.h"
 
 #include "broker.h"
+#include "clientsmodel.h"
+#include "consumerdelegate.h"
+#include "consumersmodel.h"
+#include "createtopicdialog.h"
+#include "displayformat.h"
+#include "injectdialog.h"
+#include "messagebrowser.h"
+#include "messagesmodel.h"
+#include "modelroles.h"
+#include "offthread.h"
+#include "rateschart.h"
 #include "server/server.h"
+#include "statusline.h"
 #include "topicsmodel.h"
+#include "topicspanel.h"
 
+#include <QActionGroup>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QElapsedTimer>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+#include <QTreeView>
 
 namespace rivulet {
+namespace {
+
+enum Tab
+{
+    ConsumersTab,
+    ClientsTab,
+    MessagesTab
+};
+
+QString protocolName(const Server &server)
+{
+    return server.protocol() == Server::Protocol::Kafka ? QStringLiteral("kafka")
+                                                        : QStringLiteral("native");
+}
+
+QString addressOf(const Server &server)
+{
+    return QStringLiteral("%1:%2").arg(server.serverAddress().toString()).arg(server.serverPort());
+}
+
+} // namespace
 
 MainWindow::MainWindow(Broker &broker, Server &server, QString address, QWidget *parent)
-    : QMainWindow(parent), m_broker(broker), m_server(server), m_address(std::move(address)),
-      m_topics(new TopicsModel(this)), m_topicsView(new QTableView(this)),
-      m_status(new QLabel(this)), m_timer(new QTimer(this))
+    : QMainWindow(parent), m_broker(broker), m_topics(new TopicsModel(this)),
+      m_consumers(new ConsumersModel(this)), m_clients(new ClientsModel(this)),
+      m_timer(new QTimer(this))
 {
-    setWindowTitle(QStringLiteral("Rivulet — %1").arg(m_address));
-    m_topicsView->setModel(m_topics);
-    m_topicsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_topicsView->setAlternatingRowColors(true);
-    m_topicsView->verticalHeader()->hide();
-    m_topicsView->horizontalHeader()->setStretchLastSection(true);
-    setCentralWidget(m_topicsView);
-    statusBar()->addWidget(m_status, 1);
-    resize(900, 520);
-
+    Q_UNUSED(address); // read from the server itself, so that a new port shows
+    setObjectName(QStringLiteral("RivuletMainWindow"));
+    m_listeners.append({&server, protocolName(server), QString()});
+    connect(&server, &QTcpServer::acceptError, this,
+            [this, s = &server](QAbstractSocket::SocketError) {
+                for (Listener &l : m_listeners)
+                    if (l.server == s)
+                        l.problem = tr("cannot accept connections: %1").arg(s->errorString());
+                updateStatus();
+            });
+    setWindowTitle(tr("Rivulet — %1").arg(nativeAddress()));
+    buildLayout();
+    buildActions();
+    connect(m_topics, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex &parent) { m_topicNamesDirty |= !parent.isValid(); });
+    connect(m_topics, &QAbstractItemModel::rowsRemoved, this,
+            [this](const QModelIndex &parent) { m_topicNamesDirty |= !parent.isValid(); });
     connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
-    m_timer->start(250);
+    restoreSettings();
     refresh();
+    setRefreshIntervalMs(m_refreshMs);
+}
+
+MainWindow::~MainWindow()
+{
+    saveSettings();
+    if (m_inject)
+        m_inject->findChild<MessageInjector *>()->cancel();
+    m_tasks.waitForDone();
+}
+
+void MainWindow::addListener(Server &server)
+{
+    m_listeners.append({&server, protocolName(server), QString()});
+    updateStatus();
+}
+
+QString MainWindow::nativeAddress() const
+{
+    for (const Listener &l : m_listeners)
+        if (l.server->protocol() == Server::Protocol::Native)
+            return addressOf(*l.server);
+    return {};
+}
+
+void MainWindow::buildLayout()
+{
+    m_topicsPanel = new TopicsPanel(m_topics, this);
+    m_chart = new RatesChart(this);
+
+    auto *consumersProxy = new QSortFilterProxyModel(this);
+    consumersProxy->setSourceModel(m_consumers);
+    m_consumersView = makeTable(consumersProxy);
+    m_consumersView->setItemDelegate(new ConsumerDelegate(m_consumersView));
+    const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    const int consumerWidths[ConsumersModel::ColumnCount] = {22, 18, 9, 12, 12, 12, 9, 11, 12};
+    for (int c = 0; c < ConsumersModel::ColumnCount; ++c)
+        m_consumersView->setColumnWidth(c, digit * consumerWidths[c] + 12);
+
+    auto *clientsProxy = new QSortFilterProxyModel(this);
+    clientsProxy->setSourceModel(m_clients);
+    m_clientsView = makeTable(clientsProxy);
+    const int clientWidths[ClientsModel::ColumnCount] = {17, 14, 8, 24, 24, 9, 9, 11, 11, 14};
+    for (int c = 0; c < ClientsModel::ColumnCount; ++c)
+        m_clientsView->setColumnWidth(c, digit * clientWidths[c] + 12);
+
+    m_browser = new MessageBrowser(m_broker, this);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+    m_tabs->insertTab(ConsumersTab, m_consumersView, tr("Consumers"));
+    m_tabs->insertTab(ClientsTab, m_clientsView, tr("Clients"));
+    m_tabs->insertTab(MessagesTab, m_browser, tr("Messages"));
+
+    // topics and the chart side by side on top, the wide tables below at full width
+    m_topSplitter = new QSplitter(Qt::Horizontal, this);
+    m_topSplitter->addWidget(m_topicsPanel);
+    m_topSplitter->addWidget(m_chart);
+    m_topSplitter->setStretchFactor(0, 3);
+    m_topSplitter->setStretchFactor(1, 2);
+    m_topSplitter->setChildrenCollapsible(false);
+    m_mainSplitter = new QSplitter(Qt::Vertical, this);
+    m_mainSplitter->addWidget(m_topSplitter);
+    m_mainSplitter->addWidget(m_tabs);
+    m_mainSplitter->setStretchFactor(0, 1);
+    m_mainSplitter->setStretchFactor(1, 1);
+    m_mainSplitter->setChildrenCollapsible(false);
+    setCentralWidget(m_mainSplitter);
+
+    m_statusLine = new StatusLine(this);
+    statusBar()->addWidget(m_statusLine, 1);
+    statusBar()->setSizeGripEnabled(true);
+    m_statusLine->setDataLocation(m_broker.isDurable() ? tr("data %1").arg(m_broker.dataPath())
+                                                       : tr("in memory: nothing is kept on disk"));
+    connect(m_statusLine, &StatusLine::copyAddressRequested, this, &MainWindow::copyAddress);
+    connect(m_statusLine, &StatusLine::pickPortRequested, this, &MainWindow::pickPort);
+
+    connect(m_topicsPanel, &TopicsPanel::currentChanged, this, &MainWindow::currentTopicChanged);
+    connect(m_topicsPanel, &TopicsPanel::createRequested, this, &MainWindow::openCreateTopic);
+    connect(m_topicsPanel, &TopicsPanel::injectRequested, this, &MainWindow::openInject);
+    connect(m_topicsPanel, &TopicsPanel::deleteRequested, this, &MainWindow::deleteTopic);
+    connect(m_topicsPanel, &TopicsPanel::browseRequested, this,
+            [this](const QString &topic, int partition) {
+                m_browser->showPartition(topic, partition);
+                m_tabs->setCurrentIndex(MessagesTab);
+            });
+    resize(1340, 840);
+}
+
+QTableView *MainWindow::makeTable(QSortFilterProxyModel *proxy)
+{
+    proxy->setSortRole(SortRole);
+    auto *view = new QTableView(this);
+    view->setModel(proxy);
+    view->setSortingEnabled(true);
+    view->sortByColumn(0, Qt::AscendingOrder);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setAlternatingRowColors(true);
+    view->setWordWrap(false);
+    view->setShowGrid(false);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
+    view->horizontalHeader()->setHighlightSections(false);
+    view->horizontalHeader()->setSectionsMovable(true);
+    view->horizontalHeader()->setStretchLastSection(true);
+    return view;
+}
+
+void MainWindow::buildActions()
+{
+    auto add = [this](QMenu *menu, const QString &text, const QKeySequence &key, auto slot) {
+        QAction *a = menu->addAction(text);
+        a->setShortcut(key);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    QMenu *file = menuBar()->addMenu(tr("&Broker"));
+    QAction *create = add(file, tr("&New topic…"), QKeySequence(Qt::CTRL | Qt::Key_N),
+                          [this] { openCreateTopic(); });
+    QAction *inject =
+        add(file, tr("&Inject messages…"), QKeySequence(Qt::CTRL | Qt::Key_P), [this] {
+            openInject(m_topicsPanel->currentTopic(), m_topicsPanel->currentPartition());
+        });
+    QAction *remove = add(file, tr("&Delete topic…"), QKeySequence(), [this] {
+        if (!m_topicsPanel->currentTopic().isEmpty())
+            deleteTopic(m_topicsPanel->currentTopic());
+    });
+    file->addSeparator();
+    add(file, tr("Listen on another &port…"), QKeySequence(), [this] { pickPort(); });
+    file->addSeparator();
+    add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+    // Delete acts on the topics tree only, so it never fires while typing elsewhere
+    auto *deleteKey = new QAction(this);
+    deleteKey->setShortcut(QKeySequence::Delete);
+    deleteKey->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_topicsPanel->view()->addAction(deleteKey);
+    connect(deleteKey, &QAction::triggered, remove, &QAction::trigger);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *copy = add(edit, tr("&Copy address"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C),
+                        [this] { copyAddress(); });
+    add(edit, tr("&Find messages…"), QKeySequence::Find, [this] { focusMessageFilter(); });
+    add(edit, tr("Filter &topics"), QKeySequence(Qt::CTRL | Qt::Key_L), [this] {
+        m_topicsPanel->filterEdit()->setFocus(Qt::ShortcutFocusReason);
+        m_topicsPanel->filterEdit()->selectAll();
+    });
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    add(view, tr("Refresh &now"), QKeySequence::Refresh, [this] { refresh(); });
+    QMenu *rates = view->addMenu(tr("&Refresh rate"));
+    m_rateActions = new QActionGroup(this);
+    m_rateBox = new QComboBox(this);
+    m_rateBox->setToolTip(tr("How often the window reads the broker (Ctrl+R cycles)"));
+    const QList<QPair<QString, int>> choices = {{tr("Paused"), 0},
+                                                {tr("1 per second"), 1000},
+                                                {tr("2 per second"), 500},
+                                                {tr("4 per second"), 250},
+                                                {tr("10 per second"), 100}};
+    for (const auto &[label, ms] : choices) {
+        QAction *a = rates->addAction(label);
+        a->setCheckable(true);
+        a->setData(ms);
+        m_rateActions->addAction(a);
+        m_rateBox->addItem(label, ms);
+        connect(a, &QAction::triggered, this, [this, ms = ms] { setRefreshIntervalMs(ms); });
+    }
+    connect(m_rateBox, &QComboBox::activated, this,
+            [this](int index) { setRefreshIntervalMs(m_rateBox->itemData(index).toInt()); });
+    rates->addSeparator();
+    add(rates, tr("&Next rate"), QKeySequence(Qt::CTRL | Qt::Key_R), [this] {
+        const int next = (m_rateBox->currentIndex() + 1) % m_rateBox->count();
+        setRefreshIntervalMs(m_rateBox->itemData(next).toInt());
+    });
+    m_liveTailAction =
+        add(view, tr("&Live tail"), QKeySequence(Qt::CTRL | Qt::Key_T), [this](bool on) {
+            m_browser->liveTailButton()->setChecked(on);
+            if (on)
+                m_tabs->setCurrentIndex(MessagesTab);
+        });
+    m_liveTailAction->setCheckable(true);
+    connect(m_browser->liveTailButton(), &QToolButton::toggled, m_liveTailAction,
+            &QAction::setChecked);
+    view->addSeparator();
+    add(view, tr("&Consumers"), QKeySequence(Qt::ALT | Qt::Key_1),
+        [this] { m_tabs->setCurrentIndex(ConsumersTab); });
+    add(view, tr("C&lients"), QKeySequence(Qt::ALT | Qt::Key_2),
+        [this] { m_tabs->setCurrentIndex(ClientsTab); });
+    add(view, tr("&Messages"), QKeySequence(Qt::ALT | Qt::Key_3),
+        [this] { m_tabs->setCurrentIndex(MessagesTab); });
+
+    QToolBar *bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setMovable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    create->setToolTip(tr("Create a topic (Ctrl+N)"));
+    inject->setToolTip(tr("Write messages into a topic (Ctrl+P)"));
+    copy->setToolTip(tr("Copy the native protocol address (Ctrl+Shift+C)"));
+    bar->addAction(create);
+    bar->addAction(inject);
+    bar->addSeparator();
+    bar->addAction(copy);
+    auto *spacer = new QWidget(bar);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    bar->addWidget(new QLabel(tr("Refresh: "), bar));
+    bar->addWidget(m_rateBox);
+}
+
+void MainWindow::setRefreshIntervalMs(int ms)
+{
+    m_refreshMs = std::max(0, ms);
+    if (m_refreshMs == 0)
+        m_timer->stop();
+    else
+        m_timer->start(m_refreshMs);
+    for (QAction *a : m_rateActions->actions())
+        a->setChecked(a->data().toInt() == m_refreshMs);
+    const int index = m_rateBox->findData(m_refreshMs);
+    if (index >= 0)
+        m_rateBox->setCurrentIndex(index);
 }
 
 void MainWindow::refresh()
 {
-    const BrokerSnapshot snapshot = takeSnapshot(m_broker.topics(), Broker::nowMs());
+    QElapsedTimer timer;
+    timer.start();
+    const BrokerSnapshot snapshot = m_broker.snapshot();
     m_topics->update(snapshot);
-    qlonglong messages = 0;
-    for (const TopicSnapshot &t : snapshot.topics)
-        for (const PartitionSnapshot &p : t.partitions)
-            messages += p.stats.endOffset - p.stats.startOffset;
-    m_status->setText(tr("Native protocol on %1 · in-memory · %2 topics · %3 messages · "
-                         "%4 connections")
-                          .arg(m_address)
-                          .arg(snapshot.topics.size())
-                          .arg(messages)
-                          .arg(m_server.connectionCount()));
+    m_consumers->update(snapshot);
+    m_clients->update(snapshot);
+    m_lastRefreshNs = timer.nsecsElapsed();
+
+    if (m_topicNamesDirty) {
+        m_topicNamesDirty = false;
+        const QStringList names = m_topics->topicNames();
+        m_browser->setTopics(names);
+        if (m_inject)
+            m_inject->setTopics(names);
+    }
+    if (!m_pendingTopic.isEmpty() && m_topicsPanel->select(m_pendingTopic, m_pendingPartition))
+        m_pendingTopic.clear();
+    m_browser->poll();
+    updateChart(false);
+    updateStatus();
+}
+
+void MainWindow::updateChart(bool force)
+{
+    const std::vector<RateSample> total = m_broker.rates().total();
+    const std::int64_t latest = total.empty() ? 0 : total.back().timeMs;
+    if (!force && latest == m_chartSampleMs)
+        return;
+    m_chartSampleMs = latest;
+    const QString topic = m_topicsPanel->currentTopic();
+    m_chart->setTopicRates(topic, topic.isEmpty() ? std::vector<RateSample>()
+                                                  : m_broker.rates().topic(topic));
+    m_chart->setBrokerRates(total);
+}
+
+void MainWindow::updateStatus()
+{
+    QList<StatusLine::Listener> listeners;
+    for (const Listener &l : m_listeners) {
+        QString problem = l.problem;
+        if (problem.isEmpty() && !l.server->isListening())
+            problem = tr("not listening");
+        listeners.append({l.protocol, addressOf(*l.server), problem});
+    }
+    m_statusLine->setListeners(listeners);
+    const TopicsModel::Totals &t = m_topics->totals();
+    m_statusLine->setTotals(tr("%1 topics · %2 partitions · %3 messages · %4 · %5 clients · "
+                               "in %6/s · out %7/s")
+                                .arg(display::count(t.topics), display::count(t.partitions),
+                                     display::count(t.messages), display::bytes(t.bytes),
+                                     display::count(m_clients->rowCount()), display::rate(t.inRate),
+                                     display::rate(t.outRate)));
+    m_statusLine->setToolTip(
+        tr("Last refresh took %1 ms").arg(double(m_lastRefreshNs) / 1e6, 0, 'f', 2));
+    const int lagging = m_consumers->laggingCount();
+    const QString consumers =
+        lagging > 0 ? tr("Consumers (%1 · %2 behind)").arg(m_consumers->rowCount()).arg(lagging)
+                    : tr("Consumers (%1)").arg(m_consumers->rowCount());
+    if (m_tabs->tabText(ConsumersTab) != consumers)
+        m_tabs->setTabText(ConsumersTab, consumers);
+    const QString clients = tr("Clients (%1)").arg(m_clients->rowCount());
+    if (m_tabs->tabText(ClientsTab) != clients)
+        m_tabs->setTabText(ClientsTab, clients);
+}
+
+void MainWindow::currentTopicChanged(const QString &topic, int partition)
+{
+    if (topic.isEmpty())
+        return;
+    m_pendingTopic.clear(); // the user chose: stop restoring the saved selection
+    if (m_browser->model()->topicName() != topic || partition >= 0)
+        m_browser->showPartition(topic, std::max(0, partition));
+    updateChart(true);
+}
+
+CreateTopicDialog *MainWindow::openCreateTopic()
+{
+    auto *dialog = new CreateTopicDialog(m_broker, m_tasks, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &CreateTopicDialog::topicCreated, this, [this](const QString &name) {
+        refresh();
+        m_topicsPanel->select(name, -1);
+        statusBar()->showMessage(tr("Created topic %1").arg(name), 5000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+InjectDialog *MainWindow::openInject(const QString &topic, int partition)
+{
+    if (!m_inject) {
+        m_inject = new InjectDialog(m_broker, m_tasks, this);
+        m_inject->setTopics(m_topics->topicNames());
+        connect(m_inject, &InjectDialog::injected, this, [this] { refresh(); });
+    }
+    if (!topic.isEmpty())
+        m_inject->setTopic(topic, partition);
+    m_inject->show();
+    m_inject->raise();
+    m_inject->activateWindow();
+    return m_inject;
+}
+
+void MainWindow::deleteTopic(const QString &topic)
+{
+    auto *ask = new QMessageBox(QMessageBox::Warning, tr("Delete topic — Rivulet"),
+                                tr("Delete topic %1 and every message in it?").arg(topic),
+                                QMessageBox::Cancel, this);
+    QPushButton *confirm = ask->addButton(tr("Delete"), QMessageBox::DestructiveRole);
+    ask->setDefaultButton(QMessageBox::Cancel);
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    connect(ask, &QMessageBox::finished, this, [this, ask, confirm, topic] {
+        if (ask->clickedButton() != static_cast<QAbstractButton *>(confirm))
+            return;
+        Broker *broker = &m_broker;
+        const QByteArray name = topic.toUtf8();
+        runOffGuiThread(
+            m_tasks, this,
+            [broker, name] {
+                QString error;
+                return broker->deleteTopic(name, error) ? QString() : error;
+            },
+            [this, topic](const QString &error) {
+                refresh();
+                if (error.isEmpty())
+                    statusBar()->showMessage(tr("Deleted topic %1").arg(topic), 5000);
+                else
+                    QMessageBox::warning(this, tr("Delete topic — Rivulet"), error);
+            });
+    });
+    ask->open();
+}
+
+void MainWindow::copyAddress()
+{
+    QApplication::clipboard()->setText(nativeAddress());
+    statusBar()->showMessage(tr("Copied %1").arg(nativeAddress()), 3000);
+}
+
+void MainWindow::focusMessageFilter()
+{
+    m_tabs->setCurrentIndex(MessagesTab);
+    m_browser->focusFilter();
+}
+
+bool MainWindow::listenOn(quint16 port)
+{
+    for (Listener &l : m_listeners) {
+        if (l.server->protocol() != Server::Protocol::Native)
+            continue;
+        QHostAddress address = l.server->serverAddress();
+        if (address.isNull())
+            address = QHostAddress::LocalHost;
+        l.server->close();
+        if (l.server->listen(address, port)) {
+            l.problem.clear();
+        } else {
+            l.problem = tr("cannot listen on %1:%2: %3")
+                            .arg(address.toString())
+                            .arg(port)
+                            .arg(l.server->errorString());
+            l.server->setProperty("lastAddress", address.toString());
+        }
+        setWindowTitle(
+            tr("Rivulet — %1").arg(l.problem.isEmpty() ? nativeAddress() : tr("not listening")));
+        updateStatus();
+        return l.problem.isEmpty();
+    }
+    return false;
+}
+
+void MainWindow::pickPort()
+{
+    bool ok = false;
+    const int port = QInputDialog::getInt(this, tr("Listen on another port — Rivulet"),
+                                          tr("Port for native clients (0 picks a free one):"), 0, 0,
+                                          65535, 1, &ok);
+    if (ok && !listenOn(quint16(port)))
+        QMessageBox::warning(this, tr("Listen on another port — Rivulet"),
+                             m_listeners.first().problem);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace rivulet

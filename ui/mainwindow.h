@@ -1,37 +1,129 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QThreadPool>
 
-class QLabel;
+class QActionGroup;
+class QComboBox;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTabWidget;
 class QTableView;
 class QTimer;
 
 namespace rivulet {
 
 class Broker;
+class ClientsModel;
+class ConsumersModel;
+class CreateTopicDialog;
+class InjectDialog;
+class MessageBrowser;
+class RatesChart;
 class Server;
+class StatusLine;
 class TopicsModel;
+class TopicsPanel;
 
-// The Rivulet window. So far: every topic partition with its offsets, counts and last
-// write, refreshed from broker snapshots four times a second, and a status bar.
+// The Rivulet window: topics and partitions beside the rates chart on top; tabs for
+// consumers (offsets and lag), clients and the message browser below them; the listeners,
+// data location and totals in the status bar. A timer pulls a broker snapshot a few times a
+// second and merges it into the models; whatever touches the log or files (reading
+// messages, creating, deleting, injecting) runs on pool threads.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    MainWindow(Broker &broker, Server &server, QString address, QWidget *parent = nullptr);
+    static constexpr int kDefaultRefreshMs = 250;
 
-    TopicsModel *topicsModel() const { return m_topics; }
+    MainWindow(Broker &broker, Server &server, QString address, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Shows another listener (e.g. the Kafka one) in the status bar.
+    void addListener(Server &server);
+
     // Pulls a snapshot and merges it into the models (the refresh timer calls it).
     void refresh();
+    // 0 pauses the refresh.
+    void setRefreshIntervalMs(int ms);
+    int refreshIntervalMs() const { return m_refreshMs; }
+    // Time the last refresh took (snapshot and merge), in nanoseconds.
+    qint64 lastRefreshNs() const { return m_lastRefreshNs; }
+
+    QString nativeAddress() const;
+    // Listens for native clients on another port; false (shown in the status bar) if not.
+    bool listenOn(quint16 port);
+
+    TopicsModel *topicsModel() const { return m_topics; }
+    ConsumersModel *consumersModel() const { return m_consumers; }
+    ClientsModel *clientsModel() const { return m_clients; }
+    TopicsPanel *topicsPanel() const { return m_topicsPanel; }
+    QTableView *consumersView() const { return m_consumersView; }
+    QTableView *clientsView() const { return m_clientsView; }
+    MessageBrowser *messageBrowser() const { return m_browser; }
+    RatesChart *ratesChart() const { return m_chart; }
+    StatusLine *statusLine() const { return m_statusLine; }
+    QTabWidget *tabs() const { return m_tabs; }
+    InjectDialog *injectDialog() const { return m_inject; }
+
+public Q_SLOTS:
+    CreateTopicDialog *openCreateTopic();
+    InjectDialog *openInject(const QString &topic = {}, int partition = -1);
+    void copyAddress();
+    void focusMessageFilter();
+    void deleteTopic(const QString &topic);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
+    struct Listener
+    {
+        Server *server;
+        QString protocol;
+        QString problem;
+    };
+
+    void buildActions();
+    void buildLayout();
+    QTableView *makeTable(QSortFilterProxyModel *proxy);
+    void currentTopicChanged(const QString &topic, int partition);
+    void updateChart(bool force);
+    void updateStatus();
+    void pickPort();
+    void saveSettings() const;
+    void restoreSettings();
+
     Broker &m_broker;
-    Server &m_server;
-    QString m_address;
+    QList<Listener> m_listeners;
+    // create, delete and inject run here; waited for before the window goes
+    QThreadPool m_tasks;
+
     TopicsModel *m_topics;
-    QTableView *m_topicsView;
-    QLabel *m_status;
+    ConsumersModel *m_consumers;
+    ClientsModel *m_clients;
+    TopicsPanel *m_topicsPanel = nullptr;
+    RatesChart *m_chart = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    QTableView *m_consumersView = nullptr;
+    QTableView *m_clientsView = nullptr;
+    MessageBrowser *m_browser = nullptr;
+    QSplitter *m_mainSplitter = nullptr;
+    QSplitter *m_topSplitter = nullptr;
+    StatusLine *m_statusLine = nullptr;
+    InjectDialog *m_inject = nullptr;
+    QComboBox *m_rateBox = nullptr;
+    QActionGroup *m_rateActions = nullptr;
+    QAction *m_liveTailAction = nullptr;
+
     QTimer *m_timer;
+    int m_refreshMs = kDefaultRefreshMs;
+    qint64 m_lastRefreshNs = 0;
+    std::int64_t m_chartSampleMs = -1;
+    bool m_topicNamesDirty = true;
+    // the selection to restore once its topic shows up
+    QString m_pendingTopic;
+    int m_pendingPartition = -1;
 };
 
 } // namespace rivulet

@@ -131,6 +131,7 @@ int main(int argc, char **argv)
     std::unique_ptr<MainWindow> window;
     if (!headless) {
         window = std::make_unique<MainWindow>(broker, server, address);
+        window->addListener(kafkaServer);
         window->show();
     }
     const int rc = app->exec();

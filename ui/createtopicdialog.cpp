@@ -1,0 +1,113 @@
+#include "createtopicdialog.h"
+
+#include "broker.h"
+#include "offthread.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+
+namespace rivulet {
+
+CreateTopicDialog::CreateTopicDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
+    : QDialog(parent), m_broker(broker), m_pool(pool), m_name(new QLineEdit(this)),
+      m_partitions(new QSpinBox(this)), m_problem(new QLabel(this)),
+      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+{
+    setWindowTitle(tr("New topic — Rivulet"));
+    m_name->setPlaceholderText(tr("e.g. orders"));
+    m_name->setMaxLength(249);
+    m_name->setToolTip(tr("1–249 characters: letters, digits, '.', '_' and '-'"));
+    m_partitions->setRange(1, TopicRegistry::kMaxPartitions);
+    m_partitions->setValue(1);
+    m_partitions->setToolTip(
+        tr("Partitions are read in parallel; their number cannot change later"));
+    m_problem->setWordWrap(true);
+    m_problem->setMinimumHeight(fontMetrics().height() * 2);
+    m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Create"));
+
+    auto *form = new QFormLayout(this);
+    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("&Partitions:"), m_partitions);
+    form->addRow(m_problem);
+    form->addRow(m_buttons);
+    setMinimumWidth(420);
+
+    connect(m_name, &QLineEdit::textChanged, this, &CreateTopicDialog::validate);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &CreateTopicDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &CreateTopicDialog::reject);
+    validate();
+}
+
+QString CreateTopicDialog::nameProblem() const
+{
+    const QByteArray name = m_name->text().toUtf8();
+    if (name.isEmpty())
+        return tr("Enter a name.");
+    const QString problem = topicNameProblem(name);
+    if (!problem.isEmpty())
+        return problem.left(1).toUpper() + problem.mid(1) + QLatin1Char('.');
+    if (m_broker.topics().find(name))
+        return tr("A topic named \"%1\" already exists.").arg(m_name->text());
+    return {};
+}
+
+void CreateTopicDialog::validate()
+{
+    const QString problem = nameProblem();
+    // an empty name is not an error yet, just not ready
+    showProblem(m_name->text().isEmpty() ? QString() : problem);
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty() && !m_creating);
+}
+
+void CreateTopicDialog::showProblem(const QString &problem)
+{
+    QPalette pal = m_problem->palette();
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    pal.setColor(QPalette::WindowText, dark ? QColor(248, 113, 113) : QColor(185, 28, 28));
+    m_problem->setPalette(pal);
+    m_problem->setText(problem);
+}
+
+void CreateTopicDialog::accept()
+{
+    if (m_creating)
+        return;
+    const QString problem = nameProblem();
+    if (!problem.isEmpty()) {
+        showProblem(problem);
+        return;
+    }
+    m_creating = true;
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+    m_name->setEnabled(false);
+    m_partitions->setEnabled(false);
+    m_problem->setText(tr("Creating…"));
+    m_problem->setPalette(palette());
+
+    const QByteArray name = m_name->text().toUtf8();
+    const int partitions = m_partitions->value();
+    Broker *broker = &m_broker;
+    runOffGuiThread(
+        m_pool, this, [broker, name, partitions] { return broker->createTopic(name, partitions); },
+        [this, partitions](TopicRegistry::CreateResult result) {
+            m_creating = false;
+            m_name->setEnabled(true);
+            m_partitions->setEnabled(true);
+            if (result.outcome == TopicRegistry::CreateOutcome::Created) {
+                Q_EMIT topicCreated(result.topic->name(), partitions);
+                QDialog::accept();
+                return;
+            }
+            validate();
+            showProblem(result.outcome == TopicRegistry::CreateOutcome::AlreadyExists
+                            ? tr("A topic named \"%1\" already exists.").arg(m_name->text())
+                            : result.error);
+        });
+}
+
+} // namespace rivulet

@@ -1,0 +1,303 @@
+#include "injectdialog.h"
+
+#include "broker.h"
+#include "displayformat.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace rivulet {
+
+InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
+    : QDialog(parent), m_broker(broker), m_injector(new MessageInjector(broker, pool, this)),
+      m_topic(new QComboBox(this)), m_partition(new QComboBox(this)),
+      m_useKey(new QCheckBox(tr("&Key:"), this)), m_key(new QLineEdit(this)),
+      m_value(new QPlainTextEdit(this)),
+      m_perLine(new QCheckBox(tr("One message per &line"), this)), m_file(new QLabel(this)),
+      m_clearFile(new QPushButton(tr("Use the text"), this)),
+      m_headers(new QTableWidget(0, 2, this)), m_repeat(new QSpinBox(this)),
+      m_summary(new QLabel(this)), m_progress(new QProgressBar(this)), m_result(new QLabel(this)),
+      m_send(new QPushButton(tr("&Send"), this)), m_stop(new QPushButton(tr("Stop"), this))
+{
+    setWindowTitle(tr("Inject messages — Rivulet"));
+    m_topic->setMinimumContentsLength(24);
+    m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_key->setEnabled(false);
+    m_key->setPlaceholderText(tr("e.g. customer-{i}"));
+    m_value->setPlaceholderText(tr("{\"order\": {i}, \"item\": \"coffee\"}"));
+    m_value->setTabChangesFocus(true);
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    m_value->setFont(mono);
+    m_value->setMinimumHeight(fontMetrics().height() * 6);
+    m_file->setWordWrap(true);
+    m_file->hide();
+    m_clearFile->hide();
+    m_headers->setHorizontalHeaderLabels({tr("Header"), tr("Value")});
+    m_headers->horizontalHeader()->setStretchLastSection(true);
+    m_headers->verticalHeader()->hide();
+    m_headers->setMaximumHeight(fontMetrics().height() * 6);
+    m_repeat->setRange(1, 100'000'000);
+    m_repeat->setGroupSeparatorShown(true);
+    m_repeat->setToolTip(tr("{i} in the key, the value or a header value becomes the message's "
+                            "number, counting from 0"));
+    m_progress->hide();
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_stop->setEnabled(false);
+    m_send->setDefault(true);
+    m_send->setToolTip(tr("Send (Ctrl+Return)"));
+
+    auto *addHeader = new QPushButton(tr("Add header"), this);
+    auto *removeHeader = new QPushButton(tr("Remove"), this);
+    auto *loadFile = new QPushButton(tr("From file…"), this);
+    loadFile->setToolTip(tr("Send each non-empty line of a file as one message"));
+
+    auto *form = new QFormLayout;
+    auto *target = new QHBoxLayout;
+    target->addWidget(m_topic, 1);
+    target->addWidget(new QLabel(tr("Partition:"), this));
+    target->addWidget(m_partition);
+    form->addRow(tr("&Topic:"), target);
+    form->addRow(m_useKey, m_key);
+    auto *valueButtons = new QHBoxLayout;
+    valueButtons->addWidget(m_perLine);
+    valueButtons->addStretch();
+    valueButtons->addWidget(loadFile);
+    auto *valueBox = new QVBoxLayout;
+    valueBox->addWidget(m_value);
+    valueBox->addWidget(m_file);
+    valueBox->addLayout(valueButtons);
+    auto *clearRow = new QHBoxLayout;
+    clearRow->addWidget(m_clearFile);
+    clearRow->addStretch();
+    valueBox->addLayout(clearRow);
+    form->addRow(tr("&Value:"), valueBox);
+    auto *headerButtons = new QHBoxLayout;
+    headerButtons->addWidget(addHeader);
+    headerButtons->addWidget(removeHeader);
+    headerButtons->addStretch();
+    auto *headerBox = new QVBoxLayout;
+    headerBox->addWidget(m_headers);
+    headerBox->addLayout(headerButtons);
+    form->addRow(tr("Headers:"), headerBox);
+    auto *repeatRow = new QHBoxLayout;
+    repeatRow->addWidget(m_repeat);
+    repeatRow->addWidget(m_summary, 1);
+    form->addRow(tr("&Repeat:"), repeatRow);
+
+    auto *buttons = new QDialogButtonBox(this);
+    buttons->addButton(m_send, QDialogButtonBox::ActionRole);
+    buttons->addButton(m_stop, QDialogButtonBox::ActionRole);
+    buttons->addButton(QDialogButtonBox::Close);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_result);
+    layout->addWidget(buttons);
+    setMinimumWidth(560);
+
+    connect(m_topic, &QComboBox::currentTextChanged, this, &InjectDialog::updatePartitions);
+    connect(m_useKey, &QCheckBox::toggled, m_key, &QWidget::setEnabled);
+    connect(m_value, &QPlainTextEdit::textChanged, this, &InjectDialog::updateSummary);
+    connect(m_perLine, &QCheckBox::toggled, this, &InjectDialog::updateSummary);
+    connect(m_repeat, &QSpinBox::valueChanged, this, &InjectDialog::updateSummary);
+    connect(addHeader, &QPushButton::clicked, this, [this] {
+        m_headers->insertRow(m_headers->rowCount());
+        m_headers->setCurrentCell(m_headers->rowCount() - 1, 0);
+        m_headers->editItem(m_headers->currentItem());
+    });
+    connect(removeHeader, &QPushButton::clicked, this, [this] {
+        if (m_headers->currentRow() >= 0)
+            m_headers->removeRow(m_headers->currentRow());
+    });
+    connect(loadFile, &QPushButton::clicked, this, &InjectDialog::chooseFile);
+    connect(m_clearFile, &QPushButton::clicked, this, [this] { setValuesFile(QString()); });
+    connect(m_send, &QPushButton::clicked, this, &InjectDialog::send);
+    connect(m_stop, &QPushButton::clicked, m_injector, &MessageInjector::cancel);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this), &QShortcut::activated,
+            this, &InjectDialog::send);
+    connect(m_injector, &MessageInjector::progressed, this, [this](qint64 written, qint64 total) {
+        m_progress->setRange(0, 1000);
+        m_progress->setValue(total > 0 ? int(written * 1000 / total) : 0);
+        m_progress->setFormat(tr("%1 of %2").arg(display::count(written), display::count(total)));
+    });
+    connect(m_injector, &MessageInjector::finished, this, &InjectDialog::finished);
+    updateSummary();
+}
+
+void InjectDialog::setTopics(const QStringList &names)
+{
+    const QString current = m_topic->currentText();
+    QStringList existing;
+    for (int i = 0; i < m_topic->count(); ++i)
+        existing << m_topic->itemText(i);
+    if (existing == names)
+        return;
+    m_topic->blockSignals(true);
+    m_topic->clear();
+    m_topic->addItems(names);
+    m_topic->setCurrentIndex(std::max(0, int(names.indexOf(current))));
+    m_topic->blockSignals(false);
+    updatePartitions();
+}
+
+void InjectDialog::setTopic(const QString &topic, int partition)
+{
+    const int index = m_topic->findText(topic);
+    if (index >= 0)
+        m_topic->setCurrentIndex(index);
+    updatePartitions();
+    m_partition->setCurrentIndex(partition < 0 ? 0 : partition + 1);
+}
+
+void InjectDialog::updatePartitions()
+{
+    const auto topic = m_broker.topics().find(m_topic->currentText().toUtf8());
+    const int count = topic ? topic->partitionCount() : 0;
+    if (m_partition->count() == count + 1)
+        return;
+    const int current = m_partition->currentIndex();
+    m_partition->clear();
+    m_partition->addItem(tr("round-robin"));
+    for (int i = 0; i < count; ++i)
+        m_partition->addItem(QString::number(i));
+    m_partition->setCurrentIndex(current >= 0 && current <= count ? current : 0);
+}
+
+void InjectDialog::setValuesFile(const QString &path)
+{
+    m_valuesFile = path;
+    const bool fromFile = !path.isEmpty();
+    m_value->setVisible(!fromFile);
+    m_perLine->setVisible(!fromFile);
+    m_file->setVisible(fromFile);
+    m_clearFile->setVisible(fromFile);
+    m_file->setText(
+        tr("Each non-empty line of <b>%1</b> is one message.").arg(path.toHtmlEscaped()));
+    updateSummary();
+}
+
+void InjectDialog::chooseFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Send the lines of a file"));
+    if (!path.isEmpty())
+        setValuesFile(path);
+}
+
+void InjectDialog::updateSummary()
+{
+    const qlonglong repeat = m_repeat->value();
+    if (!m_valuesFile.isEmpty()) {
+        m_summary->setText(repeat == 1 ? tr("× each line")
+                                       : tr("× each line, %1 times").arg(display::count(repeat)));
+        return;
+    }
+    qlonglong values = 1;
+    if (m_perLine->isChecked()) {
+        values = 0;
+        for (const QString &line : m_value->toPlainText().split(QLatin1Char('\n')))
+            values += !line.isEmpty();
+    }
+    m_summary->setText(tr("= %1 messages").arg(display::count(values * repeat)));
+}
+
+InjectRequest InjectDialog::request() const
+{
+    InjectRequest r;
+    r.topic = m_topic->currentText();
+    r.partition = m_partition->currentIndex() - 1;
+    r.firstPartition = m_nextPartition;
+    if (m_useKey->isChecked())
+        r.key = m_key->text().toUtf8();
+    if (!m_valuesFile.isEmpty()) {
+        r.valuesFile = m_valuesFile;
+    } else if (m_perLine->isChecked()) {
+        for (const QString &line : m_value->toPlainText().split(QLatin1Char('\n')))
+            if (!line.isEmpty())
+                r.values << line.toUtf8();
+    } else {
+        r.values << m_value->toPlainText().toUtf8();
+    }
+    for (int row = 0; row < m_headers->rowCount(); ++row) {
+        const QTableWidgetItem *name = m_headers->item(row, 0);
+        const QTableWidgetItem *value = m_headers->item(row, 1);
+        if (name && !name->text().isEmpty())
+            r.headers.append(
+                {name->text().toUtf8(), value ? value->text().toUtf8() : QByteArray()});
+    }
+    r.repeat = m_repeat->value();
+    return r;
+}
+
+void InjectDialog::send()
+{
+    if (m_injector->isRunning())
+        return;
+    const InjectRequest r = request();
+    if (r.topic.isEmpty()) {
+        m_result->setText(tr("Create a topic first."));
+        return;
+    }
+    if (r.values.isEmpty() && r.valuesFile.isEmpty()) {
+        m_result->setText(tr("Every line is empty: nothing to send."));
+        return;
+    }
+    m_send->setEnabled(false);
+    m_stop->setEnabled(true);
+    m_progress->setRange(0, 0);
+    m_progress->setFormat(QString());
+    m_progress->show();
+    m_result->setText(tr("Sending…"));
+    m_injector->start(r);
+}
+
+void InjectDialog::finished(const InjectResult &result)
+{
+    m_send->setEnabled(true);
+    m_stop->setEnabled(false);
+    m_progress->hide();
+    m_nextPartition = result.nextPartition;
+    QStringList ranges;
+    for (const InjectResult::Range &range : result.ranges)
+        ranges << (range.first == range.last
+                       ? tr("[%1] offset %2").arg(range.partition).arg(display::count(range.first))
+                       : tr("[%1] offsets %2–%3")
+                             .arg(range.partition)
+                             .arg(display::count(range.first), display::count(range.last)));
+    QString text;
+    if (result.written > 0) {
+        text = tr("Wrote %1 message(s) to %2 in %3 ms: %4")
+                   .arg(display::count(result.written), m_topic->currentText())
+                   .arg(result.elapsedMs)
+                   .arg(ranges.size() > 4
+                            ? ranges.first(4).join(QLatin1String(", ")) + QStringLiteral(", …")
+                            : ranges.join(QLatin1String(", ")));
+    }
+    if (result.cancelled)
+        text += (text.isEmpty() ? QString() : QStringLiteral(" ")) + tr("Stopped.");
+    if (!result.error.isEmpty())
+        text +=
+            (text.isEmpty() ? QString() : QStringLiteral("\n")) + tr("Error: %1").arg(result.error);
+    m_result->setText(text);
+    Q_EMIT injected(result);
+}
+
+} // namespace rivulet

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "messageinjector.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace rivulet {
+
+class Broker;
+
+// Writes messages into a topic from the window: a partition or round-robin, an optional
+// key, the value as text (one message, or one per line) or the lines of a file, optional
+// headers, and a repeat count with an {i} placeholder to generate load. The writing runs
+// off the GUI thread; the dialog stays open for the next batch.
+class InjectDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent = nullptr);
+
+    void setTopics(const QStringList &names);
+    void setTopic(const QString &topic, int partition = -1);
+    void setValuesFile(const QString &path);
+
+    QComboBox *topicBox() const { return m_topic; }
+    QComboBox *partitionBox() const { return m_partition; }
+    QCheckBox *keyCheck() const { return m_useKey; }
+    QLineEdit *keyEdit() const { return m_key; }
+    QPlainTextEdit *valueEdit() const { return m_value; }
+    QCheckBox *perLineCheck() const { return m_perLine; }
+    QTableWidget *headersTable() const { return m_headers; }
+    QSpinBox *repeatEdit() const { return m_repeat; }
+    QPushButton *sendButton() const { return m_send; }
+    QLabel *resultLabel() const { return m_result; }
+    bool isSending() const { return m_injector->isRunning(); }
+
+    InjectRequest request() const;
+
+public Q_SLOTS:
+    void send();
+
+Q_SIGNALS:
+    void injected(const rivulet::InjectResult &result);
+
+private:
+    void updatePartitions();
+    void updateSummary();
+    void finished(const InjectResult &result);
+    void chooseFile();
+
+    Broker &m_broker;
+    MessageInjector *m_injector;
+    QComboBox *m_topic;
+    QComboBox *m_partition;
+    QCheckBox *m_useKey;
+    QLineEdit *m_key;
+    QPlainTextEdit *m_value;
+    QCheckBox *m_perLine;
+    QLabel *m_file;
+    QPushButton *m_clearFile;
+    QString m_valuesFile;
+    QTableWidget *m_headers;
+    QSpinBox *m_repeat;
+    QLabel *m_summary;
+    QProgressBar *m_progress;
+    QLabel *m_result;
+    QPushButton *m_send;
+    QPushButton *m_stop;
+    int m_nextPartition = 0;
+};
+
+} // namespace rivulet

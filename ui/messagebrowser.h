@@ -1,0 +1,72 @@
+#pragma once
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QSplitter;
+class QTableView;
+class QTimer;
+class QToolButton;
+
+namespace rivulet {
+
+class Broker;
+class MessagesModel;
+class RecordDetailPane;
+
+// The message browser: a topic and partition, where to start (newest, oldest or an offset),
+// a live-tail toggle and a key/value filter above a table that loads more records as it is
+// scrolled, and the selected record in full below it.
+class MessageBrowser : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit MessageBrowser(Broker &broker, QWidget *parent = nullptr);
+
+    void setTopics(const QStringList &names);
+    // Browses topic/partition from the newest records, unless it is already shown.
+    void showPartition(const QString &topic, int partition);
+    void focusFilter();
+    // The refresh tick: reads new records when live tail is on.
+    void poll();
+
+    MessagesModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    RecordDetailPane *detail() const { return m_detail; }
+    QComboBox *topicBox() const { return m_topic; }
+    QSpinBox *partitionBox() const { return m_partition; }
+    QComboBox *startBox() const { return m_start; }
+    QLineEdit *offsetEdit() const { return m_offset; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    QToolButton *liveTailButton() const { return m_liveTail; }
+    QSplitter *splitter() const { return m_splitter; }
+
+public Q_SLOTS:
+    // Reads again with the chosen topic, partition and start.
+    void go();
+
+private:
+    void updatePartitionRange();
+    void updateStatus();
+    void selectionChanged();
+
+    Broker &m_broker;
+    MessagesModel *m_model;
+    QComboBox *m_topic;
+    QSpinBox *m_partition;
+    QComboBox *m_start;
+    QLineEdit *m_offset;
+    QToolButton *m_liveTail;
+    QLineEdit *m_filter;
+    QTimer *m_filterDelay;
+    QLabel *m_status;
+    QString m_message;
+    QTableView *m_view;
+    RecordDetailPane *m_detail;
+    QSplitter *m_splitter;
+};
+
+} // namespace rivulet
