@@ -1,3 +1,4 @@
+#include "bench.h"
 #include "commands.h"
 
 #include <QCoreApplication>
@@ -26,6 +27,15 @@ const char kUsage[] =
     "                                     (default \"%v\")\n"
     "  topics                             list topics, partitions and offsets\n"
     "  consumers                          list consumer positions and lag\n"
+    "  bench [--producers N] [--consumers N] [--partitions N] [--messages N]\n"
+    "        [--size B | --seed-values] [--batch N] [--inflight N] [--limit N]\n"
+    "        [--rate MSGS] [--sequential] [--seed-workload] [--in-memory]\n"
+    "        [--fsync never|interval|always] [--data-dir D] [--keep-data]\n"
+    "        [--json FILE] [--recovery [--runs N]]\n"
+    "                                     drive a broker with producers and consumers,\n"
+    "                                     verify every message, print msgs/s, MB/s,\n"
+    "                                     latency, broker CPU per message and RSS;\n"
+    "                                     without --port it starts its own broker\n"
     "\n"
     "Exit status: 0 ok, 1 the broker refused the request, 2 bad command line,\n"
     "3 broker not reachable.\n";
@@ -43,6 +53,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QStringList args = QCoreApplication::arguments().mid(1);
     cli::Target target;
+    bool portGiven = false;
 
     while (!args.isEmpty() && args.first().startsWith(u'-')) {
         const QString option = args.takeFirst();
@@ -68,6 +79,7 @@ int main(int argc, char **argv)
                 return usageError(
                     QStringLiteral("--port wants a number from 1 to 65535, not '%1'").arg(value));
             target.port = quint16(port);
+            portGiven = true;
         }
     }
     if (args.isEmpty()) {
@@ -89,6 +101,8 @@ int main(int argc, char **argv)
         return cli::topics(target, args);
     if (command == u"consumers")
         return cli::consumers(target, args);
+    if (command == u"bench")
+        return cli::runBench(target.host, target.port, portGiven, args);
     if (command == u"help") {
         std::fputs(kUsage, stdout);
         return cli::Ok;

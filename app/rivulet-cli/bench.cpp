@@ -1,0 +1,429 @@
+#include "bench.h"
+
+#include "benchbroker.h"
+#include "benchrecovery.h"
+#include "benchrun.h"
+#include "benchwire.h"
+#include "commands.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <cstdio>
+#include <limits>
+
+namespace cli {
+
+namespace {
+
+using namespace bench;
+
+const QStringList kValueOptions = {
+    QStringLiteral("producers"), QStringLiteral("consumers"), QStringLiteral("partitions"),
+    QStringLiteral("messages"),  QStringLiteral("size"),      QStringLiteral("batch"),
+    QStringLiteral("inflight"),  QStringLiteral("limit"),     QStringLiteral("rate"),
+    QStringLiteral("fsync"),     QStringLiteral("data-dir"),  QStringLiteral("broker"),
+    QStringLiteral("host"),      QStringLiteral("port"),      QStringLiteral("broker-pid"),
+    QStringLiteral("peer"),      QStringLiteral("topic"),     QStringLiteral("json"),
+    QStringLiteral("runs")};
+const QStringList kFlagOptions = {QStringLiteral("seed-values"), QStringLiteral("seed-workload"),
+                                  QStringLiteral("sequential"),  QStringLiteral("in-memory"),
+                                  QStringLiteral("keep-data"),   QStringLiteral("quiet"),
+                                  QStringLiteral("recovery"),    QStringLiteral("verify-selftest")};
+
+int usage(const QString &message)
+{
+    std::fprintf(stderr, "rivulet-cli bench: %s\nTry 'rivulet-cli --help'.\n", qPrintable(message));
+    return Usage;
+}
+
+struct Parsed
+{
+    QHash<QString, QString> values;
+    QSet<QString> flags;
+    QString error;
+};
+
+Parsed parse(const QStringList &args)
+{
+    Parsed out;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        QString name = args[i];
+        if (!name.startsWith(u"--")) {
+            out.error = QStringLiteral("unexpected argument '%1'").arg(name);
+            return out;
+        }
+        name = name.mid(2);
+        QString value;
+        const qsizetype eq = name.indexOf(u'=');
+        if (eq >= 0) {
+            value = name.mid(eq + 1);
+            name = name.left(eq);
+        }
+        if (kFlagOptions.contains(name) && eq < 0) {
+            out.flags.insert(name);
+        } else if (kValueOptions.contains(name)) {
+            if (eq < 0) {
+                if (i + 1 >= args.size()) {
+                    out.error = QStringLiteral("--%1 needs a value").arg(name);
+                    return out;
+                }
+                value = args[++i];
+            }
+            out.values.insert(name, value);
+        } else {
+            out.error = QStringLiteral("unknown option '--%1'").arg(name);
+            return out;
+        }
+    }
+    return out;
+}
+
+template <typename T>
+bool number(const Parsed &p, const char *name, double min, double max, T &out, QString &error)
+{
+    const QString key = QLatin1String(name);
+    if (!p.values.contains(key))
+        return true;
+    bool ok = false;
+    const double v = p.values.value(key).toDouble(&ok);
+    if (!ok || v < min || v > max || (std::is_integral_v<T> && v != double(qint64(v)))) {
+        error = QStringLiteral("--%1 wants a number from %2 to %3, not '%4'")
+                    .arg(key)
+                    .arg(min, 0, 'f', 0)
+                    .arg(max, 0, 'f', 0)
+                    .arg(p.values.value(key));
+        return false;
+    }
+    out = T(v);
+    return true;
+}
+
+QString grouped(double v)
+{
+    QString digits = QString::number(qint64(v + 0.5));
+    for (qsizetype i = digits.size() - 3; i > (digits.startsWith(u'-') ? 1 : 0); i -= 3)
+        digits.insert(i, u',');
+    return digits;
+}
+
+QString micros(double ns)
+{
+    return QString::number(ns / 1000.0, 'f', ns < 10000000 ? 1 : 0);
+}
+
+QString describeLoad(const Options &o)
+{
+    const QString values = o.seedValues ? QStringLiteral("\"nice message {i}\" values")
+                                        : QStringLiteral("%1-byte values").arg(o.size);
+    QString s = QStringLiteral("%1 producer%2 x %3 %4, batch %5, %6 in flight, -> %7 partition%8")
+                    .arg(o.producers)
+                    .arg(o.producers == 1 ? "" : "s")
+                    .arg(grouped(double(o.messages)), values)
+                    .arg(o.batch)
+                    .arg(o.inflight)
+                    .arg(o.partitions)
+                    .arg(o.partitions == 1 ? "" : "s");
+    s += QStringLiteral("; %1 consumer%2, limit %3")
+             .arg(o.consumers)
+             .arg(o.consumers == 1 ? "" : "s")
+             .arg(o.limit > 0 ? o.limit : o.batch);
+    s += o.sequential ? QStringLiteral(", after the producers") : QStringLiteral(", concurrently");
+    if (o.rate > 0)
+        s += QStringLiteral("; paced at %1 msgs/s").arg(grouped(o.rate));
+    return s;
+}
+
+void printPhase(const char *name, const Phase &phase)
+{
+    std::printf("%-9s%s msgs in %.3f s: %s msgs/s, %.1f MB/s (%s requests)\n", name,
+                qPrintable(grouped(double(phase.messages))), phase.seconds,
+                qPrintable(grouped(phase.rate())), phase.megabytesPerSecond(),
+                qPrintable(grouped(double(phase.requests))));
+}
+
+QJsonObject toJson(const Options &o, const QString &brokerKind, const RunResult &r)
+{
+    QJsonObject j;
+    j[u"peer"] = o.peer == Peer::Redis ? QStringLiteral("redis") : QStringLiteral("rivulet");
+    j[u"broker"] = brokerKind;
+    j[u"producers"] = o.producers;
+    j[u"consumers"] = o.consumers;
+    j[u"partitions"] = o.partitions;
+    j[u"messages_per_producer"] = double(o.messages);
+    j[u"value_size"] = o.seedValues ? -1 : o.size;
+    j[u"batch"] = o.batch;
+    j[u"inflight"] = o.inflight;
+    j[u"limit"] = o.limit > 0 ? o.limit : o.batch;
+    j[u"rate"] = o.rate;
+    j[u"sequential"] = o.sequential;
+    const auto phase = [](const Phase &p) {
+        QJsonObject x;
+        x[u"messages"] = double(p.messages);
+        x[u"seconds"] = p.seconds;
+        x[u"msgs_per_s"] = p.rate();
+        x[u"mb_per_s"] = p.megabytesPerSecond();
+        x[u"requests"] = double(p.requests);
+        x[u"broker_cpu_us_per_msg"] = p.brokerCpuSeconds >= 0 && p.messages > 0
+                                          ? p.brokerCpuSeconds * 1e6 / double(p.messages)
+                                          : -1;
+        return x;
+    };
+    j[u"produce"] = phase(r.produce);
+    j[u"consume"] = phase(r.consume);
+    j[u"latency_us"] = QJsonObject{{QStringLiteral("p50"), r.latency.p50 / 1000},
+                                   {QStringLiteral("p99"), r.latency.p99 / 1000},
+                                   {QStringLiteral("p999"), r.latency.p999 / 1000},
+                                   {QStringLiteral("max"), r.latency.max / 1000}};
+    j[u"late_sends"] = double(r.lateSends);
+    j[u"wall_s"] = r.wallSeconds;
+    if (r.brokerAfter.ok) {
+        j[u"broker_cpu_s"] = r.brokerCpuSeconds();
+        j[u"broker_user_s"] = r.brokerAfter.userSeconds - r.brokerBefore.userSeconds;
+        j[u"broker_sys_s"] = r.brokerAfter.systemSeconds - r.brokerBefore.systemSeconds;
+        j[u"broker_cpu_us_per_msg"] =
+            r.moved() ? r.brokerCpuSeconds() * 1e6 / double(r.moved()) : 0;
+        j[u"broker_peak_rss_mib"] = double(r.brokerAfter.peakRssKiB) / 1024;
+        j[u"broker_rss_mib"] = double(r.brokerAfter.rssKiB) / 1024;
+    }
+    j[u"client_cpu_s"] = r.clientCpuSeconds();
+    j[u"other_cpu_s"] = r.otherCpuSeconds();
+    j[u"verified"] = !r.failed && !r.mismatch;
+    j[u"errors"] = QJsonArray::fromStringList(r.errors);
+    return j;
+}
+
+void report(const Options &o, const QString &brokerKind, const RunResult &r)
+{
+    std::printf("rivulet-cli bench: %s\n", qPrintable(describeLoad(o)));
+    std::printf("broker   %s\n", qPrintable(brokerKind));
+    if (r.produce.messages > 0) {
+        printPhase("produce", r.produce);
+        std::printf("         round trip p50 %s us, p99 %s us, p99.9 %s us, max %s us",
+                    qPrintable(micros(r.latency.p50)), qPrintable(micros(r.latency.p99)),
+                    qPrintable(micros(r.latency.p999)), qPrintable(micros(r.latency.max)));
+        if (o.rate > 0)
+            std::printf(" (%s sends over 1 ms late)", qPrintable(grouped(double(r.lateSends))));
+        std::printf("\n");
+    }
+    if (r.consume.messages > 0 || o.consumers > 0) {
+        printPhase("consume", r.consume);
+        if (r.emptyReplies > 0 || r.staleRecords > 0)
+            std::printf("         %s empty replies (caught up), %s records re-read past a short "
+                        "reply\n",
+                        qPrintable(grouped(double(r.emptyReplies))),
+                        qPrintable(grouped(double(r.staleRecords))));
+    }
+    if (r.brokerAfter.ok && r.brokerBefore.ok) {
+        const double cpu = r.brokerCpuSeconds();
+        std::printf("broker   CPU %.2f s (user %.2f, system %.2f) = %.3f us per message moved "
+                    "(%s moved); peak RSS %.1f MiB, RSS now %.1f MiB\n",
+                    cpu, r.brokerAfter.userSeconds - r.brokerBefore.userSeconds,
+                    r.brokerAfter.systemSeconds - r.brokerBefore.systemSeconds,
+                    r.moved() ? cpu * 1e6 / double(r.moved()) : 0.0,
+                    qPrintable(grouped(double(r.moved()))), double(r.brokerAfter.peakRssKiB) / 1024,
+                    double(r.brokerAfter.rssKiB) / 1024);
+        if (r.produce.brokerCpuSeconds >= 0 && r.produce.messages > 0)
+            std::printf("         produce %.3f us/msg",
+                        r.produce.brokerCpuSeconds * 1e6 / double(r.produce.messages));
+        if (r.consume.brokerCpuSeconds >= 0 && r.consume.messages > 0)
+            std::printf("%sconsume %.3f us/msg",
+                        r.produce.brokerCpuSeconds >= 0 ? ", " : "         ",
+                        r.consume.brokerCpuSeconds * 1e6 / double(r.consume.messages));
+        if (r.produce.brokerCpuSeconds >= 0 || r.consume.brokerCpuSeconds >= 0)
+            std::printf("\n");
+    } else {
+        std::printf("broker   CPU and memory unknown (give --broker-pid for a broker at --port)\n");
+    }
+    std::printf("client   CPU %.2f s for %.2f s of wall time\n", r.clientCpuSeconds(),
+                r.wallSeconds);
+    const double capacity = r.wallSeconds * double(QThread::idealThreadCount());
+    std::printf("machine  other processes took %.2f CPU-s (%.0f%% of the %d cores) during the "
+                "run%s\n",
+                r.otherCpuSeconds(), capacity > 0 ? 100 * r.otherCpuSeconds() / capacity : 0.0,
+                QThread::idealThreadCount(),
+                capacity > 0 && r.otherCpuSeconds() / capacity > 0.1 ? ": figures are noisy" : "");
+    if (r.failed || r.mismatch) {
+        std::printf("verify   FAILED%s\n", r.mismatch ? "" : " (the load did not complete)");
+        for (const QString &e : r.errors)
+            std::printf("         %s\n", qPrintable(e));
+    } else if (o.consumers > 0) {
+        std::printf("verify   OK: every consumer saw every message of its partitions once, in "
+                    "order, with the right bytes\n");
+    } else {
+        std::printf("verify   OK: every produce acknowledged (no consumers to read back)\n");
+    }
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int runBench(const QString &host, quint16 port, bool portGiven, const QStringList &args)
+{
+    const Parsed p = parse(args);
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    Options o;
+    o.host = host;
+    o.port = port;
+    o.external = portGiven;
+    if (p.flags.contains(QStringLiteral("seed-workload"))) {
+        // the original project's load
+        o.producers = o.consumers = o.partitions = 10;
+        o.messages = 2000000;
+        o.seedValues = true;
+        o.batch = o.limit = 30;
+        o.inflight = 1;
+    }
+    QString error;
+    int runs = 3;
+    if (!number(p, "producers", 1, 10000, o.producers, error) ||
+        !number(p, "consumers", 0, 10000, o.consumers, error) ||
+        !number(p, "partitions", 1, 10000, o.partitions, error) ||
+        !number(p, "messages", 1, 4294967295.0, o.messages, error) ||
+        !number(p, "size", 0, 16 << 20, o.size, error) ||
+        !number(p, "batch", 1, 1000000, o.batch, error) ||
+        !number(p, "inflight", 1, 4096, o.inflight, error) ||
+        !number(p, "limit", 0, 1000000, o.limit, error) ||
+        !number(p, "rate", 0, 1e9, o.rate, error) || !number(p, "port", 1, 65535, o.port, error) ||
+        !number(p, "broker-pid", 1, 1e9, o.externalPid, error) ||
+        !number(p, "runs", 1, 100, runs, error))
+        return usage(error);
+    if (p.values.contains(QStringLiteral("port")))
+        o.external = true;
+    o.host = p.values.value(QStringLiteral("host"), o.host);
+    o.seedValues = o.seedValues || p.flags.contains(QStringLiteral("seed-values"));
+    o.sequential = p.flags.contains(QStringLiteral("sequential"));
+    o.inMemory = p.flags.contains(QStringLiteral("in-memory"));
+    o.keepData = p.flags.contains(QStringLiteral("keep-data"));
+    o.quiet = p.flags.contains(QStringLiteral("quiet"));
+    o.verifySelftest = p.flags.contains(QStringLiteral("verify-selftest"));
+    o.fsync = p.values.value(QStringLiteral("fsync"));
+    o.dataDir = p.values.value(QStringLiteral("data-dir"));
+    o.brokerPath = p.values.value(QStringLiteral("broker"), defaultBrokerPath());
+    o.jsonPath = p.values.value(QStringLiteral("json"));
+    const QString peer = p.values.value(QStringLiteral("peer"), QStringLiteral("rivulet"));
+    if (peer == u"redis")
+        o.peer = Peer::Redis;
+    else if (peer != u"rivulet")
+        return usage(QStringLiteral("--peer is rivulet or redis, not '%1'").arg(peer));
+    if (o.peer == Peer::Redis && !o.external)
+        return usage(QStringLiteral("--peer redis needs the --port of a running redis-server"));
+    if (o.inMemory && !o.dataDir.isEmpty())
+        return usage(QStringLiteral("--in-memory and --data-dir exclude each other"));
+    if (!o.fsync.isEmpty() && o.fsync != u"never" && o.fsync != u"interval" && o.fsync != u"always")
+        return usage(QStringLiteral("--fsync is never, interval or always"));
+    if (o.external && (o.inMemory || !o.fsync.isEmpty() || !o.dataDir.isEmpty()))
+        return usage(QStringLiteral("--in-memory, --fsync and --data-dir configure the bench's "
+                                    "own broker; leave them out with --port"));
+    // the native protocol's offsets are 32 bits
+    const auto perPartition =
+        std::uint64_t(o.messages) * std::uint64_t((o.producers + o.partitions - 1) / o.partitions);
+    if (perPartition > std::numeric_limits<std::uint32_t>::max())
+        return usage(QStringLiteral("a partition would get %1 messages, past the native "
+                                    "protocol's 32-bit offsets")
+                         .arg(perPartition));
+
+    o.topic = p.values.value(QStringLiteral("topic"));
+    if (p.flags.contains(QStringLiteral("recovery"))) {
+        // reading 20M messages back 30 at a time, one request at a time, takes minutes
+        if (!p.values.contains(QStringLiteral("limit")))
+            o.limit = 1000;
+        if (!p.values.contains(QStringLiteral("inflight")))
+            o.inflight = 4;
+        return runRecovery(o, runs);
+    }
+
+    ValueSource values(o.size, o.seedValues);
+    error = checkNativeEncoding(values);
+    if (!error.isEmpty()) {
+        std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
+        return BrokerError;
+    }
+    if (o.verifySelftest)
+        values.corruptExpectation(0, std::uint64_t(o.messages / 2));
+    const QByteArray topic =
+        (o.topic.isEmpty()
+             ? QStringLiteral("bench-%1-%2")
+                   .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")))
+                   .arg(QCoreApplication::applicationPid())
+             : o.topic)
+            .toUtf8();
+
+    ChildBroker child;
+    QTemporaryDir tempDir(QDir::tempPath() + QStringLiteral("/rivulet-bench-XXXXXX"));
+    QString brokerKind;
+    qint64 brokerPid = o.externalPid;
+    quint16 brokerPort = o.port;
+    if (!o.external) {
+        QStringList brokerArgs{QStringLiteral("--headless"), QStringLiteral("--port"),
+                               QStringLiteral("0")};
+        QString dir = o.dataDir;
+        if (o.inMemory) {
+            brokerArgs << QStringLiteral("--in-memory");
+        } else {
+            if (dir.isEmpty()) {
+                if (!tempDir.isValid())
+                    return usage(QStringLiteral("cannot make a temporary data directory"));
+                dir = tempDir.path();
+            }
+            brokerArgs << QStringLiteral("--data-dir") << dir;
+        }
+        if (!o.fsync.isEmpty())
+            brokerArgs << QStringLiteral("--fsync") << o.fsync;
+        tempDir.setAutoRemove(!o.keepData);
+        if (!child.start(o.brokerPath, brokerArgs, error)) {
+            std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
+            return Unreachable;
+        }
+        o.host = child.host();
+        brokerPort = child.port();
+        brokerPid = child.pid();
+        brokerKind = QStringLiteral("child rivulet (pid %1), %2, fsync %3")
+                         .arg(brokerPid)
+                         .arg(o.inMemory ? QStringLiteral("in memory")
+                                         : QStringLiteral("durable log in %1").arg(dir))
+                         .arg(o.fsync.isEmpty() ? QStringLiteral("interval") : o.fsync);
+    } else {
+        brokerKind = QStringLiteral("%1 at %2:%3%4")
+                         .arg(o.peer == Peer::Redis ? QStringLiteral("redis-server")
+                                                    : QStringLiteral("rivulet"))
+                         .arg(o.host)
+                         .arg(brokerPort)
+                         .arg(brokerPid ? QStringLiteral(" (pid %1)").arg(brokerPid) : QString());
+    }
+
+    error = prepareTopic(o, brokerPort, topic);
+    if (!error.isEmpty()) {
+        std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
+        return Unreachable;
+    }
+    RunPlan plan;
+    plan.perProducer = std::uint64_t(o.messages);
+    const RunResult result = runLoad(o, brokerPort, brokerPid, topic, values, plan);
+    if (!o.external && !child.stop())
+        std::fprintf(stderr, "rivulet-cli bench: the broker did not stop cleanly\n");
+    if (!o.external && o.keepData && !o.inMemory)
+        std::printf("data kept in %s\n",
+                    qPrintable(o.dataDir.isEmpty() ? tempDir.path() : o.dataDir));
+    report(o, brokerKind, result);
+    if (!o.jsonPath.isEmpty()) {
+        QFile f(o.jsonPath);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+            f.write(QJsonDocument(toJson(o, brokerKind, result)).toJson()) < 0)
+            std::fprintf(stderr, "rivulet-cli bench: cannot write %s\n", qPrintable(o.jsonPath));
+    }
+    if (result.mismatch)
+        return BrokerError;
+    return result.failed ? Unreachable : Ok;
+}
+
+} // namespace cli
