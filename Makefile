@@ -31,6 +31,10 @@ run: build
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j 2
 
+# the standard benchmark set against Redis Streams in the same run (docs/PERFORMANCE.md)
+bench: build
+	@BUILD_DIR=$(BUILD_DIR) bench/run.sh
+
 format:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
 

@@ -10,6 +10,8 @@ packages=(
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     # tests: the spec client, the window offscreen and under Xvfb
     python3 xvfb xauth
+    # make bench: Redis Streams, the peer measured in the same run
+    redis-server redis-tools
 )
 
 missing=()
