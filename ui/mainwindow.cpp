@@ -394,7 +394,7 @@ CreateTopicDialog *MainWindow::openCreateTopic()
     connect(dialog, &CreateTopicDialog::topicCreated, this, [this](const QString &name) {
         refresh();
         m_topicsPanel->select(name, -1);
-        statusBar()->showMessage(tr("Created topic %1").arg(name), 5000);
+        m_statusLine->showNote(tr("Created topic %1").arg(name));
     });
     dialog->open();
     return dialog;
@@ -437,7 +437,7 @@ void MainWindow::deleteTopic(const QString &topic)
             [this, topic](const QString &error) {
                 refresh();
                 if (error.isEmpty())
-                    statusBar()->showMessage(tr("Deleted topic %1").arg(topic), 5000);
+                    m_statusLine->showNote(tr("Deleted topic %1").arg(topic));
                 else
                     QMessageBox::warning(this, tr("Delete topic — Rivulet"), error);
             });
@@ -448,7 +448,7 @@ void MainWindow::deleteTopic(const QString &topic)
 void MainWindow::copyAddress()
 {
     QApplication::clipboard()->setText(nativeAddress());
-    statusBar()->showMessage(tr("Copied %1").arg(nativeAddress()), 3000);
+    m_statusLine->showNote(tr("Copied %1").arg(nativeAddress()));
 }
 
 void MainWindow::focusMessageFilter()

@@ -2,13 +2,15 @@
 
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QTimer>
 #include <QToolButton>
 
 namespace rivulet {
 
 StatusLine::StatusLine(QWidget *parent)
     : QWidget(parent), m_addresses(new QLabel(this)), m_data(new QLabel(this)),
-      m_totals(new QLabel(this)), m_problem(new QLabel(this)), m_pickPort(new QToolButton(this))
+      m_totals(new QLabel(this)), m_note(new QLabel(this)), m_noteTimer(new QTimer(this)),
+      m_problem(new QLabel(this)), m_pickPort(new QToolButton(this))
 {
     auto *copy = new QToolButton(this);
     copy->setText(tr("Copy"));
@@ -32,7 +34,11 @@ StatusLine::StatusLine(QWidget *parent)
     layout->addWidget(m_problem);
     layout->addWidget(m_pickPort);
     layout->addStretch(1);
+    layout->addWidget(m_note);
+    layout->addSpacing(12);
     layout->addWidget(m_totals);
+    m_noteTimer->setSingleShot(true);
+    connect(m_noteTimer, &QTimer::timeout, m_note, &QLabel::clear);
 
     connect(copy, &QToolButton::clicked, this, &StatusLine::copyAddressRequested);
     connect(m_pickPort, &QToolButton::clicked, this, &StatusLine::pickPortRequested);
@@ -63,6 +69,12 @@ void StatusLine::setListeners(const QList<Listener> &listeners)
 void StatusLine::setDataLocation(const QString &location)
 {
     m_data->setText(location);
+}
+
+void StatusLine::showNote(const QString &note, int ms)
+{
+    m_note->setText(note);
+    m_noteTimer->start(ms);
 }
 
 void StatusLine::setTotals(const QString &totals)

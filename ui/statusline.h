@@ -3,6 +3,7 @@
 #include <QWidget>
 
 class QLabel;
+class QTimer;
 class QToolButton;
 
 namespace rivulet {
@@ -26,6 +27,8 @@ public:
     void setListeners(const QList<Listener> &listeners);
     void setDataLocation(const QString &location);
     void setTotals(const QString &totals);
+    // A passing remark ("Copied …") shown for a few seconds.
+    void showNote(const QString &note, int ms = 4000);
 
     QLabel *addressLabel() const { return m_addresses; }
     QLabel *problemLabel() const { return m_problem; }
@@ -39,6 +42,8 @@ private:
     QLabel *m_addresses;
     QLabel *m_data;
     QLabel *m_totals;
+    QLabel *m_note;
+    QTimer *m_noteTimer;
     QLabel *m_problem;
     QToolButton *m_pickPort;
 };
