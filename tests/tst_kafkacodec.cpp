@@ -58,8 +58,14 @@ constexpr std::int16_t JoinGroup = 11;
 constexpr std::int16_t Heartbeat = 12;
 constexpr std::int16_t LeaveGroup = 13;
 constexpr std::int16_t SyncGroup = 14;
+constexpr std::int16_t DescribeGroups = 15;
+constexpr std::int16_t ListGroups = 16;
 constexpr std::int16_t ApiVersions = 18;
 constexpr std::int16_t CreateTopics = 19;
+constexpr std::int16_t DeleteTopics = 20;
+constexpr std::int16_t DescribeConfigs = 32;
+constexpr std::int16_t AlterConfigs = 33;
+constexpr std::int16_t IncrementalAlterConfigs = 44;
 } // namespace api
 
 // Error codes, from Kafka's Errors.java.
@@ -77,13 +83,19 @@ constexpr int UnsupportedVersion = 35;
 constexpr int TopicAlreadyExists = 36;
 constexpr int InvalidPartitions = 37;
 constexpr int InvalidReplicationFactor = 38;
+constexpr int InvalidConfig = 40;
+constexpr int InvalidRequest = 42;
 } // namespace err
 
-// The ranges ../shared/kafka-compat.md says to advertise: key -> (min, max).
+// The ranges ../shared/kafka-compat.md says to advertise: key -> (min, max), then the admin
+// APIs (DescribeGroups, ListGroups, DeleteTopics, DescribeConfigs, AlterConfigs,
+// IncrementalAlterConfigs), each up to the version before its first flexible one
+// (DescribeConfigs v3 is not flexible but adds fields Rivulet has no values for).
 const std::map<int, std::pair<int, int>> kAdvertised = {
     {0, {3, 3}},  {1, {4, 4}},  {2, {0, 2}},  {3, {0, 4}},  {8, {2, 2}},
     {9, {1, 1}},  {10, {0, 2}}, {11, {0, 2}}, {12, {0, 1}}, {13, {0, 1}},
-    {14, {0, 1}}, {18, {0, 2}}, {19, {0, 4}},
+    {14, {0, 1}}, {18, {0, 2}}, {19, {0, 4}}, {15, {0, 4}}, {16, {0, 2}},
+    {20, {0, 3}}, {32, {0, 2}}, {33, {0, 1}}, {44, {0, 0}},
 };
 
 QString hex(const QByteArray &bytes)
@@ -959,6 +971,159 @@ std::optional<int> leave(KafkaClient &c, int version, const QByteArray &group,
     return in.atEnd() ? std::optional<int>(error) : std::nullopt;
 }
 
+// ---- admin APIs ----
+
+// DescribeGroupsResponse v0-v4: (v1+ throttle_time_ms) [groups: error_code group_id
+// group_state protocol_type protocol_data [members: member_id (v4+ group_instance_id)
+// client_id client_host member_metadata member_assignment] (v3+ authorized_operations)]
+struct DescribedMember
+{
+    QByteArray memberId;
+    std::optional<QByteArray> instanceId;
+    QByteArray clientId;
+    QByteArray clientHost;
+    QByteArray metadata;
+    QByteArray assignment;
+};
+struct DescribedGroup
+{
+    int error = -1;
+    QByteArray groupId;
+    QByteArray state;
+    QByteArray protocolType;
+    QByteArray protocol;
+    std::vector<DescribedMember> members;
+    std::optional<std::int32_t> operations;
+};
+std::optional<std::vector<DescribedGroup>> parseDescribeGroups(int version, const QByteArray &body)
+{
+    In in(body);
+    if (version >= 1 && in.i32() != 0)
+        return std::nullopt;
+    std::vector<DescribedGroup> groups;
+    const std::int32_t n = in.count(2 + 2 + 2 + 2 + 2 + 4);
+    for (std::int32_t i = 0; i < n && in.ok(); ++i) {
+        DescribedGroup g;
+        g.error = in.i16();
+        g.groupId = in.str();
+        g.state = in.str();
+        g.protocolType = in.str();
+        g.protocol = in.str();
+        const std::int32_t members = in.count(2 + 2 + 2 + 4 + 4);
+        for (std::int32_t m = 0; m < members && in.ok(); ++m) {
+            DescribedMember dm;
+            dm.memberId = in.str();
+            if (version >= 4)
+                dm.instanceId = in.nstr();
+            dm.clientId = in.str();
+            dm.clientHost = in.str();
+            dm.metadata = in.nbytes().value_or("(null)");
+            dm.assignment = in.nbytes().value_or("(null)");
+            g.members.push_back(dm);
+        }
+        if (version >= 3)
+            g.operations = in.i32();
+        groups.push_back(g);
+    }
+    if (!in.atEnd())
+        return std::nullopt;
+    return groups;
+}
+
+// DescribeConfigsResponse v0-v2: throttle_time_ms [results: error_code error_message
+// resource_type resource_name [configs: name value read_only (v0 is_default | v1+
+// config_source) is_sensitive (v1+ [synonyms: name value source])]]
+struct ConfigEntry
+{
+    QByteArray name;
+    std::optional<QByteArray> value;
+    bool readOnly = false;
+    int isDefaultOrSource = -1; // v0: is_default (0/1); v1+: config_source
+    bool sensitive = true;
+    int synonyms = -1;
+};
+struct ConfigResult
+{
+    int error = -1;
+    std::optional<QByteArray> message;
+    int type = -1;
+    QByteArray name;
+    std::vector<ConfigEntry> configs;
+    const ConfigEntry *find(const QByteArray &key) const
+    {
+        for (const ConfigEntry &e : configs)
+            if (e.name == key)
+                return &e;
+        return nullptr;
+    }
+};
+std::optional<std::vector<ConfigResult>> parseDescribeConfigs(int version, const QByteArray &body)
+{
+    In in(body);
+    if (in.i32() != 0)
+        return std::nullopt;
+    std::vector<ConfigResult> results;
+    const std::int32_t n = in.count(2 + 2 + 1 + 2 + 4);
+    for (std::int32_t i = 0; i < n && in.ok(); ++i) {
+        ConfigResult r;
+        r.error = in.i16();
+        r.message = in.nstr();
+        r.type = in.i8();
+        r.name = in.str();
+        const std::int32_t configs = in.count(2 + 2 + 1 + 1 + 1);
+        for (std::int32_t c = 0; c < configs && in.ok(); ++c) {
+            ConfigEntry e;
+            e.name = in.str();
+            e.value = in.nstr();
+            e.readOnly = in.boolean();
+            e.isDefaultOrSource = in.i8();
+            e.sensitive = in.boolean();
+            if (version >= 1) {
+                e.synonyms = in.count(2 + 2 + 1);
+                for (int k = 0; k < e.synonyms && in.ok(); ++k) {
+                    in.str();
+                    in.nstr();
+                    in.i8();
+                }
+            }
+            r.configs.push_back(e);
+        }
+        results.push_back(r);
+    }
+    if (!in.atEnd())
+        return std::nullopt;
+    return results;
+}
+
+// AlterConfigsResponse v0-v1 and IncrementalAlterConfigsResponse v0: throttle_time_ms
+// [responses: error_code error_message resource_type resource_name]
+struct AlterResult
+{
+    int error = -1;
+    std::optional<QByteArray> message;
+    int type = -1;
+    QByteArray name;
+};
+std::optional<std::vector<AlterResult>> parseAlterConfigs(const QByteArray &body)
+{
+    In in(body);
+    if (in.i32() != 0)
+        return std::nullopt;
+    std::vector<AlterResult> results;
+    const std::int32_t n = in.count(2 + 2 + 1 + 2);
+    for (std::int32_t i = 0; i < n && in.ok(); ++i) {
+        AlterResult r;
+        r.error = in.i16();
+        r.message = in.nstr();
+        r.type = in.i8();
+        r.name = in.str();
+        results.push_back(r);
+    }
+    if (!in.atEnd())
+        return std::nullopt;
+    return results;
+}
+
 } // namespace
 
 class TestKafkaCodec : public QObject
@@ -1080,7 +1245,7 @@ private Q_SLOTS:
         const auto v = parseApiVersions(body, version >= 1);
         QVERIFY2(v, qPrintable(hex(body)));
         QCOMPARE(v->error, err::None);
-        QCOMPARE(int(v->ranges.size()), 13);
+        QCOMPARE(v->ranges.size(), kAdvertised.size());
         const QString problems = rangeProblems(v->ranges);
         QVERIFY2(problems.isEmpty(), qPrintable(problems));
         if (version >= 1)
@@ -2147,6 +2312,490 @@ private Q_SLOTS:
         QCOMPARE(heartbeat(b, 0, group, 2, memberB), std::optional<int>(err::None));
     }
 
+    // ---- admin APIs ----
+
+    // JoinGroup v0 + SyncGroup v0 for a one-member group: returns the member id once the
+    // group is Stable (or, with sync false, while it is CompletingRebalance).
+    QByteArray joinedMember(KafkaClient &c, const QByteArray &group, const QByteArray &metadata,
+                            const QByteArray &assignment, bool sync = true)
+    {
+        QByteArray body;
+        if (!c.call(api::JoinGroup, 0, joinBody(0, group, "", {{"range", metadata}}), body))
+            return {};
+        const auto j = parseJoin(0, body);
+        if (!j || j->error != 0)
+            return {};
+        if (sync &&
+            (!c.call(api::SyncGroup, 0,
+                     syncBody(group, j->generation, j->memberId, {{j->memberId, assignment}}),
+                     body) ||
+             parseSync(0, body) != std::optional(std::make_pair(0, assignment))))
+            return {};
+        return j->memberId;
+    }
+
+    // ListGroups v0-v2: (v1+ throttle_time_ms) error_code [groups: group_id protocol_type].
+    // A consumer group and a group that only has committed offsets (protocol type "").
+    void listGroups_data()
+    {
+        QTest::addColumn<int>("version");
+        for (int v = 0; v <= 2; ++v)
+            QTest::newRow(qPrintable(QStringLiteral("v%1").arg(v))) << v;
+    }
+    void listGroups()
+    {
+        QFETCH(int, version);
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("lg", 1).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        QByteArray body;
+        QVERIFY2(c.call(api::ListGroups, std::int16_t(version), {}, body), qPrintable(c.error()));
+        QCOMPARE(body,
+                 version >= 1 ? Out().i32(0).i16(0).i32(0).data() : Out().i16(0).i32(0).data());
+
+        QVERIFY2(!joinedMember(c, "lg-consumers", "meta", "assignment").isEmpty(),
+                 qPrintable(c.error()));
+        // OffsetCommit v2 with generation -1: a group without members
+        const QByteArray commit = Out()
+                                      .str("lg-manual")
+                                      .i32(-1)
+                                      .str("")
+                                      .i64(-1)
+                                      .i32(1)
+                                      .str("lg")
+                                      .i32(1)
+                                      .i32(0)
+                                      .i64(5)
+                                      .nullStr()
+                                      .data();
+        QVERIFY2(c.call(api::OffsetCommit, 2, commit, body), qPrintable(c.error()));
+
+        QVERIFY2(c.call(api::ListGroups, std::int16_t(version), {}, body), qPrintable(c.error()));
+        In in(body);
+        if (version >= 1)
+            QCOMPARE(in.i32(), 0);
+        QCOMPARE(in.i16(), std::int16_t(0));
+        std::map<QByteArray, QByteArray> groups;
+        const std::int32_t n = in.count(4);
+        for (std::int32_t i = 0; i < n && in.ok(); ++i) {
+            const QByteArray id = in.str();
+            groups[id] = in.str();
+        }
+        QVERIFY2(in.atEnd(), qPrintable(hex(body)));
+        const std::map<QByteArray, QByteArray> expected = {{"lg-consumers", "consumer"},
+                                                           {"lg-manual", ""}};
+        QVERIFY2(groups == expected, qPrintable(hex(body)));
+    }
+
+    // DescribeGroups v0-v4. A Stable group shows its protocol, each member's metadata for
+    // that protocol and its assignment; during a rebalance those are empty (as in Kafka); a
+    // group nobody knows is "Dead" with error 0 and no members.
+    void describeGroups_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::addColumn<bool>("askOperations");
+        for (int v = 0; v <= 4; ++v)
+            QTest::newRow(qPrintable(QStringLiteral("v%1").arg(v))) << v << false;
+        QTest::newRow("v3 with operations") << 3 << true;
+        QTest::newRow("v4 with operations") << 4 << true;
+    }
+    void describeGroups()
+    {
+        QFETCH(int, version);
+        QFETCH(bool, askOperations);
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("dg", 2).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        const QByteArray metadata = Out().i16(0).i32(1).str("dg").i32(-1).data();
+        const QByteArray assignment =
+            Out().i16(0).i32(1).str("dg").i32(2).i32(0).i32(1).i32(-1).data();
+        auto request = [&](const std::vector<QByteArray> &groups) {
+            Out o;
+            o.i32(std::int32_t(groups.size()));
+            for (const QByteArray &g : groups)
+                o.str(g);
+            if (version >= 3)
+                o.boolean(askOperations); // include_authorized_operations
+            return o.data();
+        };
+        const std::int32_t operations = !askOperations ? INT_MIN : (1 << 3) | (1 << 6) | (1 << 8);
+        auto checkMember = [&](const DescribedMember &m, const QByteArray &id, bool stable) {
+            QCOMPARE(m.memberId, id);
+            QCOMPARE(m.instanceId, std::optional<QByteArray>()); // v4: null; before: absent
+            QCOMPARE(m.clientId, kClientId);
+            QCOMPARE(m.clientHost, QByteArray("127.0.0.1"));
+            QCOMPARE(m.metadata, stable ? metadata : QByteArray());
+            QCOMPARE(m.assignment, stable ? assignment : QByteArray());
+        };
+
+        // joined, not yet synced
+        const QByteArray member = joinedMember(c, "dg-group", metadata, assignment, false);
+        QVERIFY2(!member.isEmpty(), qPrintable(c.error()));
+        QByteArray body;
+        QByteArray req = request({"dg-group"});
+        QVERIFY2(c.call(api::DescribeGroups, std::int16_t(version), req, body),
+                 qPrintable(c.error()));
+        auto groups = parseDescribeGroups(version, body);
+        QVERIFY2(groups && groups->size() == 1, describe(req, body).constData());
+        QCOMPARE(groups->at(0).error, 0);
+        QCOMPARE(groups->at(0).groupId, QByteArray("dg-group"));
+        QCOMPARE(groups->at(0).state, QByteArray("CompletingRebalance"));
+        QCOMPARE(groups->at(0).protocolType, QByteArray("consumer"));
+        QCOMPARE(groups->at(0).protocol, QByteArray());
+        QCOMPARE(int(groups->at(0).members.size()), 1);
+        checkMember(groups->at(0).members[0], member, false);
+
+        // synced: Stable
+        QVERIFY2(c.call(api::SyncGroup, 0, syncBody("dg-group", 1, member, {{member, assignment}}),
+                        body),
+                 qPrintable(c.error()));
+        req = request({"dg-group", "dg-unknown"});
+        QVERIFY2(c.call(api::DescribeGroups, std::int16_t(version), req, body),
+                 qPrintable(c.error()));
+        groups = parseDescribeGroups(version, body);
+        QVERIFY2(groups && groups->size() == 2, describe(req, body).constData());
+        const DescribedGroup &g = groups->at(0);
+        QCOMPARE(g.error, 0);
+        QCOMPARE(g.groupId, QByteArray("dg-group"));
+        QCOMPARE(g.state, QByteArray("Stable"));
+        QCOMPARE(g.protocolType, QByteArray("consumer"));
+        QCOMPARE(g.protocol, QByteArray("range"));
+        QCOMPARE(int(g.members.size()), 1);
+        checkMember(g.members[0], member, true);
+        QCOMPARE(g.operations, version >= 3 ? std::optional(operations) : std::nullopt);
+        const DescribedGroup &dead = groups->at(1);
+        QCOMPARE(dead.error, 0);
+        QCOMPARE(dead.groupId, QByteArray("dg-unknown"));
+        QCOMPARE(dead.state, QByteArray("Dead"));
+        QCOMPARE(dead.protocolType, QByteArray());
+        QCOMPARE(dead.protocol, QByteArray());
+        QCOMPARE(int(dead.members.size()), 0);
+        QCOMPARE(dead.operations, version >= 3 ? std::optional(operations) : std::nullopt);
+
+        // after LeaveGroup: Empty, no members
+        QCOMPARE(leave(c, 0, "dg-group", member), std::optional<int>(err::None));
+        req = request({"dg-group"});
+        QVERIFY2(c.call(api::DescribeGroups, std::int16_t(version), req, body),
+                 qPrintable(c.error()));
+        groups = parseDescribeGroups(version, body);
+        QVERIFY2(groups && groups->size() == 1, describe(req, body).constData());
+        QCOMPARE(groups->at(0).state, QByteArray("Empty"));
+        QCOMPARE(int(groups->at(0).members.size()), 0);
+    }
+
+    // DeleteTopics v0-v3: [topic_names] timeout_ms -> (v1+ throttle_time_ms) [responses:
+    // name error_code]; one answer per name, 3 for a topic that does not exist.
+    void deleteTopics_data()
+    {
+        QTest::addColumn<int>("version");
+        for (int v = 0; v <= 3; ++v)
+            QTest::newRow(qPrintable(QStringLiteral("v%1").arg(v))) << v;
+    }
+    void deleteTopics()
+    {
+        QFETCH(int, version);
+        QVERIFY(start(false));
+        QVERIFY(m_broker->createTopic("dt-1", 2).topic);
+        QVERIFY(m_broker->createTopic("dt-2", 1).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        const QByteArray request =
+            Out().i32(3).str("dt-1").str("dt-missing").str("dt-1").i32(5000).data();
+        QByteArray body;
+        QVERIFY2(c.call(api::DeleteTopics, std::int16_t(version), request, body),
+                 qPrintable(c.error()));
+        Out expected;
+        if (version >= 1)
+            expected.i32(0);
+        expected.i32(2).str("dt-1").i16(0).str("dt-missing").i16(err::UnknownTopicOrPartition);
+        QVERIFY2(body == expected.data(), describe(request, body).constData());
+        QVERIFY(!m_broker->topics().find("dt-1"));
+        QVERIFY(m_broker->topics().find("dt-2"));
+
+        // Metadata no longer lists it; deleting it again says 3
+        QVERIFY2(c.call(api::Metadata, 1, metadataBody(1, std::vector<QByteArray>{"dt-1"}), body),
+                 qPrintable(c.error()));
+        const auto m = parseMetadata(1, body);
+        QVERIFY2(m && m->topics.size() == 1, qPrintable(hex(body)));
+        QCOMPARE(m->topics[0].error, err::UnknownTopicOrPartition);
+        QVERIFY2(c.call(api::DeleteTopics, std::int16_t(version),
+                        Out().i32(1).str("dt-1").i32(0).data(), body),
+                 qPrintable(c.error()));
+        Out again;
+        if (version >= 1)
+            again.i32(0);
+        again.i32(1).str("dt-1").i16(err::UnknownTopicOrPartition);
+        QCOMPARE(body, again.data());
+    }
+
+    // DescribeConfigs v0-v2 for topics (retention from the topic, the rest broker-wide),
+    // the broker (by node id), and resources it cannot describe.
+    void describeConfigs_data()
+    {
+        QTest::addColumn<int>("version");
+        for (int v = 0; v <= 2; ++v)
+            QTest::newRow(qPrintable(QStringLiteral("v%1").arg(v))) << v;
+    }
+    void describeConfigs()
+    {
+        QFETCH(int, version);
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("cfg-set", 1, RetentionPolicy{3600000, -1}).topic);
+        QVERIFY(m_broker->createTopic("cfg-default", 1).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        // [resources: resource_type resource_name [configuration_keys] (null = all)]
+        // (v1+ include_synonyms)
+        Out request;
+        request.i32(7);
+        request.i8(2).str("cfg-set").i32(-1);
+        request.i8(2).str("cfg-default").i32(2).str("retention.bytes").str("no.such.key");
+        request.i8(2).str("cfg-missing").i32(-1);
+        request.i8(4)
+            .str(QByteArray::number(kNodeId))
+            .i32(2)
+            .str("num.partitions")
+            .str("auto.create.topics.enable");
+        request.i8(4).str("99").i32(-1);
+        request.i8(7).str("x").i32(-1);
+        request.i8(4).str("").i32(-1);
+        if (version >= 1)
+            request.boolean(true);
+        QByteArray body;
+        QVERIFY2(c.call(api::DescribeConfigs, std::int16_t(version), request.data(), body),
+                 qPrintable(c.error()));
+        const QByteArray why = describe(request.data(), body);
+        const auto results = parseDescribeConfigs(version, body);
+        QVERIFY2(results && results->size() == 7, why.constData());
+        // v0 says is_default (1 = not set on the topic); v1+ the source: 1 TOPIC_CONFIG,
+        // 5 DEFAULT_CONFIG
+        const int topicSet = version == 0 ? 0 : 1;
+        const int builtIn = version == 0 ? 1 : 5;
+        auto check = [&](const ConfigResult &r, const QByteArray &key, const QByteArray &value,
+                         bool readOnly, int sourceOrDefault) {
+            const ConfigEntry *e = r.find(key);
+            QVERIFY2(e, qPrintable(key + " missing: " + why));
+            QCOMPARE(e->value, std::optional<QByteArray>(value));
+            QCOMPARE(e->readOnly, readOnly);
+            QCOMPARE(e->isDefaultOrSource, sourceOrDefault);
+            QCOMPARE(e->sensitive, false);
+            QCOMPARE(e->synonyms, version >= 1 ? 0 : -1);
+        };
+
+        const ConfigResult &set = results->at(0);
+        QCOMPARE(set.error, 0);
+        QCOMPARE(set.message, std::optional<QByteArray>());
+        QCOMPARE(set.type, 2);
+        QCOMPARE(set.name, QByteArray("cfg-set"));
+        QCOMPARE(int(set.configs.size()), 4);
+        check(set, "retention.ms", "3600000", false, topicSet);
+        check(set, "retention.bytes", "-1", false, builtIn);
+        check(set, "cleanup.policy", "delete", true, builtIn);
+        check(set, "segment.bytes", QByteArray::number(LogSettings().segmentBytes), true, builtIn);
+
+        const ConfigResult &filtered = results->at(1);
+        QCOMPARE(filtered.error, 0);
+        QCOMPARE(filtered.name, QByteArray("cfg-default"));
+        QCOMPARE(int(filtered.configs.size()), 1);
+        check(filtered, "retention.bytes", "-1", false, builtIn);
+
+        const ConfigResult &missing = results->at(2);
+        QCOMPARE(missing.error, err::UnknownTopicOrPartition);
+        QVERIFY(missing.message);
+        QCOMPARE(missing.name, QByteArray("cfg-missing"));
+        QCOMPARE(int(missing.configs.size()), 0);
+
+        const ConfigResult &broker = results->at(3);
+        QCOMPARE(broker.error, 0);
+        QCOMPARE(broker.type, 4);
+        QCOMPARE(broker.name, QByteArray::number(kNodeId));
+        QCOMPARE(int(broker.configs.size()), 2);
+        QCOMPARE(broker.configs[0].name, QByteArray("num.partitions"));
+        check(broker, "num.partitions", "1", true, builtIn);
+        check(broker, "auto.create.topics.enable", "true", true, builtIn);
+
+        QCOMPARE(results->at(4).error, err::InvalidRequest); // another broker's id
+        QCOMPARE(int(results->at(4).configs.size()), 0);
+        QCOMPARE(results->at(5).error, err::InvalidRequest); // resource type 7
+        QCOMPARE(results->at(5).type, 7);
+        QCOMPARE(results->at(6).error, 0); // "": cluster-wide dynamic defaults, none here
+        QCOMPARE(int(results->at(6).configs.size()), 0);
+
+        // all of the broker's configs: a few basics, all read-only
+        QVERIFY2(c.call(api::DescribeConfigs, std::int16_t(version),
+                        Out()
+                            .i32(1)
+                            .i8(4)
+                            .str(QByteArray::number(kNodeId))
+                            .i32(-1)
+                            .raw(version >= 1 ? Out().boolean(false).data() : QByteArray())
+                            .data(),
+                        body),
+                 qPrintable(c.error()));
+        const auto all = parseDescribeConfigs(version, body);
+        QVERIFY2(all && all->size() == 1, qPrintable(hex(body)));
+        check(all->at(0), "broker.id", QByteArray::number(kNodeId), true, version == 0 ? 0 : 4);
+        check(all->at(0), "log.retention.ms", "-1", true, builtIn);
+        check(all->at(0), "num.partitions", "1", true, builtIn);
+    }
+
+    // AlterConfigs v0-v1 sets a topic's whole config (what is not named goes back to the
+    // default); only retention.ms and retention.bytes can change.
+    void alterConfigs_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::newRow("v0") << 0;
+        QTest::newRow("v1") << 1;
+    }
+    void alterConfigs()
+    {
+        QFETCH(int, version);
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("alt", 1, RetentionPolicy{1000, 2048}).topic);
+        QVERIFY(m_broker->createTopic("alt-other", 1, RetentionPolicy{1000, 2048}).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        // [resources: resource_type resource_name [configs: name value]] validate_only
+        auto alter = [&](const Out &resources, int count, bool validateOnly) {
+            QByteArray body;
+            const QByteArray request =
+                Out().i32(count).raw(resources.data()).boolean(validateOnly).data();
+            if (!c.call(api::AlterConfigs, std::int16_t(version), request, body))
+                return std::optional<std::vector<AlterResult>>();
+            return parseAlterConfigs(body);
+        };
+        Out resources;
+        resources.i8(2)
+            .str("alt")
+            .i32(2)
+            .str("retention.ms")
+            .str("60000")
+            .str("cleanup.policy")
+            .str("delete");
+        resources.i8(2).str("alt-missing").i32(1).str("retention.ms").str("1");
+        resources.i8(2).str("alt-other").i32(1).str("retention.ms").str("soon");
+        resources.i8(2).str("alt-other").i32(1).str("segment.bytes").str("4096");
+        resources.i8(2).str("alt-other").i32(1).str("cleanup.policy").str("compact");
+        resources.i8(4).str(QByteArray::number(kNodeId)).i32(1).str("log.retention.ms").str("1");
+        auto results = alter(resources, 6, false);
+        QVERIFY2(results && results->size() == 6, qPrintable(c.error()));
+        const std::vector<std::tuple<int, int, QByteArray>> expected = {
+            {0, 2, "alt"},
+            {err::UnknownTopicOrPartition, 2, "alt-missing"},
+            {err::InvalidConfig, 2, "alt-other"},
+            {err::InvalidConfig, 2, "alt-other"},
+            {err::InvalidConfig, 2, "alt-other"},
+            {err::InvalidRequest, 4, QByteArray::number(kNodeId)},
+        };
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const auto &[error, type, name] = expected[i];
+            const AlterResult &r = results->at(i);
+            QCOMPARE(r.error, error);
+            QCOMPARE(r.type, type);
+            QCOMPARE(r.name, name);
+            QCOMPARE(bool(r.message), error != 0); // null when it worked
+        }
+        // retention.bytes was not named: back to the default (-1)
+        QCOMPARE(m_broker->topics().find("alt")->retention().retentionMs, std::int64_t(60000));
+        QCOMPARE(m_broker->topics().find("alt")->retention().retentionBytes, std::int64_t(-1));
+        QCOMPARE(m_broker->topics().find("alt-other")->retention().retentionMs, std::int64_t(1000));
+
+        // validate_only changes nothing
+        Out validate;
+        validate.i8(2).str("alt").i32(1).str("retention.bytes").str("4096");
+        results = alter(validate, 1, true);
+        QVERIFY2(results && results->size() == 1 && results->at(0).error == 0,
+                 qPrintable(c.error()));
+        QCOMPARE(m_broker->topics().find("alt")->retention().retentionBytes, std::int64_t(-1));
+        QCOMPARE(m_broker->topics().find("alt")->retention().retentionMs, std::int64_t(60000));
+    }
+
+    // IncrementalAlterConfigs v0 changes only what it names: SET (0) and DELETE (1, back to
+    // the default); APPEND/SUBTRACT make no sense for a number.
+    void incrementalAlterConfigs()
+    {
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("inc", 1, RetentionPolicy{1000, 2048}).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        // [resources: resource_type resource_name [configs: name config_operation value]]
+        // validate_only
+        auto alter = [&](const QByteArray &configs, int count) {
+            QByteArray body;
+            const QByteArray request =
+                Out().i32(1).i8(2).str("inc").i32(count).raw(configs).boolean(false).data();
+            if (!c.call(api::IncrementalAlterConfigs, 0, request, body))
+                return -1;
+            const auto r = parseAlterConfigs(body);
+            return r && r->size() == 1 && r->at(0).name == "inc" && r->at(0).type == 2 &&
+                           bool(r->at(0).message) == (r->at(0).error != 0)
+                       ? r->at(0).error
+                       : -2;
+        };
+        QCOMPARE(alter(Out().str("retention.ms").i8(0).str("5000").data(), 1), 0);
+        QCOMPARE(m_broker->topics().find("inc")->retention().retentionMs, std::int64_t(5000));
+        QCOMPARE(m_broker->topics().find("inc")->retention().retentionBytes, std::int64_t(2048));
+        QCOMPARE(alter(Out().str("retention.bytes").i8(1).nullStr().data(), 1), 0);
+        QCOMPARE(m_broker->topics().find("inc")->retention().retentionMs, std::int64_t(5000));
+        QCOMPARE(m_broker->topics().find("inc")->retention().retentionBytes, std::int64_t(-1));
+        QCOMPARE(alter(Out().str("retention.ms").i8(2).str("1").data(), 1), err::InvalidConfig);
+        QCOMPARE(alter(Out().str("retention.ms").i8(0).str("-2").data(), 1), err::InvalidConfig);
+        QCOMPARE(alter(Out().str("retention.ms").i8(0).nullStr().data(), 1), err::InvalidConfig);
+        QCOMPARE(alter(Out().str("retention.ms").i8(9).str("1").data(), 1), err::InvalidRequest);
+        // all or nothing per resource
+        QCOMPARE(
+            alter(Out().str("retention.ms").i8(0).str("7").str("bogus").i8(0).str("1").data(), 2),
+            err::InvalidConfig);
+        QCOMPARE(m_broker->topics().find("inc")->retention().retentionMs, std::int64_t(5000));
+    }
+
+    // Requests Rivulet does not serve whose answer is an error code and fixed fields: error
+    // 35 in the layout of the version asked for, and the connection stays usable.
+    void unsupportedVersionAnswered_data()
+    {
+        QTest::addColumn<int>("key");
+        QTest::addColumn<int>("version");
+        QTest::addColumn<QByteArray>("expected");
+        const int e = err::UnsupportedVersion;
+        QTest::newRow("SaslHandshake v0") << 17 << 0 << Out().i16(e).i32(0).data();
+        QTest::newRow("SaslHandshake v1") << 17 << 1 << Out().i16(e).i32(0).data();
+        QTest::newRow("InitProducerId v0") << 22 << 0 << Out().i32(0).i16(e).i64(-1).i16(-1).data();
+        QTest::newRow("InitProducerId v1") << 22 << 1 << Out().i32(0).i16(e).i64(-1).i16(-1).data();
+        QTest::newRow("DescribeAcls v1")
+            << 29 << 1 << Out().i32(0).i16(e).str("Rivulet has no ACLs").i32(0).data();
+        QTest::newRow("Heartbeat v2") << 12 << 2 << Out().i32(0).i16(e).data();
+        QTest::newRow("Heartbeat v3") << 12 << 3 << Out().i32(0).i16(e).data();
+        QTest::newRow("LeaveGroup v2") << 13 << 2 << Out().i32(0).i16(e).data();
+        QTest::newRow("LeaveGroup v3") << 13 << 3 << Out().i32(0).i16(e).i32(0).data();
+        QTest::newRow("SyncGroup v2") << 14 << 2 << Out().i32(0).i16(e).i32(0).data();
+        QTest::newRow("SyncGroup v3") << 14 << 3 << Out().i32(0).i16(e).i32(0).data();
+        const QByteArray join = Out().i16(e).i32(-1).str("").str("").str("").i32(0).data();
+        QTest::newRow("JoinGroup v3") << 11 << 3 << Out().i32(0).raw(join).data();
+        QTest::newRow("JoinGroup v5") << 11 << 5 << Out().i32(0).raw(join).data();
+        QTest::newRow("OffsetFetch v2") << 9 << 2 << Out().i32(0).i16(e).data();
+        QTest::newRow("OffsetFetch v3") << 9 << 3 << Out().i32(0).i32(0).i16(e).data();
+        QTest::newRow("OffsetFetch v5") << 9 << 5 << Out().i32(0).i32(0).i16(e).data();
+    }
+    void unsupportedVersionAnswered()
+    {
+        QFETCH(int, key);
+        QFETCH(int, version);
+        QFETCH(QByteArray, expected);
+        QVERIFY(start());
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        QByteArray body;
+        QVERIFY2(
+            c.call(std::int16_t(key), std::int16_t(version), Out().str("whatever").data(), body),
+            qPrintable(c.error()));
+        QCOMPARE(hex(body), hex(expected));
+        QVERIFY2(c.call(api::ApiVersions, 0, {}, body), qPrintable(c.error()));
+        const auto v = parseApiVersions(body, false);
+        QVERIFY2(v && v->error == 0, qPrintable(hex(body)));
+    }
+
     // ---- bad input ----
 
     // A size that is negative or over 100 MiB closes the connection at once: the broker
@@ -2195,19 +2844,29 @@ private Q_SLOTS:
         QVERIFY2(c.staysQuiet(300), qPrintable(c.error()));
     }
 
-    // An API key Rivulet does not know, or a version outside the advertised range, closes
-    // the connection without an answer. Kafka does the same: a request header it cannot
-    // parse (unknown api key) or a request version it does not support throws while the
-    // request is parsed (InvalidRequestException / UnsupportedVersionException) and the
-    // SocketServer closes the connection; only ApiVersions is answered (error 35) so that
-    // clients can discover the versions.
+    // An API key Rivulet does not know, or a version outside the advertised range, whose
+    // answer cannot be built without echoing the request or without the flexible encoding,
+    // closes the connection without an answer. Kafka does the same with a request it
+    // cannot parse (InvalidRequestException / UnsupportedVersionException: the SocketServer
+    // closes the connection). ApiVersions is answered (error 35) so that clients can
+    // discover the versions, and so are the simple cases in unsupportedVersionAnswered.
     void unsupportedRequestCloses_data()
     {
         QTest::addColumn<int>("key");
         QTest::addColumn<int>("version");
         QTest::newRow("key 99") << 99 << 0;
         QTest::newRow("key -1") << -1 << 0;
-        QTest::newRow("SaslHandshake (17)") << 17 << 0;
+        QTest::newRow("SaslHandshake v2") << 17 << 2;
+        QTest::newRow("DeleteGroups (42)") << 42 << 0;
+        QTest::newRow("OffsetFetch v0") << 9 << 0;
+        QTest::newRow("OffsetFetch v6 (flexible)") << 9 << 6;
+        QTest::newRow("Heartbeat v4 (flexible)") << 12 << 4;
+        QTest::newRow("ListGroups v3 (flexible)") << 16 << 3;
+        QTest::newRow("DescribeGroups v5 (flexible)") << 15 << 5;
+        QTest::newRow("DeleteTopics v4 (flexible)") << 20 << 4;
+        QTest::newRow("DescribeConfigs v3") << 32 << 3;
+        QTest::newRow("AlterConfigs v2 (flexible)") << 33 << 2;
+        QTest::newRow("IncrementalAlterConfigs v1 (flexible)") << 44 << 1;
         QTest::newRow("Produce v9") << 0 << 9;
         QTest::newRow("Produce v2") << 0 << 2;
         QTest::newRow("Fetch v3") << 1 << 3;
@@ -2260,6 +2919,22 @@ private Q_SLOTS:
             api::CreateTopics, 0, 3, Out().i32(1).str("ct").i32(1).i16(1).i32(0).i32(0).data());
         QTest::newRow("OffsetFetch array count too large")
             << requestFrame(api::OffsetFetch, 1, 3, Out().str("grp").i32(1000000).data());
+        QTest::newRow("DeleteTopics without timeout")
+            << requestFrame(api::DeleteTopics, 1, 3, Out().i32(1).str("lo").data());
+        QTest::newRow("DescribeGroups name cut")
+            << requestFrame(api::DescribeGroups, 0, 3, Out().i32(1).i16(9).raw("grp").data());
+        QTest::newRow("DescribeGroups v3 without include_authorized_operations")
+            << requestFrame(api::DescribeGroups, 3, 3, Out().i32(1).str("grp").data());
+        QTest::newRow("DescribeConfigs keys cut") << requestFrame(
+            api::DescribeConfigs, 0, 3, Out().i32(1).i8(2).str("lo").i32(2).str("a").data());
+        QTest::newRow("DescribeConfigs v1 without include_synonyms") << requestFrame(
+            api::DescribeConfigs, 1, 3, Out().i32(1).i8(2).str("lo").i32(-1).data());
+        QTest::newRow("AlterConfigs without validate_only") << requestFrame(
+            api::AlterConfigs, 0, 3,
+            Out().i32(1).i8(2).str("lo").i32(1).str("retention.ms").str("1").data());
+        QTest::newRow("IncrementalAlterConfigs operation cut")
+            << requestFrame(api::IncrementalAlterConfigs, 0, 3,
+                            Out().i32(1).i8(2).str("lo").i32(1).str("retention.ms").data());
     }
     void truncatedRequestCloses()
     {
@@ -2272,6 +2947,9 @@ private Q_SLOTS:
         QVERIFY2(c.waitClosed(5000), qPrintable(c.error()));
         QVERIFY2(c.buffer().isEmpty(), qPrintable(hex(c.buffer())));
         QVERIFY(!m_broker->topics().find("ct"));
+        // nothing deleted or altered by a request that was cut short
+        QVERIFY(m_broker->topics().find("lo"));
+        QCOMPARE(m_broker->topics().find("lo")->retention().retentionMs, std::int64_t(-1));
         QString why;
         QVERIFY2(brokerStillAnswers(why), qPrintable(why));
     }

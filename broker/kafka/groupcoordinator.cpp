@@ -405,24 +405,42 @@ GroupCoordinator::committed(const QByteArray &groupId, const QByteArray &topic,
     return o->second;
 }
 
+GroupCoordinator::GroupView GroupCoordinator::view(const QByteArray &groupId, const Group &g)
+{
+    GroupView v;
+    v.groupId = groupId;
+    v.state = stateName(g.state);
+    v.protocolType = g.protocolType;
+    v.protocol = g.protocol;
+    v.generation = g.generation;
+    v.leader = g.leader;
+    for (const auto &[memberId, m] : g.members) {
+        MemberView member{memberId, m.clientId, m.clientHost, m.assignment, {}};
+        for (const Protocol &p : m.protocols)
+            if (p.name == g.protocol)
+                member.metadata = p.metadata;
+        v.members.push_back(std::move(member));
+    }
+    v.offsets = g.offsets;
+    return v;
+}
+
 std::vector<GroupCoordinator::GroupView> GroupCoordinator::groups() const
 {
     std::lock_guard lock(m_mutex);
     std::vector<GroupView> result;
-    for (const auto &[id, g] : m_groups) {
-        GroupView v;
-        v.groupId = id;
-        v.state = stateName(g.state);
-        v.protocolType = g.protocolType;
-        v.protocol = g.protocol;
-        v.generation = g.generation;
-        v.leader = g.leader;
-        for (const auto &[memberId, m] : g.members)
-            v.members.push_back({memberId, m.clientId, m.clientHost, m.assignment});
-        v.offsets = g.offsets;
-        result.push_back(std::move(v));
-    }
+    for (const auto &[id, g] : m_groups)
+        result.push_back(view(id, g));
     return result;
+}
+
+std::optional<GroupCoordinator::GroupView> GroupCoordinator::group(const QByteArray &groupId) const
+{
+    std::lock_guard lock(m_mutex);
+    const auto g = m_groups.find(groupId);
+    if (g == m_groups.end())
+        return std::nullopt;
+    return view(g->first, g->second);
 }
 
 std::vector<GroupCoordinator::SavedOffset> GroupCoordinator::offsets() const

@@ -94,6 +94,7 @@ public:
         QByteArray clientId;
         QString clientHost;
         QByteArray assignment; // as the leader sent it (consumer protocol bytes)
+        QByteArray metadata;   // what the member sent with the group's chosen protocol
     };
     struct GroupView
     {
@@ -107,6 +108,8 @@ public:
         std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset> offsets;
     };
     std::vector<GroupView> groups() const;
+    // One group, as groups() shows it; nullopt when the coordinator does not know it.
+    std::optional<GroupView> group(const QByteArray &groupId) const;
 
     // Persistence of committed offsets (the broker saves them with its metadata).
     struct SavedOffset
@@ -157,6 +160,7 @@ private:
                       Deferred &deferred);
     static QByteArray chooseProtocol(const Group &group);
     static QString stateName(State state);
+    static GroupView view(const QByteArray &groupId, const Group &group);
 
     const std::int64_t m_initialDelayMs;
     mutable std::mutex m_mutex;

@@ -50,8 +50,11 @@ KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sin
         return {Outcome::Kind::Close, {}, QStringLiteral("malformed request header")};
     if (h.clientId && !h.clientId->isEmpty())
         m_stats->noteName(*h.clientId);
-    if (!versionOk)
-        // Kafka itself closes a connection whose request it cannot parse
+    if (!versionOk) {
+        // Where the answer's layout is simple and known (see unsupportedVersionBody), say
+        // UNSUPPORTED_VERSION; otherwise close, as Kafka does with a request it cannot parse.
+        if (auto body = unsupportedVersionBody(h.apiKey, h.apiVersion))
+            return {Outcome::Kind::Respond, begin(h) + *body, {}};
         return {Outcome::Kind::Close, {},
                 range ? QStringLiteral("%1 v%2 is not supported (Rivulet speaks v%3-v%4)")
                             .arg(QLatin1String(apiName(h.apiKey)))
@@ -59,6 +62,7 @@ KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sin
                             .arg(range->min)
                             .arg(range->max)
                       : QStringLiteral("API key %1 is not supported").arg(h.apiKey)};
+    }
 
     Outcome outcome;
     switch (ApiKey(h.apiKey)) {
@@ -100,6 +104,24 @@ KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sin
         break;
     case ApiKey::OffsetFetch:
         outcome.response = offsetFetch(h, in);
+        break;
+    case ApiKey::ListGroups:
+        outcome.response = listGroups(h, in);
+        break;
+    case ApiKey::DescribeGroups:
+        outcome.response = describeGroups(h, in);
+        break;
+    case ApiKey::DeleteTopics:
+        outcome.response = deleteTopics(h, in);
+        break;
+    case ApiKey::DescribeConfigs:
+        outcome.response = describeConfigs(h, in);
+        break;
+    case ApiKey::AlterConfigs:
+        outcome.response = alterConfigs(h, in, false);
+        break;
+    case ApiKey::IncrementalAlterConfigs:
+        outcome.response = alterConfigs(h, in, true);
         break;
     }
     if (!in.ok())
@@ -299,7 +321,7 @@ QByteArray KafkaHandler::createTopics(const RequestHeader &h, Reader &in)
             r.message = QByteArray("the number of partitions must be between 1 and ") +
                         QByteArray::number(TopicRegistry::kMaxPartitions);
         } else if (!t.badConfig.isEmpty()) {
-            r.error = 40; // INVALID_CONFIG
+            r.error = error::InvalidConfig;
             r.message = "unsupported topic config " + t.badConfig;
         } else if (m_broker.topics().find(t.name)) {
             r.error = error::TopicAlreadyExists;

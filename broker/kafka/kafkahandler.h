@@ -89,6 +89,12 @@ private:
     QByteArray leaveGroup(const RequestHeader &h, Reader &in);
     QByteArray offsetCommit(const RequestHeader &h, Reader &in);
     QByteArray offsetFetch(const RequestHeader &h, Reader &in);
+    // kafkaadmin.cpp
+    QByteArray listGroups(const RequestHeader &h, Reader &in);
+    QByteArray describeGroups(const RequestHeader &h, Reader &in);
+    QByteArray deleteTopics(const RequestHeader &h, Reader &in);
+    QByteArray describeConfigs(const RequestHeader &h, Reader &in);
+    QByteArray alterConfigs(const RequestHeader &h, Reader &in, bool incremental);
 
     // Builds the Fetch response; returns how many record bytes it holds and whether any
     // partition answered with an error (which answers the request at once).

@@ -39,6 +39,18 @@ const char *apiName(std::int16_t apiKey)
         return "ApiVersions";
     case ApiKey::CreateTopics:
         return "CreateTopics";
+    case ApiKey::DescribeGroups:
+        return "DescribeGroups";
+    case ApiKey::ListGroups:
+        return "ListGroups";
+    case ApiKey::DeleteTopics:
+        return "DeleteTopics";
+    case ApiKey::DescribeConfigs:
+        return "DescribeConfigs";
+    case ApiKey::AlterConfigs:
+        return "AlterConfigs";
+    case ApiKey::IncrementalAlterConfigs:
+        return "IncrementalAlterConfigs";
     }
     return "unknown";
 }

@@ -21,8 +21,14 @@ enum class ApiKey : std::int16_t {
     Heartbeat = 12,
     LeaveGroup = 13,
     SyncGroup = 14,
+    DescribeGroups = 15,
+    ListGroups = 16,
     ApiVersions = 18,
     CreateTopics = 19,
+    DeleteTopics = 20,
+    DescribeConfigs = 32,
+    AlterConfigs = 33,
+    IncrementalAlterConfigs = 44,
 };
 
 struct ApiRange
@@ -40,12 +46,22 @@ inline constexpr ApiRange kSupportedApis[] = {
     {ApiKey::Heartbeat, 0, 1},       {ApiKey::LeaveGroup, 0, 1},
     {ApiKey::SyncGroup, 0, 1},       {ApiKey::ApiVersions, 0, 2},
     {ApiKey::CreateTopics, 0, 4},
+    // admin APIs for the tools people point at Kafka, each below its first flexible version
+    {ApiKey::DescribeGroups, 0, 4},  {ApiKey::ListGroups, 0, 2},
+    {ApiKey::DeleteTopics, 0, 3},    {ApiKey::DescribeConfigs, 0, 2},
+    {ApiKey::AlterConfigs, 0, 1},    {ApiKey::IncrementalAlterConfigs, 0, 0},
 };
 
 std::optional<ApiRange> supportedRange(std::int16_t apiKey);
 const char *apiName(std::int16_t apiKey);
 
+// The body (after the correlation id) of an UNSUPPORTED_VERSION answer to apiKey at
+// apiVersion, for the APIs whose answer at that version is only an error code and fields
+// with fixed values; nullopt where no correct answer can be built (see unsupported.cpp).
+std::optional<QByteArray> unsupportedVersionBody(std::int16_t apiKey, std::int16_t apiVersion);
+
 namespace error {
+constexpr std::int16_t UnknownServerError = -1;
 constexpr std::int16_t None = 0;
 constexpr std::int16_t OffsetOutOfRange = 1;
 constexpr std::int16_t CorruptMessage = 2;
@@ -64,6 +80,7 @@ constexpr std::int16_t UnsupportedVersion = 35;
 constexpr std::int16_t TopicAlreadyExists = 36;
 constexpr std::int16_t InvalidPartitions = 37;
 constexpr std::int16_t InvalidReplicationFactor = 38;
+constexpr std::int16_t InvalidConfig = 40;
 constexpr std::int16_t InvalidRequest = 42;
 constexpr std::int16_t KafkaStorageError = 56;
 constexpr std::int16_t InvalidRecord = 87;
