@@ -265,6 +265,56 @@ private Q_SLOTS:
         QCOMPARE(spy.reset.count(), 0);
     }
 
+    void kafkaGroupsShowTheirCommittedOffsets()
+    {
+        ConsumersModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ModelSignals spy(&model);
+        const std::int64_t now = 1'700'000'100'000;
+        auto group = [](std::int64_t committed, int members) {
+            kafka::GroupCoordinator::GroupView g;
+            g.groupId = "payments-svc";
+            g.state = members > 0 ? QStringLiteral("Stable") : QStringLiteral("Empty");
+            for (int i = 0; i < members; ++i) {
+                kafka::GroupCoordinator::MemberView m;
+                m.memberId = "member-" + QByteArray::number(i);
+                m.clientId = "rdkafka";
+                g.members.push_back(m);
+            }
+            g.offsets[{"orders", 1}] = {committed, {}};
+            g.offsets[{"orders", 7}] = {5, {}}; // a partition the topic does not have
+            g.offsets[{"gone", 0}] = {5, {}};   // a topic that was deleted
+            return g;
+        };
+        // a native consumer with the same name stays a row of its own
+        const auto orders = [&] {
+            return topic("orders",
+                         {partition(0, 10, 10, {{"payments-svc", 4, 4, now}}), partition(1, 300)});
+        };
+        model.update(snapshotAt(now, {orders()}), {group(120, 2)});
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(text(model, 0, ConsumersModel::Kind), QStringLiteral("native"));
+        QCOMPARE(text(model, 1, ConsumersModel::Consumer), QStringLiteral("payments-svc"));
+        QCOMPARE(text(model, 1, ConsumersModel::Kind), QStringLiteral("kafka group"));
+        QCOMPARE(text(model, 1, ConsumersModel::Partition), QStringLiteral("1"));
+        QCOMPARE(text(model, 1, ConsumersModel::NextOffset), QStringLiteral("120"));
+        QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("180"));
+        QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("connected"));
+        QCOMPARE(model.data(model.index(1, ConsumersModel::State), Qt::ToolTipRole).toString(),
+                 QStringLiteral("The group has 2 member(s)"));
+
+        // the group commits on at 100 messages/s, then its members leave
+        model.update(snapshotAt(now + 1000, {orders()}), {group(220, 2)});
+        QCOMPARE(text(model, 1, ConsumersModel::Rate), QStringLiteral("100"));
+        QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("80"));
+        model.update(snapshotAt(now + 1250, {orders()}), {group(220, 0)});
+        QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("gone"));
+        model.update(snapshotAt(now + 1500, {orders()}), {});
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(spy.reset.count(), 0);
+    }
+
     void clientsShowTrafficPerConnection()
     {
         ClientsModel model;
@@ -337,6 +387,19 @@ private Q_SLOTS:
         QCOMPARE(json.view, View::Json);
         QVERIFY(json.text.contains(QLatin1String("\"id\": 7")));
         QVERIFY(json.text.contains(QLatin1Char('\n')));
+
+        // keys keep their order, numbers their spelling
+        const QByteArray ordered = "{\"z\": 1.50, \"a\": {\"s\": \"x,\\\"y\\\": {\"}, \"e\": [], "
+                                   "\"n\": 12345678901234567890}";
+        const QString expected = QStringLiteral("{\n"
+                                                "    \"z\": 1.50,\n"
+                                                "    \"a\": {\n"
+                                                "        \"s\": \"x,\\\"y\\\": {\"\n"
+                                                "    },\n"
+                                                "    \"e\": [],\n"
+                                                "    \"n\": 12345678901234567890\n"
+                                                "}");
+        QCOMPARE(render(ordered, View::Auto).text, expected);
 
         const Rendered plain = render("just words", View::Auto);
         QCOMPARE(plain.view, View::Text);

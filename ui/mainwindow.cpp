@@ -6,6 +6,7 @@
 #include "consumersmodel.h"
 #include "createtopicdialog.h"
 #include "displayformat.h"
+#include "emptyhint.h"
 #include "injectdialog.h"
 #include "messagebrowser.h"
 #include "messagesmodel.h"
@@ -122,7 +123,7 @@ void MainWindow::buildLayout()
     m_consumersView = makeTable(consumersProxy);
     m_consumersView->setItemDelegate(new ConsumerDelegate(m_consumersView));
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const int consumerWidths[ConsumersModel::ColumnCount] = {22, 18, 9, 12, 12, 12, 9, 11, 12};
+    const int consumerWidths[ConsumersModel::ColumnCount] = {20, 10, 18, 9, 12, 12, 12, 9, 11, 12};
     for (int c = 0; c < ConsumersModel::ColumnCount; ++c)
         m_consumersView->setColumnWidth(c, digit * consumerWidths[c] + 12);
 
@@ -134,6 +135,17 @@ void MainWindow::buildLayout()
         m_clientsView->setColumnWidth(c, digit * clientWidths[c] + 12);
 
     m_browser = new MessageBrowser(m_broker, this);
+
+    const QString native = nativeAddress();
+    EmptyHint::install(m_topicsPanel->view(),
+                       tr("No topics yet.\n\nCreate one with Broker › New topic (Ctrl+N), or from "
+                          "a terminal:\nrivulet-cli --port %1 create orders --partitions 3")
+                           .arg(native.section(QLatin1Char(':'), -1)));
+    EmptyHint::install(m_consumersView,
+                       tr("No consumers yet.\n\nA native client that reads (rivulet-cli consume "
+                          "TOPIC --consumer NAME) or a Kafka consumer group that commits offsets "
+                          "shows up here with its lag."));
+    EmptyHint::install(m_clientsView, tr("No client is connected to %1.").arg(native));
 
     m_tabs = new QTabWidget(this);
     m_tabs->setDocumentMode(true);
@@ -316,7 +328,7 @@ void MainWindow::refresh()
     timer.start();
     const BrokerSnapshot snapshot = m_broker.snapshot();
     m_topics->update(snapshot);
-    m_consumers->update(snapshot);
+    m_consumers->update(snapshot, m_broker.groups().groups());
     m_clients->update(snapshot);
     m_lastRefreshNs = timer.nsecsElapsed();
 

@@ -19,16 +19,21 @@ bool isDark(const QPalette &palette)
     return palette.color(QPalette::Base).lightness() < 128;
 }
 
-// The smallest 1, 2, 2.5 or 5 × 10^n at or above value.
-double niceCeiling(double value)
+struct Scale
 {
-    if (value <= 0)
-        return 1;
+    double top = 10;
+    int ticks = 5;
+};
+
+// The smallest 1, 2, 2.5 or 5 × 10^n at or above value, with ticks at round numbers.
+Scale niceScale(double value, double minimum)
+{
+    value = std::max(value, minimum);
     const double magnitude = std::pow(10.0, std::floor(std::log10(value)));
-    for (const double step : {1.0, 2.0, 2.5, 5.0, 10.0})
-        if (step * magnitude >= value)
-            return step * magnitude;
-    return 10 * magnitude;
+    for (const auto &[step, ticks] : {std::pair{1.0, 5}, {2.0, 4}, {2.5, 5}, {5.0, 5}, {10.0, 5}})
+        if (step * magnitude >= value * (1 - 1e-9))
+            return {step * magnitude, ticks};
+    return {10 * magnitude, 5};
 }
 
 QString spanLabel(int secondsAgo)
@@ -163,13 +168,15 @@ void RatesChart::paintEvent(QPaintEvent *)
         for (const RateSample &sample : *s.samples)
             if (sample.timeMs >= fromMs)
                 maxValue = std::max(maxValue, value(sample, s.in));
-    const double top = niceCeiling(maxValue * 1.05);
-    const int ticks = 4;
+    const Scale scale = niceScale(maxValue * 1.05, m_metric == Metric::Messages ? 10 : 1000);
+    const double top = scale.top;
+    const int ticks = scale.ticks;
     int labelWidth = 0;
     for (int i = 0; i <= ticks; ++i)
         labelWidth = std::max(labelWidth, fm.horizontalAdvance(display::compact(top * i / ticks)));
 
-    const QRect plot(labelWidth + 18, 14 + lineHeight, width() - labelWidth - 18 - 14,
+    const int rightMargin = std::max(14, fm.horizontalAdvance(spanLabel(0)) / 2 + 6);
+    const QRect plot(labelWidth + 18, 14 + lineHeight, width() - labelWidth - 18 - rightMargin,
                      height() - (14 + lineHeight) - lineHeight - 12);
     if (plot.width() < 40 || plot.height() < 30)
         return;

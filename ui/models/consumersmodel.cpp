@@ -22,6 +22,8 @@ int ConsumersModel::compare(const Row &a, const Row &b)
 {
     if (const int c = QString::compare(a.consumer, b.consumer); c != 0)
         return c;
+    if (a.group != b.group)
+        return a.group ? 1 : -1;
     if (const int c = QString::compare(a.topic, b.topic); c != 0)
         return c;
     return a.partition - b.partition;
@@ -38,10 +40,11 @@ std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t n
         mask |= bit(Lag);
     if (row.lastSeenMs != fresh.lastSeenMs)
         mask |= bit(LastSeen);
-    if (row.connected != fresh.connected)
+    if (row.connected != fresh.connected || row.members != fresh.members)
         mask |= bit(ColumnCount) - 1; // a gone consumer's whole row is drawn dimmed
     if (row.rate.update(fresh.delivered, nowMs))
         mask |= bit(Rate);
+    row.members = fresh.members;
     row.nextOffset = fresh.nextOffset;
     row.startOffset = fresh.startOffset;
     row.endOffset = fresh.endOffset;
@@ -51,7 +54,7 @@ std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t n
     return mask;
 }
 
-void ConsumersModel::update(const BrokerSnapshot &snapshot)
+void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups)
 {
     const std::int64_t previousSecond = m_nowMs / 1000;
     m_nowMs = snapshot.takenMs;
@@ -80,6 +83,33 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot)
                 row.connected = open.contains(row.consumer);
                 fresh.push_back(std::move(row));
             }
+    // Kafka groups: their committed offsets against the partitions' ends. For a group the
+    // committed offset is the position, so its advance is the group's rate.
+    for (const kafka::GroupCoordinator::GroupView &g : groups)
+        for (const auto &[key, committed] : g.offsets) {
+            if (committed.offset < 0)
+                continue;
+            const QString topic = QString::fromUtf8(key.first);
+            const auto t = std::lower_bound(
+                snapshot.topics.begin(), snapshot.topics.end(), topic,
+                [](const TopicSnapshot &s, const QString &name) { return s.name < name; });
+            if (t == snapshot.topics.end() || t->name != topic || key.second < 0 ||
+                key.second >= int(t->partitions.size()))
+                continue; // the topic went (or was re-created smaller)
+            const PartitionStats &stats = t->partitions[std::size_t(key.second)].stats;
+            Row row;
+            row.consumer = QString::fromUtf8(g.groupId);
+            row.group = true;
+            row.members = int(g.members.size());
+            row.topic = topic;
+            row.partition = key.second;
+            row.nextOffset = committed.offset;
+            row.startOffset = stats.startOffset;
+            row.endOffset = stats.endOffset;
+            row.delivered = committed.offset;
+            row.connected = !g.members.empty();
+            fresh.push_back(std::move(row));
+        }
     std::sort(fresh.begin(), fresh.end(),
               [](const Row &a, const Row &b) { return compare(a, b) < 0; });
 
@@ -152,9 +182,15 @@ QVariant ConsumersModel::data(const QModelIndex &index, int role) const
         if (index.column() == Lag)
             return tr("%1 of %2 stored messages not read yet")
                 .arg(display::count(row.lag()), display::count(row.endOffset - row.startOffset));
+        if (index.column() == State && row.group)
+            return row.connected ? tr("The group has %n member(s)", nullptr, row.members)
+                                 : tr("The group has no members");
         if (index.column() == State)
             return row.connected ? tr("A connection named %1 is open").arg(row.consumer)
                                  : tr("No open connection carries this consumer's name or address");
+        if (index.column() == Kind)
+            return row.group ? tr("A Kafka consumer group: its committed offset")
+                             : tr("A native-protocol consumer: the offset after its last read");
         return {};
     case Qt::DisplayRole:
     case SortRole:
@@ -169,6 +205,8 @@ QVariant ConsumersModel::data(const QModelIndex &index, int role) const
     switch (index.column()) {
     case Consumer:
         return row.consumer;
+    case Kind:
+        return row.group ? tr("kafka group") : tr("native");
     case Topic:
         return row.topic;
     case Partition:
@@ -213,6 +251,8 @@ QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, in
     switch (section) {
     case Consumer:
         return tr("Consumer");
+    case Kind:
+        return tr("Type");
     case Topic:
         return tr("Topic");
     case Partition:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kafka/groupcoordinator.h"
 #include "monitor/snapshot.h"
 #include "ratemeter.h"
 
@@ -10,9 +11,10 @@
 namespace rivulet {
 
 // One row per consumer and partition it reads: next offset, the partition's end, the lag
-// between them, the consumer's messages/s, when it was last seen and whether a connection
-// that carries its name (consumer_id) or address is still open. Merged row by row from
-// each snapshot, never reset.
+// between them, the consumer's messages/s, when it was last seen and whether it is still
+// there. Native consumers are connected while a connection carries their name
+// (consumer_id) or address; Kafka consumer groups show their committed offsets and are
+// connected while they have members. Merged row by row from each snapshot, never reset.
 class ConsumersModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -20,6 +22,7 @@ public:
     enum Column
     {
         Consumer,
+        Kind,
         Topic,
         Partition,
         NextOffset,
@@ -33,7 +36,8 @@ public:
 
     using QAbstractTableModel::QAbstractTableModel;
 
-    void update(const BrokerSnapshot &snapshot);
+    using Groups = std::vector<kafka::GroupCoordinator::GroupView>;
+    void update(const BrokerSnapshot &snapshot, const Groups &groups = {});
     // Rows whose consumer is not caught up, and the largest lag.
     int laggingCount() const { return m_lagging; }
     std::int64_t totalLag() const { return m_totalLag; }
@@ -48,6 +52,8 @@ private:
     struct Row
     {
         QString consumer;
+        bool group = false; // a Kafka consumer group (committed offsets)
+        int members = 0;
         QString topic;
         int partition = 0;
         std::int64_t nextOffset = 0;

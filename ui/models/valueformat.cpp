@@ -25,6 +25,74 @@ bool hasControlCharacters(QByteArrayView bytes)
     return false;
 }
 
+// Re-indents JSON that is known to be valid, keeping its keys in their order and its
+// numbers and strings exactly as written (QJsonDocument would sort keys and round
+// numbers through double).
+QString reindentJson(QByteArrayView json)
+{
+    QByteArray out;
+    out.reserve(json.size() * 2);
+    int depth = 0;
+    bool inString = false;
+    auto newline = [&] {
+        out += '\n';
+        out += QByteArray(depth * 4, ' ');
+    };
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json[i];
+        if (inString) {
+            out += c;
+            if (c == '\\' && i + 1 < json.size())
+                out += json[++i];
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            inString = true;
+            out += c;
+            break;
+        case '{':
+        case '[': {
+            out += c;
+            qsizetype next = i + 1;
+            while (next < json.size() && QChar::isSpace(uchar(json[next])))
+                ++next;
+            if (next < json.size() && (json[next] == '}' || json[next] == ']')) {
+                out += json[next]; // an empty container stays on its line
+                i = next;
+            } else {
+                ++depth;
+                newline();
+            }
+            break;
+        }
+        case '}':
+        case ']':
+            --depth;
+            newline();
+            out += c;
+            break;
+        case ',':
+            out += c;
+            newline();
+            break;
+        case ':':
+            out += ": ";
+            break;
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+            break;
+        default:
+            out += c;
+        }
+    }
+    return QString::fromUtf8(out);
+}
+
 } // namespace
 
 bool isText(QByteArrayView bytes)
@@ -90,7 +158,7 @@ Rendered render(QByteArrayView bytes, View requested)
         QJsonParseError error{};
         const QJsonDocument doc = QJsonDocument::fromJson(bytes.toByteArray(), &error);
         if (error.error == QJsonParseError::NoError && !doc.isNull()) {
-            r.text = QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
+            r.text = reindentJson(bytes);
             r.view = View::Json;
             return r;
         }
