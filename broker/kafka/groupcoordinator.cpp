@@ -103,6 +103,15 @@ void GroupCoordinator::join(JoinRequest request, std::int64_t nowMs, JoinCallbac
                 m.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
                 m.protocols = std::move(request.protocols);
                 m.lastSeenMs = nowMs;
+                if (m.pendingJoin)
+                    // a second join from the same member (it reconnected): the first waiter
+                    // is told to rejoin instead of hanging
+                    deferred.push_back([old = std::move(m.pendingJoin), id = m.id] {
+                        JoinResult r;
+                        r.error = error::RebalanceInProgress;
+                        r.memberId = id;
+                        old(r);
+                    });
                 m.pendingJoin = std::move(callback);
                 group.protocolType = request.protocolType;
                 if (group.state != State::PreparingRebalance)
@@ -381,7 +390,9 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
             return error::UnknownMemberId;
         if (generation != group.generation)
             return error::IllegalGeneration;
-        if (group.state == State::PreparingRebalance)
+        // Like Kafka: commits still count while the group prepares a rebalance (members
+        // learn of it from heartbeats), but not between JoinGroup and SyncGroup.
+        if (group.state == State::CompletingRebalance)
             return error::RebalanceInProgress;
         m->second.lastSeenMs = nowMs;
     }

@@ -114,11 +114,27 @@ ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&
     m_log->readBatches(
         fromOffset,
         [&](QByteArrayView bytes) {
-            RecordBatchView(bytes).forEachRecord(fromOffset, [&](const RecordView &record) {
+            const RecordBatchView view(bytes);
+            const bool decoded = view.forEachRecord(fromOffset, [&](const RecordView &record) {
                 const bool more = f(record);
                 stopped = !more;
                 return ++outcome.records < maxRecords && more;
             });
+            if (!decoded) {
+                // Never skip records silently. Records before this batch are answered; a
+                // request that starts at it learns why it cannot go on.
+                if (outcome.records == 0) {
+                    QByteArray scratch;
+                    QString why;
+                    view.decompressRecords(scratch, &why);
+                    outcome.error =
+                        QStringLiteral("the batch at offsets %1-%2 cannot be decoded%3")
+                            .arg(view.baseOffset())
+                            .arg(view.lastOffset())
+                            .arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why);
+                }
+                return false;
+            }
             return outcome.records < maxRecords && !stopped;
         },
         outcome.error);
