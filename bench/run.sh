@@ -76,6 +76,21 @@ stop_redis() {
     redis_pid=""
 }
 
+# Waits (up to BENCH_QUIET_WAIT seconds, default 10) until other work on the machine takes
+# under a third of a core, so that runs land in quiet moments of a shared machine.
+wait_quiet() {
+    local deadline=$((SECONDS + ${BENCH_QUIET_WAIT:-10}))
+    while [ $SECONDS -lt $deadline ]; do
+        local a b
+        a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+        sleep 0.5
+        b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+        # jiffies are 1/100 s: under 17 in half a second is under a third of a core
+        [ $((b - a)) -lt 17 ] && return 0
+    done
+    return 0 # busy all along: measure anyway; the run reports what others took
+}
+
 # workload flags, by name
 workload() {
     case $1 in
@@ -94,6 +109,7 @@ run_one() {
     local flags
     read -r -a flags <<<"$(workload "$name")"
     local log=$out/$1-$2-$3.txt
+    wait_quiet
     case $peer in
     rivulet-durable) "$cli" bench "${flags[@]}" --json "$json" >"$log" 2>&1 ;;
     rivulet-memory) "$cli" bench "${flags[@]}" --in-memory --json "$json" >"$log" 2>&1 ;;
@@ -123,6 +139,7 @@ done
 
 if [ "$full_seed" = 1 ]; then
     echo "bench: the full seed workload (10 producers x 2,000,000, 10 consumers), durable log"
+    wait_quiet
     "$cli" bench --seed-workload --data-dir "$work/seed-data" --json "$out/seed-full.json" \
         | tee "$out/seed-full.txt"
     echo "bench: recovery of that log"

@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QRegularExpression>
 
+#include <cstdio>
+
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -97,9 +99,8 @@ ChildBroker::~ChildBroker()
 bool ChildBroker::start(const QString &program, const QStringList &args, QString &error,
                         int timeoutMs)
 {
-    // the broker's complaints go straight to our stderr, so a chatty broker never blocks on
-    // a full pipe while the bench is busy
-    m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    if (m_stderr.open())
+        m_process.setStandardErrorFile(m_stderr.fileName());
     QElapsedTimer clock;
     clock.start();
     m_process.start(program, args);
@@ -140,6 +141,21 @@ bool ChildBroker::start(const QString &program, const QStringList &args, QString
     return false;
 }
 
+void ChildBroker::forwardStderr()
+{
+    if (!m_stderr.isOpen())
+        return;
+    m_stderr.seek(0);
+    const QList<QByteArray> lines = m_stderr.readAll().split('\n');
+    m_stderr.resize(0);
+    for (const QByteArray &line : lines) {
+        if (line.isEmpty() || line == "rivulet: stopped" ||
+            (m_expectUnclean && line.contains("was not shut down cleanly")))
+            continue;
+        std::fprintf(stderr, "%s\n", line.constData());
+    }
+}
+
 bool ChildBroker::stop(int timeoutMs)
 {
     if (m_process.state() == QProcess::NotRunning)
@@ -153,6 +169,7 @@ bool ChildBroker::stop(int timeoutMs)
         killHard();
         return false;
     }
+    forwardStderr();
     return m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
 }
 
@@ -162,6 +179,7 @@ void ChildBroker::killHard()
         return;
     m_process.kill();
     m_process.waitForFinished(30000);
+    forwardStderr();
 }
 
 } // namespace cli::bench

@@ -3,6 +3,7 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <QTemporaryFile>
 
 // The broker under test as the bench sees it: a child process it starts and stops, and what
 // /proc says about any process's CPU time and memory.
@@ -36,6 +37,8 @@ public:
     // SIGTERM, then waits for it to exit; false (and SIGKILL) if it did not within the time.
     bool stop(int timeoutMs = 60000);
     void killHard(); // SIGKILL, as a crash would
+    // The start follows a kill -9 on purpose: the broker's note that it recovers is expected.
+    void setExpectUncleanStart(bool expect) { m_expectUnclean = expect; }
 
     qint64 pid() const { return m_pid; }
     const QString &host() const { return m_host; }
@@ -46,7 +49,13 @@ public:
     const QString &readyLine() const { return m_readyLine; }
 
 private:
+    void forwardStderr();
+
     QProcess m_process;
+    // the broker's stderr goes to a file, shown once it exited, so that a chatty broker never
+    // blocks on a full pipe while the bench is busy and routine notes do not clutter the report
+    QTemporaryFile m_stderr;
+    bool m_expectUnclean = false;
     qint64 m_pid = 0;
     QString m_host;
     quint16 m_port = 0;
