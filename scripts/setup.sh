@@ -12,6 +12,8 @@ packages=(
     python3 xvfb xauth
     # make bench: Redis Streams, the peer measured in the same run
     redis-server redis-tools
+    # Kafka clients for the kafka tests
+    kcat python3-kafka python3-confluent-kafka
 )
 
 missing=()

@@ -9,7 +9,8 @@ namespace rivulet::kafka {
 
 KafkaHandler::Outcome KafkaHandler::produce(const RequestHeader &h, Reader &in)
 {
-    in.nullableString(); // transactional_id
+    if (h.apiVersion >= 3)
+        in.nullableString(); // transactional_id
     const std::int16_t acks = in.i16();
     in.i32(); // timeout_ms: appends finish before we answer anyway
     // The whole request is read before anything is stored: a malformed one changes nothing.
@@ -64,7 +65,9 @@ KafkaHandler::Outcome KafkaHandler::produce(const RequestHeader &h, Reader &in)
                 }
                 const QByteArrayView bytes = records.sliced(at, qsizetype(*size));
                 const auto check = RecordBatchView(bytes).validate(true);
-                if (check == RecordBatchView::Check::BadRecords)
+                if (check == RecordBatchView::Check::BadMagic)
+                    r.error = error::UnsupportedForMessageFormat; // magic 0/1 message sets
+                else if (check == RecordBatchView::Check::BadRecords)
                     r.error = error::InvalidRecord;
                 else if (check != RecordBatchView::Check::Ok)
                     r.error = error::CorruptMessage;
@@ -89,10 +92,13 @@ KafkaHandler::Outcome KafkaHandler::produce(const RequestHeader &h, Reader &in)
             }
             if (stored > 0)
                 m_stats->noteProduced(topic->name(), data.partition, stored);
-            w.i32(r.partition).i16(r.error).i64(r.baseOffset).i64(-1);
+            w.i32(r.partition).i16(r.error).i64(r.baseOffset);
+            if (h.apiVersion >= 2)
+                w.i64(-1); // log_append_time: records keep their CreateTime
         }
     }
-    w.i32(0); // throttle_time_ms
+    if (h.apiVersion >= 1)
+        w.i32(0); // throttle_time_ms
     if (acks == 0)
         return {Outcome::Kind::NoResponse, {}, {}};
     return {Outcome::Kind::Respond, out, {}};

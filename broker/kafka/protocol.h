@@ -39,7 +39,9 @@ struct ApiRange
 };
 
 inline constexpr ApiRange kSupportedApis[] = {
-    {ApiKey::Produce, 3, 3},         {ApiKey::Fetch, 4, 4},
+    // Produce from v0: librdkafka compresses (gzip, snappy, lz4) only for brokers that list
+    // v0; clients that speak v3 still use it, and v0-v2 carry the same batches
+    {ApiKey::Produce, 0, 3},         {ApiKey::Fetch, 4, 4},
     {ApiKey::ListOffsets, 0, 2},     {ApiKey::Metadata, 0, 4},
     {ApiKey::OffsetCommit, 2, 2},    {ApiKey::OffsetFetch, 1, 1},
     {ApiKey::FindCoordinator, 0, 2}, {ApiKey::JoinGroup, 0, 2},
@@ -83,6 +85,7 @@ constexpr std::int16_t InvalidReplicationFactor = 38;
 constexpr std::int16_t InvalidConfig = 40;
 constexpr std::int16_t InvalidRequest = 42;
 constexpr std::int16_t KafkaStorageError = 56;
+constexpr std::int16_t UnsupportedForMessageFormat = 43;
 constexpr std::int16_t InvalidRecord = 87;
 } // namespace error
 
