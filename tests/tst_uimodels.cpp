@@ -107,6 +107,10 @@ private Q_SLOTS:
 
         QPersistentModelIndex gamma(model.index(1, 0));
         QPersistentModelIndex alphaP1(model.index(1, TopicsModel::EndOffset, alpha));
+        // a view shows alpha's partitions: they are announced afresh, then kept up to date
+        spy.clear();
+        model.setPartitionsShown(QStringLiteral("alpha"), true);
+        QCOMPARE(spy.changed.count(), 1);
         spy.clear();
         // beta arrives between them, alpha[1] grows
         model.update(snapshotAt(1250, {topic("alpha", {partition(0, 5), partition(1, 9)}),
@@ -122,6 +126,19 @@ private Q_SLOTS:
         QCOMPARE(text(model, 0, TopicsModel::Messages), QStringLiteral("14"));
         // the changes are reported: one range for alpha[1], one for the alpha row
         QCOMPARE(spy.changed.count(), 2);
+
+        // partitions nobody shows change quietly; their topic's totals do not
+        spy.clear();
+        model.setPartitionsShown(QStringLiteral("alpha"), false);
+        model.update(snapshotAt(1275, {topic("alpha", {partition(0, 5), partition(1, 9)}),
+                                       topic("beta", {partition(0, 0)}),
+                                       topic("gamma", {partition(0, 2)})}));
+        QCOMPARE(spy.changed.count(), 1);
+        QCOMPARE(spy.changed.at(0).at(0).value<QModelIndex>().row(), 2);
+        QCOMPARE(text(model, 0, TopicsModel::EndOffset, model.index(2, 0)), QStringLiteral("2"));
+        model.update(snapshotAt(1280, {topic("alpha", {partition(0, 5), partition(1, 9)}),
+                                       topic("beta", {partition(0, 0)}),
+                                       topic("gamma", {partition(0, 1)})}));
 
         // an unchanged snapshot reports nothing
         spy.clear();

@@ -70,6 +70,7 @@ MainWindow::MainWindow(Broker &broker, Server &server, QString address, QWidget 
 {
     Q_UNUSED(address); // read from the server itself, so that a new port shows
     setObjectName(QStringLiteral("RivuletMainWindow"));
+    m_snapshots.setMaxThreadCount(1);
     m_listeners.append({&server, protocolName(server), QString()});
     connect(&server, &QTcpServer::acceptError, this,
             [this, s = &server](QAbstractSocket::SocketError) {
@@ -97,6 +98,7 @@ MainWindow::~MainWindow()
     if (m_inject)
         m_inject->findChild<MessageInjector *>()->cancel();
     m_tasks.waitForDone();
+    m_snapshots.waitForDone();
 }
 
 void MainWindow::addListener(Server &server)
@@ -326,11 +328,14 @@ void MainWindow::refresh()
 {
     QElapsedTimer timer;
     timer.start();
-    const BrokerSnapshot snapshot = m_broker.snapshot();
+    // Topics and consumer positions come from atomics and brief locks: cheap enough to copy
+    // here. The clients come from the last copy made off this thread (requestClients()).
+    BrokerSnapshot snapshot = takeSnapshot(m_broker.topics(), Broker::nowMs());
+    snapshot.clients = m_lastClients;
     m_topics->update(snapshot);
     m_consumers->update(snapshot, m_broker.groups().groups());
-    m_clients->update(snapshot);
     m_lastRefreshNs = timer.nsecsElapsed();
+    requestClients();
 
     if (m_topicNamesDirty) {
         m_topicNamesDirty = false;
@@ -344,6 +349,25 @@ void MainWindow::refresh()
     m_browser->poll();
     updateChart(false);
     updateStatus();
+}
+
+void MainWindow::requestClients()
+{
+    // Copied on a pool thread: a busy client's list of partitions (a producer may write to
+    // thousands) takes a while to copy. A tick finds the copy the previous one asked for.
+    if (m_clientsPending)
+        return;
+    m_clientsPending = true;
+    Broker *broker = &m_broker;
+    runOffGuiThread(
+        m_snapshots, this,
+        [broker] { return std::make_pair(broker->clients().snapshot(), Broker::nowMs()); },
+        [this](std::pair<std::vector<ClientStats::Snapshot>, std::int64_t> clients) {
+            m_clientsPending = false;
+            m_lastClients = std::move(clients.first);
+            m_clients->update(m_lastClients, clients.second);
+            updateStatus();
+        });
 }
 
 void MainWindow::updateChart(bool force)

@@ -1,7 +1,11 @@
 #pragma once
 
+#include "monitor/clientregistry.h"
+
 #include <QMainWindow>
 #include <QThreadPool>
+
+#include <vector>
 
 class QActionGroup;
 class QComboBox;
@@ -47,7 +51,7 @@ public:
     // 0 pauses the refresh.
     void setRefreshIntervalMs(int ms);
     int refreshIntervalMs() const { return m_refreshMs; }
-    // Time the last refresh took (snapshot and merge), in nanoseconds.
+    // Time the last refresh took on the GUI thread (topic snapshot and merge), in ns.
     qint64 lastRefreshNs() const { return m_lastRefreshNs; }
 
     QString nativeAddress() const;
@@ -88,6 +92,7 @@ private:
     void buildLayout();
     QTableView *makeTable(QSortFilterProxyModel *proxy);
     void currentTopicChanged(const QString &topic, int partition);
+    void requestClients();
     void updateChart(bool force);
     void updateStatus();
     void pickPort();
@@ -98,6 +103,10 @@ private:
     QList<Listener> m_listeners;
     // create, delete and inject run here; waited for before the window goes
     QThreadPool m_tasks;
+    // client lists are copied out here (a busy client's list of partitions is long)
+    QThreadPool m_snapshots;
+    std::vector<ClientStats::Snapshot> m_lastClients;
+    bool m_clientsPending = false;
 
     TopicsModel *m_topics;
     ConsumersModel *m_consumers;

@@ -2,6 +2,7 @@
 
 #include "modelroles.h"
 #include "topicsmodel.h"
+#include "topicstreeview.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -21,7 +22,7 @@ constexpr int kExpandedTopics = 16;
 
 TopicsPanel::TopicsPanel(TopicsModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_proxy(new QSortFilterProxyModel(this)),
-      m_filter(new QLineEdit(this)), m_view(new QTreeView(this))
+      m_filter(new QLineEdit(this)), m_view(new TopicsTreeView(this))
 {
     m_proxy->setSourceModel(model);
     m_proxy->setSortRole(SortRole);
@@ -81,6 +82,13 @@ TopicsPanel::TopicsPanel(TopicsModel *model, QWidget *parent)
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this] { Q_EMIT currentChanged(currentTopic(), currentPartition()); });
     connect(m_view, &QTreeView::customContextMenuRequested, this, &TopicsPanel::showMenu);
+    // the model reports partition changes only for topics whose partitions are on show
+    connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex &index) {
+        m_model->setPartitionsShown(index.data(TopicNameRole).toString(), true);
+    });
+    connect(m_view, &QTreeView::collapsed, this, [this](const QModelIndex &index) {
+        m_model->setPartitionsShown(index.data(TopicNameRole).toString(), false);
+    });
     // while there are few topics, show their partitions right away
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex &parent, int first, int last) {
@@ -140,8 +148,14 @@ void TopicsPanel::showMenu(const QPoint &pos)
         menu.addSeparator();
     }
     menu.addAction(tr("New topic…"), this, [this] { Q_EMIT createRequested(); });
-    menu.addAction(tr("Expand all"), m_view, &QTreeView::expandAll);
-    menu.addAction(tr("Collapse all"), m_view, &QTreeView::collapseAll);
+    menu.addAction(tr("Expand all"), this, [this] {
+        m_model->setAllPartitionsShown(true); // expandAll() does not say what it expanded
+        m_view->expandAll();
+    });
+    menu.addAction(tr("Collapse all"), this, [this] {
+        m_view->collapseAll();
+        m_model->setAllPartitionsShown(false);
+    });
     menu.exec(m_view->viewport()->mapToGlobal(pos));
 }
 

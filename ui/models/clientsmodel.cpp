@@ -38,12 +38,12 @@ std::uint64_t ClientsModel::refresh(Row &row, const ClientStats::Snapshot &fresh
     return mask;
 }
 
-void ClientsModel::update(const BrokerSnapshot &snapshot)
+void ClientsModel::update(const std::vector<ClientStats::Snapshot> &clients, std::int64_t takenMs)
 {
-    m_nowMs = snapshot.takenMs;
+    m_nowMs = takenMs;
     std::vector<const ClientStats::Snapshot *> fresh;
-    fresh.reserve(snapshot.clients.size());
-    for (const ClientStats::Snapshot &c : snapshot.clients)
+    fresh.reserve(clients.size());
+    for (const ClientStats::Snapshot &c : clients)
         fresh.push_back(&c);
     auto byId = [](const auto *a, const auto *b) { return a->id < b->id; };
     if (!std::is_sorted(fresh.begin(), fresh.end(), byId))

@@ -33,7 +33,8 @@ public:
 
     using QAbstractTableModel::QAbstractTableModel;
 
-    void update(const BrokerSnapshot &snapshot);
+    void update(const BrokerSnapshot &snapshot) { update(snapshot.clients, snapshot.takenMs); }
+    void update(const std::vector<ClientStats::Snapshot> &clients, std::int64_t takenMs);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

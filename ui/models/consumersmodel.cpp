@@ -20,12 +20,14 @@ constexpr std::uint64_t bit(int column)
 
 int ConsumersModel::compare(const Row &a, const Row &b)
 {
-    if (const int c = QString::compare(a.consumer, b.consumer); c != 0)
+    if (const int c = a.key.compare(b.key); c != 0)
         return c;
     if (a.group != b.group)
         return a.group ? 1 : -1;
-    if (const int c = QString::compare(a.topic, b.topic); c != 0)
-        return c;
+    // topic names come from the same Topic object tick after tick: equal data, equal name
+    if (a.topic.constData() != b.topic.constData() || a.topic.size() != b.topic.size())
+        if (const int c = QString::compare(a.topic, b.topic); c != 0)
+            return c;
     return a.partition - b.partition;
 }
 
@@ -59,12 +61,12 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
     const std::int64_t previousSecond = m_nowMs / 1000;
     m_nowMs = snapshot.takenMs;
 
-    QSet<QString> open;
+    QSet<QByteArray> open;
     open.reserve(qsizetype(snapshot.clients.size() * 2));
     for (const ClientStats::Snapshot &c : snapshot.clients) {
-        open.insert(c.address);
+        open.insert(c.address.toUtf8());
         if (!c.name.isEmpty())
-            open.insert(c.name);
+            open.insert(c.name.toUtf8());
     }
 
     std::vector<Row> fresh;
@@ -72,7 +74,7 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
         for (const PartitionSnapshot &p : t.partitions)
             for (const ConsumerPosition &c : p.consumers) {
                 Row row;
-                row.consumer = QString::fromUtf8(c.consumer);
+                row.key = c.consumer;
                 row.topic = t.name;
                 row.partition = p.partition;
                 row.nextOffset = c.nextOffset;
@@ -80,7 +82,7 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
                 row.endOffset = p.stats.endOffset;
                 row.delivered = c.delivered;
                 row.lastSeenMs = c.lastSeenMs;
-                row.connected = open.contains(row.consumer);
+                row.connected = open.contains(row.key);
                 fresh.push_back(std::move(row));
             }
     // Kafka groups: their committed offsets against the partitions' ends. For a group the
@@ -98,7 +100,7 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
                 continue; // the topic went (or was re-created smaller)
             const PartitionStats &stats = t->partitions[std::size_t(key.second)].stats;
             Row row;
-            row.consumer = QString::fromUtf8(g.groupId);
+            row.key = g.groupId;
             row.group = true;
             row.members = int(g.members.size());
             row.topic = topic;
@@ -110,12 +112,17 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
             row.connected = !g.members.empty();
             fresh.push_back(std::move(row));
         }
-    std::sort(fresh.begin(), fresh.end(),
-              [](const Row &a, const Row &b) { return compare(a, b) < 0; });
+    // sort references, not the rows themselves
+    std::vector<Row *> sorted;
+    sorted.reserve(fresh.size());
+    for (Row &row : fresh)
+        sorted.push_back(&row);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Row *a, const Row *b) { return compare(*a, *b) < 0; });
 
     mergeSorted(
-        fresh.size(), [this] { return m_rows.size(); },
-        [&](std::size_t i, std::size_t j) { return compare(m_rows[i], fresh[j]); },
+        sorted.size(), [this] { return m_rows.size(); },
+        [&](std::size_t i, std::size_t j) { return compare(m_rows[i], *sorted[j]); },
         [&](std::size_t first, std::size_t last) {
             beginRemoveRows({}, int(first), int(last));
             m_rows.erase(m_rows.begin() + std::ptrdiff_t(first),
@@ -124,14 +131,20 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
         },
         [&](std::size_t at, std::size_t first, std::size_t last) {
             beginInsertRows({}, int(at), int(at + last - first));
-            for (std::size_t j = first; j <= last; ++j)
-                fresh[j].rate.update(fresh[j].delivered, m_nowMs);
+            std::vector<Row> added;
+            added.reserve(last - first + 1);
+            for (std::size_t j = first; j <= last; ++j) {
+                Row &row = *sorted[j];
+                row.consumer = QString::fromUtf8(row.key);
+                row.rate.update(row.delivered, m_nowMs);
+                added.push_back(std::move(row));
+            }
             m_rows.insert(m_rows.begin() + std::ptrdiff_t(at),
-                          std::make_move_iterator(fresh.begin() + std::ptrdiff_t(first)),
-                          std::make_move_iterator(fresh.begin() + std::ptrdiff_t(last) + 1));
+                          std::make_move_iterator(added.begin()),
+                          std::make_move_iterator(added.end()));
             endInsertRows();
         },
-        [&](std::size_t i, std::size_t j) { return refresh(m_rows[i], fresh[j], m_nowMs); },
+        [&](std::size_t i, std::size_t j) { return refresh(m_rows[i], *sorted[j], m_nowMs); },
         [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
             Q_EMIT dataChanged(index(int(first), firstColumn), index(int(last), lastColumn));
         });

@@ -51,7 +51,8 @@ public:
 private:
     struct Row
     {
-        QString consumer;
+        QByteArray key;     // the consumer's name as the broker has it
+        QString consumer;   // and as shown (decoded when the row is inserted)
         bool group = false; // a Kafka consumer group (committed offsets)
         int members = 0;
         QString topic;

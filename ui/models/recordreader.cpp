@@ -104,16 +104,22 @@ RecordPage readRecordPage(const Partition &partition, const PageRequest &request
                 return page.records.size() < request.maxRecords;
             });
         page.scanned += scannedHere;
-        if (!outcome.error.isEmpty()) {
+        if (outcome.records == 0) {
+            // Nothing at nextOffset: the end, a gap left by retention, or a batch that
+            // cannot be decoded. Step over the last kind and say so; stop at the others.
+            QString skipError;
+            const std::int64_t skipped =
+                skipUndecodable(partition, page.nextOffset, page.note, skipError);
+            if (skipped <= page.nextOffset) {
+                page.error = !outcome.error.isEmpty() ? outcome.error : skipError;
+                break;
+            }
+            if (!outcome.error.isEmpty())
+                page.note = outcome.error;
+            page.nextOffset = skipped;
+        } else if (!outcome.error.isEmpty()) {
             page.error = outcome.error;
             break;
-        }
-        if (outcome.records == 0) {
-            const std::int64_t skipped =
-                skipUndecodable(partition, page.nextOffset, page.note, page.error);
-            if (skipped <= page.nextOffset || !page.error.isEmpty())
-                break; // retention moved the start, or the log ends here
-            page.nextOffset = skipped;
         }
         if (!needle.isEmpty() && timer.elapsed() >= request.timeBudgetMs)
             break;

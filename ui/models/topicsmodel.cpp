@@ -53,6 +53,7 @@ void TopicsModel::update(const BrokerSnapshot &snapshot)
             for (std::size_t j = first; j <= last; ++j) {
                 auto node = std::make_unique<TopicNode>();
                 node->name = fresh[j]->name;
+                node->shown = m_allShown;
                 for (const PartitionSnapshot &p : fresh[j]->partitions) {
                     node->partitions.emplace_back();
                     refreshPartition(node->partitions.back(), p, m_nowMs);
@@ -169,6 +170,8 @@ std::uint64_t TopicsModel::mergePartitions(TopicNode &node, const TopicSnapshot 
             return refreshPartition(node.partitions[i], p[j], m_nowMs);
         },
         [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
+            if (!node.shown)
+                return;
             auto *id = &node;
             Q_EMIT dataChanged(createIndex(int(first), firstColumn, id),
                                createIndex(int(last), lastColumn, id));
@@ -176,6 +179,36 @@ std::uint64_t TopicsModel::mergePartitions(TopicNode &node, const TopicSnapshot 
     if (node.partitions.size() != before)
         topicMask |= bit(Partitions);
     return topicMask | aggregate(node);
+}
+
+void TopicsModel::setPartitionsShown(const QString &topic, bool shown)
+{
+    const int row = topicRow(topic);
+    if (row < 0)
+        return;
+    TopicNode &node = *m_topics[std::size_t(row)];
+    const bool was = node.shown;
+    node.shown = shown || m_allShown;
+    if (node.shown && !was)
+        announcePartitions(node);
+}
+
+void TopicsModel::setAllPartitionsShown(bool shown)
+{
+    m_allShown = shown;
+    for (const auto &node : m_topics) {
+        const bool was = node->shown;
+        node->shown = shown;
+        if (shown && !was)
+            announcePartitions(*node);
+    }
+}
+
+void TopicsModel::announcePartitions(TopicNode &node)
+{
+    if (!node.partitions.empty())
+        Q_EMIT dataChanged(createIndex(0, 0, &node),
+                           createIndex(int(node.partitions.size()) - 1, ColumnCount - 1, &node));
 }
 
 void TopicsModel::renumber(std::size_t from)

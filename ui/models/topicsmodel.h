@@ -13,7 +13,8 @@ namespace rivulet {
 // Topics and, below each, its partitions: offsets, exact message counts, sizes, rates and
 // the last write. update() merges a snapshot row by row — topics and partitions that came
 // are inserted, those that went are removed, and changed cells are reported as ranges — so
-// views keep their selection, expansion, sort order and scroll position.
+// views keep their selection, expansion, sort order and scroll position. Changes below
+// topics whose partitions no view shows are not reported (see setPartitionsShown()).
 class TopicsModel : public QAbstractItemModel
 {
     Q_OBJECT
@@ -51,6 +52,12 @@ public:
     QModelIndex topicIndex(const QString &topic, int column = 0) const;
     QModelIndex partitionIndex(const QString &topic, int partition, int column = 0) const;
     QStringList topicNames() const;
+    // Whether a view shows the topic's partitions (its row is expanded). Changes in the
+    // partitions of other topics update the topic's totals but are not announced row by
+    // row: on a busy broker that is thousands of dataChanged() a tick that no view needs.
+    // Showing a topic announces its partitions afresh, so sorting proxies catch up.
+    void setPartitionsShown(const QString &topic, bool shown);
+    void setAllPartitionsShown(bool shown);
     int partitionCount(const QString &topic) const;
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
@@ -73,6 +80,7 @@ private:
     {
         QString name;
         int row = 0;
+        bool shown = false; // partitions announced row by row
         std::vector<PartitionNode> partitions;
         std::int64_t messages = 0, bytes = 0, lastAppendMs = 0;
         double inRate = 0, outRate = 0;
@@ -84,6 +92,7 @@ private:
                                           std::int64_t nowMs);
     static std::uint64_t aggregate(TopicNode &node);
     void renumber(std::size_t from);
+    void announcePartitions(TopicNode &node);
     int topicRow(const QString &topic) const;
     QVariant topicData(const TopicNode &t, int column, int role) const;
     QVariant partitionData(const TopicNode &t, const PartitionNode &p, int column, int role) const;
@@ -91,6 +100,7 @@ private:
     std::vector<std::unique_ptr<TopicNode>> m_topics; // sorted by name
     std::int64_t m_nowMs = 0;
     Totals m_totals;
+    bool m_allShown = false;
 };
 
 } // namespace rivulet

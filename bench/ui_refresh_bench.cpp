@@ -1,0 +1,355 @@
+// ui_refresh_bench: how the Rivulet window copes with a big, busy broker.
+//
+// A broker with 1,000 topics × 10 partitions and 1,000 consumer rows, producers over TCP
+// ingesting as fast as they can, consumers reading along, and the real MainWindow on top
+// (tree sorted by In/s, consumers sorted by lag, live tail on). The window's own timer is
+// replaced by one that times each refresh tick (broker snapshot plus model merge, and the
+// whole tick with chart and status); a 5 ms timer measures how long the GUI event loop
+// goes without running (its stalls, painting included). Prints figures; asserts nothing.
+//
+//   ui_refresh_bench [--topics N] [--partitions N] [--consumers N] [--seconds S]
+//                    [--producers N] [--workers N] [--idle]
+// Without DISPLAY it renders offscreen; under X (Xvfb) it paints for real.
+
+#include "broker.h"
+#include "consumersmodel.h"
+#include "mainwindow.h"
+#include "messagebrowser.h"
+#include "messagesmodel.h"
+#include "native/clientcodec.h"
+#include "native/nativeclient.h"
+#include "server/server.h"
+#include "topicsmodel.h"
+#include "topicspanel.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QTabWidget>
+#include <QTableView>
+#include <QThread>
+#include <QTimer>
+#include <QToolButton>
+#include <QTreeView>
+
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+using namespace rivulet;
+
+namespace {
+
+struct Settings
+{
+    int topics = 1000;
+    int partitions = 10;
+    int consumerRows = 1000;
+    int seconds = 20;
+    int producers = 2;
+    int workers = 2;
+    bool idle = false; // no ingest: the cost of the window on a still broker
+};
+
+QString topicName(int t)
+{
+    return QStringLiteral("bench-%1").arg(t, 4, 10, QLatin1Char('0'));
+}
+
+// Produces batches of 100 small values to every partition in turn, 8 requests in flight.
+void produceLoop(quint16 port, const Settings &s, int seed, std::atomic<bool> &stop,
+                 std::atomic<std::int64_t> &produced)
+{
+    native::NativeClient client;
+    if (!client.connectTo(QStringLiteral("127.0.0.1"), port))
+        return;
+    QList<QByteArray> values;
+    for (int i = 0; i < 100; ++i)
+        values << QByteArray(R"({"event":"bench","seq":)") + QByteArray::number(i) + "}";
+    const int total = s.topics * s.partitions;
+    int next = seed * 7919 % total, inFlight = 0;
+    native::Reply reply;
+    while (!stop.load(std::memory_order_relaxed)) {
+        const int k = next;
+        next = (next + 1) % total;
+        if (!client.send(native::encodeProduce(topicName(k / s.partitions).toUtf8(),
+                                               quint32(k % s.partitions), values)))
+            return;
+        if (++inFlight < 8)
+            continue;
+        if (!client.readReply(reply))
+            return;
+        --inFlight;
+        produced.fetch_add(reply.error ? 0 : 100, std::memory_order_relaxed);
+    }
+    while (inFlight-- > 0 && client.readReply(reply))
+        produced.fetch_add(reply.error ? 0 : 100, std::memory_order_relaxed);
+}
+
+// Consumer row k is consumer "c-(k/10)" on a partition of its own; each round reads up to
+// 50 records for every row, so all of them move and lag changes everywhere.
+void consumeLoop(quint16 port, const Settings &s, std::atomic<bool> &stop)
+{
+    native::NativeClient client;
+    if (!client.connectTo(QStringLiteral("127.0.0.1"), port))
+        return;
+    struct Row
+    {
+        QByteArray consumer, topic;
+        quint32 partition, next = 0;
+    };
+    std::vector<Row> rows;
+    const int total = s.topics * s.partitions;
+    for (int k = 0; k < s.consumerRows; ++k) {
+        const int p = int((std::int64_t(k) * 7 + k / 10) % total);
+        rows.push_back({"c-" + QByteArray::number(k / 10), topicName(p / s.partitions).toUtf8(),
+                        quint32(p % s.partitions)});
+    }
+    native::Reply reply;
+    while (!stop.load(std::memory_order_relaxed))
+        for (Row &r : rows) {
+            if (stop.load(std::memory_order_relaxed) ||
+                !client.call(native::encodeConsume(r.topic, r.partition, r.next, 50, r.consumer),
+                             reply))
+                return;
+            if (!reply.contents.isEmpty())
+                r.next = reply.contents.last().offset + 1;
+        }
+}
+
+// CPU time of the calling thread: what a tick costs the GUI thread itself, apart from
+// the time it waits for a core while the broker's threads have them.
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
+struct Stats
+{
+    std::vector<double> values;
+    void add(double v) { values.push_back(v); }
+    double percentile(double p)
+    {
+        if (values.empty())
+            return 0;
+        std::sort(values.begin(), values.end());
+        return values[std::min(values.size() - 1,
+                               std::size_t(p * double(values.size() - 1) + 0.5))];
+    }
+    double max() { return values.empty() ? 0 : *std::max_element(values.begin(), values.end()); }
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+        qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("rivulet-ui-bench")); // own settings
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Times the Rivulet window's refresh on a big, busy broker."));
+    parser.addHelpOption();
+    const QCommandLineOption topics(QStringLiteral("topics"), QStringLiteral("Topics (1000)."),
+                                    QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption partitions(QStringLiteral("partitions"),
+                                        QStringLiteral("Partitions per topic (10)."),
+                                        QStringLiteral("N"), QStringLiteral("10"));
+    const QCommandLineOption consumers(QStringLiteral("consumers"),
+                                       QStringLiteral("Consumer rows (1000)."), QStringLiteral("N"),
+                                       QStringLiteral("1000"));
+    const QCommandLineOption seconds(QStringLiteral("seconds"),
+                                     QStringLiteral("Measured seconds (20)."), QStringLiteral("S"),
+                                     QStringLiteral("20"));
+    const QCommandLineOption producers(QStringLiteral("producers"),
+                                       QStringLiteral("Producer connections (2)."),
+                                       QStringLiteral("N"), QStringLiteral("2"));
+    const QCommandLineOption workers(QStringLiteral("workers"),
+                                     QStringLiteral("Broker worker threads (2)."),
+                                     QStringLiteral("N"), QStringLiteral("2"));
+    const QCommandLineOption idle(QStringLiteral("idle"),
+                                  QStringLiteral("No ingest: a still broker."));
+    parser.addOptions({topics, partitions, consumers, seconds, producers, workers, idle});
+    parser.process(app);
+    Settings s;
+    s.topics = parser.value(topics).toInt();
+    s.partitions = parser.value(partitions).toInt();
+    s.consumerRows = parser.value(consumers).toInt();
+    s.seconds = parser.value(seconds).toInt();
+    s.producers = parser.value(producers).toInt();
+    s.workers = parser.value(workers).toInt();
+    s.idle = parser.isSet(idle);
+
+    Broker broker;
+    broker.startHousekeeping();
+    for (int t = 0; t < s.topics; ++t)
+        broker.createTopic(topicName(t).toUtf8(), s.partitions);
+    Server server(broker, s.workers);
+    if (!server.start(QHostAddress::LocalHost, 0)) {
+        std::fprintf(stderr, "cannot listen: %s\n", qPrintable(server.errorString()));
+        return 1;
+    }
+    const quint16 port = server.serverPort();
+
+    MainWindow window(broker, server, QStringLiteral("127.0.0.1:%1").arg(port));
+    window.resize(1400, 900);
+    window.show();
+    window.setRefreshIntervalMs(0); // the bench drives and times the ticks itself
+    QTreeView *tree = window.topicsPanel()->view();
+    tree->sortByColumn(TopicsModel::InRate, Qt::DescendingOrder);
+    for (int r = 0; r < 20; ++r)
+        tree->expand(tree->model()->index(r, 0));
+    window.consumersView()->sortByColumn(ConsumersModel::Lag, Qt::DescendingOrder);
+    window.messageBrowser()->showPartition(topicName(0), 0);
+    window.messageBrowser()->liveTailButton()->setChecked(true);
+
+    std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> produced{0};
+    std::vector<std::thread> threads;
+    if (!s.idle) {
+        for (int i = 0; i < s.producers; ++i)
+            threads.emplace_back(produceLoop, port, std::cref(s), i, std::ref(stop),
+                                 std::ref(produced));
+        threads.emplace_back(consumeLoop, port, std::cref(s), std::ref(stop));
+    }
+
+    // Warm up: every consumer row appears and the models are full before measuring.
+    QElapsedTimer warm;
+    warm.start();
+    while (warm.elapsed() < 30000) {
+        window.refresh();
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        if (s.idle || window.consumersModel()->rowCount() >= s.consumerRows)
+            break;
+    }
+    for (int i = 0; i < 12; ++i) { // three seconds at 4 Hz, so that rates are measured
+        window.refresh();
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 250)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    const std::int64_t producedBefore = produced.load();
+
+    Stats mergeMs, tickMs, tickCpuMs, snapshotMs, stallMs;
+    std::vector<BrokerSnapshot> recorded; // replayed without load at the end
+    int tabTicks = 0;
+    QTimer refreshTimer;
+    refreshTimer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&refreshTimer, &QTimer::timeout, [&] {
+        QElapsedTimer t;
+        t.start();
+        // what the window copies on this thread each tick
+        BrokerSnapshot alone = takeSnapshot(broker.topics(), Broker::nowMs());
+        snapshotMs.add(double(t.nsecsElapsed()) / 1e6);
+        recorded.push_back(std::move(alone));
+        t.restart();
+        const double cpu = threadCpuMs();
+        window.refresh();
+        tickMs.add(double(t.nsecsElapsed()) / 1e6);
+        tickCpuMs.add(threadCpuMs() - cpu);
+        mergeMs.add(double(window.lastRefreshNs()) / 1e6);
+        // switch tabs now and then, as a user would, so every view gets painted
+        if (++tabTicks % 8 == 0)
+            window.tabs()->setCurrentIndex((window.tabs()->currentIndex() + 1) %
+                                           window.tabs()->count());
+    });
+    constexpr int kProbeMs = 5;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    QElapsedTimer sinceProbe;
+    QObject::connect(&probe, &QTimer::timeout, [&] {
+        stallMs.add(std::max(0.0, double(sinceProbe.nsecsElapsed()) / 1e6 - kProbeMs));
+        sinceProbe.restart();
+    });
+    // the window copies the client list on a pool thread once a second: time that too
+    Stats clientsMs;
+    std::thread clientsProbe([&] {
+        while (!stop.load()) {
+            QElapsedTimer t;
+            t.start();
+            const auto clients = broker.clients().snapshot();
+            clientsMs.add(double(t.nsecsElapsed()) / 1e6);
+            for (int i = 0; i < 10 && !stop.load(); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
+    QElapsedTimer run;
+    run.start();
+    refreshTimer.start(MainWindow::kDefaultRefreshMs);
+    sinceProbe.start();
+    probe.start(kProbeMs);
+    QTimer::singleShot(s.seconds * 1000, &app, &QCoreApplication::quit);
+    app.exec();
+    probe.stop();
+    refreshTimer.stop();
+    const double elapsed = double(run.elapsed()) / 1000.0;
+    const std::int64_t ingested = produced.load() - producedBefore;
+    const int consumerRows = window.consumersModel()->rowCount();
+    const int clientRows = window.clientsView()->model()->rowCount();
+
+    stop = true;
+    for (std::thread &t : threads)
+        t.join();
+    clientsProbe.join();
+    // The same merges again with the load stopped: what a tick costs when the GUI thread
+    // has a core to itself (this machine has few, and the load keeps them all busy).
+    Stats replayMs, replaySnapshotMs;
+    const auto clients = broker.clients().snapshot();
+    for (BrokerSnapshot &snapshot : recorded) {
+        QElapsedTimer t;
+        t.start();
+        const BrokerSnapshot fresh = takeSnapshot(broker.topics(), Broker::nowMs());
+        replaySnapshotMs.add(double(t.nsecsElapsed()) / 1e6);
+        snapshot.clients = clients;
+        t.restart();
+        window.topicsModel()->update(snapshot);
+        window.consumersModel()->update(snapshot);
+        replayMs.add(double(t.nsecsElapsed()) / 1e6);
+        QCoreApplication::processEvents();
+    }
+
+    std::printf("Rivulet window refresh benchmark (%s platform, %d s, %d cores)\n",
+                qPrintable(QGuiApplication::platformName()), s.seconds,
+                QThread::idealThreadCount());
+    std::printf(
+        "  broker:   %d topics x %d partitions = %d partitions, %d consumer rows, %d clients\n",
+        s.topics, s.partitions, s.topics * s.partitions, consumerRows, clientRows);
+    std::printf(
+        "  ingest:   %s (%lld messages, %.0f messages/s over TCP, %d producer connections)\n",
+        s.idle ? "none (--idle)" : "as fast as the producers can", static_cast<long long>(ingested),
+        double(ingested) / elapsed, s.idle ? 0 : s.producers);
+    std::printf("  ticks:    %zu at %d ms\n", tickMs.values.size(), MainWindow::kDefaultRefreshMs);
+    std::printf("  refresh tick, snapshot + merge:   median %6.2f ms  p95 %6.2f ms  max %6.2f ms   "
+                "(target <= 5 ms)\n",
+                mergeMs.percentile(0.5), mergeMs.percentile(0.95), mergeMs.max());
+    std::printf("    topic snapshot alone:           median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                snapshotMs.percentile(0.5), snapshotMs.percentile(0.95), snapshotMs.max());
+    std::printf("    client snapshot (pool thread):  median %6.2f ms  p95 %6.2f ms  max %6.2f ms   "
+                "(once a second, off the GUI thread)\n",
+                clientsMs.percentile(0.5), clientsMs.percentile(0.95), clientsMs.max());
+    std::printf("    whole tick (+ chart, status):   median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                tickMs.percentile(0.5), tickMs.percentile(0.95), tickMs.max());
+    std::printf("    whole tick, GUI thread CPU:     median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                tickCpuMs.percentile(0.5), tickCpuMs.percentile(0.95), tickCpuMs.max());
+    std::printf("  uncontended (load stopped, the recorded snapshots merged again):\n");
+    std::printf("    topic snapshot:                 median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                replaySnapshotMs.percentile(0.5), replaySnapshotMs.percentile(0.95),
+                replaySnapshotMs.max());
+    std::printf("    merge into the models:          median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                replayMs.percentile(0.5), replayMs.percentile(0.95), replayMs.max());
+    std::printf("  event loop stall (%d ms probe):   median %6.2f ms  p99 %6.2f ms  max %6.2f ms   "
+                "(target <= 50 ms)\n",
+                kProbeMs, stallMs.percentile(0.5), stallMs.percentile(0.99), stallMs.max());
+    std::fflush(stdout);
+    return 0;
+}
