@@ -165,6 +165,24 @@ private Q_SLOTS:
         QCOMPARE(model.totals().messages, 1);
     }
 
+    void kafkaGroupsCountAsConsumersOfTheirPartitions()
+    {
+        TopicsModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        kafka::GroupCoordinator::GroupView g;
+        g.groupId = "svc";
+        g.offsets[{"t", 1}] = {4, {}};
+        g.offsets[{"t", 0}] = {-1, {}}; // nothing committed there
+        model.update(snapshotAt(1000, {topic("t", {partition(0, 5, 0, {{"native", 1, 1, 1}}),
+                                                   partition(1, 5)})}),
+                     {g});
+        const QModelIndex t = model.index(0, 0);
+        QCOMPARE(text(model, 0, TopicsModel::Consumers, t), QStringLiteral("1"));
+        QCOMPARE(text(model, 1, TopicsModel::Consumers, t), QStringLiteral("1"));
+        QCOMPARE(text(model, 0, TopicsModel::Consumers), QStringLiteral("2"));
+    }
+
     void topicRatesComeFromCounterDeltas()
     {
         TopicsModel model;
@@ -307,7 +325,7 @@ private Q_SLOTS:
         // a native consumer with the same name stays a row of its own
         const auto orders = [&] {
             return topic("orders",
-                         {partition(0, 10, 10, {{"payments-svc", 4, 4, now}}), partition(1, 300)});
+                         {partition(0, 10, 10, {{"payments-svc", 4, 4, now}}), partition(1, 3000)});
         };
         model.update(snapshotAt(now, {orders()}), {group(120, 2)});
         QCOMPARE(model.rowCount(), 2);
@@ -316,18 +334,21 @@ private Q_SLOTS:
         QCOMPARE(text(model, 1, ConsumersModel::Kind), QStringLiteral("kafka group"));
         QCOMPARE(text(model, 1, ConsumersModel::Partition), QStringLiteral("1"));
         QCOMPARE(text(model, 1, ConsumersModel::NextOffset), QStringLiteral("120"));
-        QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("180"));
+        QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("2,880"));
         QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("connected"));
         QCOMPARE(model.data(model.index(1, ConsumersModel::State), Qt::ToolTipRole).toString(),
                  QStringLiteral("The group has 2 member(s)"));
 
-        // the group commits on at 100 messages/s, then its members leave
-        model.update(snapshotAt(now + 1000, {orders()}), {group(220, 2)});
+        // the group commits every few seconds: its rate is measured over ten
+        model.update(snapshotAt(now + 5000, {orders()}), {group(620, 2)});
+        QCOMPARE(text(model, 1, ConsumersModel::Rate), QStringLiteral("0"));
+        model.update(snapshotAt(now + 10000, {orders()}), {group(1120, 2)});
         QCOMPARE(text(model, 1, ConsumersModel::Rate), QStringLiteral("100"));
-        QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("80"));
-        model.update(snapshotAt(now + 1250, {orders()}), {group(220, 0)});
+        QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("1,880"));
+        // its members leave, then its offsets go
+        model.update(snapshotAt(now + 10250, {orders()}), {group(1120, 0)});
         QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("gone"));
-        model.update(snapshotAt(now + 1500, {orders()}), {});
+        model.update(snapshotAt(now + 10500, {orders()}), {});
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(spy.reset.count(), 0);
     }

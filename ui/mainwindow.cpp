@@ -332,8 +332,9 @@ void MainWindow::refresh()
     // here. The clients come from the last copy made off this thread (requestClients()).
     BrokerSnapshot snapshot = takeSnapshot(m_broker.topics(), Broker::nowMs());
     snapshot.clients = m_lastClients;
-    m_topics->update(snapshot);
-    m_consumers->update(snapshot, m_broker.groups().groups());
+    const ConsumersModel::Groups groups = m_broker.groups().groups();
+    m_topics->update(snapshot, groups);
+    m_consumers->update(snapshot, groups);
     m_lastRefreshNs = timer.nsecsElapsed();
     requestClients();
 

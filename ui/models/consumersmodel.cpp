@@ -11,6 +11,8 @@
 namespace rivulet {
 namespace {
 
+constexpr std::int64_t kGroupRateWindowMs = 10000;
+
 constexpr std::uint64_t bit(int column)
 {
     return std::uint64_t(1) << column;
@@ -44,7 +46,8 @@ std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t n
         mask |= bit(LastSeen);
     if (row.connected != fresh.connected || row.members != fresh.members)
         mask |= bit(ColumnCount) - 1; // a gone consumer's whole row is drawn dimmed
-    if (row.rate.update(fresh.delivered, nowMs))
+    // a group's offset moves when it commits (every few seconds): measure over longer
+    if (row.rate.update(fresh.delivered, nowMs, row.group ? kGroupRateWindowMs : 1000))
         mask |= bit(Rate);
     row.members = fresh.members;
     row.nextOffset = fresh.nextOffset;
@@ -136,7 +139,7 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
             for (std::size_t j = first; j <= last; ++j) {
                 Row &row = *sorted[j];
                 row.consumer = QString::fromUtf8(row.key);
-                row.rate.update(row.delivered, m_nowMs);
+                row.rate.update(row.delivered, m_nowMs, row.group ? kGroupRateWindowMs : 1000);
                 added.push_back(std::move(row));
             }
             m_rows.insert(m_rows.begin() + std::ptrdiff_t(at),

@@ -23,9 +23,14 @@ TopicsModel::TopicsModel(QObject *parent) : QAbstractItemModel(parent) {}
 
 TopicsModel::~TopicsModel() = default;
 
-void TopicsModel::update(const BrokerSnapshot &snapshot)
+void TopicsModel::update(const BrokerSnapshot &snapshot, const Groups &groups)
 {
     m_nowMs = snapshot.takenMs;
+    m_groupCounts.clear();
+    for (const auto &g : groups)
+        for (const auto &[key, committed] : g.offsets)
+            if (committed.offset >= 0)
+                ++m_groupCounts[qMakePair(QString::fromUtf8(key.first), int(key.second))];
     // the broker hands topics sorted by name; a hand-made snapshot may not be
     std::vector<const TopicSnapshot *> fresh;
     fresh.reserve(snapshot.topics.size());
@@ -56,7 +61,7 @@ void TopicsModel::update(const BrokerSnapshot &snapshot)
                 node->shown = m_allShown;
                 for (const PartitionSnapshot &p : fresh[j]->partitions) {
                     node->partitions.emplace_back();
-                    refreshPartition(node->partitions.back(), p, m_nowMs);
+                    refreshPartition(node->partitions.back(), node->name, p);
                 }
                 std::sort(node->partitions.begin(), node->partitions.end(),
                           [](const auto &a, const auto &b) { return a.partition < b.partition; });
@@ -87,9 +92,10 @@ void TopicsModel::update(const BrokerSnapshot &snapshot)
     m_totals = totals;
 }
 
-std::uint64_t TopicsModel::refreshPartition(PartitionNode &node, const PartitionSnapshot &fresh,
-                                            std::int64_t nowMs)
+std::uint64_t TopicsModel::refreshPartition(PartitionNode &node, const QString &topic,
+                                            const PartitionSnapshot &fresh)
 {
+    const std::int64_t nowMs = m_nowMs;
     std::uint64_t mask = 0;
     const PartitionStats &s = fresh.stats;
     node.partition = fresh.partition;
@@ -105,8 +111,11 @@ std::uint64_t TopicsModel::refreshPartition(PartitionNode &node, const Partition
         mask |= bit(InRate);
     if (node.out.update(s.recordsOut, nowMs))
         mask |= bit(OutRate);
-    if (int(fresh.consumers.size()) != node.consumers) {
-        node.consumers = int(fresh.consumers.size());
+    const int consumers =
+        int(fresh.consumers.size()) +
+        (m_groupCounts.isEmpty() ? 0 : m_groupCounts.value(qMakePair(topic, fresh.partition)));
+    if (consumers != node.consumers) {
+        node.consumers = consumers;
         mask |= bit(Consumers);
     }
     node.stats = s;
@@ -161,13 +170,13 @@ std::uint64_t TopicsModel::mergePartitions(TopicNode &node, const TopicSnapshot 
             beginInsertRows(parent, int(at), int(at + last - first));
             std::vector<PartitionNode> added(last - first + 1);
             for (std::size_t j = first; j <= last; ++j)
-                refreshPartition(added[j - first], p[j], m_nowMs);
+                refreshPartition(added[j - first], node.name, p[j]);
             node.partitions.insert(node.partitions.begin() + std::ptrdiff_t(at), added.begin(),
                                    added.end());
             endInsertRows();
         },
         [&](std::size_t i, std::size_t j) {
-            return refreshPartition(node.partitions[i], p[j], m_nowMs);
+            return refreshPartition(node.partitions[i], node.name, p[j]);
         },
         [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
             if (!node.shown)
@@ -406,7 +415,8 @@ QVariant TopicsModel::headerData(int section, Qt::Orientation orientation, int r
         case OutRate:
             return tr("Messages delivered to consumers per second");
         case Consumers:
-            return tr("Consumer positions recorded in the partition");
+            return tr("Consumers with a position in the partition (native consumers and Kafka "
+                      "groups that committed an offset)");
         }
         return {};
     }

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "kafka/groupcoordinator.h"
 #include "monitor/snapshot.h"
 #include "ratemeter.h"
 
 #include <QAbstractItemModel>
+#include <QHash>
 
 #include <memory>
 #include <vector>
@@ -47,7 +49,10 @@ public:
     explicit TopicsModel(QObject *parent = nullptr);
     ~TopicsModel() override;
 
-    void update(const BrokerSnapshot &snapshot);
+    using Groups = std::vector<kafka::GroupCoordinator::GroupView>;
+    // groups: Kafka consumer groups, counted among a partition's consumers where they
+    // committed an offset.
+    void update(const BrokerSnapshot &snapshot, const Groups &groups = {});
     const Totals &totals() const { return m_totals; }
     QModelIndex topicIndex(const QString &topic, int column = 0) const;
     QModelIndex partitionIndex(const QString &topic, int partition, int column = 0) const;
@@ -88,8 +93,8 @@ private:
     };
 
     std::uint64_t mergePartitions(TopicNode &node, const TopicSnapshot &fresh);
-    static std::uint64_t refreshPartition(PartitionNode &node, const PartitionSnapshot &fresh,
-                                          std::int64_t nowMs);
+    std::uint64_t refreshPartition(PartitionNode &node, const QString &topic,
+                                   const PartitionSnapshot &fresh);
     static std::uint64_t aggregate(TopicNode &node);
     void renumber(std::size_t from);
     void announcePartitions(TopicNode &node);
@@ -101,6 +106,8 @@ private:
     std::int64_t m_nowMs = 0;
     Totals m_totals;
     bool m_allShown = false;
+    // Kafka groups with an offset in (topic, partition), for the update in progress
+    QHash<QPair<QString, int>, int> m_groupCounts;
 };
 
 } // namespace rivulet
