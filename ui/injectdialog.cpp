@@ -73,7 +73,13 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     target->addWidget(m_topic, 1);
     target->addWidget(new QLabel(tr("Partition:"), this));
     target->addWidget(m_partition);
-    form->addRow(tr("&Topic:"), target);
+    // rows whose field is a layout get their label's buddy by hand, for the mnemonic
+    auto label = [this](const QString &text, QWidget *buddy) {
+        auto *l = new QLabel(text, this);
+        l->setBuddy(buddy);
+        return l;
+    };
+    form->addRow(label(tr("&Topic:"), m_topic), target);
     form->addRow(m_useKey, m_key);
     auto *valueButtons = new QHBoxLayout;
     valueButtons->addWidget(m_perLine);
@@ -87,7 +93,7 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     clearRow->addWidget(m_clearFile);
     clearRow->addStretch();
     valueBox->addLayout(clearRow);
-    form->addRow(tr("&Value:"), valueBox);
+    form->addRow(label(tr("&Value:"), m_value), valueBox);
     auto *headerButtons = new QHBoxLayout;
     headerButtons->addWidget(addHeader);
     headerButtons->addWidget(removeHeader);
@@ -99,7 +105,7 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     auto *repeatRow = new QHBoxLayout;
     repeatRow->addWidget(m_repeat);
     repeatRow->addWidget(m_summary, 1);
-    form->addRow(tr("&Repeat:"), repeatRow);
+    form->addRow(label(tr("&Repeat:"), m_repeat), repeatRow);
 
     auto *buttons = new QDialogButtonBox(this);
     buttons->addButton(m_send, QDialogButtonBox::ActionRole);
@@ -216,7 +222,9 @@ void InjectDialog::updateSummary()
         for (const QString &line : m_value->toPlainText().split(QLatin1Char('\n')))
             values += !line.isEmpty();
     }
-    m_summary->setText(tr("= %1 messages").arg(display::count(values * repeat)));
+    const qlonglong total = values * repeat;
+    m_summary->setText(total == 1 ? tr("= 1 message")
+                                  : tr("= %1 messages").arg(display::count(total)));
 }
 
 InjectRequest InjectDialog::request() const

@@ -104,6 +104,14 @@ MainWindow::~MainWindow()
 void MainWindow::addListener(Server &server)
 {
     m_listeners.append({&server, protocolName(server), QString()});
+    if (server.protocol() == Server::Protocol::Kafka) {
+        // Kafka clients want a bootstrap address of their own
+        QAction *copy = m_editMenu->addAction(tr("Copy &Kafka bootstrap address"));
+        connect(copy, &QAction::triggered, this, [this, s = &server] {
+            QApplication::clipboard()->setText(addressOf(*s));
+            m_statusLine->showNote(tr("Copied %1").arg(addressOf(*s)));
+        });
+    }
     updateStatus();
 }
 
@@ -241,6 +249,7 @@ void MainWindow::buildActions()
     connect(deleteKey, &QAction::triggered, remove, &QAction::trigger);
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    m_editMenu = edit;
     QAction *copy = add(edit, tr("&Copy address"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C),
                         [this] { copyAddress(); });
     add(edit, tr("&Find messages…"), QKeySequence::Find, [this] { focusMessageFilter(); });

@@ -9,6 +9,7 @@
 
 class QActionGroup;
 class QComboBox;
+class QMenu;
 class QSortFilterProxyModel;
 class QSplitter;
 class QTabWidget;
@@ -124,6 +125,7 @@ private:
     QComboBox *m_rateBox = nullptr;
     QActionGroup *m_rateActions = nullptr;
     QAction *m_liveTailAction = nullptr;
+    QMenu *m_editMenu = nullptr;
 
     QTimer *m_timer;
     int m_refreshMs = kDefaultRefreshMs;

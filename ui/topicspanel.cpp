@@ -49,15 +49,12 @@ TopicsPanel::TopicsPanel(TopicsModel *model, QWidget *parent)
     header->setHighlightSections(false);
     // wide enough for the header or the expected numbers, whichever is wider
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const int digits[TopicsModel::ColumnCount] = {18, 0, 8, 8, 9, 9, 6, 6, 0, 12};
+    const int digits[TopicsModel::ColumnCount] = {16, 0, 7, 8, 9, 9, 6, 6, 0, 8};
     for (int c = 0; c < TopicsModel::ColumnCount; ++c) {
         const int title =
             fontMetrics().horizontalAdvance(model->headerData(c, Qt::Horizontal).toString());
         m_view->setColumnWidth(c, std::max(digit * digits[c], title) + 16);
     }
-    // start and end offsets are one click away in the partition rows; hide the less used
-    // columns by default to keep the tree readable in a narrow pane
-    header->setSectionHidden(TopicsModel::StartOffset, true);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(header, &QHeaderView::customContextMenuRequested, this,
             [this, header](const QPoint &pos) {

@@ -71,6 +71,16 @@ QString timestamp(std::int64_t ms, std::int64_t nowMs)
     return then.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
+QString clock(std::int64_t ms, std::int64_t nowMs)
+{
+    if (ms <= 0)
+        return {};
+    const QDateTime then = QDateTime::fromMSecsSinceEpoch(ms);
+    if (then.date() == QDateTime::fromMSecsSinceEpoch(nowMs).date())
+        return then.toString(QStringLiteral("HH:mm:ss"));
+    return then.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
 QString compact(double value)
 {
     const double a = std::abs(value);

@@ -21,6 +21,8 @@ QString byteRate(double perSecond);
 QString age(std::int64_t thenMs, std::int64_t nowMs);
 // "14:03:12.517" today, "2024-05-01 14:03:12" on another day.
 QString timestamp(std::int64_t ms, std::int64_t nowMs);
+// "14:03:12" today, "2024-05-01 14:03" on another day.
+QString clock(std::int64_t ms, std::int64_t nowMs);
 // Compact axis labels: 950, 1.2k, 35k, 4.5M.
 QString compact(double value);
 

@@ -347,7 +347,7 @@ QVariant TopicsModel::topicData(const TopicNode &t, int column, int role) const
         return raw ? QVariant(t.consumers) : QVariant(display::count(t.consumers));
     case LastWrite:
         return raw ? QVariant(qlonglong(t.lastAppendMs))
-                   : QVariant(display::timestamp(t.lastAppendMs, m_nowMs));
+                   : QVariant(display::clock(t.lastAppendMs, m_nowMs));
     }
     return {};
 }
@@ -390,7 +390,7 @@ QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, 
         return number(p.consumers);
     case LastWrite:
         return raw ? QVariant(qlonglong(s.lastAppendMs))
-                   : QVariant(display::timestamp(s.lastAppendMs, m_nowMs));
+                   : QVariant(display::clock(s.lastAppendMs, m_nowMs));
     }
     return {};
 }
