@@ -184,6 +184,12 @@ QJsonObject toJson(const Options &o, const QString &brokerKind, const RunResult 
                                    {QStringLiteral("p999"), r.latency.p999 / 1000},
                                    {QStringLiteral("max"), r.latency.max / 1000}};
     j[u"late_sends"] = double(r.lateSends);
+    if (o.rate > 0)
+        j[u"latency_from_schedule_us"] =
+            QJsonObject{{QStringLiteral("p50"), r.fromSchedule.p50 / 1000},
+                        {QStringLiteral("p99"), r.fromSchedule.p99 / 1000},
+                        {QStringLiteral("p999"), r.fromSchedule.p999 / 1000},
+                        {QStringLiteral("max"), r.fromSchedule.max / 1000}};
     j[u"wall_s"] = r.wallSeconds;
     if (r.brokerAfter.ok) {
         j[u"broker_cpu_s"] = r.brokerCpuSeconds();
@@ -210,9 +216,14 @@ void report(const Options &o, const QString &brokerKind, const RunResult &r)
         std::printf("         round trip p50 %s us, p99 %s us, p99.9 %s us, max %s us",
                     qPrintable(micros(r.latency.p50)), qPrintable(micros(r.latency.p99)),
                     qPrintable(micros(r.latency.p999)), qPrintable(micros(r.latency.max)));
-        if (o.rate > 0)
-            std::printf(" (%s sends over 1 ms late)", qPrintable(grouped(double(r.lateSends))));
         std::printf("\n");
+        if (o.rate > 0)
+            std::printf(
+                "         from schedule p50 %s us, p99 %s us, p99.9 %s us, max %s us "
+                "(%s sends over 1 ms late)\n",
+                qPrintable(micros(r.fromSchedule.p50)), qPrintable(micros(r.fromSchedule.p99)),
+                qPrintable(micros(r.fromSchedule.p999)), qPrintable(micros(r.fromSchedule.max)),
+                qPrintable(grouped(double(r.lateSends))));
     }
     if (r.consume.messages > 0 || o.consumers > 0) {
         printPhase("consume", r.consume);

@@ -69,10 +69,12 @@ void runProducer(const Load &load, int index, StartGate &gate, ProducerStats &ou
     const std::uint64_t total = std::uint64_t(o.messages);
     const std::uint64_t requests = (total + std::uint64_t(o.batch) - 1) / std::uint64_t(o.batch);
     const auto depth = std::size_t(std::max(o.inflight, 1));
-    std::vector<std::int64_t> sentAt(depth);
+    std::vector<std::int64_t> sentAt(depth), dueAt(depth);
     std::vector<int> counts(depth);
     std::vector<std::uint64_t> firsts(depth);
     out.latencyNs.reserve(std::size_t(requests));
+    if (o.rate > 0)
+        out.fromScheduleNs.reserve(std::size_t(requests));
 
     // --rate: request k is due at start + k * interval
     const double perProducerRate = o.rate > 0 ? o.rate / o.producers : 0;
@@ -98,6 +100,7 @@ void runProducer(const Load &load, int index, StartGate &gate, ProducerStats &ou
                 } else if (now - due > 1000000) {
                     ++out.lateSends;
                 }
+                dueAt[issued % depth] = due;
             }
             const int count =
                 int(std::min<std::uint64_t>(std::uint64_t(o.batch), total - nextIndex));
@@ -136,8 +139,12 @@ void runProducer(const Load &load, int index, StartGate &gate, ProducerStats &ou
                 out.error = QStringLiteral("produce refused: %1").arg(error);
                 return;
             }
-            const std::int64_t rtt = nowNs() - sentAt[slot];
-            out.latencyNs.push_back(std::uint32_t(std::min<std::int64_t>(rtt, UINT32_MAX)));
+            const std::int64_t replyAt = nowNs();
+            out.latencyNs.push_back(
+                std::uint32_t(std::min<std::int64_t>(replyAt - sentAt[slot], UINT32_MAX)));
+            if (intervalNs > 0)
+                out.fromScheduleNs.push_back(
+                    std::uint32_t(std::min<std::int64_t>(replyAt - dueAt[slot], UINT32_MAX)));
             const std::uint64_t expectedLast = firsts[slot] + std::uint64_t(counts[slot]) - 1;
             if (checkOffsets && lastOffset >= 0 && std::uint64_t(lastOffset) != expectedLast) {
                 out.error = QStringLiteral("produce acknowledged offset %1 where %2 was due")

@@ -34,8 +34,11 @@ struct ProducerStats
     std::uint64_t messages = 0;
     std::uint64_t valueBytes = 0;
     std::uint64_t requests = 0;
-    std::uint64_t lateSends = 0; // --rate: sent over 1 ms after their time
-    std::vector<std::uint32_t> latencyNs;
+    std::uint64_t lateSends = 0;          // --rate: sent over 1 ms after their time
+    std::vector<std::uint32_t> latencyNs; // from the send
+    // --rate: from the time the request was due, so that delays of the client itself (not
+    // scheduled, behind after a slow reply) count too
+    std::vector<std::uint32_t> fromScheduleNs;
     std::int64_t endNs = 0;
     QString error;
     bool mismatch = false; // the error is a wrong acknowledged offset

@@ -151,12 +151,15 @@ RunResult runLoad(const Options &o, quint16 port, qint64 brokerPid, const QByteA
     if (producers == 0 && consumers > 0 && r.brokerBefore.ok && r.brokerAfter.ok)
         r.consume.brokerCpuSeconds = r.brokerCpuSeconds();
 
-    std::vector<std::uint32_t> latencies;
+    std::vector<std::uint32_t> latencies, fromSchedule;
     for (ProducerStats &s : produced) {
         latencies.insert(latencies.end(), s.latencyNs.begin(), s.latencyNs.end());
+        fromSchedule.insert(fromSchedule.end(), s.fromScheduleNs.begin(), s.fromScheduleNs.end());
         std::vector<std::uint32_t>().swap(s.latencyNs);
+        std::vector<std::uint32_t>().swap(s.fromScheduleNs);
     }
     r.latency = percentiles(std::move(latencies));
+    r.fromSchedule = percentiles(std::move(fromSchedule));
     collectErrors(produced, "producer", r);
     collectErrors(consumed, "consumer", r);
 

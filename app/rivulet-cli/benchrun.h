@@ -29,7 +29,8 @@ struct RunResult
     bool mismatch = false; // verification found a wrong, missing or repeated message
     QStringList errors;
     Phase produce, consume;
-    Percentiles latency; // produce round trips
+    Percentiles latency;      // produce round trips
+    Percentiles fromSchedule; // --rate: from when each request was due
     std::uint64_t lateSends = 0, emptyReplies = 0, staleRecords = 0;
     double wallSeconds = 0;
     ProcessUsage brokerBefore, brokerAfter; // around the whole load
