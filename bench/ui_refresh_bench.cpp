@@ -5,7 +5,10 @@
 // (tree sorted by In/s, consumers sorted by lag, live tail on). The window's own timer is
 // replaced by one that times each refresh tick (broker snapshot plus model merge, and the
 // whole tick with chart and status); a 5 ms timer measures how long the GUI event loop
-// goes without running (its stalls, painting included). Prints figures; asserts nothing.
+// goes without running (its stalls, painting included) and how much of such a gap the GUI
+// thread spent working rather than waiting for a core. At the end the recorded snapshots
+// are merged again with the load stopped: the cost of a tick on a core of its own.
+// Prints figures; asserts nothing.
 //
 //   ui_refresh_bench [--topics N] [--partitions N] [--consumers N] [--seconds S]
 //                    [--producers N] [--workers N] [--idle]
@@ -130,6 +133,59 @@ double threadCpuMs()
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
+// Times every event the GUI thread handles, to name the slowest ones: a stall has a
+// culprit (a paint, a timer, a queued call) or none (the thread waited for a core).
+class TimedApplication : public QApplication
+{
+public:
+    using QApplication::QApplication;
+
+    struct Slow
+    {
+        double ms = 0;
+        double cpuMs = 0;
+        QString what;
+    };
+    std::vector<Slow> slowest; // kept to the 5 slowest
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        // notify() runs on every thread that receives events: time the GUI thread's only
+        if (m_depth > 0 || !m_timing || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        // described before it runs: the receiver may delete itself (deleteLater)
+        const int type = int(event->type());
+        const char *receiverClass = receiver->metaObject()->className();
+        const QString receiverName = receiver->objectName();
+        const char *parentClass =
+            receiver->parent() ? receiver->parent()->metaObject()->className() : "-";
+        ++m_depth;
+        QElapsedTimer t;
+        t.start();
+        const double cpu = threadCpuMs();
+        const bool result = QApplication::notify(receiver, event);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        --m_depth;
+        if (slowest.size() < 5 || ms > slowest.back().ms) {
+            const QString what = QStringLiteral("event type %1 to %2 \"%3\" (in %4)")
+                                     .arg(type)
+                                     .arg(QString::fromLatin1(receiverClass), receiverName,
+                                          QString::fromLatin1(parentClass));
+            slowest.push_back({ms, threadCpuMs() - cpu, what});
+            std::sort(slowest.begin(), slowest.end(),
+                      [](const Slow &a, const Slow &b) { return a.ms > b.ms; });
+            if (slowest.size() > 5)
+                slowest.pop_back();
+        }
+        return result;
+    }
+    void setTiming(bool on) { m_timing = on; }
+
+private:
+    int m_depth = 0;
+    bool m_timing = false;
+};
+
 struct Stats
 {
     std::vector<double> values;
@@ -152,7 +208,7 @@ int main(int argc, char **argv)
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("rivulet-ui-bench")); // own settings
 
     QCommandLineParser parser;
@@ -240,7 +296,7 @@ int main(int argc, char **argv)
     }
     const std::int64_t producedBefore = produced.load();
 
-    Stats mergeMs, tickMs, tickCpuMs, snapshotMs, stallMs;
+    Stats mergeMs, tickMs, tickCpuMs, snapshotMs, stallMs, busyStallMs;
     std::vector<BrokerSnapshot> recorded; // replayed without load at the end
     int tabTicks = 0;
     QTimer refreshTimer;
@@ -267,11 +323,16 @@ int main(int argc, char **argv)
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
     QElapsedTimer sinceProbe;
+    double probeCpu = threadCpuMs();
     QObject::connect(&probe, &QTimer::timeout, [&] {
+        // a gap is a stall; the CPU the thread used during it tells work from waiting
+        const double cpu = threadCpuMs();
         stallMs.add(std::max(0.0, double(sinceProbe.nsecsElapsed()) / 1e6 - kProbeMs));
+        busyStallMs.add(cpu - probeCpu);
+        probeCpu = cpu;
         sinceProbe.restart();
     });
-    // the window copies the client list on a pool thread once a second: time that too
+    // the window copies the client list on a pool thread: time that too (once a second)
     Stats clientsMs;
     std::thread clientsProbe([&] {
         while (!stop.load()) {
@@ -286,10 +347,13 @@ int main(int argc, char **argv)
     QElapsedTimer run;
     run.start();
     refreshTimer.start(MainWindow::kDefaultRefreshMs);
+    app.setTiming(true);
     sinceProbe.start();
+    probeCpu = threadCpuMs();
     probe.start(kProbeMs);
     QTimer::singleShot(s.seconds * 1000, &app, &QCoreApplication::quit);
     app.exec();
+    app.setTiming(false);
     probe.stop();
     refreshTimer.stop();
     const double elapsed = double(run.elapsed()) / 1000.0;
@@ -335,7 +399,7 @@ int main(int argc, char **argv)
     std::printf("    topic snapshot alone:           median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
                 snapshotMs.percentile(0.5), snapshotMs.percentile(0.95), snapshotMs.max());
     std::printf("    client snapshot (pool thread):  median %6.2f ms  p95 %6.2f ms  max %6.2f ms   "
-                "(once a second, off the GUI thread)\n",
+                "(off the GUI thread)\n",
                 clientsMs.percentile(0.5), clientsMs.percentile(0.95), clientsMs.max());
     std::printf("    whole tick (+ chart, status):   median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
                 tickMs.percentile(0.5), tickMs.percentile(0.95), tickMs.max());
@@ -350,6 +414,12 @@ int main(int argc, char **argv)
     std::printf("  event loop stall (%d ms probe):   median %6.2f ms  p99 %6.2f ms  max %6.2f ms   "
                 "(target <= 50 ms)\n",
                 kProbeMs, stallMs.percentile(0.5), stallMs.percentile(0.99), stallMs.max());
+    std::printf("    of which the GUI thread worked: median %6.2f ms  p99 %6.2f ms  max %6.2f ms   "
+                "(the rest it waited for a core)\n",
+                busyStallMs.percentile(0.5), busyStallMs.percentile(0.99), busyStallMs.max());
+    std::printf("  slowest events on the GUI thread (wall / own CPU):\n");
+    for (const auto &slow : app.slowest)
+        std::printf("    %7.2f ms / %6.2f ms  %s\n", slow.ms, slow.cpuMs, qPrintable(slow.what));
     std::fflush(stdout);
     return 0;
 }

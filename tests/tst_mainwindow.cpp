@@ -27,6 +27,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -476,6 +477,9 @@ private Q_SLOTS:
         QCOMPARE(injectMessages(f.broker, request, progress).written, 5);
         QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), MessagesModel::kPageSize + 5, kTimeoutMs);
         QCOMPARE(messages->record(messages->rowCount() - 1)->value, QByteArray("tail-4"));
+        // and keeps the newest row in view
+        QScrollBar *bar = view->verticalScrollBar();
+        QTRY_VERIFY(bar->maximum() > 0 && bar->value() == bar->maximum());
     }
 
     void remembersLayoutAndSelection()

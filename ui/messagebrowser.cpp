@@ -129,13 +129,19 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
         m_detail->setTopicPartition(m_model->topicName(), m_model->partition());
         m_detail->setRecord(nullptr);
     });
-    connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, [this] {
-        // follow the tail only when the view is already at the bottom
-        QScrollBar *bar = m_view->verticalScrollBar();
-        m_view->setProperty("atBottom", bar->value() >= bar->maximum() - 2);
+    // Live tail follows the newest row while the view is at the bottom; scrolling up stops
+    // following, scrolling back down resumes it.
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this,
+            [this](int value) { m_follow = value >= m_view->verticalScrollBar()->maximum() - 2; });
+    connect(m_liveTail, &QToolButton::toggled, this, [this](bool on) {
+        m_follow = on;
+        if (on)
+            m_view->scrollToBottom();
     });
+    connect(m_model, &QAbstractItemModel::modelReset, this,
+            [this] { m_follow = m_model->liveTail(); });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
-        if (m_model->liveTail() && m_view->property("atBottom").toBool())
+        if (m_model->liveTail() && m_follow)
             QTimer::singleShot(0, m_view, &QTableView::scrollToBottom);
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -166,8 +172,12 @@ void MessageBrowser::setTopics(const QStringList &names)
 
 void MessageBrowser::showPartition(const QString &topic, int partition)
 {
-    if (m_model->topicName() == topic && m_model->partition() == partition)
+    if (m_model->topicName() == topic && m_model->partition() == partition) {
+        // chosen again: "newest" means now, not when it was first read
+        if (m_model->start() == MessagesModel::Start::Newest && !m_model->liveTail())
+            go();
         return;
+    }
     const int index = m_topic->findText(topic);
     if (index < 0)
         return;

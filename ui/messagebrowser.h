@@ -67,6 +67,7 @@ private:
     QTableView *m_view;
     RecordDetailPane *m_detail;
     QSplitter *m_splitter;
+    bool m_follow = false; // live tail keeps the newest row in view
 };
 
 } // namespace rivulet
