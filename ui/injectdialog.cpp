@@ -292,8 +292,11 @@ void InjectDialog::finished(const InjectResult &result)
                              .arg(display::count(range.first), display::count(range.last)));
     QString text;
     if (result.written > 0) {
-        text = tr("Wrote %1 message(s) to %2 in %3 ms: %4")
-                   .arg(display::count(result.written), m_topic->currentText())
+        const QString what = result.written == 1
+                                 ? tr("1 message")
+                                 : tr("%1 messages").arg(display::count(result.written));
+        text = tr("Wrote %1 to %2 in %3 ms: %4")
+                   .arg(what, m_topic->currentText())
                    .arg(result.elapsedMs)
                    .arg(ranges.size() > 4
                             ? ranges.first(4).join(QLatin1String(", ")) + QStringLiteral(", …")
