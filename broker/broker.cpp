@@ -215,6 +215,12 @@ void Broker::housekeep(bool force)
     if (!m_dataDir)
         return;
     const auto topics = m_topics.topics();
+    for (const auto &topic : topics)
+        for (int i = 0; i < topic->partitionCount(); ++i) {
+            QString error;
+            if (!topic->partition(i)->seal(error))
+                qWarning("rivulet: %s", qPrintable(error));
+        }
     if (m_config.log.fsync == FsyncPolicy::Interval || force) {
         for (const auto &topic : topics)
             for (int i = 0; i < topic->partitionCount(); ++i) {

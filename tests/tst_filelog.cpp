@@ -147,10 +147,28 @@ private Q_SLOTS:
         QCOMPARE(verifyAll(*o.log, 0), 3000);
         for (qint64 from : {1, 77, 1000, 2047, 2999})
             QCOMPARE(verifyAll(*o.log, from), 3000 - from);
-        // every finished segment has its index, named by its base offset
+        // finished segments get their index when sealed (housekeeping's job, not the
+        // producer's), named by their base offset
         const QStringList logs = segmentFiles(tmp.path(), QStringLiteral(".log"));
         QCOMPARE(logs.size(), o.file()->segmentCount());
+        QCOMPARE(segmentFiles(tmp.path(), QStringLiteral(".index")).size(), 0);
+        QString error;
+        QVERIFY2(o.log->seal(error), qPrintable(error));
         QCOMPARE(segmentFiles(tmp.path(), QStringLiteral(".index")).size(), logs.size() - 1);
+        // unsealed segments after a crash are scanned whole, then sealed at start-up
+        Opened crashed;
+        {
+            QTemporaryDir again;
+            Opened fresh = openLog(again.path(), false, 8192);
+            fill(*fresh.log, 3000);
+            fresh.log.reset(); // no seal, no close: as after kill -9
+            crashed = openLog(again.path(), false, 8192);
+            QVERIFY(crashed.file());
+            QCOMPARE(crashed.log->endOffset(), 3000);
+            QCOMPARE(verifyAll(*crashed.log, 0), 3000);
+            QCOMPARE(segmentFiles(again.path(), QStringLiteral(".index")).size(),
+                     crashed.file()->segmentCount() - 1);
+        }
         QVERIFY(logs.first().endsWith(QStringLiteral("/00000000000000000000.log")));
     }
 

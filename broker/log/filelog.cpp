@@ -74,7 +74,7 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
                               .arg(bases[i])
                               .arg(file));
         if (!segment->indexWasLoaded() && !newest) {
-            if (!segment->writeIndex(error))
+            if (!segment->seal(error))
                 return broken(error);
             notes << QStringLiteral("rebuilt the index of %1").arg(file);
         }
@@ -124,17 +124,39 @@ AppendResult FileLog::append(QByteArray &batch)
 
 bool FileLog::roll(QString &error)
 {
-    Segment *active = m_segments.back().get();
-    // The finished segment goes to disk with its index before anything lands after it, so
-    // recovery only ever needs to scan the newest segment.
-    if (!fileio::syncData(*active->file(), error) || !active->writeIndex(error))
-        return false;
-    auto next = Segment::create(m_directory, active->endOffset(), error);
+    // The finished segment is fsynced and indexed later by housekeeping (seal()), not here:
+    // an fsync of up to a whole segment would stall this producer for tens of ms. Until it
+    // is sealed, recovery after a crash scans it like the newest segment.
+    auto next = Segment::create(m_directory, m_segments.back()->endOffset(), error);
     if (!next)
         return false;
+    {
+        std::lock_guard lock(m_syncMutex);
+        m_unsealed.push_back(m_segments.back());
+    }
     m_segments.push_back(std::move(next));
     setActiveFile();
     return true;
+}
+
+bool FileLog::seal(QString &error)
+{
+    std::vector<std::shared_ptr<Segment>> pending;
+    {
+        std::lock_guard lock(m_syncMutex);
+        pending.swap(m_unsealed);
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        if (!pending[i]->seal(error)) {
+            // keep the rest for the next round
+            std::lock_guard lock(m_syncMutex);
+            m_unsealed.insert(m_unsealed.begin(), pending.begin() + std::ptrdiff_t(i), pending.end());
+            ok = false;
+            break;
+        }
+    }
+    return ok;
 }
 
 bool FileLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
@@ -143,7 +165,7 @@ bool FileLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
     if (fromOffset < startOffset() || fromOffset >= endOffset())
         return true;
     auto it = std::upper_bound(m_segments.begin(), m_segments.end(), fromOffset,
-                               [](std::int64_t offset, const std::unique_ptr<Segment> &s) {
+                               [](std::int64_t offset, const std::shared_ptr<Segment> &s) {
                                    return offset < s->baseOffset();
                                });
     --it;
@@ -260,7 +282,7 @@ int FileLog::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
 bool FileLog::close(QString &error)
 {
     Segment &active = *m_segments.back();
-    return active.truncateToSize(error) && active.writeIndex(error);
+    return seal(error) && active.truncateToSize(error) && active.writeIndex(error);
 }
 
 } // namespace rivulet

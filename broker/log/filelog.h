@@ -34,6 +34,7 @@ public:
     bool syncTo(std::int64_t appendedBytes, QString &error) override;
     bool syncOnAppend() const override { return m_settings.fsync == FsyncPolicy::Always; }
     int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs) override;
+    bool seal(QString &error) override; // thread-safe
     bool close(QString &error) override;
 
     int segmentCount() const { return int(m_segments.size()); }
@@ -45,7 +46,7 @@ private:
 
     QString m_directory;
     LogSettings m_settings;
-    std::vector<std::unique_ptr<Segment>> m_segments; // oldest first, never empty
+    std::vector<std::shared_ptr<Segment>> m_segments; // oldest first, never empty
     std::int64_t m_sizeBytes = 0;
     mutable QByteArray m_readBuffer;
 
@@ -56,6 +57,9 @@ private:
     std::int64_t m_appended = 0;
     std::int64_t m_synced = 0;
     std::shared_ptr<fileio::FileHandle> m_activeFile;
+    // finished segments not yet fsynced and indexed (sealed by housekeeping, off the
+    // produce path); guarded by m_syncMutex
+    std::vector<std::shared_ptr<Segment>> m_unsealed;
 };
 
 } // namespace rivulet

@@ -64,6 +64,7 @@ public:
 
     // Housekeeping, called from the broker's housekeeping thread and at shutdown.
     bool sync(QString &error);
+    bool seal(QString &error) { return m_log->seal(error); } // no lock: the log guards it
     int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs);
     bool close(QString &error);
 

@@ -58,6 +58,13 @@ public:
     // True when every append must be synced before it is acknowledged (--fsync always).
     virtual bool syncOnAppend() const { return false; }
 
+    // Makes finished segments durable (fsync, then their index); thread-safe, called by
+    // housekeeping so that the produce path never waits for it.
+    virtual bool seal(QString &error)
+    {
+        Q_UNUSED(error);
+        return true;
+    }
     // Deletes whole old segments the policy no longer keeps; returns how many.
     virtual int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
     {

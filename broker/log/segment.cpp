@@ -265,8 +265,18 @@ bool Segment::truncateToSize(QString &error)
     return fileio::truncate(*m_file, m_size, error) && fileio::syncData(*m_file, error);
 }
 
+bool Segment::seal(QString &error) const
+{
+    std::lock_guard lock(m_sealMutex);
+    if (m_removed)
+        return true;
+    return fileio::syncData(*m_file, error) && writeIndex(error);
+}
+
 void Segment::removeFiles() const
 {
+    std::lock_guard lock(m_sealMutex);
+    m_removed = true;
     QFile::remove(logPath(m_directory, m_baseOffset));
     QFile::remove(indexPath(m_directory, m_baseOffset));
 }

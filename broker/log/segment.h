@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace rivulet {
@@ -69,6 +70,9 @@ public:
     // Cuts the file back to the intact batches (after a torn tail was reported).
     bool truncateToSize(QString &error);
     bool writeIndex(QString &error) const;
+    // Makes a finished segment durable: its data fsynced, then its index written. Safe from
+    // another thread once nothing appends to the segment; does nothing after removeFiles().
+    bool seal(QString &error) const;
     void removeFiles() const;
 
 private:
@@ -89,6 +93,8 @@ private:
     std::int64_t m_bytesSinceIndex = 0;
     std::vector<IndexEntry> m_index;
     bool m_indexLoaded = false;
+    mutable std::mutex m_sealMutex; // seal() against removeFiles()
+    mutable bool m_removed = false;
 };
 
 } // namespace rivulet
