@@ -83,14 +83,18 @@ int main(int argc, char **argv)
     }
     broker.startHousekeeping();
     Server server(broker, options.workers);
-    if (!server.start(options.listen, options.port)) {
+    const bool nativeUp = server.start(options.listen, options.port);
+    if (!nativeUp) {
         std::fprintf(stderr,
                      "rivulet: cannot listen on %s:%u: %s\n"
                      "Is another broker running there? Pick another port with --port N "
-                     "(--port 0 picks a free one).\n",
+                     "(--port 0 picks a free one)%s.\n",
                      qPrintable(options.listen.toString()), unsigned(options.port),
-                     qPrintable(server.errorString()));
-        return 1;
+                     qPrintable(server.errorString()),
+                     headless ? "" : ", or from the window's status bar");
+        // the window says what is wrong and lets the user pick another port
+        if (headless)
+            return 1;
     }
     kafka::KafkaConfig kafkaConfig;
     kafkaConfig.port = options.kafkaPort;
@@ -104,14 +108,16 @@ int main(int argc, char **argv)
                                      : options.listen.toString();
     kafkaConfig.clusterId = clusterIdFor(broker);
     Server kafkaServer(broker, options.workers, kafkaConfig);
-    if (!kafkaServer.start(options.listen, options.kafkaPort)) {
+    const bool kafkaUp = kafkaServer.start(options.listen, options.kafkaPort);
+    if (!kafkaUp) {
         std::fprintf(stderr,
                      "rivulet: cannot listen for Kafka clients on %s:%u: %s\n"
                      "Is a Kafka broker running there? Pick another port with --kafka-port N "
                      "(--kafka-port 0 picks a free one).\n",
                      qPrintable(options.listen.toString()), unsigned(options.kafkaPort),
                      qPrintable(kafkaServer.errorString()));
-        return 1;
+        if (headless)
+            return 1;
     }
     const QString address =
         QStringLiteral("%1:%2").arg(server.serverAddress().toString()).arg(server.serverPort());
@@ -122,10 +128,12 @@ int main(int argc, char **argv)
         broker.isDurable()
             ? QStringLiteral("data %1, fsync %2").arg(broker.dataPath(), fsyncPolicyName(options.log.fsync))
             : QStringLiteral("in-memory");
-    std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s)\n",
-                RIVULET_VERSION, qPrintable(address), qPrintable(kafkaAddress), qPrintable(storage),
-                server.workerCount(), kafkaConfig.clusterId.constData());
-    std::fflush(stdout);
+    if (nativeUp && kafkaUp) {
+        std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s)\n",
+                    RIVULET_VERSION, qPrintable(address), qPrintable(kafkaAddress),
+                    qPrintable(storage), server.workerCount(), kafkaConfig.clusterId.constData());
+        std::fflush(stdout);
+    }
 
 
     std::unique_ptr<MainWindow> window;

@@ -52,10 +52,10 @@ bool Server::start(const QHostAddress &address, quint16 port)
 {
     for (auto &worker : m_workers)
         worker->start();
-    if (!listen(address, port)) {
-        stop();
+    // On failure the workers keep running, so that listen() can be tried again on another
+    // port (the window offers that); the destructor stops them.
+    if (!listen(address, port))
         return false;
-    }
     if (m_kafka && m_kafka->port == 0)
         m_kafka->port = serverPort();
     if (m_groupTimer)

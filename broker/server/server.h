@@ -33,7 +33,8 @@ public:
     Server(Broker &broker, int workers, const kafka::KafkaConfig &kafka, QObject *parent = nullptr);
     ~Server() override;
 
-    // Starts the workers and listens; on failure errorString() says why.
+    // Starts the workers and listens; on failure errorString() says why, and the workers
+    // stay up so that listen() may be tried again.
     bool start(const QHostAddress &address, quint16 port);
     // Stops accepting, closes every connection and joins the worker threads.
     void stop();

@@ -14,6 +14,8 @@ Worker::~Worker()
 
 void Worker::start()
 {
+    if (m_thread.isRunning())
+        return;
     m_sessionParent = new QObject;
     m_sessionParent->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_sessionParent, &QObject::deleteLater);
