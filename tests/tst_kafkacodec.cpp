@@ -12,8 +12,8 @@
 // directly.
 
 #include "broker.h"
-#include "log/compression.h"
 #include "kafka/kafkahandler.h"
+#include "log/compression.h"
 #include "monitor/clientregistry.h"
 #include "server/server.h"
 
@@ -1537,7 +1537,8 @@ private Q_SLOTS:
     {
         QVERIFY(start());
         QVERIFY(m_broker->createTopic("zs", 1).topic);
-        const QByteArray plain = recordBatch({{"k1", "first", {}}, {"k2", "second", {}}}, 1700000000000);
+        const QByteArray plain =
+            recordBatch({{"k1", "first", {}}, {"k2", "second", {}}}, 1700000000000);
         QByteArray packed;
         QString error;
         QVERIFY(compression::compress(4, QByteArrayView(plain).sliced(61), packed, error));

@@ -24,7 +24,8 @@ QByteArray clusterIdFor(const Broker &broker)
         return QByteArrayLiteral("rivulet-in-memory");
     const QByteArray hash =
         QCryptographicHash::hash(broker.dataPath().toUtf8(), QCryptographicHash::Sha256);
-    return "rivulet-" + hash.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals).left(16);
+    return "rivulet-" +
+           hash.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals).left(16);
 }
 
 } // namespace
@@ -39,9 +40,9 @@ int main(int argc, char **argv)
     const bool fellBackToHeadless = !headless && noDisplayAvailable();
     headless |= fellBackToHeadless;
 
-    std::unique_ptr<QCoreApplication> app =
-        headless ? std::make_unique<QCoreApplication>(argc, argv)
-                 : std::make_unique<QApplication>(argc, argv);
+    std::unique_ptr<QCoreApplication> app = headless
+                                                ? std::make_unique<QCoreApplication>(argc, argv)
+                                                : std::make_unique<QApplication>(argc, argv);
     // no organisation: data goes to ~/.local/share/rivulet, settings to ~/.config/rivulet.conf
     QCoreApplication::setApplicationName(QStringLiteral("rivulet"));
     QCoreApplication::setApplicationVersion(QStringLiteral(RIVULET_VERSION));
@@ -124,17 +125,16 @@ int main(int argc, char **argv)
     const QString kafkaAddress = QStringLiteral("%1:%2")
                                      .arg(kafkaServer.serverAddress().toString())
                                      .arg(kafkaServer.serverPort());
-    const QString storage =
-        broker.isDurable()
-            ? QStringLiteral("data %1, fsync %2").arg(broker.dataPath(), fsyncPolicyName(options.log.fsync))
-            : QStringLiteral("in-memory");
+    const QString storage = broker.isDurable()
+                                ? QStringLiteral("data %1, fsync %2")
+                                      .arg(broker.dataPath(), fsyncPolicyName(options.log.fsync))
+                                : QStringLiteral("in-memory");
     if (nativeUp && kafkaUp) {
         std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s)\n",
                     RIVULET_VERSION, qPrintable(address), qPrintable(kafkaAddress),
                     qPrintable(storage), server.workerCount(), kafkaConfig.clusterId.constData());
         std::fflush(stdout);
     }
-
 
     std::unique_ptr<MainWindow> window;
     if (!headless) {

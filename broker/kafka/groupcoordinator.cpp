@@ -209,10 +209,9 @@ void GroupCoordinator::completeJoin(Group &group, std::int64_t nowMs, Deferred &
     group.protocol = chooseProtocol(group);
     ++group.generation;
     if (!group.members.count(group.leader)) {
-        const auto first = std::min_element(group.members.begin(), group.members.end(),
-                                            [](const auto &a, const auto &b) {
-                                                return a.second.joinOrder < b.second.joinOrder;
-                                            });
+        const auto first = std::min_element(
+            group.members.begin(), group.members.end(),
+            [](const auto &a, const auto &b) { return a.second.joinOrder < b.second.joinOrder; });
         group.leader = first->first;
     }
     group.state = State::CompletingRebalance;

@@ -124,7 +124,13 @@ public:
     std::uint64_t offsetVersion() const;
 
 private:
-    enum class State { Empty, PreparingRebalance, CompletingRebalance, Stable };
+    enum class State
+    {
+        Empty,
+        PreparingRebalance,
+        CompletingRebalance,
+        Stable
+    };
     struct Member
     {
         QByteArray id;

@@ -57,8 +57,8 @@ KafkaHandler::Outcome KafkaHandler::produce(const RequestHeader &h, Reader &in)
             std::vector<QByteArrayView> batches;
             const QByteArrayView records = data.records;
             for (qsizetype at = 0; partition && r.error == 0 && at < records.size();) {
-                const auto size = RecordBatchView::sizeAt(records.data() + at,
-                                                          std::size_t(records.size() - at));
+                const auto size =
+                    RecordBatchView::sizeAt(records.data() + at, std::size_t(records.size() - at));
                 if (!size || *size > records.size() - at || *size < batch::kHeaderSize) {
                     r.error = error::CorruptMessage;
                     break;
@@ -196,7 +196,7 @@ QByteArray KafkaHandler::buildFetch(const PendingFetch &f, std::int64_t &recordB
             const qsizetype errorAt = out.size();
             w.i16(error::None).i64(end).i64(end); // last stable offset = high watermark
             w.array(0);                           // aborted transactions
-            const qsizetype sizeAt = w.placeholder();
+            const qsizetype sizeAt = w.reserveI32();
             const qsizetype dataStart = out.size();
             if (fp.offset < end) {
                 // whole batches from the one holding fetch_offset; at least one batch
@@ -229,8 +229,10 @@ QByteArray KafkaHandler::buildFetch(const PendingFetch &f, std::int64_t &recordB
             if (out.size() > dataStart && topic) {
                 std::int64_t records = 0;
                 for (qsizetype at = dataStart; at < out.size();) {
-                    const RecordBatchView view(QByteArrayView(out.constData() + at, out.size() - at));
-                    const auto size = *RecordBatchView::sizeAt(out.constData() + at, std::size_t(out.size() - at));
+                    const RecordBatchView view(
+                        QByteArrayView(out.constData() + at, out.size() - at));
+                    const auto size = *RecordBatchView::sizeAt(out.constData() + at,
+                                                               std::size_t(out.size() - at));
                     records += view.lastOffset() - std::max(view.baseOffset(), fp.offset) + 1;
                     at += qsizetype(size);
                 }

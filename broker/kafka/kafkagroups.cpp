@@ -75,8 +75,8 @@ QByteArray KafkaHandler::heartbeat(const RequestHeader &h, Reader &in)
     const QByteArray memberId = in.string();
     if (!in.ok())
         return {};
-    const std::int16_t code = m_broker.groups().heartbeat(groupId, generation, memberId,
-                                                          Broker::nowMs());
+    const std::int16_t code =
+        m_broker.groups().heartbeat(groupId, generation, memberId, Broker::nowMs());
     QByteArray out = begin(h);
     Writer w(out);
     if (h.apiVersion >= 1)

@@ -55,7 +55,8 @@ KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sin
         // UNSUPPORTED_VERSION; otherwise close, as Kafka does with a request it cannot parse.
         if (auto body = unsupportedVersionBody(h.apiKey, h.apiVersion))
             return {Outcome::Kind::Respond, begin(h) + *body, {}};
-        return {Outcome::Kind::Close, {},
+        return {Outcome::Kind::Close,
+                {},
                 range ? QStringLiteral("%1 v%2 is not supported (Rivulet speaks v%3-v%4)")
                             .arg(QLatin1String(apiName(h.apiKey)))
                             .arg(h.apiVersion)
@@ -125,7 +126,8 @@ KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sin
         break;
     }
     if (!in.ok())
-        return {Outcome::Kind::Close, {},
+        return {Outcome::Kind::Close,
+                {},
                 QStringLiteral("malformed %1 v%2 request")
                     .arg(QLatin1String(apiName(h.apiKey)))
                     .arg(h.apiVersion)};
@@ -221,8 +223,13 @@ QByteArray KafkaHandler::metadata(const RequestHeader &h, Reader &in)
         const int partitions = e.topic ? e.topic->partitionCount() : 0;
         w.array(partitions);
         for (int p = 0; p < partitions; ++p)
-            w.i16(error::None).i32(p).i32(m_config.nodeId).array(1).i32(m_config.nodeId).array(1).i32(
-                m_config.nodeId);
+            w.i16(error::None)
+                .i32(p)
+                .i32(m_config.nodeId)
+                .array(1)
+                .i32(m_config.nodeId)
+                .array(1)
+                .i32(m_config.nodeId);
     }
     return out;
 }
@@ -306,7 +313,8 @@ QByteArray KafkaHandler::createTopics(const RequestHeader &h, Reader &in)
 
     for (const Wanted &t : wanted) {
         Result r{t.name, error::None, std::nullopt};
-        const std::int32_t partitions = t.partitions == -1 ? m_config.defaultPartitions : t.partitions;
+        const std::int32_t partitions =
+            t.partitions == -1 ? m_config.defaultPartitions : t.partitions;
         if (const QString problem = topicNameProblem(t.name); !problem.isEmpty()) {
             r.error = error::InvalidTopic;
             r.message = problem.toUtf8();

@@ -41,7 +41,14 @@ public:
 
     struct Outcome
     {
-        enum class Kind { Respond, NoResponse, Deferred, WaitForData, Close };
+        enum class Kind
+        {
+            Respond,
+            NoResponse,
+            Deferred,
+            WaitForData,
+            Close
+        };
         Kind kind = Kind::Respond;
         QByteArray response; // Respond: correlation id + body
         QString reason;      // Close: why
@@ -101,7 +108,7 @@ private:
     QByteArray buildFetch(const PendingFetch &f, std::int64_t &recordBytes, bool &anyError);
     // Finds a topic, creating it if the broker auto-creates topics.
     std::shared_ptr<rivulet::Topic> topicFor(const QByteArray &name, bool mayCreate,
-                                          std::int16_t &error);
+                                             std::int16_t &error);
     static QByteArray begin(const RequestHeader &h);
 
     Broker &m_broker;

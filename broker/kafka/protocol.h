@@ -9,7 +9,8 @@
 // ../shared/kafka-compat.md for why these ranges (none needs the flexible encoding).
 namespace rivulet::kafka {
 
-enum class ApiKey : std::int16_t {
+enum class ApiKey : std::int16_t
+{
     Produce = 0,
     Fetch = 1,
     ListOffsets = 2,
@@ -41,17 +42,26 @@ struct ApiRange
 inline constexpr ApiRange kSupportedApis[] = {
     // Produce from v0: librdkafka compresses (gzip, snappy, lz4) only for brokers that list
     // v0; clients that speak v3 still use it, and v0-v2 carry the same batches
-    {ApiKey::Produce, 0, 3},         {ApiKey::Fetch, 4, 4},
-    {ApiKey::ListOffsets, 0, 2},     {ApiKey::Metadata, 0, 4},
-    {ApiKey::OffsetCommit, 2, 2},    {ApiKey::OffsetFetch, 1, 1},
-    {ApiKey::FindCoordinator, 0, 2}, {ApiKey::JoinGroup, 0, 2},
-    {ApiKey::Heartbeat, 0, 1},       {ApiKey::LeaveGroup, 0, 1},
-    {ApiKey::SyncGroup, 0, 1},       {ApiKey::ApiVersions, 0, 2},
+    {ApiKey::Produce, 0, 3},
+    {ApiKey::Fetch, 4, 4},
+    {ApiKey::ListOffsets, 0, 2},
+    {ApiKey::Metadata, 0, 4},
+    {ApiKey::OffsetCommit, 2, 2},
+    {ApiKey::OffsetFetch, 1, 1},
+    {ApiKey::FindCoordinator, 0, 2},
+    {ApiKey::JoinGroup, 0, 2},
+    {ApiKey::Heartbeat, 0, 1},
+    {ApiKey::LeaveGroup, 0, 1},
+    {ApiKey::SyncGroup, 0, 1},
+    {ApiKey::ApiVersions, 0, 2},
     {ApiKey::CreateTopics, 0, 4},
     // admin APIs for the tools people point at Kafka, each below its first flexible version
-    {ApiKey::DescribeGroups, 0, 4},  {ApiKey::ListGroups, 0, 2},
-    {ApiKey::DeleteTopics, 0, 3},    {ApiKey::DescribeConfigs, 0, 2},
-    {ApiKey::AlterConfigs, 0, 1},    {ApiKey::IncrementalAlterConfigs, 0, 0},
+    {ApiKey::DescribeGroups, 0, 4},
+    {ApiKey::ListGroups, 0, 2},
+    {ApiKey::DeleteTopics, 0, 3},
+    {ApiKey::DescribeConfigs, 0, 2},
+    {ApiKey::AlterConfigs, 0, 1},
+    {ApiKey::IncrementalAlterConfigs, 0, 0},
 };
 
 std::optional<ApiRange> supportedRange(std::int16_t apiKey);

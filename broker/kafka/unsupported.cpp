@@ -5,7 +5,7 @@
 // without reading the request body: write that answer in the layout of the version the
 // client asked for, which is the layout it will decode (for the lowest version, the lowest
 // layout). Everything else still closes the connection:
-//  - flexible versions (compact encoding and tagged fields, not implemented here), e.g.
+//  - flexible versions (compact encoding and tagged fields, which Rivulet does not speak), e.g.
 //    Heartbeat/LeaveGroup v4+, SyncGroup v4+, JoinGroup v6+, OffsetFetch v6+, ListGroups
 //    v3+, DescribeGroups v5+, DeleteTopics v4+, AlterConfigs v2+, CreateTopics v5+,
 //    FindCoordinator v3+, Metadata v9+, ApiVersions v3+ (ApiVersions is answered elsewhere);

@@ -164,7 +164,7 @@ Writer &Writer::bytes(QByteArrayView b)
     return *this;
 }
 
-qsizetype Writer::placeholder()
+qsizetype Writer::reserveI32()
 {
     const qsizetype at = m_out.size();
     i32(0);

@@ -23,9 +23,9 @@ public:
     std::int16_t i16();
     std::int32_t i32();
     std::int64_t i64();
-    QByteArray string();                   // a null string reads as empty
+    QByteArray string(); // a null string reads as empty
     std::optional<QByteArray> nullableString();
-    QByteArrayView bytes();                // a view into the request; null reads as empty
+    QByteArrayView bytes(); // a view into the request; null reads as empty
     // An array count, checked against what is left (each element needs at least
     // minElementBytes), so a hostile count cannot make the handler loop or allocate.
     std::int32_t arrayCount(int minElementBytes);
@@ -60,7 +60,7 @@ public:
     Writer &bytes(QByteArrayView b);
     Writer &array(std::int32_t count) { return i32(count); }
     // Reserves an int32 to fill in later (e.g. a size): returns its position.
-    qsizetype placeholder();
+    qsizetype reserveI32();
     void patchI32(qsizetype position, std::int32_t v);
     qsizetype size() const { return m_out.size(); }
 

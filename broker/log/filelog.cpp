@@ -151,7 +151,8 @@ bool FileLog::seal(QString &error)
         if (!pending[i]->seal(error)) {
             // keep the rest for the next round
             std::lock_guard lock(m_syncMutex);
-            m_unsealed.insert(m_unsealed.begin(), pending.begin() + std::ptrdiff_t(i), pending.end());
+            m_unsealed.insert(m_unsealed.begin(), pending.begin() + std::ptrdiff_t(i),
+                              pending.end());
             ok = false;
             break;
         }
