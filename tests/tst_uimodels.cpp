@@ -388,6 +388,26 @@ private Q_SLOTS:
         QCOMPARE(spy.reset.count(), 0);
     }
 
+    void clientSnapshotsListAFewPartitionsAndCountTheRest()
+    {
+        // a producer that touched 200 partitions: the broker lists the first 64 and counts all
+        ClientStats stats(QStringLiteral("127.0.0.1:5000"), QStringLiteral("native"), 1);
+        for (int p = 0; p < 200; ++p)
+            stats.noteProduced(QStringLiteral("wide"), p, 1);
+        const ClientStats::Snapshot s = stats.snapshot(3);
+        QCOMPARE(s.produces.size(), ClientStats::kListedPartitions);
+        QCOMPARE(s.producesTotal, 200);
+        QCOMPARE(s.consumesTotal, 0);
+
+        ClientsModel model;
+        model.update(snapshotAt(1'000, {}, {s}));
+        QCOMPARE(text(model, 0, ClientsModel::Produces),
+                 QStringLiteral("wide[0], wide[1], wide[2] +197 more"));
+        const QString tip =
+            model.data(model.index(0, ClientsModel::Produces), Qt::ToolTipRole).toString();
+        QVERIFY(tip.endsWith(QStringLiteral("and 136 more")));
+    }
+
     void formatsNumbersForPeople()
     {
         QCOMPARE(display::count(1234567), QStringLiteral("1,234,567"));

@@ -44,10 +44,18 @@ ClientStats::Snapshot ClientStats::snapshot(std::uint64_t id) const
     s.recordsOut = m_recordsOut.load(std::memory_order_relaxed);
     std::lock_guard lock(m_mutex);
     s.name = m_name;
-    for (const auto &[topic, partition] : m_produces)
+    s.producesTotal = int(m_produces.size());
+    s.consumesTotal = int(m_consumes.size());
+    for (const auto &[topic, partition] : m_produces) {
+        if (s.produces.size() == kListedPartitions)
+            break;
         s.produces << QStringLiteral("%1[%2]").arg(topic).arg(partition);
-    for (const auto &[topic, partition] : m_consumes)
+    }
+    for (const auto &[topic, partition] : m_consumes) {
+        if (s.consumes.size() == kListedPartitions)
+            break;
         s.consumes << QStringLiteral("%1[%2]").arg(topic).arg(partition);
+    }
     return s;
 }
 

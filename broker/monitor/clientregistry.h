@@ -18,6 +18,8 @@ namespace rivulet {
 class ClientStats
 {
 public:
+    static constexpr int kListedPartitions = 64;
+
     ClientStats(QString address, QString protocol, std::int64_t connectedMs)
         : m_address(std::move(address)), m_protocol(std::move(protocol)), m_connectedMs(connectedMs)
     {
@@ -41,8 +43,12 @@ public:
         std::int64_t bytesOut = 0;
         std::int64_t recordsIn = 0;
         std::int64_t recordsOut = 0;
-        QStringList produces; // "topic[partition]"
+        // "topic[partition]", the first kListedPartitions of each, so a client that touches
+        // thousands of partitions does not make every snapshot format thousands of strings
+        QStringList produces;
         QStringList consumes;
+        int producesTotal = 0;
+        int consumesTotal = 0;
     };
     Snapshot snapshot(std::uint64_t id) const;
 

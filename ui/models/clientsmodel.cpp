@@ -30,9 +30,9 @@ std::uint64_t ClientsModel::refresh(Row &row, const ClientStats::Snapshot &fresh
         mask |= bit(BytesOut);
     if (row.client.name != fresh.name)
         mask |= bit(Name);
-    if (row.client.produces != fresh.produces)
+    if (row.client.produces != fresh.produces || row.client.producesTotal != fresh.producesTotal)
         mask |= bit(Produces);
-    if (row.client.consumes != fresh.consumes)
+    if (row.client.consumes != fresh.consumes || row.client.consumesTotal != fresh.consumesTotal)
         mask |= bit(Consumes);
     row.client = fresh;
     return mask;
@@ -77,13 +77,21 @@ void ClientsModel::update(const std::vector<ClientStats::Snapshot> &clients, std
         });
 }
 
-QString ClientsModel::summary(const QStringList &partitions)
+QString ClientsModel::summary(const QStringList &partitions, int total)
 {
     constexpr int kShown = 3;
-    if (partitions.size() <= kShown)
+    total = std::max<int>(total, int(partitions.size()));
+    if (total <= kShown)
         return partitions.join(QLatin1String(", "));
-    return partitions.first(kShown).join(QLatin1String(", ")) +
-           tr(" +%1 more").arg(partitions.size() - kShown);
+    return partitions.first(kShown).join(QLatin1String(", ")) + tr(" +%1 more").arg(total - kShown);
+}
+
+QString ClientsModel::fullList(const QStringList &partitions, int total)
+{
+    QString text = partitions.join(QLatin1Char('\n'));
+    if (total > partitions.size())
+        text += tr("\n… and %1 more").arg(total - partitions.size());
+    return text;
 }
 
 int ClientsModel::rowCount(const QModelIndex &parent) const
@@ -110,9 +118,9 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         switch (index.column()) {
         case Produces:
-            return c.produces.join(QLatin1Char('\n'));
+            return fullList(c.produces, c.producesTotal);
         case Consumes:
-            return c.consumes.join(QLatin1Char('\n'));
+            return fullList(c.consumes, c.consumesTotal);
         case MessagesIn:
         case MessagesOut:
             return tr("%1 messages in, %2 out since it connected")
@@ -140,9 +148,11 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
     case Protocol:
         return c.protocol;
     case Produces:
-        return raw ? QVariant(c.produces.join(QLatin1Char(' '))) : QVariant(summary(c.produces));
+        return raw ? QVariant(c.produces.join(QLatin1Char(' ')))
+                   : QVariant(summary(c.produces, c.producesTotal));
     case Consumes:
-        return raw ? QVariant(c.consumes.join(QLatin1Char(' '))) : QVariant(summary(c.consumes));
+        return raw ? QVariant(c.consumes.join(QLatin1Char(' ')))
+                   : QVariant(summary(c.consumes, c.consumesTotal));
     case MessagesIn:
         return raw ? QVariant(row.messagesIn.perSecond)
                    : QVariant(display::rate(row.messagesIn.perSecond));

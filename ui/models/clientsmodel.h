@@ -49,7 +49,9 @@ private:
         RateMeter messagesIn, messagesOut, bytesIn, bytesOut;
     };
     static std::uint64_t refresh(Row &row, const ClientStats::Snapshot &fresh, std::int64_t nowMs);
-    static QString summary(const QStringList &partitions);
+    // "a[0], a[1], a[2] +N more", counting the partitions the snapshot did not list
+    static QString summary(const QStringList &partitions, int total);
+    static QString fullList(const QStringList &partitions, int total);
 
     std::vector<Row> m_rows; // by connection id
     std::int64_t m_nowMs = 0;
