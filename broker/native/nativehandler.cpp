@@ -81,17 +81,28 @@ void NativeHandler::error(QByteArray &out, const QString &why)
     appendEmpty(out);
 }
 
-void NativeHandler::produce(const Request &r, QByteArray &out)
+Partition *NativeHandler::find(const Request &r, std::shared_ptr<Topic> &topic, QByteArray &out)
 {
-    const auto topic = m_broker.topics().find(r.topic);
-    if (!topic)
-        return error(out, QStringLiteral("unknown topic %1").arg(quoted(r.topic)));
+    topic = m_broker.topics().find(r.topic);
+    if (!topic) {
+        error(out, QStringLiteral("unknown topic %1").arg(quoted(r.topic)));
+        return nullptr;
+    }
     Partition *partition = topic->partition(r.partition);
     if (!partition)
-        return error(out, QStringLiteral("topic %1 has no partition %2 (it has %3)")
-                              .arg(topic->name())
-                              .arg(r.partition)
-                              .arg(topic->partitionCount()));
+        error(out, QStringLiteral("topic %1 has no partition %2 (it has %3)")
+                       .arg(topic->name())
+                       .arg(r.partition)
+                       .arg(topic->partitionCount()));
+    return partition;
+}
+
+void NativeHandler::produce(const Request &r, QByteArray &out)
+{
+    std::shared_ptr<Topic> topic;
+    Partition *partition = find(r, topic, out);
+    if (!partition)
+        return;
     if (r.count == 0)
         return error(out, QStringLiteral("produce carries no values"));
     if (partition->endOffset() + r.count - 1 > kMaxSeedOffset)
@@ -116,15 +127,10 @@ void NativeHandler::produce(const Request &r, QByteArray &out)
 
 void NativeHandler::consume(const Request &r, QByteArray &out)
 {
-    const auto topic = m_broker.topics().find(r.topic);
-    if (!topic)
-        return error(out, QStringLiteral("unknown topic %1").arg(quoted(r.topic)));
-    Partition *partition = topic->partition(r.partition);
+    std::shared_ptr<Topic> topic;
+    Partition *partition = find(r, topic, out);
     if (!partition)
-        return error(out, QStringLiteral("topic %1 has no partition %2 (it has %3)")
-                              .arg(topic->name())
-                              .arg(r.partition)
-                              .arg(topic->partitionCount()));
+        return;
 
     if (r.offset < partition->startOffset())
         return error(out, QStringLiteral("offset %1 of %2[%3] is gone: retention deleted it; the "

@@ -6,7 +6,9 @@
 
 namespace rivulet {
 class Broker;
-}
+class Partition;
+class Topic;
+} // namespace rivulet
 
 namespace rivulet::native {
 
@@ -33,6 +35,8 @@ public:
     std::int64_t recordsOut() const { return m_recordsOut; }
 
 private:
+    // The request's topic and partition; on failure nullptr, with the Error already in out.
+    Partition *find(const Request &r, std::shared_ptr<Topic> &topic, QByteArray &out);
     void produce(const Request &r, QByteArray &out);
     void consume(const Request &r, QByteArray &out);
     void createTopic(const Request &r, QByteArray &out);
