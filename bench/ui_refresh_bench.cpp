@@ -2,13 +2,14 @@
 //
 // A broker with 1,000 topics × 10 partitions and 1,000 consumer rows, producers over TCP
 // ingesting as fast as they can, consumers reading along, and the real MainWindow on top
-// (tree sorted by In/s, consumers sorted by lag, live tail on). The window's own timer is
-// replaced by one that times each refresh tick (broker snapshot plus model merge, and the
-// whole tick with chart and status); a 5 ms timer measures how long the GUI event loop
-// goes without running (its stalls, painting included) and how much of such a gap the GUI
-// thread spent working rather than waiting for a core. At the end the recorded snapshots
-// are merged again with the load stopped: the cost of a tick on a core of its own.
-// Prints figures; asserts nothing.
+// (tree sorted by In/s, consumers sorted by lag, live tail on), refreshing at its default
+// 4 Hz. Each refresh is timed in its two halves: the copy of the broker a pool thread makes
+// (snapshot, client list, consumer rows sorted) and what the GUI thread does with it (the
+// merge into the models, and the whole refresh with chart and status). A 5 ms timer
+// measures how long the GUI event loop goes without running (its stalls, painting
+// included) and how much of such a gap the GUI thread spent working rather than waiting
+// for a core. At the end the recorded copies are made and merged again with the load
+// stopped: their cost on a core of their own. Prints figures; asserts nothing.
 //
 //   ui_refresh_bench [--topics N] [--partitions N] [--consumers N] [--seconds S]
 //                    [--producers N] [--workers N] [--idle]
@@ -21,6 +22,7 @@
 #include "messagesmodel.h"
 #include "native/clientcodec.h"
 #include "native/nativeclient.h"
+#include "refreshdata.h"
 #include "server/server.h"
 #include "topicsmodel.h"
 #include "topicspanel.h"
@@ -147,6 +149,9 @@ public:
         QString what;
     };
     std::vector<Slow> slowest; // kept to the 5 slowest
+    // the events during which the window merged a refresh: their wall and CPU time
+    int refreshes = 0;
+    std::vector<double> refreshMs, refreshCpuMs;
 
     bool notify(QObject *receiver, QEvent *event) override
     {
@@ -160,12 +165,17 @@ public:
         const char *parentClass =
             receiver->parent() ? receiver->parent()->metaObject()->className() : "-";
         ++m_depth;
+        const int refreshesBefore = refreshes;
         QElapsedTimer t;
         t.start();
         const double cpu = threadCpuMs();
         const bool result = QApplication::notify(receiver, event);
         const double ms = double(t.nsecsElapsed()) / 1e6;
         --m_depth;
+        if (refreshes != refreshesBefore) {
+            refreshMs.push_back(ms);
+            refreshCpuMs.push_back(threadCpuMs() - cpu);
+        }
         if (slowest.size() < 5 || ms > slowest.back().ms) {
             const QString what = QStringLiteral("event type %1 to %2 \"%3\" (in %4)")
                                      .arg(type)
@@ -259,7 +269,6 @@ int main(int argc, char **argv)
     MainWindow window(broker, server, QStringLiteral("127.0.0.1:%1").arg(port));
     window.resize(1400, 900);
     window.show();
-    window.setRefreshIntervalMs(0); // the bench drives and times the ticks itself
     QTreeView *tree = window.topicsPanel()->view();
     tree->sortByColumn(TopicsModel::InRate, Qt::DescendingOrder);
     for (int r = 0; r < 20; ++r)
@@ -278,44 +287,29 @@ int main(int argc, char **argv)
         threads.emplace_back(consumeLoop, port, std::cref(s), std::ref(stop));
     }
 
-    // Warm up: every consumer row appears and the models are full before measuring.
+    // Warm up: every consumer row appears and the models are full before measuring; then
+    // three more seconds of the window's own refreshes, so that rates are measured.
+    window.setRefreshIntervalMs(MainWindow::kDefaultRefreshMs);
     QElapsedTimer warm;
     warm.start();
-    while (warm.elapsed() < 30000) {
-        window.refresh();
+    while (warm.elapsed() < 30000 && !s.idle &&
+           window.consumersModel()->rowCount() < s.consumerRows)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-        if (s.idle || window.consumersModel()->rowCount() >= s.consumerRows)
-            break;
-    }
-    for (int i = 0; i < 12; ++i) { // three seconds at 4 Hz, so that rates are measured
-        window.refresh();
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 250)
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    }
+    warm.restart();
+    while (warm.elapsed() < 3000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     const std::int64_t producedBefore = produced.load();
 
-    Stats mergeMs, tickMs, tickCpuMs, snapshotMs, stallMs, busyStallMs;
-    std::vector<BrokerSnapshot> recorded; // replayed without load at the end
-    int tabTicks = 0;
-    QTimer refreshTimer;
-    refreshTimer.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&refreshTimer, &QTimer::timeout, [&] {
-        QElapsedTimer t;
-        t.start();
-        // what the window copies on this thread each tick
-        BrokerSnapshot alone = takeSnapshot(broker.topics(), Broker::nowMs());
-        snapshotMs.add(double(t.nsecsElapsed()) / 1e6);
-        recorded.push_back(std::move(alone));
-        t.restart();
-        const double cpu = threadCpuMs();
-        window.refresh();
-        tickMs.add(double(t.nsecsElapsed()) / 1e6);
-        tickCpuMs.add(threadCpuMs() - cpu);
-        mergeMs.add(double(window.lastRefreshNs()) / 1e6);
+    Stats mergeMs, prepareMs, stallMs, busyStallMs;
+    std::vector<std::shared_ptr<const RefreshData>> recorded; // made again without load
+    int refreshes = 0;
+    QObject::connect(&window, &MainWindow::refreshed, [&] {
+        ++app.refreshes;
+        mergeMs.add(double(window.lastMergeNs()) / 1e6);
+        prepareMs.add(double(window.lastRefresh()->prepareNs) / 1e6);
+        recorded.push_back(window.lastRefresh());
         // switch tabs now and then, as a user would, so every view gets painted
-        if (++tabTicks % 8 == 0)
+        if (++refreshes % 8 == 0)
             window.tabs()->setCurrentIndex((window.tabs()->currentIndex() + 1) %
                                            window.tabs()->count());
     });
@@ -332,52 +326,43 @@ int main(int argc, char **argv)
         probeCpu = cpu;
         sinceProbe.restart();
     });
-    // the window copies the client list on a pool thread: time that too (once a second)
-    Stats clientsMs;
-    std::thread clientsProbe([&] {
-        while (!stop.load()) {
-            QElapsedTimer t;
-            t.start();
-            const auto clients = broker.clients().snapshot();
-            clientsMs.add(double(t.nsecsElapsed()) / 1e6);
-            for (int i = 0; i < 10 && !stop.load(); ++i)
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-    });
     QElapsedTimer run;
     run.start();
-    refreshTimer.start(MainWindow::kDefaultRefreshMs);
     app.setTiming(true);
     sinceProbe.start();
     probeCpu = threadCpuMs();
     probe.start(kProbeMs);
-    QTimer::singleShot(s.seconds * 1000, &app, &QCoreApplication::quit);
+    // stop timing first: quitting closes the window, which saves its settings to disk
+    QTimer::singleShot(s.seconds * 1000, &app, [&app] {
+        app.setTiming(false);
+        QCoreApplication::quit();
+    });
     app.exec();
-    app.setTiming(false);
     probe.stop();
-    refreshTimer.stop();
+    window.setRefreshIntervalMs(0);
     const double elapsed = double(run.elapsed()) / 1000.0;
     const std::int64_t ingested = produced.load() - producedBefore;
     const int consumerRows = window.consumersModel()->rowCount();
     const int clientRows = window.clientsView()->model()->rowCount();
+    Stats tickMs, tickCpuMs;
+    tickMs.values = app.refreshMs;
+    tickCpuMs.values = app.refreshCpuMs;
 
     stop = true;
     for (std::thread &t : threads)
         t.join();
-    clientsProbe.join();
-    // The same merges again with the load stopped: what a tick costs when the GUI thread
-    // has a core to itself (this machine has few, and the load keeps them all busy).
-    Stats replayMs, replaySnapshotMs;
-    const auto clients = broker.clients().snapshot();
-    for (BrokerSnapshot &snapshot : recorded) {
+    // The same work again with the load stopped: what a refresh costs when its threads
+    // have a core to themselves (this machine has few, and the load keeps them all busy).
+    Stats replayMs, replayPrepareMs;
+    for (const auto &data : recorded) {
         QElapsedTimer t;
         t.start();
-        const BrokerSnapshot fresh = takeSnapshot(broker.topics(), Broker::nowMs());
-        replaySnapshotMs.add(double(t.nsecsElapsed()) / 1e6);
-        snapshot.clients = clients;
+        const auto fresh = prepareRefresh(broker, 0);
+        replayPrepareMs.add(double(t.nsecsElapsed()) / 1e6);
+        ConsumersModel::Rows rows = data->consumers;
         t.restart();
-        window.topicsModel()->update(snapshot);
-        window.consumersModel()->update(snapshot);
+        window.topicsModel()->update(data->snapshot, data->groups);
+        window.consumersModel()->update(std::move(rows), data->snapshot.takenMs);
         replayMs.add(double(t.nsecsElapsed()) / 1e6);
         QCoreApplication::processEvents();
     }
@@ -392,23 +377,24 @@ int main(int argc, char **argv)
         "  ingest:   %s (%lld messages, %.0f messages/s over TCP, %d producer connections)\n",
         s.idle ? "none (--idle)" : "as fast as the producers can", static_cast<long long>(ingested),
         double(ingested) / elapsed, s.idle ? 0 : s.producers);
-    std::printf("  ticks:    %zu at %d ms\n", tickMs.values.size(), MainWindow::kDefaultRefreshMs);
-    std::printf("  refresh tick, snapshot + merge:   median %6.2f ms  p95 %6.2f ms  max %6.2f ms   "
-                "(target <= 5 ms)\n",
+    std::printf("  refreshes: %zu at %d ms\n", mergeMs.values.size(),
+                MainWindow::kDefaultRefreshMs);
+    std::printf("  on the GUI thread (target <= 5 ms):\n");
+    std::printf("    merge into the models:          median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
                 mergeMs.percentile(0.5), mergeMs.percentile(0.95), mergeMs.max());
-    std::printf("    topic snapshot alone:           median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
-                snapshotMs.percentile(0.5), snapshotMs.percentile(0.95), snapshotMs.max());
-    std::printf("    client snapshot (pool thread):  median %6.2f ms  p95 %6.2f ms  max %6.2f ms   "
-                "(off the GUI thread)\n",
-                clientsMs.percentile(0.5), clientsMs.percentile(0.95), clientsMs.max());
-    std::printf("    whole tick (+ chart, status):   median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
-                tickMs.percentile(0.5), tickMs.percentile(0.95), tickMs.max());
-    std::printf("    whole tick, GUI thread CPU:     median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+    std::printf(
+        "    whole refresh (+ chart, status): median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+        tickMs.percentile(0.5), tickMs.percentile(0.95), tickMs.max());
+    std::printf("    whole refresh, GUI thread CPU:  median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
                 tickCpuMs.percentile(0.5), tickCpuMs.percentile(0.95), tickCpuMs.max());
-    std::printf("  uncontended (load stopped, the recorded snapshots merged again):\n");
-    std::printf("    topic snapshot:                 median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
-                replaySnapshotMs.percentile(0.5), replaySnapshotMs.percentile(0.95),
-                replaySnapshotMs.max());
+    std::printf("  on a pool thread: copy of the broker (topics, clients, groups, sorted consumer "
+                "rows):\n");
+    std::printf("                                    median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                prepareMs.percentile(0.5), prepareMs.percentile(0.95), prepareMs.max());
+    std::printf("  uncontended (load stopped, the recorded refreshes made and merged again):\n");
+    std::printf("    copy of the broker:             median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                replayPrepareMs.percentile(0.5), replayPrepareMs.percentile(0.95),
+                replayPrepareMs.max());
     std::printf("    merge into the models:          median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
                 replayMs.percentile(0.5), replayMs.percentile(0.95), replayMs.max());
     std::printf("  event loop stall (%d ms probe):   median %6.2f ms  p99 %6.2f ms  max %6.2f ms   "

@@ -550,6 +550,34 @@ private Q_SLOTS:
         QTRY_COMPARE(w.topicsModel()->rowCount(), 0);
     }
 
+    void timerRefreshCopiesOffTheGuiThread()
+    {
+        Fixture f;
+        MainWindow &w = *f.window;
+        w.setRefreshIntervalMs(0); // ticks by hand
+        f.broker.createTopic("first", 2);
+        QSignalSpy refreshed(&w, &MainWindow::refreshed);
+        w.tick();
+        // the copy is made on a pool thread and merged by a queued call: not yet here
+        QCOMPARE(w.topicsModel()->rowCount(), 0);
+        QVERIFY(w.refreshPending());
+        QTRY_COMPARE(refreshed.count(), 1);
+        QCOMPARE(w.topicsModel()->rowCount(), 1);
+        QVERIFY(w.lastRefresh());
+        QVERIFY(w.lastRefresh()->prepareNs > 0);
+
+        // a copy overtaken by a refresh the user asked for is dropped when it arrives
+        w.tick();
+        QString error;
+        QVERIFY(f.broker.deleteTopic("first", error));
+        w.refresh();
+        QCOMPARE(w.topicsModel()->rowCount(), 0);
+        QTRY_VERIFY(!w.refreshPending());
+        QCOMPARE(w.topicsModel()->rowCount(), 0);
+        QCOMPARE(refreshed.count(), 2);                        // the synchronous one only
+        w.setRefreshIntervalMs(MainWindow::kDefaultRefreshMs); // saved for the next test
+    }
+
     void chartShowsTheBrokerHistory()
     {
         Fixture f;

@@ -86,7 +86,7 @@ MainWindow::MainWindow(Broker &broker, Server &server, QString address, QWidget 
             [this](const QModelIndex &parent) { m_topicNamesDirty |= !parent.isValid(); });
     connect(m_topics, &QAbstractItemModel::rowsRemoved, this,
             [this](const QModelIndex &parent) { m_topicNamesDirty |= !parent.isValid(); });
-    connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
+    connect(m_timer, &QTimer::timeout, this, &MainWindow::tick);
     restoreSettings();
     refresh();
     setRefreshIntervalMs(m_refreshMs);
@@ -335,17 +335,39 @@ void MainWindow::setRefreshIntervalMs(int ms)
 
 void MainWindow::refresh()
 {
+    apply(prepareRefresh(m_broker, ++m_refreshSequence));
+}
+
+void MainWindow::tick()
+{
+    // The copy of the broker is made on a pool thread; the GUI thread only merges it. A
+    // tick that finds the previous copy still being made skips: it is on its way.
+    if (m_refreshPending)
+        return;
+    m_refreshPending = true;
+    Broker *broker = &m_broker;
+    const std::uint64_t sequence = ++m_refreshSequence;
+    runOffGuiThread(
+        m_snapshots, this, [broker, sequence] { return prepareRefresh(*broker, sequence); },
+        [this](std::shared_ptr<const RefreshData> data) {
+            m_refreshPending = false;
+            apply(std::move(data));
+        });
+}
+
+void MainWindow::apply(std::shared_ptr<const RefreshData> data)
+{
+    // a copy made before a refresh the user asked for arrives after it: it is stale
+    if (data->sequence <= m_appliedSequence)
+        return;
+    m_appliedSequence = data->sequence;
     QElapsedTimer timer;
     timer.start();
-    // Topics and consumer positions come from atomics and brief locks: cheap enough to copy
-    // here. The clients come from the last copy made off this thread (requestClients()).
-    BrokerSnapshot snapshot = takeSnapshot(m_broker.topics(), Broker::nowMs());
-    snapshot.clients = m_lastClients;
-    const ConsumersModel::Groups groups = m_broker.groups().groups();
-    m_topics->update(snapshot, groups);
-    m_consumers->update(snapshot, groups);
-    m_lastRefreshNs = timer.nsecsElapsed();
-    requestClients();
+    m_topics->update(data->snapshot, data->groups);
+    m_consumers->update(data->consumers, data->snapshot.takenMs);
+    m_clients->update(data->snapshot.clients, data->snapshot.takenMs);
+    m_lastMergeNs = timer.nsecsElapsed();
+    m_lastRefresh = std::move(data);
 
     if (m_topicNamesDirty) {
         m_topicNamesDirty = false;
@@ -359,25 +381,7 @@ void MainWindow::refresh()
     m_browser->poll();
     updateChart(false);
     updateStatus();
-}
-
-void MainWindow::requestClients()
-{
-    // Copied on a pool thread: a busy client's list of partitions (a producer may write to
-    // thousands) takes a while to copy. A tick finds the copy the previous one asked for.
-    if (m_clientsPending)
-        return;
-    m_clientsPending = true;
-    Broker *broker = &m_broker;
-    runOffGuiThread(
-        m_snapshots, this,
-        [broker] { return std::make_pair(broker->clients().snapshot(), Broker::nowMs()); },
-        [this](std::pair<std::vector<ClientStats::Snapshot>, std::int64_t> clients) {
-            m_clientsPending = false;
-            m_lastClients = std::move(clients.first);
-            m_clients->update(m_lastClients, clients.second);
-            updateStatus();
-        });
+    Q_EMIT refreshed();
 }
 
 void MainWindow::updateChart(bool force)
@@ -410,8 +414,11 @@ void MainWindow::updateStatus()
                                      display::count(t.messages), display::bytes(t.bytes),
                                      display::count(m_clients->rowCount()), display::rate(t.inRate),
                                      display::rate(t.outRate)));
-    m_statusLine->setToolTip(
-        tr("Last refresh took %1 ms").arg(double(m_lastRefreshNs) / 1e6, 0, 'f', 2));
+    if (m_lastRefresh)
+        m_statusLine->setToolTip(tr("Last refresh: copied from the broker in %1 ms (off the "
+                                    "window's thread), merged in %2 ms")
+                                     .arg(double(m_lastRefresh->prepareNs) / 1e6, 0, 'f', 2)
+                                     .arg(double(m_lastMergeNs) / 1e6, 0, 'f', 2));
     const int lagging = m_consumers->laggingCount();
     const QString consumers =
         lagging > 0 ? tr("Consumers (%1 · %2 behind)").arg(m_consumers->rowCount()).arg(lagging)

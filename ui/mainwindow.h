@@ -1,11 +1,11 @@
 #pragma once
 
-#include "monitor/clientregistry.h"
+#include "refreshdata.h"
 
 #include <QMainWindow>
 #include <QThreadPool>
 
-#include <vector>
+#include <memory>
 
 class QActionGroup;
 class QComboBox;
@@ -47,13 +47,20 @@ public:
     // Shows another listener (e.g. the Kafka one) in the status bar.
     void addListener(Server &server);
 
-    // Pulls a snapshot and merges it into the models (the refresh timer calls it).
+    // Copies the broker's state and merges it into the models, now (F5, tests).
     void refresh();
+    // What the refresh timer calls: the copy is made on a pool thread and merged when it
+    // comes back (refreshed() then tells).
+    void tick();
+    // A copy of the broker is being made for the next merge.
+    bool refreshPending() const { return m_refreshPending; }
     // 0 pauses the refresh.
     void setRefreshIntervalMs(int ms);
     int refreshIntervalMs() const { return m_refreshMs; }
-    // Time the last refresh took on the GUI thread (topic snapshot and merge), in ns.
-    qint64 lastRefreshNs() const { return m_lastRefreshNs; }
+    // Time the last refresh took on the GUI thread (the merge into the models), in ns.
+    qint64 lastMergeNs() const { return m_lastMergeNs; }
+    // The copy of the broker the models show now (its prepareNs: the time to make it).
+    std::shared_ptr<const RefreshData> lastRefresh() const { return m_lastRefresh; }
 
     QString nativeAddress() const;
     // Listens for native clients on another port; false (shown in the status bar) if not.
@@ -78,6 +85,10 @@ public Q_SLOTS:
     void focusMessageFilter();
     void deleteTopic(const QString &topic);
 
+Q_SIGNALS:
+    // A refresh was merged into the models.
+    void refreshed();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -93,7 +104,7 @@ private:
     void buildLayout();
     QTableView *makeTable(QSortFilterProxyModel *proxy);
     void currentTopicChanged(const QString &topic, int partition);
-    void requestClients();
+    void apply(std::shared_ptr<const RefreshData> data);
     void updateChart(bool force);
     void updateStatus();
     void pickPort();
@@ -104,10 +115,12 @@ private:
     QList<Listener> m_listeners;
     // create, delete and inject run here; waited for before the window goes
     QThreadPool m_tasks;
-    // client lists are copied out here (a busy client's list of partitions is long)
+    // the broker's state is copied out here for each refresh
     QThreadPool m_snapshots;
-    std::vector<ClientStats::Snapshot> m_lastClients;
-    bool m_clientsPending = false;
+    bool m_refreshPending = false;
+    std::uint64_t m_refreshSequence = 0;
+    std::uint64_t m_appliedSequence = 0;
+    std::shared_ptr<const RefreshData> m_lastRefresh;
 
     TopicsModel *m_topics;
     ConsumersModel *m_consumers;
@@ -129,7 +142,7 @@ private:
 
     QTimer *m_timer;
     int m_refreshMs = kDefaultRefreshMs;
-    qint64 m_lastRefreshNs = 0;
+    qint64 m_lastMergeNs = 0;
     std::int64_t m_chartSampleMs = -1;
     bool m_topicNamesDirty = true;
     // the selection to restore once its topic shows up

@@ -59,11 +59,8 @@ std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t n
     return mask;
 }
 
-void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups)
+ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot, const Groups &groups)
 {
-    const std::int64_t previousSecond = m_nowMs / 1000;
-    m_nowMs = snapshot.takenMs;
-
     QSet<QByteArray> open;
     open.reserve(qsizetype(snapshot.clients.size() * 2));
     for (const ClientStats::Snapshot &c : snapshot.clients) {
@@ -72,7 +69,7 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
             open.insert(c.name.toUtf8());
     }
 
-    std::vector<Row> fresh;
+    Rows fresh;
     for (const TopicSnapshot &t : snapshot.topics)
         for (const PartitionSnapshot &p : t.partitions)
             for (const ConsumerPosition &c : p.consumers) {
@@ -115,17 +112,28 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
             row.connected = !g.members.empty();
             fresh.push_back(std::move(row));
         }
-    // sort references, not the rows themselves
-    std::vector<Row *> sorted;
-    sorted.reserve(fresh.size());
-    for (Row &row : fresh)
-        sorted.push_back(&row);
-    std::sort(sorted.begin(), sorted.end(),
-              [](const Row *a, const Row *b) { return compare(*a, *b) < 0; });
+    std::sort(fresh.begin(), fresh.end(),
+              [](const Row &a, const Row &b) { return compare(a, b) < 0; });
+    // decoded once per consumer name, not per row
+    QByteArray lastKey;
+    QString lastName;
+    for (Row &row : fresh) {
+        if (row.key != lastKey || lastName.isNull()) {
+            lastKey = row.key;
+            lastName = QString::fromUtf8(row.key);
+        }
+        row.consumer = lastName;
+    }
+    return fresh;
+}
 
+void ConsumersModel::update(Rows fresh, std::int64_t takenMs)
+{
+    const std::int64_t previousSecond = m_nowMs / 1000;
+    m_nowMs = takenMs;
     mergeSorted(
-        sorted.size(), [this] { return m_rows.size(); },
-        [&](std::size_t i, std::size_t j) { return compare(m_rows[i], *sorted[j]); },
+        fresh.size(), [this] { return m_rows.size(); },
+        [&](std::size_t i, std::size_t j) { return compare(m_rows[i], fresh[j]); },
         [&](std::size_t first, std::size_t last) {
             beginRemoveRows({}, int(first), int(last));
             m_rows.erase(m_rows.begin() + std::ptrdiff_t(first),
@@ -137,8 +145,7 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
             std::vector<Row> added;
             added.reserve(last - first + 1);
             for (std::size_t j = first; j <= last; ++j) {
-                Row &row = *sorted[j];
-                row.consumer = QString::fromUtf8(row.key);
+                Row &row = fresh[j];
                 row.rate.update(row.delivered, m_nowMs, row.group ? kGroupRateWindowMs : 1000);
                 added.push_back(std::move(row));
             }
@@ -147,7 +154,7 @@ void ConsumersModel::update(const BrokerSnapshot &snapshot, const Groups &groups
                           std::make_move_iterator(added.end()));
             endInsertRows();
         },
-        [&](std::size_t i, std::size_t j) { return refresh(m_rows[i], *sorted[j], m_nowMs); },
+        [&](std::size_t i, std::size_t j) { return refresh(m_rows[i], fresh[j], m_nowMs); },
         [&](std::size_t first, std::size_t last, int firstColumn, int lastColumn) {
             Q_EMIT dataChanged(index(int(first), firstColumn), index(int(last), lastColumn));
         });

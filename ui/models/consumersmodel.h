@@ -37,7 +37,16 @@ public:
     using QAbstractTableModel::QAbstractTableModel;
 
     using Groups = std::vector<kafka::GroupCoordinator::GroupView>;
-    void update(const BrokerSnapshot &snapshot, const Groups &groups = {});
+    struct Row;
+    using Rows = std::vector<Row>;
+    // The rows a snapshot holds, sorted as the model keeps them. Touches no model: the
+    // window builds them on a pool thread and merges them with update(rows, takenMs).
+    static Rows rowsOf(const BrokerSnapshot &snapshot, const Groups &groups = {});
+    void update(Rows fresh, std::int64_t takenMs);
+    void update(const BrokerSnapshot &snapshot, const Groups &groups = {})
+    {
+        update(rowsOf(snapshot, groups), snapshot.takenMs);
+    }
     // Rows whose consumer is not caught up, and the largest lag.
     int laggingCount() const { return m_lagging; }
     std::int64_t totalLag() const { return m_totalLag; }
@@ -48,11 +57,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-private:
     struct Row
     {
         QByteArray key;     // the consumer's name as the broker has it
-        QString consumer;   // and as shown (decoded when the row is inserted)
+        QString consumer;   // and as shown
         bool group = false; // a Kafka consumer group (committed offsets)
         int members = 0;
         QString topic;
@@ -67,6 +75,8 @@ private:
 
         std::int64_t lag() const { return std::max<std::int64_t>(0, endOffset - nextOffset); }
     };
+
+private:
     static int compare(const Row &a, const Row &b);
     static std::uint64_t refresh(Row &row, const Row &fresh, std::int64_t nowMs);
 
