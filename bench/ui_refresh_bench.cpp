@@ -152,6 +152,8 @@ public:
     // the events during which the window merged a refresh: their wall and CPU time
     int refreshes = 0;
     std::vector<double> refreshMs, refreshCpuMs;
+    // window repaints (UpdateRequest and Paint events): their wall and CPU time
+    std::vector<double> paintMs, paintCpuMs;
 
     bool notify(QObject *receiver, QEvent *event) override
     {
@@ -175,6 +177,9 @@ public:
         if (refreshes != refreshesBefore) {
             refreshMs.push_back(ms);
             refreshCpuMs.push_back(threadCpuMs() - cpu);
+        } else if (type == QEvent::UpdateRequest || type == QEvent::Paint) {
+            paintMs.push_back(ms);
+            paintCpuMs.push_back(threadCpuMs() - cpu);
         }
         if (slowest.size() < 5 || ms > slowest.back().ms) {
             const QString what = QStringLiteral("event type %1 to %2 \"%3\" (in %4)")
@@ -344,9 +349,14 @@ int main(int argc, char **argv)
     const std::int64_t ingested = produced.load() - producedBefore;
     const int consumerRows = window.consumersModel()->rowCount();
     const int clientRows = window.clientsView()->model()->rowCount();
-    Stats tickMs, tickCpuMs;
+    Stats tickMs, tickCpuMs, paintMs, paintCpuMs;
     tickMs.values = app.refreshMs;
     tickCpuMs.values = app.refreshCpuMs;
+    paintMs.values = app.paintMs;
+    paintCpuMs.values = app.paintCpuMs;
+    double paintCpuTotal = 0;
+    for (double v : paintCpuMs.values)
+        paintCpuTotal += v;
 
     stop = true;
     for (std::thread &t : threads)
@@ -397,6 +407,12 @@ int main(int argc, char **argv)
                 replayPrepareMs.max());
     std::printf("    merge into the models:          median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
                 replayMs.percentile(0.5), replayMs.percentile(0.95), replayMs.max());
+    std::printf("  repaints: %zu, GUI thread CPU %.1f ms a second\n", paintMs.values.size(),
+                paintCpuTotal / elapsed);
+    std::printf("    wall:                           median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                paintMs.percentile(0.5), paintMs.percentile(0.95), paintMs.max());
+    std::printf("    GUI thread CPU:                 median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n",
+                paintCpuMs.percentile(0.5), paintCpuMs.percentile(0.95), paintCpuMs.max());
     std::printf("  event loop stall (%d ms probe):   median %6.2f ms  p99 %6.2f ms  max %6.2f ms   "
                 "(target <= 50 ms)\n",
                 kProbeMs, stallMs.percentile(0.5), stallMs.percentile(0.99), stallMs.max());

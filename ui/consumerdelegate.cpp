@@ -70,7 +70,7 @@ void ConsumerDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         painter->restore();
         return;
     }
-    QStyledItemDelegate::paint(painter, opt, index);
+    CellDelegate::paint(painter, opt, index);
 }
 
 QSize ConsumerDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const

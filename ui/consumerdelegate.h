@@ -1,17 +1,17 @@
 #pragma once
 
-#include <QStyledItemDelegate>
+#include "celldelegate.h"
 
 namespace rivulet {
 
 // Draws the consumers table: a bar behind the lag, amber when a consumer is somewhat
 // behind and red when it is far behind (as a share of what the partition holds), a status
 // dot, and rows of consumers whose connection is gone in the palette's disabled colour.
-class ConsumerDelegate : public QStyledItemDelegate
+class ConsumerDelegate : public CellDelegate
 {
     Q_OBJECT
 public:
-    using QStyledItemDelegate::QStyledItemDelegate;
+    using CellDelegate::CellDelegate;
 
     // The colour for a lag that is this share of the partition (0..1), for this palette.
     static QColor lagColor(double fraction, const QPalette &palette);

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "broker.h"
+#include "celldelegate.h"
 #include "clientsmodel.h"
 #include "consumerdelegate.h"
 #include "consumersmodel.h"
@@ -203,6 +204,7 @@ QTableView *MainWindow::makeTable(QSortFilterProxyModel *proxy)
     proxy->setSortRole(SortRole);
     auto *view = new QTableView(this);
     view->setModel(proxy);
+    view->setItemDelegate(new CellDelegate(view));
     view->setSortingEnabled(true);
     view->sortByColumn(0, Qt::AscendingOrder);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -1,6 +1,7 @@
 #include "messagebrowser.h"
 
 #include "broker.h"
+#include "celldelegate.h"
 #include "displayformat.h"
 #include "messagesmodel.h"
 #include "recorddetailpane.h"
@@ -56,6 +57,7 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     m_view->setModel(m_model);
+    m_view->setItemDelegate(new CellDelegate(m_view));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setAlternatingRowColors(true);

@@ -1,5 +1,6 @@
 #include "topicspanel.h"
 
+#include "celldelegate.h"
 #include "modelroles.h"
 #include "topicsmodel.h"
 #include "topicstreeview.h"
@@ -35,6 +36,7 @@ TopicsPanel::TopicsPanel(TopicsModel *model, QWidget *parent)
     m_filter->setClearButtonEnabled(true);
 
     m_view->setModel(m_proxy);
+    m_view->setItemDelegate(new CellDelegate(m_view));
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
