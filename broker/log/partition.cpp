@@ -97,6 +97,7 @@ void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
     if (it == m_consumers.end()) {
         it = m_consumers.emplace(std::string(key), ConsumerPosition{}).first;
         it->second.consumer = consumer.toByteArray();
+        m_hasConsumers.store(true, std::memory_order_release);
     }
     ConsumerPosition &p = it->second;
     p.nextOffset = nextOffset;
@@ -109,10 +110,13 @@ void Partition::restoreConsumer(const ConsumerPosition &position)
 {
     std::lock_guard lock(m_consumerMutex);
     m_consumers[position.consumer.toStdString()] = position;
+    m_hasConsumers.store(true, std::memory_order_release);
 }
 
 std::vector<ConsumerPosition> Partition::consumers() const
 {
+    if (!m_hasConsumers.load(std::memory_order_acquire))
+        return {};
     std::lock_guard lock(m_consumerMutex);
     std::vector<ConsumerPosition> result;
     result.reserve(m_consumers.size());

@@ -102,6 +102,9 @@ private:
     mutable std::mutex m_consumerMutex;
     std::unordered_map<std::string, ConsumerPosition, StringHash, std::equal_to<>> m_consumers;
     std::atomic<std::uint64_t> m_consumerVersion{0};
+    // positions are never forgotten: once true, stays true. Lets consumers() skip the lock
+    // for the many partitions nobody reads
+    std::atomic<bool> m_hasConsumers{false};
 };
 
 template <typename F>

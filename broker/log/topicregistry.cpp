@@ -39,6 +39,9 @@ TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int6
         list.push_back(std::make_unique<Partition>(i, factory(topicName, i)));
     auto topic = std::make_shared<Topic>(topicName, std::move(list), retention);
     m_topics.emplace(key, topic);
+    const auto at = std::lower_bound(m_sorted.begin(), m_sorted.end(), topicName,
+                                     [](const auto &t, const QString &n) { return t->name() < n; });
+    m_sorted.insert(at, topic);
     return {CreateOutcome::Created, topic, {}};
 }
 
@@ -50,21 +53,14 @@ std::shared_ptr<Topic> TopicRegistry::remove(QByteArrayView name)
         return nullptr;
     auto topic = std::move(it->second);
     m_topics.erase(it);
+    m_sorted.erase(std::find(m_sorted.begin(), m_sorted.end(), topic));
     return topic;
 }
 
 std::vector<std::shared_ptr<Topic>> TopicRegistry::topics() const
 {
-    std::vector<std::shared_ptr<Topic>> result;
-    {
-        std::shared_lock lock(m_mutex);
-        result.reserve(m_topics.size());
-        for (const auto &[name, topic] : m_topics)
-            result.push_back(topic);
-    }
-    std::sort(result.begin(), result.end(),
-              [](const auto &a, const auto &b) { return a->name() < b->name(); });
-    return result;
+    std::shared_lock lock(m_mutex);
+    return m_sorted;
 }
 
 std::size_t TopicRegistry::size() const

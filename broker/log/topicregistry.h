@@ -46,6 +46,9 @@ public:
 private:
     mutable std::shared_mutex m_mutex;
     std::unordered_map<std::string, std::shared_ptr<Topic>, StringHash, std::equal_to<>> m_topics;
+    // the same topics sorted by name, kept in step by create() and remove(): listing them
+    // (a snapshot a few times a second) then needs no sort
+    std::vector<std::shared_ptr<Topic>> m_sorted;
 };
 
 } // namespace rivulet

@@ -82,7 +82,6 @@ ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot, cons
                 row.endOffset = p.stats.endOffset;
                 row.delivered = c.delivered;
                 row.lastSeenMs = c.lastSeenMs;
-                row.connected = open.contains(row.key);
                 fresh.push_back(std::move(row));
             }
     // Kafka groups: their committed offsets against the partitions' ends. For a group the
@@ -114,15 +113,19 @@ ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot, cons
         }
     std::sort(fresh.begin(), fresh.end(),
               [](const Row &a, const Row &b) { return compare(a, b) < 0; });
-    // decoded once per consumer name, not per row
+    // once per consumer, not per row: its name decoded, and whether a connection carries it
     QByteArray lastKey;
     QString lastName;
+    bool lastOpen = false;
     for (Row &row : fresh) {
         if (row.key != lastKey || lastName.isNull()) {
             lastKey = row.key;
             lastName = QString::fromUtf8(row.key);
+            lastOpen = open.contains(row.key);
         }
         row.consumer = lastName;
+        if (!row.group)
+            row.connected = lastOpen;
     }
     return fresh;
 }
