@@ -60,7 +60,8 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
                             o.value(QStringLiteral("topic")).toString().toUtf8(),
                             o.value(QStringLiteral("partition")).toInt(),
                             {o.value(QStringLiteral("offset")).toInteger(-1),
-                             o.value(QStringLiteral("metadata")).toString().toUtf8()}});
+                             o.value(QStringLiteral("metadata")).toString().toUtf8(),
+                             o.value(QStringLiteral("committedMs")).toInteger(0)}});
     }
     m_groups.restore(restored);
     m_savedGroupVersion = m_groups.offsetVersion();
@@ -197,7 +198,8 @@ void Broker::saveGroupOffsets(bool force)
                         {QStringLiteral("topic"), QString::fromUtf8(o.topic)},
                         {QStringLiteral("partition"), o.partition},
                         {QStringLiteral("offset"), qint64(o.committed.offset)},
-                        {QStringLiteral("metadata"), QString::fromUtf8(o.committed.metadata)}});
+                        {QStringLiteral("metadata"), QString::fromUtf8(o.committed.metadata)},
+                        {QStringLiteral("committedMs"), qint64(o.committed.commitMs)}});
     QString error;
     if (m_dataDir->saveGroupOffsets(array, error))
         m_savedGroupVersion = version;

@@ -319,6 +319,7 @@ private Q_SLOTS:
             }
             g.offsets[{"orders", 1}] = {committed, {}};
             g.offsets[{"orders", 7}] = {5, {}}; // a partition the topic does not have
+            g.lastSeenMs = now - 2000;
             g.offsets[{"gone", 0}] = {5, {}};   // a topic that was deleted
             return g;
         };
@@ -336,6 +337,7 @@ private Q_SLOTS:
         QCOMPARE(text(model, 1, ConsumersModel::NextOffset), QStringLiteral("120"));
         QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("2,880"));
         QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("connected"));
+        QCOMPARE(text(model, 1, ConsumersModel::LastSeen), QStringLiteral("2 s ago"));
         QCOMPARE(model.data(model.index(1, ConsumersModel::State), Qt::ToolTipRole).toString(),
                  QStringLiteral("The group has 2 member(s)"));
 

@@ -396,7 +396,7 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
         m->second.lastSeenMs = nowMs;
     }
     for (const Commit &c : commits)
-        group.offsets[{c.topic, c.partition}] = {c.offset, c.metadata};
+        group.offsets[{c.topic, c.partition}] = {c.offset, c.metadata, nowMs};
     ++m_offsetVersion;
     return error::None;
 }
@@ -425,13 +425,16 @@ GroupCoordinator::GroupView GroupCoordinator::view(const QByteArray &groupId, co
     v.generation = g.generation;
     v.leader = g.leader;
     for (const auto &[memberId, m] : g.members) {
-        MemberView member{memberId, m.clientId, m.clientHost, m.assignment, {}};
+        MemberView member{memberId, m.clientId, m.clientHost, m.assignment, {}, m.lastSeenMs};
         for (const Protocol &p : m.protocols)
             if (p.name == g.protocol)
                 member.metadata = p.metadata;
+        v.lastSeenMs = std::max(v.lastSeenMs, m.lastSeenMs);
         v.members.push_back(std::move(member));
     }
     v.offsets = g.offsets;
+    for (const auto &[key, committed] : g.offsets)
+        v.lastSeenMs = std::max(v.lastSeenMs, committed.commitMs);
     return v;
 }
 

@@ -64,6 +64,7 @@ public:
     {
         std::int64_t offset = -1;
         QByteArray metadata;
+        std::int64_t commitMs = 0; // when it was committed (0: not known)
     };
 
     // How long a new group waits for more members before its first round completes
@@ -93,8 +94,9 @@ public:
         QByteArray memberId;
         QByteArray clientId;
         QString clientHost;
-        QByteArray assignment; // as the leader sent it (consumer protocol bytes)
-        QByteArray metadata;   // what the member sent with the group's chosen protocol
+        QByteArray assignment;       // as the leader sent it (consumer protocol bytes)
+        QByteArray metadata;         // what the member sent with the group's chosen protocol
+        std::int64_t lastSeenMs = 0; // its last join, sync, heartbeat or commit
     };
     struct GroupView
     {
@@ -106,6 +108,8 @@ public:
         QByteArray leader;
         std::vector<MemberView> members;
         std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset> offsets;
+        // the last time a member was heard from or an offset was committed (0: never)
+        std::int64_t lastSeenMs = 0;
     };
     std::vector<GroupView> groups() const;
     // One group, as groups() shows it; nullopt when the coordinator does not know it.

@@ -108,6 +108,7 @@ ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot, cons
             row.startOffset = stats.startOffset;
             row.endOffset = stats.endOffset;
             row.delivered = committed.offset;
+            row.lastSeenMs = g.lastSeenMs;
             row.connected = !g.members.empty();
             fresh.push_back(std::move(row));
         }

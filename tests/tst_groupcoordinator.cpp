@@ -1,0 +1,100 @@
+// GroupCoordinator on its own: when a group was last heard from, which the window shows
+// as a Kafka group's "last seen". (Rebalances and commits are driven by real Kafka
+// clients in tests/kafka.)
+
+#include "kafka/groupcoordinator.h"
+#include "kafka/protocol.h"
+
+#include <QTest>
+
+using namespace rivulet::kafka;
+
+namespace {
+
+constexpr std::int64_t kStart = 1'700'000'000'000;
+
+// Joins one member and completes its round; returns its member id and generation.
+std::pair<QByteArray, std::int32_t> joinAlone(GroupCoordinator &c, std::int64_t nowMs)
+{
+    GroupCoordinator::JoinRequest request;
+    request.groupId = "svc";
+    request.clientId = "test";
+    request.clientHost = QStringLiteral("/127.0.0.1");
+    request.protocolType = "consumer";
+    request.protocols = {{"range", "meta"}};
+    GroupCoordinator::JoinResult joined;
+    bool answered = false;
+    c.join(request, nowMs, [&](const GroupCoordinator::JoinResult &r) {
+        joined = r;
+        answered = true;
+    });
+    c.tick(nowMs);
+    if (!answered || joined.error != 0)
+        qFatal("join was not answered (error %d)", joined.error);
+    bool synced = false;
+    c.sync("svc", joined.generation, joined.memberId, {{joined.memberId, "assignment"}}, nowMs,
+           [&](const GroupCoordinator::SyncResult &r) { synced = r.error == 0; });
+    if (!synced)
+        qFatal("sync failed");
+    return {joined.memberId, joined.generation};
+}
+
+} // namespace
+
+class TestGroupCoordinator : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void groupsTellWhenTheyWereLastHeardFrom()
+    {
+        GroupCoordinator c(0);
+        const auto [member, generation] = joinAlone(c, kStart);
+        auto view = c.group("svc");
+        QVERIFY(view);
+        QCOMPARE(view->lastSeenMs, kStart);
+        QCOMPARE(view->members.size(), std::size_t(1));
+        QCOMPARE(view->members[0].lastSeenMs, kStart);
+
+        QCOMPARE(c.heartbeat("svc", generation, member, kStart + 3000), error::None);
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 3000);
+
+        QCOMPARE(c.commit("svc", generation, member, {{"orders", 0, 42, {}}}, kStart + 5000),
+                 error::None);
+        view = c.group("svc");
+        QCOMPARE(view->lastSeenMs, kStart + 5000);
+        QCOMPARE(view->offsets.at({"orders", 0}).commitMs, kStart + 5000);
+        QCOMPARE(c.committed("svc", "orders", 0)->offset, 42);
+
+        // a failed heartbeat from a stranger is no sign of the group's life
+        QCOMPARE(c.heartbeat("svc", generation, "stranger", kStart + 6000), error::UnknownMemberId);
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 5000);
+
+        // once its member has left, the group was last seen at its last commit
+        QCOMPARE(c.leave("svc", member, kStart + 9000), error::None);
+        view = c.group("svc");
+        QVERIFY(view->members.empty());
+        QCOMPARE(view->lastSeenMs, kStart + 5000);
+    }
+
+    void commitTimesSurviveARestore()
+    {
+        GroupCoordinator c(0);
+        c.restore({{"old-svc", "orders", 0, {7, "m", kStart - 60000}},
+                   {"old-svc", "orders", 1, {9, {}, kStart - 30000}},
+                   {"older-svc", "orders", 0, {3, {}, 0}}}); // saved before times were kept
+        QCOMPARE(c.group("old-svc")->lastSeenMs, kStart - 30000);
+        QCOMPARE(c.group("older-svc")->lastSeenMs, std::int64_t(0));
+        bool found = false;
+        for (const auto &saved : c.offsets())
+            if (saved.groupId == "old-svc" && saved.partition == 0) {
+                QCOMPARE(saved.committed.commitMs, kStart - 60000);
+                QCOMPARE(saved.committed.metadata, QByteArray("m"));
+                found = true;
+            }
+        QVERIFY(found);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGroupCoordinator)
+#include "tst_groupcoordinator.moc"
