@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Rivulet needs to build, run and test, skipping those already
-# there. Runs as root, or through sudo.
+# there (as root, or through sudo), then the npm packages of the kafkajs test.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
     # build
@@ -15,6 +16,21 @@ packages=(
     # Kafka clients for the kafka tests
     kcat python3-kafka python3-confluent-kafka
 )
+# kafkajs runs on Node.js: Debian's, unless the machine already has a node and npm
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
+
+# kafkajs, pinned by tests/kafka/kafkajs/package-lock.json, installed next to the test
+install_kafkajs() {
+    local dir=$root/tests/kafka/kafkajs
+    if [ -f "$dir/node_modules/kafkajs/package.json" ] &&
+        [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        return 0
+    fi
+    echo "setup: installing kafkajs (npm ci in tests/kafka/kafkajs)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,7 +38,10 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+    install_kafkajs
+    exit 0
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,3 +56,4 @@ fi
 echo "setup: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_kafkajs
