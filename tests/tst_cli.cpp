@@ -1,87 +1,14 @@
+#include "support/rivuletprocess.h"
+
 #include <QDeadlineTimer>
 #include <QProcess>
-#include <QRegularExpression>
-#include <QTcpServer>
 #include <QTest>
 
 // rivulet-cli end to end: a real broker process and the command line tool against it.
 
+using namespace rivulet::testsupport;
+
 namespace {
-
-// Bounds every wait; generous because the machines running this are shared.
-constexpr int kTimeoutMs = 30000;
-
-QString binary(const char *name)
-{
-    return QStringLiteral(RIVULET_BIN_DIR "/") + QLatin1String(name);
-}
-
-struct Run
-{
-    bool finished = false; // exited normally within the time limit
-    int exitCode = -1;
-    QString out;
-    QString err;
-
-    // For failure messages: valid until the next call.
-    const char *describe() const
-    {
-        m_description = QStringLiteral("finished=%1 exit=%2\n--- stdout:\n%3--- stderr:\n%4")
-                            .arg(finished)
-                            .arg(exitCode)
-                            .arg(out, err)
-                            .toUtf8();
-        return m_description.constData();
-    }
-
-private:
-    mutable QByteArray m_description;
-};
-
-Run runProcess(const QString &program, const QStringList &args, const QByteArray &input = {})
-{
-    QProcess process;
-    process.start(program, args);
-    Run run;
-    if (!process.waitForStarted(kTimeoutMs)) {
-        run.err = process.errorString();
-        return run;
-    }
-    if (!input.isEmpty())
-        process.write(input);
-    process.closeWriteChannel();
-    run.finished =
-        process.waitForFinished(kTimeoutMs) && process.exitStatus() == QProcess::NormalExit;
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished(kTimeoutMs);
-    }
-    run.exitCode = process.exitCode();
-    run.out = QString::fromUtf8(process.readAllStandardOutput());
-    run.err = QString::fromUtf8(process.readAllStandardError());
-    return run;
-}
-
-// Reads the process's stdout until a line matches; the port from "ready: native ADDR:PORT".
-bool waitForReady(QProcess &process, quint16 &port, QString &seen)
-{
-    static const QRegularExpression ready(QStringLiteral(R"(ready: native (\S+):(\d+))"));
-    QDeadlineTimer deadline(kTimeoutMs);
-    for (;;) {
-        while (process.canReadLine()) {
-            const QString line = QString::fromUtf8(process.readLine());
-            seen += line;
-            const QRegularExpressionMatch match = ready.match(line);
-            if (match.hasMatch()) {
-                port = quint16(match.captured(2).toUInt());
-                return port != 0;
-            }
-        }
-        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
-            return false;
-        process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
-    }
-}
 
 // Reads the process's stdout until it contains what; everything read so far goes to seen.
 bool waitForOutput(QProcess &process, const QString &what, QString &seen)
@@ -95,17 +22,6 @@ bool waitForOutput(QProcess &process, const QString &what, QString &seen)
             return false;
         process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
     }
-}
-
-// A port nothing listens on (free a moment ago).
-quint16 unusedPort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
 }
 
 // The whitespace-separated columns of the table row whose first columns are `key`.
@@ -126,34 +42,25 @@ class TestCli : public QObject
 {
     Q_OBJECT
 
-    QProcess m_broker;
-    quint16 m_port = 0;
+    BrokerProcess m_broker;
 
     Run cli(const QStringList &args, const QByteArray &input = {})
     {
-        return runProcess(binary("rivulet-cli"),
-                          QStringList{QStringLiteral("--port"), QString::number(m_port)} + args,
-                          input);
+        return runProcess(
+            binary("rivulet-cli"),
+            QStringList{QStringLiteral("--port"), QString::number(m_broker.nativePort())} + args,
+            input);
     }
 
 private Q_SLOTS:
     void initTestCase()
     {
-        m_broker.start(binary("rivulet"), {QStringLiteral("--headless"), QStringLiteral("--port"),
-                                           QStringLiteral("0"), QStringLiteral("--in-memory")});
-        QVERIFY2(m_broker.waitForStarted(kTimeoutMs), qPrintable(m_broker.errorString()));
-        QString seen;
-        QVERIFY2(waitForReady(m_broker, m_port, seen),
-                 qPrintable(seen + QString::fromUtf8(m_broker.readAllStandardError())));
+        QVERIFY2(m_broker.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                                 QStringLiteral("0"), QStringLiteral("--in-memory")}),
+                 qPrintable(m_broker.describe()));
     }
 
-    void cleanupTestCase()
-    {
-        if (m_broker.state() != QProcess::NotRunning) {
-            m_broker.kill();
-            m_broker.waitForFinished(kTimeoutMs);
-        }
-    }
+    void cleanupTestCase() { m_broker.kill(); }
 
     void createTopic()
     {
@@ -432,8 +339,8 @@ private Q_SLOTS:
         QVERIFY2(cli({"produce", "live", "early"}).exitCode == 0, "produce failed");
 
         QProcess follower;
-        follower.start(binary("rivulet-cli"), {"--port", QString::number(m_port), "consume", "live",
-                                               "--follow", "--format", "%o:%v"});
+        follower.start(binary("rivulet-cli"), {"--port", QString::number(m_broker.nativePort()),
+                                               "consume", "live", "--follow", "--format", "%o:%v"});
         QVERIFY2(follower.waitForStarted(kTimeoutMs), qPrintable(follower.errorString()));
         QString seen;
         // it is running and has caught up once it printed what was there before
@@ -455,10 +362,9 @@ private Q_SLOTS:
     // last: stops the broker this test case shares
     void brokerStopsOnSigterm()
     {
-        m_broker.terminate();
-        QVERIFY2(m_broker.waitForFinished(kTimeoutMs), "the broker did not stop on SIGTERM");
-        QCOMPARE(m_broker.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(m_broker.exitCode(), 0);
+        QVERIFY2(m_broker.stop(SIGTERM), "the broker did not stop on SIGTERM");
+        QCOMPARE(m_broker.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(m_broker.process().exitCode(), 0);
         // and it is gone
         const Run r = cli({"topics"});
         QVERIFY2(r.finished && r.exitCode == 3, r.describe());

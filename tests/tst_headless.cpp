@@ -1,25 +1,19 @@
 #include "native/nativeclient.h"
+#include "support/rivuletprocess.h"
 
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <csignal>
 
 // The rivulet executable as a process: its command line, start-up, and shutdown.
 
+using namespace rivulet::testsupport;
+
 namespace {
-
-// Bounds every wait; generous because the machines running this are shared.
-constexpr int kTimeoutMs = 30000;
-
-QString rivuletBinary()
-{
-    return QStringLiteral(RIVULET_BIN_DIR "/rivulet");
-}
 
 // No display of any kind and no platform forced: what a server or a CI box has.
 QProcessEnvironment noDisplayEnvironment()
@@ -39,70 +33,10 @@ QProcessEnvironment offscreenEnvironment()
     return env;
 }
 
-struct Run
-{
-    bool finished = false; // exited normally within the time limit
-    int exitCode = -1;
-    QString out;
-    QString err;
-
-    // For failure messages: valid until the next call.
-    const char *describe() const
-    {
-        m_description = QStringLiteral("finished=%1 exit=%2\n--- stdout:\n%3--- stderr:\n%4")
-                            .arg(finished)
-                            .arg(exitCode)
-                            .arg(out, err)
-                            .toUtf8();
-        return m_description.constData();
-    }
-
-private:
-    mutable QByteArray m_description;
-};
-
+// The rivulet executable run to its end.
 Run runToEnd(const QStringList &args, const QProcessEnvironment &env)
 {
-    QProcess process;
-    process.setProcessEnvironment(env);
-    process.start(rivuletBinary(), args);
-    Run run;
-    if (!process.waitForStarted(kTimeoutMs)) {
-        run.err = process.errorString();
-        return run;
-    }
-    run.finished =
-        process.waitForFinished(kTimeoutMs) && process.exitStatus() == QProcess::NormalExit;
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished(kTimeoutMs);
-    }
-    run.exitCode = process.exitCode();
-    run.out = QString::fromUtf8(process.readAllStandardOutput());
-    run.err = QString::fromUtf8(process.readAllStandardError());
-    return run;
-}
-
-// Reads stdout until the ready line; its address and port.
-bool waitForReady(QProcess &process, QString &address, quint16 &port, QString &seen)
-{
-    static const QRegularExpression ready(QStringLiteral(R"(ready: native (\S+):(\d+))"));
-    QDeadlineTimer deadline(kTimeoutMs);
-    for (;;) {
-        while (process.canReadLine()) {
-            const QString line = QString::fromUtf8(process.readLine());
-            seen += line;
-            const QRegularExpressionMatch match = ready.match(line);
-            if (match.hasMatch()) {
-                address = match.captured(1);
-                port = quint16(match.captured(2).toUInt());
-                return port != 0;
-            }
-        }
-        if (deadline.hasExpired() || process.state() == QProcess::NotRunning)
-            return false;
-        process.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
-    }
+    return runProcess(binary("rivulet"), args, {}, env);
 }
 
 // With a fixed native port the Kafka listener would take its default port (9092) too, which
@@ -112,22 +46,12 @@ QStringList freeKafkaPort()
     static const bool supported = [] {
         QProcess process;
         process.setProcessEnvironment(noDisplayEnvironment());
-        process.start(rivuletBinary(), {QStringLiteral("--help")});
+        process.start(binary("rivulet"), {QStringLiteral("--help")});
         return process.waitForFinished(kTimeoutMs) &&
                process.readAllStandardOutput().contains("--kafka-port");
     }();
     return supported ? QStringList{QStringLiteral("--kafka-port"), QStringLiteral("0")}
                      : QStringList{};
-}
-
-quint16 unusedPort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
 }
 
 // A shutdown message that should worry nobody: no Qt warnings, no errors, no crash.
@@ -207,29 +131,20 @@ private Q_SLOTS:
 
     void secondBrokerOnTheSamePort()
     {
-        QProcess first;
+        BrokerProcess first(noDisplayEnvironment());
         quint16 port = 0;
-        QString seen;
         // the port was free a moment ago; try again if someone took it meanwhile
         for (int attempt = 0; attempt < 3 && port == 0; ++attempt) {
             const quint16 wanted = unusedPort();
             QVERIFY(wanted != 0);
-            first.setProcessEnvironment(noDisplayEnvironment());
-            first.start(rivuletBinary(), QStringList{"--headless", "--in-memory", "--port",
-                                                     QString::number(wanted)} +
-                                             freeKafkaPort());
-            QVERIFY2(first.waitForStarted(kTimeoutMs), qPrintable(first.errorString()));
-            QString address;
-            quint16 got = 0;
-            if (waitForReady(first, address, got, seen)) {
-                QCOMPARE(got, wanted);
-                port = got;
-            } else {
-                first.kill();
-                first.waitForFinished(kTimeoutMs);
+            if (first.start(
+                    QStringList{"--headless", "--in-memory", "--port", QString::number(wanted)} +
+                    freeKafkaPort())) {
+                QCOMPARE(first.nativePort(), wanted);
+                port = wanted;
             }
         }
-        QVERIFY2(port != 0, qPrintable(seen));
+        QVERIFY2(port != 0, qPrintable(first.describe()));
 
         const Run second =
             runToEnd(QStringList{"--headless", "--in-memory", "--port", QString::number(port)} +
@@ -250,10 +165,9 @@ private Q_SLOTS:
         QVERIFY(!reply.error);
         client.close();
 
-        first.terminate();
-        QVERIFY(first.waitForFinished(kTimeoutMs));
-        QCOMPARE(first.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(first.exitCode(), 0);
+        QVERIFY(first.stop());
+        QCOMPARE(first.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(first.process().exitCode(), 0);
     }
 
     void stopsOnSignal_data()
@@ -269,17 +183,12 @@ private Q_SLOTS:
     {
         QFETCH(int, signalNumber);
         QFETCH(bool, withClients);
-        QProcess broker;
-        broker.setProcessEnvironment(noDisplayEnvironment());
-        broker.start(rivuletBinary(), {"--headless", "--in-memory", "--port", "0"});
-        QVERIFY2(broker.waitForStarted(kTimeoutMs), qPrintable(broker.errorString()));
-        QString address, seen;
-        quint16 port = 0;
-        const bool ready = waitForReady(broker, address, port, seen);
-        // kept for the checks at the end (a failure message would consume it)
-        QString err = QString::fromUtf8(broker.readAllStandardError());
-        QVERIFY2(ready, qPrintable(seen + err));
-        QCOMPARE(address, QStringLiteral("127.0.0.1")); // loopback unless asked otherwise
+        BrokerProcess broker(noDisplayEnvironment());
+        QVERIFY2(broker.start({"--headless", "--in-memory", "--port", "0"}),
+                 qPrintable(broker.describe()));
+        // loopback unless asked otherwise
+        QCOMPARE(broker.nativeHost(), QStringLiteral("127.0.0.1"));
+        const quint16 port = broker.nativePort();
 
         // one client that did some work, one in the middle of a request
         rivulet::native::NativeClient worked;
@@ -303,46 +212,36 @@ private Q_SLOTS:
 
         QElapsedTimer clock;
         clock.start();
-        if (signalNumber == SIGTERM)
-            broker.terminate();
-        else
-            QCOMPARE(::kill(pid_t(broker.processId()), signalNumber), 0);
-        QVERIFY2(broker.waitForFinished(kTimeoutMs), "the broker did not stop");
+        QVERIFY2(broker.stop(signalNumber), "the broker did not stop");
         const qint64 ms = clock.elapsed();
         // a hang check, not a speed target
         QVERIFY2(ms < 10000, qPrintable(QStringLiteral("stopping took %1 ms").arg(ms)));
-        QCOMPARE(broker.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(broker.exitCode(), 0);
-        err += QString::fromUtf8(broker.readAllStandardError());
+        QCOMPARE(broker.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(broker.process().exitCode(), 0);
+        const QString err = broker.errors();
         QVERIFY2(alarming(err).isEmpty(), qPrintable(err));
     }
 
     void noDisplayFallsBackToHeadless()
     {
-        QProcess broker;
-        broker.setProcessEnvironment(noDisplayEnvironment());
-        broker.start(rivuletBinary(), {"--in-memory", "--port", "0"}); // no --headless
-        QVERIFY2(broker.waitForStarted(kTimeoutMs), qPrintable(broker.errorString()));
-        QString address, seen;
-        quint16 port = 0;
-        const bool ready = waitForReady(broker, address, port, seen);
-        QString err = QString::fromUtf8(broker.readAllStandardError());
-        QVERIFY2(ready, qPrintable(seen + err));
+        BrokerProcess broker(noDisplayEnvironment());
+        QVERIFY2(broker.start({"--in-memory", "--port", "0"}), // no --headless
+                 qPrintable(broker.describe()));
 
         rivulet::native::NativeClient client;
-        QVERIFY2(client.connectTo(address, port, kTimeoutMs), qPrintable(client.errorString()));
+        QVERIFY2(client.connectTo(broker.nativeHost(), broker.nativePort(), kTimeoutMs),
+                 qPrintable(client.errorString()));
         rivulet::native::Reply reply;
         QVERIFY2(client.call(rivulet::native::encodeListTopics(), reply, kTimeoutMs),
                  qPrintable(client.errorString()));
         QVERIFY(!reply.error);
         client.close();
 
-        broker.terminate();
-        QVERIFY2(broker.waitForFinished(kTimeoutMs), "the broker did not stop");
-        QCOMPARE(broker.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(broker.exitCode(), 0);
+        QVERIFY2(broker.stop(), "the broker did not stop");
+        QCOMPARE(broker.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(broker.process().exitCode(), 0);
         // it tells the user why there is no window
-        err += QString::fromUtf8(broker.readAllStandardError());
+        const QString err = broker.errors();
         QVERIFY2(err.contains(u"headless"), qPrintable(err));
     }
 };

@@ -4,14 +4,38 @@
 #include <QStandardPaths>
 
 #include <limits>
+#include <optional>
 
 namespace {
 
-bool parseCount(const QString &text, long long min, long long max, long long &out)
+// What a numeric option accepts. The message says it as "--NAME wants <wants>, not '<value>'";
+// without a `wants` of its own that is "a number from <min> to <max>".
+struct Accepts
 {
+    long long min;
+    long long max;
+    const char *wants = nullptr;
+};
+
+// Reads a numeric option into `out` when it is given (`out` keeps its default otherwise).
+// Returns what is wrong with the value, for the user, or nothing.
+template <typename T>
+std::optional<QString> readNumber(const QCommandLineParser &parser,
+                                  const QCommandLineOption &option, const Accepts &accepts, T &out)
+{
+    if (!parser.isSet(option))
+        return std::nullopt;
+    const QString text = parser.value(option);
     bool ok = false;
-    out = text.toLongLong(&ok);
-    return ok && out >= min && out <= max;
+    const long long n = text.toLongLong(&ok);
+    if (ok && n >= accepts.min && n <= accepts.max) {
+        out = T(n);
+        return std::nullopt;
+    }
+    const QString wants =
+        accepts.wants ? QString::fromUtf8(accepts.wants)
+                      : QStringLiteral("a number from %1 to %2").arg(accepts.min).arg(accepts.max);
+    return QStringLiteral("--%1 wants %2, not '%3'").arg(option.names().constLast(), wants, text);
 }
 
 } // namespace
@@ -120,34 +144,20 @@ ParsedOptions parseOptions(const QStringList &arguments)
 
     Options &o = result.options;
     o.headless = parser.isSet(headless);
-    long long n = 0;
-    if (parser.isSet(port)) {
-        if (!parseCount(parser.value(port), 0, 65535, n))
-            return fail(QStringLiteral("--port wants a number from 0 to 65535, not '%1'")
-                            .arg(parser.value(port)));
-        o.port = quint16(n);
-    }
-    if (parser.isSet(kafkaPort)) {
-        if (!parseCount(parser.value(kafkaPort), 0, 65535, n))
-            return fail(QStringLiteral("--kafka-port wants a number from 0 to 65535, not '%1'")
-                            .arg(parser.value(kafkaPort)));
-        o.kafkaPort = quint16(n);
-    } else if (parser.isSet(port) && o.port == 0) {
+    if (auto error = readNumber(parser, port, {0, 65535}, o.port))
+        return fail(*error);
+    if (auto error = readNumber(parser, kafkaPort, {0, 65535}, o.kafkaPort))
+        return fail(*error);
+    if (!parser.isSet(kafkaPort) && parser.isSet(port) && o.port == 0)
         o.kafkaPort = 0;
-    }
     if (!parser.isSet(kafkaPort) && o.port == o.kafkaPort && o.port != 0)
         return fail(QStringLiteral("--port %1 is the Kafka port too; pick another with "
                                    "--kafka-port")
                         .arg(o.port));
     o.advertisedHost = parser.value(advertisedHost);
     o.autoCreateTopics = !parser.isSet(noAutoCreate);
-    if (parser.isSet(defaultPartitions)) {
-        if (!parseCount(parser.value(defaultPartitions), 1, 10000, n))
-            return fail(QStringLiteral("--default-partitions wants a number from 1 to 10000, "
-                                       "not '%1'")
-                            .arg(parser.value(defaultPartitions)));
-        o.defaultPartitions = int(n);
-    }
+    if (auto error = readNumber(parser, defaultPartitions, {1, 10000}, o.defaultPartitions))
+        return fail(*error);
     if (parser.isSet(listen)) {
         QHostAddress address;
         const QString text = parser.value(listen);
@@ -159,19 +169,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
                             .arg(text));
         o.listen = address;
     }
-    if (parser.isSet(workers)) {
-        if (!parseCount(parser.value(workers), 1, 256, n))
-            return fail(QStringLiteral("--workers wants a number from 1 to 256, not '%1'")
-                            .arg(parser.value(workers)));
-        o.workers = int(n);
-    }
-    if (parser.isSet(maxRequest)) {
-        if (!parseCount(parser.value(maxRequest), 1024, 1LL << 30, n))
-            return fail(QStringLiteral("--max-request-bytes wants a number from 1024 to "
-                                       "1073741824, not '%1'")
-                            .arg(parser.value(maxRequest)));
-        o.maxRequestBytes = std::size_t(n);
-    }
+    if (auto error = readNumber(parser, workers, {1, 256}, o.workers))
+        return fail(*error);
+    if (auto error = readNumber(parser, maxRequest, {1024, 1LL << 30}, o.maxRequestBytes))
+        return fail(*error);
     o.inMemory = parser.isSet(inMemory);
     if (o.inMemory && parser.isSet(dataDir))
         return fail(QStringLiteral("--in-memory and --data-dir cannot be used together"));
@@ -185,27 +186,16 @@ ParsedOptions parseOptions(const QStringList &arguments)
                             .arg(parser.value(fsync)));
         o.log.fsync = *policy;
     }
-    if (parser.isSet(segmentBytes)) {
-        if (!parseCount(parser.value(segmentBytes), 4096, 1LL << 30, n))
-            return fail(QStringLiteral("--segment-bytes wants a number from 4096 to 1073741824, "
-                                       "not '%1'")
-                            .arg(parser.value(segmentBytes)));
-        o.log.segmentBytes = n;
-    }
-    if (parser.isSet(retentionMs)) {
-        if (!parseCount(parser.value(retentionMs), -1, std::numeric_limits<qint64>::max(), n))
-            return fail(QStringLiteral("--retention-ms wants -1 or a number of milliseconds, "
-                                       "not '%1'")
-                            .arg(parser.value(retentionMs)));
-        o.retention.retentionMs = n;
-    }
-    if (parser.isSet(retentionBytes)) {
-        if (!parseCount(parser.value(retentionBytes), -1, std::numeric_limits<qint64>::max(), n))
-            return fail(QStringLiteral("--retention-bytes wants -1 or a number of bytes, not "
-                                       "'%1'")
-                            .arg(parser.value(retentionBytes)));
-        o.retention.retentionBytes = n;
-    }
+    if (auto error = readNumber(parser, segmentBytes, {4096, 1LL << 30}, o.log.segmentBytes))
+        return fail(*error);
+    const Accepts retentionAge{-1, std::numeric_limits<qint64>::max(),
+                               "-1 (keep everything) or a number of milliseconds"};
+    const Accepts retentionSize{-1, std::numeric_limits<qint64>::max(),
+                                "-1 (keep everything) or a number of bytes"};
+    if (auto error = readNumber(parser, retentionMs, retentionAge, o.retention.retentionMs))
+        return fail(*error);
+    if (auto error = readNumber(parser, retentionBytes, retentionSize, o.retention.retentionBytes))
+        return fail(*error);
     return result;
 }
 
