@@ -2,36 +2,62 @@
 
 #include "recordbatch.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace rivulet {
 
+void MemoryLog::Unmap::operator()(char *data) const
+{
+    ::munmap(data, length);
+}
+
+bool MemoryLog::startChunk(std::size_t minCapacity, QString &error)
+{
+    Chunk chunk;
+    chunk.capacity = std::max(m_chunkSize, minCapacity);
+    // pages are only backed once written, like malloc's large blocks
+    void *data =
+        ::mmap(nullptr, chunk.capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (data == MAP_FAILED) {
+        error = QStringLiteral("out of memory: cannot allocate %1 bytes for the partition's "
+                               "log (%2)")
+                    .arg(chunk.capacity)
+                    .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    chunk.data = std::unique_ptr<char, Unmap>(static_cast<char *>(data), Unmap{chunk.capacity});
+    chunk.baseOffset = m_endOffset;
+    m_chunks.push_back(std::move(chunk));
+    m_bytesSinceIndex = kIndexInterval; // the first batch of a chunk is always indexed
+    return true;
+}
+
 AppendResult MemoryLog::append(QByteArray &bytes)
 {
+    AppendResult result;
     const auto size = static_cast<std::size_t>(bytes.size());
+    if (m_chunks.empty() || m_chunks.back().capacity - m_chunks.back().used < size) {
+        if (!startChunk(size, result.error))
+            return result;
+    }
     RecordBatchView::setBaseOffset(bytes.data(), m_endOffset);
     const RecordBatchView view(bytes);
 
-    if (m_chunks.empty() || m_chunks.back().capacity - m_chunks.back().used < size) {
-        Chunk chunk;
-        chunk.capacity = std::max(kChunkSize, size);
-        chunk.data.reset(new char[chunk.capacity]);
-        m_chunks.push_back(std::move(chunk));
-        m_bytesSinceIndex = kIndexInterval; // the first batch of a chunk is always indexed
-    }
     Chunk &chunk = m_chunks.back();
     if (m_bytesSinceIndex >= kIndexInterval) {
-        m_index.push_back(
-            {m_endOffset, std::uint32_t(m_chunks.size() - 1), std::uint32_t(chunk.used)});
+        chunk.index.push_back({m_endOffset, chunk.used});
         m_bytesSinceIndex = 0;
     }
     std::memcpy(chunk.data.get() + chunk.used, bytes.constData(), size);
     chunk.used += size;
+    chunk.maxTimestamp = std::max(chunk.maxTimestamp, view.maxTimestamp());
     m_bytesSinceIndex += size;
     m_sizeBytes += std::int64_t(size);
 
-    AppendResult result;
     result.ok = true;
     result.baseOffset = m_endOffset;
     result.lastOffset = view.lastOffset();
@@ -41,31 +67,52 @@ AppendResult MemoryLog::append(QByteArray &bytes)
 
 bool MemoryLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor, QString &) const
 {
-    if (fromOffset < startOffset() || fromOffset >= m_endOffset || m_index.empty())
+    if (fromOffset < startOffset() || fromOffset >= m_endOffset)
         return true;
-    auto it = std::upper_bound(
-        m_index.begin(), m_index.end(), fromOffset,
+    auto chunkIt =
+        std::upper_bound(m_chunks.begin(), m_chunks.end(), fromOffset,
+                         [](std::int64_t offset, const Chunk &c) { return offset < c.baseOffset; });
+    --chunkIt; // the first chunk starts at startOffset() <= fromOffset
+    const auto &index = chunkIt->index;
+    auto entry = std::upper_bound(
+        index.begin(), index.end(), fromOffset,
         [](std::int64_t offset, const IndexEntry &e) { return offset < e.baseOffset; });
-    --it; // the first entry has baseOffset 0 <= fromOffset
-    std::size_t chunkIndex = it->chunk;
-    std::size_t position = it->position;
-    while (chunkIndex < m_chunks.size()) {
-        const Chunk &chunk = m_chunks[chunkIndex];
-        if (position >= chunk.used) {
-            ++chunkIndex;
-            position = 0;
-            continue;
+    --entry; // a chunk's first entry is its first batch
+    std::size_t position = entry->position;
+    for (; chunkIt != m_chunks.end(); ++chunkIt, position = 0) {
+        const Chunk &chunk = *chunkIt;
+        while (position < chunk.used) {
+            const char *at = chunk.data.get() + position;
+            const auto size = std::size_t(*RecordBatchView::sizeAt(at, chunk.used - position));
+            const RecordBatchView view(QByteArrayView(at, qsizetype(size)));
+            position += size;
+            if (view.lastOffset() < fromOffset)
+                continue;
+            if (!visitor(view.bytes()))
+                return true;
         }
-        const char *at = chunk.data.get() + position;
-        const auto size = std::size_t(*RecordBatchView::sizeAt(at, chunk.used - position));
-        const RecordBatchView view(QByteArrayView(at, qsizetype(size)));
-        position += size;
-        if (view.lastOffset() < fromOffset)
-            continue;
-        if (!visitor(view.bytes()))
-            return true;
     }
     return true;
+}
+
+int MemoryLog::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
+{
+    // FileLog's rules, with chunks for segments
+    int deleted = 0;
+    while (m_chunks.size() > 1) {
+        const Chunk &oldest = m_chunks.front();
+        const auto bytes = std::int64_t(oldest.used);
+        const bool tooOld =
+            policy.retentionMs >= 0 && oldest.maxTimestamp < nowMs - policy.retentionMs;
+        const bool tooBig =
+            policy.retentionBytes >= 0 && m_sizeBytes - bytes >= policy.retentionBytes;
+        if (!tooOld && !tooBig)
+            break;
+        m_sizeBytes -= bytes;
+        m_chunks.pop_front(); // unmaps it
+        ++deleted;
+    }
+    return deleted;
 }
 
 } // namespace rivulet
