@@ -361,6 +361,9 @@ int main(int argc, char **argv)
     stop = true;
     for (std::thread &t : threads)
         t.join();
+    // a copy still on its way is merged before the replay starts
+    while (window.refreshPending())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     // The same work again with the load stopped: what a refresh costs when its threads
     // have a core to themselves (this machine has few, and the load keeps them all busy).
     Stats replayMs, replayPrepareMs;
@@ -369,10 +372,9 @@ int main(int argc, char **argv)
         t.start();
         const auto fresh = prepareRefresh(broker, 0);
         replayPrepareMs.add(double(t.nsecsElapsed()) / 1e6);
-        ConsumersModel::Rows rows = data->consumers;
         t.restart();
         window.topicsModel()->update(data->snapshot, data->groups);
-        window.consumersModel()->update(std::move(rows), data->snapshot.takenMs);
+        window.consumersModel()->update(data->consumers, data->snapshot.takenMs);
         replayMs.add(double(t.nsecsElapsed()) / 1e6);
         QCoreApplication::processEvents();
     }

@@ -47,6 +47,24 @@ Ink inkIn(const QImage &image, const QRect &cell)
     return ink;
 }
 
+// Pixels of a cell that differ between two drawings of it, against the ink one of them has:
+// 0 when the text is drawn the same, glyph for glyph.
+double differenceIn(const QImage &a, const QImage &b, const QRect &cell)
+{
+    int differing = 0, ink = 0;
+    const QColor background = a.pixelColor(cell.left() + 1, cell.center().y());
+    auto distance = [](const QColor &x, const QColor &y) {
+        return std::abs(x.red() - y.red()) + std::abs(x.green() - y.green()) +
+               std::abs(x.blue() - y.blue());
+    };
+    for (int y = cell.top(); y <= cell.bottom(); ++y)
+        for (int x = cell.left(); x <= cell.right(); ++x) {
+            ink += distance(a.pixelColor(x, y), background) >= 60;
+            differing += distance(a.pixelColor(x, y), b.pixelColor(x, y)) >= 60;
+        }
+    return ink == 0 ? differing : double(differing) / ink;
+}
+
 class TableFixture
 {
 public:
@@ -61,6 +79,8 @@ public:
         view.setSelectionBehavior(QAbstractItemView::SelectRows);
         view.verticalHeader()->hide();
         view.horizontalHeader()->hide();
+        // rows as high as the window's tables make them: one line of text
+        view.verticalHeader()->setDefaultSectionSize(view.fontMetrics().height() + 8);
         view.setColumnWidth(0, 160);
         view.setColumnWidth(1, 60);
         view.resize(260, 240);
@@ -151,14 +171,49 @@ private Q_SLOTS:
 
     void leavesIconsAndSeveralLinesToTheStyle()
     {
-        QStandardItemModel model(2, 1);
+        QStandardItemModel model(4, 1);
         QPixmap icon(12, 12);
         icon.fill(Qt::darkGreen);
         model.setItem(0, 0, new QStandardItem(QIcon(icon), QStringLiteral("with icon")));
         model.setItem(1, 0, new QStandardItem(QStringLiteral("two\nlines")));
+        model.setItem(2, 0, new QStandardItem(QStringLiteral("paragraph") + QChar(0x2029) + "two"));
+        auto *checkable = new QStandardItem(QStringLiteral("checked"));
+        checkable->setCheckable(true);
+        checkable->setCheckState(Qt::Checked);
+        model.setItem(3, 0, checkable);
         TableFixture stock(&model, false), ours(&model, true);
-        // drawn by the style itself: the very same pixels
+        // drawn by the style itself: the very same pixels (one line, elided, in a row)
         QCOMPARE(ours.grab(), stock.grab());
+        ours.view.setWordWrap(true);
+        stock.view.setWordWrap(true);
+        QCOMPARE(ours.grab(), stock.grab());
+    }
+
+    void followsTheTextDirection()
+    {
+        // neutral characters at the ends, and text of both directions in one cell
+        const QStringList texts = {QStringLiteral("(3 members)"), QStringLiteral("-42 ms."),
+                                   QString::fromUtf8("\u05e9\u05dc\u05d5\u05dd 12 abc"),
+                                   QStringLiteral("  spaced  ")};
+        QStandardItemModel model(int(texts.size()), 1);
+        for (int row = 0; row < texts.size(); ++row)
+            model.setItem(row, 0, new QStandardItem(texts[row]));
+        for (Qt::LayoutDirection direction : {Qt::LeftToRight, Qt::RightToLeft}) {
+            TableFixture stock(&model, false), ours(&model, true);
+            stock.view.setLayoutDirection(direction);
+            ours.view.setLayoutDirection(direction);
+            const QImage expected = stock.grab();
+            const QImage actual = ours.grab();
+            for (int row = 0; row < texts.size(); ++row) {
+                const QRect cell = ours.view.visualRect(model.index(row, 0));
+                const double difference = differenceIn(expected, actual, cell);
+                QVERIFY2(
+                    difference <= 0.05,
+                    qPrintable(QStringLiteral("%1 in %2: %3 of the ink differs")
+                                   .arg(texts[row], direction == Qt::LeftToRight ? "LTR" : "RTL")
+                                   .arg(difference)));
+            }
+        }
     }
 
     void keepsDrawingAsTextsChange()

@@ -70,11 +70,26 @@ private Q_SLOTS:
         QCOMPARE(c.heartbeat("svc", generation, "stranger", kStart + 6000), error::UnknownMemberId);
         QCOMPARE(c.group("svc")->lastSeenMs, kStart + 5000);
 
-        // once its member has left, the group was last seen at its last commit
+        QCOMPARE(c.heartbeat("svc", generation, member, kStart + 8000), error::None);
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 8000);
+
+        // leaving is the group's last sign of life
         QCOMPARE(c.leave("svc", member, kStart + 9000), error::None);
         view = c.group("svc");
         QVERIFY(view->members.empty());
-        QCOMPARE(view->lastSeenMs, kStart + 5000);
+        QCOMPARE(view->lastSeenMs, kStart + 9000);
+
+        // a member that goes silent: the group was last seen at its last heartbeat
+        const auto [second, secondGeneration] = joinAlone(c, kStart + 20000);
+        QCOMPARE(c.heartbeat("svc", secondGeneration, second, kStart + 21000), error::None);
+        c.tick(kStart + 21000 + 10001); // its 10 s session is over
+        view = c.group("svc");
+        QVERIFY(view->members.empty());
+        QCOMPARE(view->lastSeenMs, kStart + 21000);
+
+        // a commit from a consumer outside any group round (it assigns itself) counts too
+        QCOMPARE(c.commit("svc", -1, {}, {{"orders", 1, 7, {}}}, kStart + 40000), error::None);
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 40000);
     }
 
     void commitTimesSurviveARestore()

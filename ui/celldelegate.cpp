@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QPainter>
+#include <QTextOption>
 
 namespace rivulet {
 namespace {
@@ -24,10 +25,15 @@ void CellDelegate::paintCell(QPainter *painter, const QStyleOptionViewItem &opt)
 {
     const QWidget *widget = opt.widget;
     QStyle *style = widget ? widget->style() : QApplication::style();
-    const bool plain =
-        !(opt.features &
-          (QStyleOptionViewItem::HasDecoration | QStyleOptionViewItem::HasCheckIndicator)) &&
-        !(opt.state & QStyle::State_Editing) && !opt.text.contains(QLatin1Char('\n'));
+    // initStyleOption() has turned line breaks into U+2028 already
+    const bool oneLine = !opt.text.contains(QChar::LineSeparator) &&
+                         !opt.text.contains(QChar::ParagraphSeparator) &&
+                         !opt.text.contains(QLatin1Char('\n'));
+    const bool plain = oneLine &&
+                       !(opt.features & (QStyleOptionViewItem::HasDecoration |
+                                         QStyleOptionViewItem::HasCheckIndicator |
+                                         QStyleOptionViewItem::WrapText)) &&
+                       !(opt.state & QStyle::State_Editing);
     if (!plain) {
         style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
         return;
@@ -52,13 +58,13 @@ void CellDelegate::paintCell(QPainter *painter, const QStyleOptionViewItem &opt)
     if (rect.width() <= 0)
         return;
 
-    const QStaticText *text = &laidOut(opt.text, opt.font);
+    const QStaticText *text = &laidOut(opt.text, opt.font, opt.direction);
     if (text->size().width() > rect.width()) {
         const QString elided =
             QFontMetrics(opt.font).elidedText(opt.text, opt.textElideMode, rect.width());
         if (elided.isEmpty())
             return;
-        text = &laidOut(elided, opt.font);
+        text = &laidOut(elided, opt.font, opt.direction);
     }
     const QSizeF size = text->size();
     qreal x = rect.left();
@@ -81,18 +87,19 @@ void CellDelegate::paintCell(QPainter *painter, const QStyleOptionViewItem &opt)
     painter->restore();
 }
 
-const QStaticText &CellDelegate::laidOut(const QString &text, const QFont &font) const
+const QStaticText &CellDelegate::laidOut(const QString &text, const QFont &font,
+                                         Qt::LayoutDirection direction) const
 {
     Cache *cache = nullptr;
     for (Cache &c : m_caches)
-        if (c.font == font) {
+        if (c.direction == direction && c.font == font) {
             cache = &c;
             break;
         }
     if (!cache) {
         if (m_caches.size() >= 8)
             m_caches.clear();
-        m_caches.push_back({font, {}});
+        m_caches.push_back({font, direction, {}});
         cache = &m_caches.back();
     }
     auto it = cache->texts.find(text);
@@ -101,6 +108,9 @@ const QStaticText &CellDelegate::laidOut(const QString &text, const QFont &font)
             cache->texts.clear();
         QStaticText laid(text);
         laid.setTextFormat(Qt::PlainText);
+        QTextOption option;
+        option.setTextDirection(direction); // as the style lays item text out
+        laid.setTextOption(option);
         laid.prepare(QTransform(), font);
         it = cache->texts.insert(text, laid);
     }

@@ -417,8 +417,8 @@ void MainWindow::updateStatus()
                                      display::count(m_clients->rowCount()), display::rate(t.inRate),
                                      display::rate(t.outRate)));
     if (m_lastRefresh)
-        m_statusLine->setToolTip(tr("Last refresh: copied from the broker in %1 ms (off the "
-                                    "window's thread), merged in %2 ms")
+        m_statusLine->setToolTip(tr("Last refresh: copied from the broker in %1 ms, merged into "
+                                    "the views in %2 ms")
                                      .arg(double(m_lastRefresh->prepareNs) / 1e6, 0, 'f', 2)
                                      .arg(double(m_lastMergeNs) / 1e6, 0, 'f', 2));
     const int lagging = m_consumers->laggingCount();

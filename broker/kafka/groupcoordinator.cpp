@@ -310,6 +310,8 @@ void GroupCoordinator::removeMember(Group &group, const QByteArray &memberId, st
     auto it = group.members.find(memberId);
     if (it == group.members.end())
         return;
+    // its last sign of life stays the group's after it goes
+    group.lastSeenMs = std::max(group.lastSeenMs, it->second.lastSeenMs);
     if (it->second.pendingJoin)
         deferred.push_back([cb = std::move(it->second.pendingJoin), memberId] {
             JoinResult r;
@@ -344,10 +346,12 @@ std::int16_t GroupCoordinator::leave(const QByteArray &groupId, const QByteArray
     {
         std::lock_guard lock(m_mutex);
         auto g = m_groups.find(groupId);
-        if (g == m_groups.end() || !g->second.members.count(memberId))
+        if (g == m_groups.end() || !g->second.members.count(memberId)) {
             result = error::UnknownMemberId;
-        else
+        } else {
+            g->second.lastSeenMs = std::max(g->second.lastSeenMs, nowMs); // leaving is a sign too
             removeMember(g->second, memberId, nowMs, deferred);
+        }
     }
     run(deferred);
     return result;
@@ -397,6 +401,7 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
     }
     for (const Commit &c : commits)
         group.offsets[{c.topic, c.partition}] = {c.offset, c.metadata, nowMs};
+    group.lastSeenMs = std::max(group.lastSeenMs, nowMs);
     ++m_offsetVersion;
     return error::None;
 }
@@ -419,6 +424,7 @@ GroupCoordinator::GroupView GroupCoordinator::view(const QByteArray &groupId, co
 {
     GroupView v;
     v.groupId = groupId;
+    v.lastSeenMs = g.lastSeenMs;
     v.state = stateName(g.state);
     v.protocolType = g.protocolType;
     v.protocol = g.protocol;

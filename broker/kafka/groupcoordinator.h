@@ -160,6 +160,8 @@ private:
         std::int64_t rebalanceDeadlineMs = 0;
         std::int64_t initialDelayUntilMs = 0;
         std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset> offsets;
+        // the latest sign of life of a member that has gone, or of a commit or leave
+        std::int64_t lastSeenMs = 0;
     };
     using Deferred = std::vector<std::function<void()>>;
 

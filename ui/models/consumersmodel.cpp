@@ -131,7 +131,7 @@ ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot, cons
     return fresh;
 }
 
-void ConsumersModel::update(Rows fresh, std::int64_t takenMs)
+void ConsumersModel::update(const Rows &fresh, std::int64_t takenMs)
 {
     const std::int64_t previousSecond = m_nowMs / 1000;
     m_nowMs = takenMs;
@@ -149,7 +149,7 @@ void ConsumersModel::update(Rows fresh, std::int64_t takenMs)
             std::vector<Row> added;
             added.reserve(last - first + 1);
             for (std::size_t j = first; j <= last; ++j) {
-                Row &row = fresh[j];
+                Row row = fresh[j];
                 row.rate.update(row.delivered, m_nowMs, row.group ? kGroupRateWindowMs : 1000);
                 added.push_back(std::move(row));
             }

@@ -42,7 +42,7 @@ public:
     // The rows a snapshot holds, sorted as the model keeps them. Touches no model: the
     // window builds them on a pool thread and merges them with update(rows, takenMs).
     static Rows rowsOf(const BrokerSnapshot &snapshot, const Groups &groups = {});
-    void update(Rows fresh, std::int64_t takenMs);
+    void update(const Rows &fresh, std::int64_t takenMs);
     void update(const BrokerSnapshot &snapshot, const Groups &groups = {})
     {
         update(rowsOf(snapshot, groups), snapshot.takenMs);
