@@ -214,35 +214,39 @@ void Broker::housekeep(bool force)
         m_lastRateMs = now;
         m_rates.sample(m_topics, now);
     }
-    if (!m_dataDir)
-        return;
     const auto topics = m_topics.topics();
-    for (const auto &topic : topics)
-        for (int i = 0; i < topic->partitionCount(); ++i) {
-            QString error;
-            if (!topic->partition(i)->seal(error))
-                qWarning("rivulet: %s", qPrintable(error));
-        }
-    if (m_config.log.fsync == FsyncPolicy::Interval || force) {
+    if (m_dataDir) {
         for (const auto &topic : topics)
             for (int i = 0; i < topic->partitionCount(); ++i) {
                 QString error;
-                if (!topic->partition(i)->sync(error))
+                if (!topic->partition(i)->seal(error))
                     qWarning("rivulet: %s", qPrintable(error));
             }
+        if (m_config.log.fsync == FsyncPolicy::Interval || force) {
+            for (const auto &topic : topics)
+                for (int i = 0; i < topic->partitionCount(); ++i) {
+                    QString error;
+                    if (!topic->partition(i)->sync(error))
+                        qWarning("rivulet: %s", qPrintable(error));
+                }
+        }
     }
+    // retention applies in memory too: whole chunks there, whole segments on disk
     if (force || now - m_lastRetentionMs >= m_config.retentionCheckMs) {
         m_lastRetentionMs = now;
+        const char *unit = m_dataDir ? "segment" : "chunk";
         for (const auto &topic : topics) {
             const RetentionPolicy policy = topic->retention();
             for (int i = 0; i < topic->partitionCount(); ++i)
                 if (const int n = topic->partition(i)->applyRetention(policy, now); n > 0)
-                    qInfo("rivulet: retention deleted %d segment%s of %s[%d]; it now starts at "
+                    qInfo("rivulet: retention deleted %d %s%s of %s[%d]; it now starts at "
                           "offset %lld",
-                          n, n == 1 ? "" : "s", qPrintable(topic->name()), i,
+                          n, unit, n == 1 ? "" : "s", qPrintable(topic->name()), i,
                           static_cast<long long>(topic->partition(i)->startOffset()));
         }
     }
+    if (!m_dataDir)
+        return;
     if (force || now - m_lastPositionSaveMs >= m_config.positionSaveMs) {
         m_lastPositionSaveMs = now;
         savePositions(force);
