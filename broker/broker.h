@@ -57,8 +57,8 @@ public:
     // Topics, partitions, consumer positions and clients, copied out for the CLI and window.
     BrokerSnapshot snapshot() const;
 
-    // Starts the housekeeping thread: rates every second and, when durable, fsync,
-    // retention and saved positions. Without it nothing is sampled (tests may call
+    // Starts the housekeeping thread: rates every second, retention every 5 s and, when
+    // durable, sealing, fsync and saved positions. Without it nothing is sampled (tests may call
     // housekeep() themselves).
     void startHousekeeping();
 

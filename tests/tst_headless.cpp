@@ -222,6 +222,48 @@ private Q_SLOTS:
         QVERIFY2(alarming(err).isEmpty(), qPrintable(err));
     }
 
+    void inMemoryRetentionDeletesOldChunks()
+    {
+        // --in-memory with a retention of one byte: the housekeeping pass (every 5 s) deletes
+        // every chunk but the newest, and a read below the new start is refused
+        BrokerProcess broker(noDisplayEnvironment());
+        QVERIFY2(
+            broker.start({"--headless", "--in-memory", "--port", "0", "--retention-bytes", "1"}),
+            qPrintable(broker.describe()));
+        rivulet::native::NativeClient client;
+        QVERIFY2(client.connectTo(QStringLiteral("127.0.0.1"), broker.nativePort(), kTimeoutMs),
+                 qPrintable(client.errorString()));
+        rivulet::native::Reply reply;
+        QVERIFY(client.call(rivulet::native::encodeCreateTopic("kept", 1), reply, kTimeoutMs));
+        QVERIFY(!reply.error);
+        // 12 MiB in 1 MiB requests: three 4 MiB chunks at least
+        const QList<QByteArray> values(100, QByteArray(10 * 1024, 'r'));
+        constexpr int kRequests = 12;
+        for (int i = 0; i < kRequests; ++i) {
+            QVERIFY2(
+                client.call(rivulet::native::encodeProduce("kept", 0, values), reply, kTimeoutMs),
+                qPrintable(client.errorString()));
+            QVERIFY2(!reply.error, qPrintable(reply.errorText));
+        }
+        const std::uint32_t last = kRequests * 100 - 1;
+        QVERIFY(client.call(rivulet::native::encodeSetOptions(rivulet::native::kOptionErrorText),
+                            reply, kTimeoutMs));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            client.call(rivulet::native::encodeConsume("kept", 0, 0, 1), reply, kTimeoutMs) &&
+                reply.error,
+            20000);
+        QVERIFY2(reply.errorText.contains(QLatin1String("retention")), qPrintable(reply.errorText));
+        // the newest records are all still there
+        QVERIFY(client.call(rivulet::native::encodeConsume("kept", 0, last, 1), reply, kTimeoutMs));
+        QVERIFY(!reply.error);
+        QCOMPARE(reply.contents.size(), 1);
+        QCOMPARE(reply.contents[0].offset, last);
+        QCOMPARE(reply.contents[0].value, values[0]);
+        QVERIFY(broker.stop());
+        QVERIFY2(broker.errors().contains(QLatin1String("retention deleted")),
+                 qPrintable(broker.errors()));
+    }
+
     void noDisplayFallsBackToHeadless()
     {
         BrokerProcess broker(noDisplayEnvironment());

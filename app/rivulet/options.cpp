@@ -98,8 +98,9 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("BYTES"));
     const QCommandLineOption retentionMs(
         QStringLiteral("retention-ms"),
-        QStringLiteral("Default retention by age for new topics: whole segments older than this "
-                       "are deleted (default -1: keep everything)."),
+        QStringLiteral("Default retention by age for new topics: whole segments (4 MiB chunks "
+                       "with --in-memory) older than this are deleted (default -1: keep "
+                       "everything)."),
         QStringLiteral("MS"));
     const QCommandLineOption retentionBytes(
         QStringLiteral("retention-bytes"),

@@ -266,11 +266,7 @@ int FileLog::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
     int deleted = 0;
     while (m_segments.size() > 1) {
         const Segment &oldest = *m_segments.front();
-        const bool tooOld =
-            policy.retentionMs >= 0 && oldest.maxTimestamp() < nowMs - policy.retentionMs;
-        const bool tooBig =
-            policy.retentionBytes >= 0 && m_sizeBytes - oldest.size() >= policy.retentionBytes;
-        if (!tooOld && !tooBig)
+        if (!policy.deletesOldest(oldest.maxTimestamp(), oldest.size(), m_sizeBytes, nowMs))
             break;
         m_sizeBytes -= oldest.size();
         oldest.removeFiles();

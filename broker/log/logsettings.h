@@ -25,6 +25,15 @@ struct RetentionPolicy
     std::int64_t retentionMs = -1;
     std::int64_t retentionBytes = -1;
     bool keepsEverything() const { return retentionMs < 0 && retentionBytes < 0; }
+    // Whether a log deletes its oldest unit (a segment, or a chunk in memory) whose newest
+    // record is from newestMs and which holds unitBytes of the log's totalBytes. Logs never
+    // ask about the unit they append to.
+    bool deletesOldest(std::int64_t newestMs, std::int64_t unitBytes, std::int64_t totalBytes,
+                       std::int64_t nowMs) const
+    {
+        return (retentionMs >= 0 && newestMs < nowMs - retentionMs) ||
+               (retentionBytes >= 0 && totalBytes - unitBytes >= retentionBytes);
+    }
 };
 
 struct LogSettings

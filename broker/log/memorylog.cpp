@@ -102,11 +102,7 @@ int MemoryLog::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
     while (m_chunks.size() > 1) {
         const Chunk &oldest = m_chunks.front();
         const auto bytes = std::int64_t(oldest.used);
-        const bool tooOld =
-            policy.retentionMs >= 0 && oldest.maxTimestamp < nowMs - policy.retentionMs;
-        const bool tooBig =
-            policy.retentionBytes >= 0 && m_sizeBytes - bytes >= policy.retentionBytes;
-        if (!tooOld && !tooBig)
+        if (!policy.deletesOldest(oldest.maxTimestamp, bytes, m_sizeBytes, nowMs))
             break;
         m_sizeBytes -= bytes;
         m_chunks.pop_front(); // unmaps it
