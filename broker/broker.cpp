@@ -5,10 +5,22 @@
 
 #include <QDateTime>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 #include <algorithm>
 
 namespace rivulet {
+namespace {
+
+// "127.0.0.1:53412" or "[::1]:53412": how a connection without a consumer_id is named
+bool looksLikeAddress(const QByteArray &name)
+{
+    static const QRegularExpression address(
+        QStringLiteral(R"(^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}$)"));
+    return address.match(QString::fromLatin1(name)).hasMatch();
+}
+
+} // namespace
 
 Broker::Broker(BrokerConfig config)
     : m_config(std::move(config)), m_groups(m_config.groupInitialRebalanceDelayMs)
@@ -83,8 +95,12 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
     }
     for (const SavedPosition &saved : positions) {
         const auto topic = m_topics.find(saved.topic.toLatin1());
-        if (Partition *p = topic ? topic->partition(saved.partition) : nullptr)
-            p->restoreConsumer(saved.position);
+        if (Partition *p = topic ? topic->partition(saved.partition) : nullptr) {
+            ConsumerPosition position = saved.position;
+            // files from before anonymous positions were left out hold "ip:port" names
+            position.anonymous = looksLikeAddress(position.consumer);
+            p->restoreConsumer(position);
+        }
     }
     return true;
 }
@@ -178,7 +194,8 @@ void Broker::savePositions(bool force)
     for (const auto &topic : topics)
         for (int i = 0; i < topic->partitionCount(); ++i)
             for (const ConsumerPosition &c : topic->partition(i)->consumers())
-                positions.append({topic->name(), i, c});
+                if (!c.anonymous) // an address is never a consumer's name after a restart
+                    positions.append({topic->name(), i, c});
     QString error;
     if (m_dataDir->savePositions(positions, error))
         m_savedPositionVersion = version;
@@ -234,6 +251,10 @@ void Broker::housekeep(bool force)
     // retention applies in memory too: whole chunks there, whole segments on disk
     if (force || now - m_lastRetentionMs >= m_config.retentionCheckMs) {
         m_lastRetentionMs = now;
+        for (const auto &topic : topics)
+            for (int i = 0; i < topic->partitionCount(); ++i)
+                topic->partition(i)->forgetAnonymousSeenBefore(now -
+                                                               m_config.anonymousPositionTtlMs);
         const char *unit = m_dataDir ? "segment" : "chunk";
         for (const auto &topic : topics) {
             const RetentionPolicy policy = topic->retention();

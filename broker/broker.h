@@ -26,6 +26,9 @@ struct BrokerConfig
     RetentionPolicy defaultRetention; // for topics created without their own
     int retentionCheckMs = 5000;
     int positionSaveMs = 2000;
+    // Positions of consumers that gave no consumer_id (named after their address) are
+    // forgotten this long after their last read, and never saved.
+    std::int64_t anonymousPositionTtlMs = 10 * 60 * 1000;
     std::int64_t groupInitialRebalanceDelayMs = 3000;
 };
 

@@ -7,6 +7,9 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -720,10 +723,36 @@ private Q_SLOTS:
         QVERIFY2(request(f.client, encodeConsume("a", 1, 0, 7, "alice"), reply, f.why),
                  qPrintable(f.why));
         QCOMPARE(reply.contents.size(), qsizetype(7));
+        // a reader without a consumer_id is named by its address: not worth keeping
+        QVERIFY2(request(f.client, encodeConsume("b", 0, 0, 2), reply, f.why), qPrintable(f.why));
         QVERIFY2(f.broker->stop(), f.broker->describe());
         QVERIFY(QFile::exists(f.dir.path() + QStringLiteral("/clean-shutdown")));
+        {
+            // a file from before such positions were left out: its address-named entries
+            // are forgotten by the first housekeeping round
+            QFile file(f.dir.path() + QStringLiteral("/consumers.json"));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+            file.close();
+            QJsonArray positions = root.value(QStringLiteral("positions")).toArray();
+            QCOMPARE(positions.size(), 1); // alice only
+            positions.append(
+                QJsonObject{{QStringLiteral("topic"), QStringLiteral("b")},
+                            {QStringLiteral("partition"), 0},
+                            {QStringLiteral("consumer"), QStringLiteral("10.1.2.3:4567")},
+                            {QStringLiteral("nextOffset"), 1},
+                            {QStringLiteral("delivered"), 1},
+                            {QStringLiteral("lastSeenMs"), 1000}});
+            root.insert(QStringLiteral("positions"), positions);
+            QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            file.write(QJsonDocument(root).toJson());
+        }
 
         QVERIFY2(f.start(), qPrintable(f.why));
+        QTRY_VERIFY_WITH_TIMEOUT((request(f.client, encodeListConsumers(), reply, f.why) &&
+                                  reply.consumerPositions.size() == 1),
+                                 kTimeoutMs);
+        QCOMPARE(reply.consumerPositions[0].consumer, QByteArray("alice"));
         QList<TopicPartitionInfo> partitions = listTopics(f.client, f.why);
         QVERIFY2(f.why.isEmpty(), qPrintable(f.why));
         std::sort(partitions.begin(), partitions.end(), [](const auto &x, const auto &y) {

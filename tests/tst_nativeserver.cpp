@@ -776,6 +776,44 @@ private Q_SLOTS:
         QVERIFY(anon.lastSeenMs <= std::uint64_t(after));
     }
 
+    void anonymousPositionsAreForgottenAfterAWhile()
+    {
+        BrokerConfig config;
+        config.anonymousPositionTtlMs = 2000;
+        QVERIFY(startBroker(config));
+        LoopClient client;
+        QVERIFY2(client.connectTo(m_port), qPrintable(client.error()));
+        Reply reply;
+        QVERIFY2(client.call(encodeCreateTopic("history", 1), reply), qPrintable(client.error()));
+        QVERIFY2(client.call(encodeProduce("history", 0, numbered("h", 0, 5)), reply),
+                 qPrintable(client.error()));
+        QVERIFY2(client.call(encodeConsume("history", 0, 0, 5, "named"), reply),
+                 qPrintable(client.error()));
+        QVERIFY2(client.call(encodeConsume("history", 0, 0, 2), reply), qPrintable(client.error()));
+        auto names = [&] {
+            QList<QByteArray> result;
+            if (!client.call(encodeListConsumers(), reply))
+                return result;
+            for (const ConsumerPositionInfo &c : std::as_const(reply.consumerPositions))
+                result << c.consumer;
+            std::sort(result.begin(), result.end());
+            return result;
+        };
+        const QByteArray peer = "127.0.0.1:" + QByteArray::number(client.localPort());
+        QCOMPARE(names(), (QList<QByteArray>{peer, "named"}));
+        // a housekeeping round within the time keeps it; one after forgets only it
+        m_broker->housekeep(true);
+        QCOMPARE(names(), (QList<QByteArray>{peer, "named"}));
+        const std::int64_t seen = Broker::nowMs();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (m_broker->housekeep(true),
+             Broker::nowMs() > seen + 2000 && names() == QList<QByteArray>{"named"}),
+            kTimeoutMs);
+        // reading again brings it back
+        QVERIFY2(client.call(encodeConsume("history", 0, 2, 1), reply), qPrintable(client.error()));
+        QCOMPARE(names(), (QList<QByteArray>{peer, "named"}));
+    }
+
     void backPressureDoesNotStallOthers()
     {
         // one worker: the client that never reads shares its thread with everyone else

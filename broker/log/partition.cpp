@@ -89,7 +89,7 @@ bool Partition::close(QString &error)
 }
 
 void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
-                             std::int64_t delivered, std::int64_t nowMs)
+                             std::int64_t delivered, std::int64_t nowMs, bool anonymous)
 {
     std::lock_guard lock(m_consumerMutex);
     const std::string_view key(consumer.data(), std::size_t(consumer.size()));
@@ -103,7 +103,23 @@ void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
     p.nextOffset = nextOffset;
     p.delivered += delivered;
     p.lastSeenMs = nowMs;
+    p.anonymous = anonymous;
     m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
+}
+
+int Partition::forgetAnonymousSeenBefore(std::int64_t ms)
+{
+    if (!m_hasConsumers.load(std::memory_order_acquire))
+        return 0;
+    std::lock_guard lock(m_consumerMutex);
+    const auto before = m_consumers.size();
+    std::erase_if(m_consumers, [ms](const auto &entry) {
+        return entry.second.anonymous && entry.second.lastSeenMs < ms;
+    });
+    const int forgotten = int(before - m_consumers.size());
+    if (forgotten > 0)
+        m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
+    return forgotten;
 }
 
 void Partition::restoreConsumer(const ConsumerPosition &position)

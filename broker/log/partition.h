@@ -20,6 +20,9 @@ struct ConsumerPosition
     std::int64_t nextOffset = 0;
     std::int64_t delivered = 0; // records handed to this consumer in total
     std::int64_t lastSeenMs = 0;
+    // named after its connection's address (the consumer gave no consumer_id): no later
+    // connection can have that name, so the position is history, forgotten after a while
+    bool anonymous = false;
 };
 
 struct PartitionStats
@@ -75,7 +78,9 @@ public:
         m_bytesOut.fetch_add(bytes, std::memory_order_relaxed);
     }
     void noteConsumer(QByteArrayView consumer, std::int64_t nextOffset, std::int64_t delivered,
-                      std::int64_t nowMs);
+                      std::int64_t nowMs, bool anonymous = false);
+    // Forgets anonymous positions last seen before the given time; returns how many.
+    int forgetAnonymousSeenBefore(std::int64_t ms);
     void restoreConsumer(const ConsumerPosition &position);
     std::vector<ConsumerPosition> consumers() const;
     // Increases whenever a consumer position changes; lets the broker skip unchanged saves.

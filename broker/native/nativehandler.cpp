@@ -163,8 +163,9 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
     m_recordsOut += taken;
     if (taken > 0)
         m_stats->noteConsumed(topic->name(), int(r.partition), taken);
-    partition->noteConsumer(r.consumerId.isEmpty() ? m_peer : r.consumerId, next, taken,
-                            Broker::nowMs());
+    const bool anonymous = r.consumerId.isEmpty();
+    partition->noteConsumer(anonymous ? m_peer : r.consumerId, next, taken, Broker::nowMs(),
+                            anonymous);
 }
 
 void NativeHandler::createTopic(const Request &r, QByteArray &out)
