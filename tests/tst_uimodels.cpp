@@ -320,7 +320,7 @@ private Q_SLOTS:
             g.offsets[{"orders", 1}] = {committed, {}};
             g.offsets[{"orders", 7}] = {5, {}}; // a partition the topic does not have
             g.lastSeenMs = now - 2000;
-            g.offsets[{"gone", 0}] = {5, {}};   // a topic that was deleted
+            g.offsets[{"gone", 0}] = {5, {}}; // a topic that was deleted
             return g;
         };
         // a native consumer with the same name stays a row of its own
@@ -413,6 +413,12 @@ private Q_SLOTS:
     void formatsNumbersForPeople()
     {
         QCOMPARE(display::count(1234567), QStringLiteral("1,234,567"));
+        QCOMPARE(display::count(1, QStringLiteral("topic"), QStringLiteral("topics")),
+                 QStringLiteral("1 topic"));
+        QCOMPARE(display::count(0, QStringLiteral("topic"), QStringLiteral("topics")),
+                 QStringLiteral("0 topics"));
+        QCOMPARE(display::count(2000, QStringLiteral("client"), QStringLiteral("clients")),
+                 QStringLiteral("2,000 clients"));
         QCOMPARE(display::rate(0), QStringLiteral("0"));
         QCOMPARE(display::rate(2.25), QStringLiteral("2.3"));
         QCOMPARE(display::rate(12345.4), QStringLiteral("12,345"));

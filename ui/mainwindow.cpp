@@ -410,12 +410,13 @@ void MainWindow::updateStatus()
     }
     m_statusLine->setListeners(listeners);
     const TopicsModel::Totals &t = m_topics->totals();
-    m_statusLine->setTotals(tr("%1 topics · %2 partitions · %3 messages · %4 · %5 clients · "
-                               "in %6/s · out %7/s")
-                                .arg(display::count(t.topics), display::count(t.partitions),
-                                     display::count(t.messages), display::bytes(t.bytes),
-                                     display::count(m_clients->rowCount()), display::rate(t.inRate),
-                                     display::rate(t.outRate)));
+    m_statusLine->setTotals(
+        tr("%1 · %2 · %3 · %4 · %5 · in %6/s · out %7/s")
+            .arg(display::count(t.topics, tr("topic"), tr("topics")),
+                 display::count(t.partitions, tr("partition"), tr("partitions")),
+                 display::count(t.messages, tr("message"), tr("messages")), display::bytes(t.bytes),
+                 display::count(m_clients->rowCount(), tr("client"), tr("clients")),
+                 display::rate(t.inRate), display::rate(t.outRate)));
     if (m_lastRefresh)
         m_statusLine->setToolTip(tr("Last refresh: copied from the broker in %1 ms, merged into "
                                     "the views in %2 ms")

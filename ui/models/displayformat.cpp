@@ -22,6 +22,11 @@ QString count(std::int64_t n)
     return locale().toString(qlonglong(n));
 }
 
+QString count(std::int64_t n, const QString &one, const QString &many)
+{
+    return count(n) + QLatin1Char(' ') + (n == 1 ? one : many);
+}
+
 QString rate(double perSecond)
 {
     if (perSecond <= 0)

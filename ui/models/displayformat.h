@@ -13,6 +13,8 @@ namespace rivulet::display {
 const QLocale &locale();
 
 QString count(std::int64_t n);
+// "1 topic", "3 topics": a count and its noun (English plural: the one given).
+QString count(std::int64_t n, const QString &one, const QString &many);
 // Messages per second: whole numbers from 100 up, one decimal below, "0" for none.
 QString rate(double perSecond);
 QString bytes(std::int64_t n);
