@@ -1,5 +1,6 @@
 #include "broker.h"
 
+#include "kafka/protocol.h"
 #include "log/filelog.h"
 #include "log/memorylog.h"
 
@@ -156,6 +157,44 @@ bool Broker::deleteTopic(QByteArrayView name, QString &error)
     // metadata first: a crash before the files are gone leaves leftovers, never a topic
     // whose files are half deleted
     return saveTopicsLocked(error) && m_dataDir->removeTopicFiles(topic->name(), error);
+}
+
+bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName, ResetTo to,
+                               std::int64_t offset, QString &error)
+{
+    const auto topic = m_topics.find(topicName);
+    if (!topic) {
+        error = QStringLiteral("there is no topic %1").arg(QString::fromLatin1(topicName));
+        return false;
+    }
+    std::vector<kafka::GroupCoordinator::Commit> commits;
+    for (int i = 0; i < topic->partitionCount(); ++i) {
+        const Partition *p = topic->partition(i);
+        const std::int64_t start = p->startOffset(), end = p->endOffset();
+        const std::int64_t next = to == ResetTo::Earliest ? start
+                                  : to == ResetTo::Latest ? end
+                                                          : std::clamp(offset, start, end);
+        commits.push_back({topic->name().toLatin1(), i, next, {}});
+    }
+    switch (m_groups.commit(groupId, -1, {}, commits, nowMs())) {
+    case kafka::error::None:
+        return true;
+    case kafka::error::InvalidGroupId:
+        error = QStringLiteral("a group needs a name");
+        return false;
+    default:
+        error = QStringLiteral("group %1 has members: stop its consumers first, then reset "
+                               "its offsets")
+                    .arg(QString::fromUtf8(groupId));
+        return false;
+    }
+}
+
+bool Broker::forgetConsumer(QByteArrayView topicName, int partition, QByteArrayView consumer)
+{
+    const auto topic = m_topics.find(topicName);
+    Partition *p = topic ? topic->partition(partition) : nullptr;
+    return p && p->forgetConsumer(consumer);
 }
 
 bool Broker::setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error)

@@ -53,6 +53,22 @@ public:
     bool deleteTopic(QByteArrayView name, QString &error);
     bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);
 
+    // Where resetGroupOffsets() moves a group: each partition's start, its end, or an offset
+    // (clamped to what the partition holds).
+    enum class ResetTo
+    {
+        Earliest,
+        Latest,
+        Offset
+    };
+    // Commits new offsets for every partition of the topic on behalf of a Kafka consumer
+    // group, as Kafka's tools do: only while the group has no members. False (and why)
+    // otherwise, or when the topic does not exist.
+    bool resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic, ResetTo to,
+                           std::int64_t offset, QString &error);
+    // Forgets a native consumer's position in one partition; false when there was none.
+    bool forgetConsumer(QByteArrayView topic, int partition, QByteArrayView consumer);
+
     ClientRegistry &clients() { return m_clients; }
     kafka::GroupCoordinator &groups() { return m_groups; }
     const kafka::GroupCoordinator &groups() const { return m_groups; }

@@ -1,9 +1,12 @@
 // GroupCoordinator on its own: when a group was last heard from, which the window shows
-// as a Kafka group's "last seen". (Rebalances and commits are driven by real Kafka
-// clients in tests/kafka.)
+// as a Kafka group's "last seen", and deleting groups; and the broker's group offset reset
+// and consumer forgetting that the window offers. (Rebalances and commits are driven by
+// real Kafka clients in tests/kafka.)
 
+#include "broker.h"
 #include "kafka/groupcoordinator.h"
 #include "kafka/protocol.h"
+#include "log/recordbatch.h"
 
 #include <QTest>
 
@@ -108,6 +111,85 @@ private Q_SLOTS:
                 found = true;
             }
         QVERIFY(found);
+    }
+
+    void groupsAreDeletedOnlyWhenEmpty()
+    {
+        GroupCoordinator c(0);
+        QCOMPARE(c.deleteGroup("nobody"), error::GroupIdNotFound);
+        QCOMPARE(c.deleteGroup({}), error::InvalidGroupId);
+        const auto [member, generation] = joinAlone(c, kStart);
+        QCOMPARE(c.commit("svc", generation, member, {{"orders", 0, 42, {}}}, kStart + 1),
+                 error::None);
+        QCOMPARE(c.deleteGroup("svc"), error::NonEmptyGroup);
+        QCOMPARE(c.committed("svc", "orders", 0)->offset, 42);
+        const auto versionBefore = c.offsetVersion();
+        QCOMPARE(c.leave("svc", member, kStart + 2), error::None);
+        QCOMPARE(c.deleteGroup("svc"), error::None);
+        QVERIFY(!c.group("svc"));
+        QVERIFY(!c.committed("svc", "orders", 0));
+        QVERIFY(c.offsetVersion() > versionBefore); // so that the deletion is saved
+        QCOMPARE(c.deleteGroup("svc"), error::GroupIdNotFound);
+    }
+
+    void brokerResetsAnEmptyGroupsOffsets()
+    {
+        rivulet::Broker broker;
+        QVERIFY(broker.createTopic("orders", 2).topic);
+        auto *p0 = broker.topics().find("orders")->partition(0);
+        auto *p1 = broker.topics().find("orders")->partition(1);
+        auto append = [](rivulet::Partition *p, int count) {
+            rivulet::RecordBatchBuilder builder(kStart);
+            for (int i = 0; i < count; ++i)
+                builder.append("v");
+            QByteArray batch = builder.finish();
+            return p->append(batch, kStart).ok;
+        };
+        QVERIFY(append(p0, 3));
+        QVERIFY(append(p1, 1));
+        QString error;
+        GroupCoordinator &c = broker.groups();
+        using To = rivulet::Broker::ResetTo;
+
+        QVERIFY2(broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error),
+                 qPrintable(error));
+        QCOMPARE(c.committed("svc", "orders", 0)->offset, 3);
+        QCOMPARE(c.committed("svc", "orders", 1)->offset, 1);
+        QVERIFY(broker.resetGroupOffsets("svc", "orders", To::Earliest, 0, error));
+        QCOMPARE(c.committed("svc", "orders", 0)->offset, 0);
+        QCOMPARE(c.committed("svc", "orders", 1)->offset, 0);
+        // an offset is clamped to what each partition holds
+        QVERIFY(broker.resetGroupOffsets("svc", "orders", To::Offset, 2, error));
+        QCOMPARE(c.committed("svc", "orders", 0)->offset, 2);
+        QCOMPARE(c.committed("svc", "orders", 1)->offset, 1);
+
+        QVERIFY(!broker.resetGroupOffsets("svc", "missing", To::Latest, 0, error));
+        QVERIFY2(error.contains(QLatin1String("missing")), qPrintable(error));
+        // not while the group has members
+        GroupCoordinator::JoinRequest request;
+        request.groupId = "svc";
+        request.protocolType = "consumer";
+        request.protocols = {{"range", {}}};
+        c.join(request, rivulet::Broker::nowMs(), [](const GroupCoordinator::JoinResult &) {});
+        QVERIFY(!broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error));
+        QVERIFY2(error.contains(QLatin1String("has members")), qPrintable(error));
+        QCOMPARE(c.committed("svc", "orders", 0)->offset, 2);
+    }
+
+    void brokerForgetsANativeConsumer()
+    {
+        rivulet::Broker broker;
+        QVERIFY(broker.createTopic("orders", 1).topic);
+        auto *p = broker.topics().find("orders")->partition(0);
+        p->noteConsumer("reader", 5, 5, 1000);
+        p->noteConsumer("other", 2, 2, 1000);
+        QVERIFY(broker.forgetConsumer("orders", 0, "reader"));
+        QVERIFY(!broker.forgetConsumer("orders", 0, "reader"));
+        QVERIFY(!broker.forgetConsumer("orders", 7, "other"));
+        QVERIFY(!broker.forgetConsumer("missing", 0, "other"));
+        const auto left = p->consumers();
+        QCOMPARE(left.size(), std::size_t(1));
+        QCOMPARE(left[0].consumer, QByteArray("other"));
     }
 };
 

@@ -66,6 +66,7 @@ constexpr std::int16_t CreateTopics = 19;
 constexpr std::int16_t DeleteTopics = 20;
 constexpr std::int16_t DescribeConfigs = 32;
 constexpr std::int16_t AlterConfigs = 33;
+constexpr std::int16_t DeleteGroups = 42;
 constexpr std::int16_t IncrementalAlterConfigs = 44;
 } // namespace api
 
@@ -90,13 +91,13 @@ constexpr int InvalidRequest = 42;
 
 // The ranges ../shared/kafka-compat.md says to advertise: key -> (min, max), then the admin
 // APIs (DescribeGroups, ListGroups, DeleteTopics, DescribeConfigs, AlterConfigs,
-// IncrementalAlterConfigs), each up to the version before its first flexible one
+// DeleteGroups, IncrementalAlterConfigs), each up to the version before its first flexible one
 // (DescribeConfigs v3 is not flexible but adds fields Rivulet has no values for).
 const std::map<int, std::pair<int, int>> kAdvertised = {
     {0, {0, 3}},  {1, {4, 4}},  {2, {0, 2}},  {3, {0, 4}},  {8, {2, 2}},
     {9, {1, 1}},  {10, {0, 2}}, {11, {0, 2}}, {12, {0, 1}}, {13, {0, 1}},
     {14, {0, 1}}, {18, {0, 2}}, {19, {0, 4}}, {15, {0, 4}}, {16, {0, 2}},
-    {20, {0, 3}}, {32, {0, 2}}, {33, {0, 1}}, {44, {0, 0}},
+    {20, {0, 3}}, {32, {0, 2}}, {33, {0, 1}}, {42, {0, 1}}, {44, {0, 0}},
 };
 
 QString hex(const QByteArray &bytes)
@@ -2464,6 +2465,60 @@ private Q_SLOTS:
     // DescribeGroups v0-v4. A Stable group shows its protocol, each member's metadata for
     // that protocol and its assignment; during a rebalance those are empty (as in Kafka); a
     // group nobody knows is "Dead" with error 0 and no members.
+    void deleteGroups_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::newRow("v0") << 0;
+        QTest::newRow("v1") << 1;
+    }
+    void deleteGroups()
+    {
+        // DeleteGroups v0-v1: [groups_names] -> throttle_time_ms [group_id error_code]
+        QFETCH(int, version);
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("dg", 1).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        QByteArray body;
+        // a group with a member, and one with only a commit (no members)
+        QVERIFY2(!joinedMember(c, "dg-busy", "meta", "assignment").isEmpty(),
+                 qPrintable(c.error()));
+        const QByteArray commit = Out()
+                                      .str("dg-idle")
+                                      .i32(-1)
+                                      .str("")
+                                      .i64(-1)
+                                      .i32(1)
+                                      .str("dg")
+                                      .i32(1)
+                                      .i32(0)
+                                      .i64(3)
+                                      .nullStr()
+                                      .data();
+        QVERIFY2(c.call(api::OffsetCommit, 2, commit, body), qPrintable(c.error()));
+
+        const QByteArray request =
+            Out().i32(4).str("dg-idle").str("dg-busy").str("dg-nobody").str("").data();
+        QVERIFY2(c.call(api::DeleteGroups, std::int16_t(version), request, body),
+                 qPrintable(c.error()));
+        QCOMPARE(hex(body), hex(Out()
+                                    .i32(0) // throttle_time_ms
+                                    .i32(4)
+                                    .str("dg-idle")
+                                    .i16(0)
+                                    .str("dg-busy")
+                                    .i16(68) // NON_EMPTY_GROUP
+                                    .str("dg-nobody")
+                                    .i16(69) // GROUP_ID_NOT_FOUND
+                                    .str("")
+                                    .i16(err::InvalidGroupId)
+                                    .data()));
+        // the deleted group's commit is gone; the busy one is still listed
+        QVERIFY(!m_broker->groups().committed("dg-idle", "dg", 0));
+        QVERIFY(m_broker->groups().group("dg-busy"));
+        QVERIFY(!m_broker->groups().group("dg-idle"));
+    }
+
     void describeGroups_data()
     {
         QTest::addColumn<int>("version");
@@ -2930,7 +2985,8 @@ private Q_SLOTS:
         QTest::newRow("key 99") << 99 << 0;
         QTest::newRow("key -1") << -1 << 0;
         QTest::newRow("SaslHandshake v2") << 17 << 2;
-        QTest::newRow("DeleteGroups (42)") << 42 << 0;
+        QTest::newRow("DeleteRecords (21)") << 21 << 0;
+        QTest::newRow("DeleteGroups v2 (flexible)") << 42 << 2;
         QTest::newRow("OffsetFetch v0") << 9 << 0;
         QTest::newRow("OffsetFetch v6 (flexible)") << 9 << 6;
         QTest::newRow("Heartbeat v4 (flexible)") << 12 << 4;

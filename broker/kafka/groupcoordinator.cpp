@@ -406,6 +406,21 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
     return error::None;
 }
 
+std::int16_t GroupCoordinator::deleteGroup(const QByteArray &groupId)
+{
+    std::lock_guard lock(m_mutex);
+    if (groupId.isEmpty())
+        return error::InvalidGroupId;
+    const auto g = m_groups.find(groupId);
+    if (g == m_groups.end())
+        return error::GroupIdNotFound;
+    if (!g->second.members.empty())
+        return error::NonEmptyGroup;
+    m_groups.erase(g);
+    ++m_offsetVersion;
+    return error::None;
+}
+
 std::optional<GroupCoordinator::CommittedOffset>
 GroupCoordinator::committed(const QByteArray &groupId, const QByteArray &topic,
                             std::int32_t partition) const

@@ -84,6 +84,9 @@ public:
                         std::int64_t nowMs);
     std::optional<CommittedOffset> committed(const QByteArray &groupId, const QByteArray &topic,
                                              std::int32_t partition) const;
+    // Forgets a group and its committed offsets, as Kafka's DeleteGroups: refused with
+    // NonEmptyGroup while it has members, GroupIdNotFound when there is no such group.
+    std::int16_t deleteGroup(const QByteArray &groupId);
     // Expires silent members and completes rebalances whose wait is over; call often
     // (every ~100 ms).
     void tick(std::int64_t nowMs);

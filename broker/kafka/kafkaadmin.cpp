@@ -1,7 +1,7 @@
 // Admin APIs for the tools people point at a Kafka broker (Kafka UI, AKHQ, Redpanda Console,
 // Offset Explorer, kafka-python's and confluent-kafka's admin clients, kcat): list and
-// describe consumer groups, delete topics, describe and alter topic configs. Every version
-// here is below its API's first flexible version.
+// describe and delete consumer groups, delete topics, describe and alter topic configs. Every
+// version here is below its API's first flexible version.
 #include "kafkahandler.h"
 
 #include "broker.h"
@@ -155,6 +155,23 @@ QByteArray KafkaHandler::deleteTopics(const RequestHeader &h, Reader &in)
             code = error::KafkaStorageError; // gone from the registry, its files maybe not
         w.string(name).i16(code);
     }
+    return out;
+}
+
+QByteArray KafkaHandler::deleteGroups(const RequestHeader &h, Reader &in)
+{
+    // v0 and v1 are the same: [groups_names] -> throttle_time_ms [group_id error_code]
+    std::vector<QByteArray> ids;
+    const std::int32_t count = in.arrayCount(2);
+    for (std::int32_t i = 0; i < count && in.ok(); ++i)
+        ids.push_back(in.string());
+    if (!in.ok())
+        return {};
+    QByteArray out = begin(h);
+    Writer w(out);
+    w.i32(0).array(std::int32_t(ids.size()));
+    for (const QByteArray &id : ids)
+        w.string(id).i16(m_broker.groups().deleteGroup(id));
     return out;
 }
 

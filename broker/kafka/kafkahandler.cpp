@@ -115,6 +115,9 @@ KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sin
     case ApiKey::DeleteTopics:
         outcome.response = deleteTopics(h, in);
         break;
+    case ApiKey::DeleteGroups:
+        outcome.response = deleteGroups(h, in);
+        break;
     case ApiKey::DescribeConfigs:
         outcome.response = describeConfigs(h, in);
         break;

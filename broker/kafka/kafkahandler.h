@@ -100,6 +100,7 @@ private:
     QByteArray listGroups(const RequestHeader &h, Reader &in);
     QByteArray describeGroups(const RequestHeader &h, Reader &in);
     QByteArray deleteTopics(const RequestHeader &h, Reader &in);
+    QByteArray deleteGroups(const RequestHeader &h, Reader &in);
     QByteArray describeConfigs(const RequestHeader &h, Reader &in);
     QByteArray alterConfigs(const RequestHeader &h, Reader &in, bool incremental);
 

@@ -45,6 +45,8 @@ const char *apiName(std::int16_t apiKey)
         return "ListGroups";
     case ApiKey::DeleteTopics:
         return "DeleteTopics";
+    case ApiKey::DeleteGroups:
+        return "DeleteGroups";
     case ApiKey::DescribeConfigs:
         return "DescribeConfigs";
     case ApiKey::AlterConfigs:

@@ -29,6 +29,7 @@ enum class ApiKey : std::int16_t
     DeleteTopics = 20,
     DescribeConfigs = 32,
     AlterConfigs = 33,
+    DeleteGroups = 42,
     IncrementalAlterConfigs = 44,
 };
 
@@ -61,6 +62,7 @@ inline constexpr ApiRange kSupportedApis[] = {
     {ApiKey::DeleteTopics, 0, 3},
     {ApiKey::DescribeConfigs, 0, 2},
     {ApiKey::AlterConfigs, 0, 1},
+    {ApiKey::DeleteGroups, 0, 1},
     {ApiKey::IncrementalAlterConfigs, 0, 0},
 };
 
@@ -95,6 +97,8 @@ constexpr std::int16_t InvalidReplicationFactor = 38;
 constexpr std::int16_t InvalidConfig = 40;
 constexpr std::int16_t InvalidRequest = 42;
 constexpr std::int16_t KafkaStorageError = 56;
+constexpr std::int16_t NonEmptyGroup = 68;
+constexpr std::int16_t GroupIdNotFound = 69;
 constexpr std::int16_t UnsupportedForMessageFormat = 43;
 constexpr std::int16_t InvalidRecord = 87;
 } // namespace error

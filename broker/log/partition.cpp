@@ -107,6 +107,18 @@ void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
     m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
 }
 
+bool Partition::forgetConsumer(QByteArrayView consumer)
+{
+    std::lock_guard lock(m_consumerMutex);
+    const auto it =
+        m_consumers.find(std::string_view(consumer.data(), std::size_t(consumer.size())));
+    if (it == m_consumers.end())
+        return false;
+    m_consumers.erase(it);
+    m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
 int Partition::forgetAnonymousSeenBefore(std::int64_t ms)
 {
     if (!m_hasConsumers.load(std::memory_order_acquire))

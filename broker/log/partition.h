@@ -81,6 +81,8 @@ public:
                       std::int64_t nowMs, bool anonymous = false);
     // Forgets anonymous positions last seen before the given time; returns how many.
     int forgetAnonymousSeenBefore(std::int64_t ms);
+    // Forgets one consumer's position; false when it had none.
+    bool forgetConsumer(QByteArrayView consumer);
     void restoreConsumer(const ConsumerPosition &position);
     std::vector<ConsumerPosition> consumers() const;
     // Increases whenever a consumer position changes; lets the broker skip unchanged saves.

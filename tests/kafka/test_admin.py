@@ -22,7 +22,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException  # noqa: E402
 from confluent_kafka.admin import AdminClient  # noqa: E402
 from confluent_kafka.admin import ConfigResource as CkConfigResource  # noqa: E402
 from confluent_kafka.admin import NewTopic as CkNewTopic  # noqa: E402
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # noqa: E402
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic  # noqa: E402
 from kafka.errors import UnknownTopicOrPartitionError  # noqa: E402
 
@@ -122,14 +122,15 @@ class AdminTest(unittest.TestCase):
     # -- kafka-python --------------------------------------------------------------------------
     def test_kafka_python_guesses_0_11_and_matches_versions(self):
         self.assertEqual(self.kp_admin._client.check_version(), (0, 11, 0))
-        from kafka.protocol.admin import (DeleteTopicsRequest, DescribeConfigsRequest,
-                                          DescribeGroupsRequest, ListGroupsRequest)
+        from kafka.protocol.admin import (DeleteGroupsRequest, DeleteTopicsRequest,
+                                          DescribeConfigsRequest, DescribeGroupsRequest,
+                                          ListGroupsRequest)
         versions = {op[0].__name__: self.kp_admin._matching_api_version(op)
                     for op in (ListGroupsRequest, DescribeGroupsRequest,
-                               DescribeConfigsRequest, DeleteTopicsRequest)}
+                               DescribeConfigsRequest, DeleteTopicsRequest, DeleteGroupsRequest)}
         self.assertEqual(versions, {"ListGroupsRequest_v0": 2, "DescribeGroupsRequest_v0": 3,
                                     "DescribeConfigsRequest_v0": 2,
-                                    "DeleteTopicsRequest_v0": 3})
+                                    "DeleteTopicsRequest_v0": 3, "DeleteGroupsRequest_v0": 1})
 
     def test_kafka_python_groups(self):
         self.create_topic("adm-kp-groups", 2)
@@ -154,6 +155,27 @@ class AdminTest(unittest.TestCase):
                          [("adm-kp-groups", [0, 1])])
         self.assertEqual((nobody.error_code, nobody.group, nobody.state, nobody.members),
                          (0, "adm-kp-nobody", "Dead", []))
+
+    def test_kafka_python_delete_groups(self):
+        self.create_topic("adm-kp-delete-groups", 1)
+        self.produce("adm-kp-delete-groups", 2)
+        member = self.kafka_python_member("adm-kp-delete-groups", "adm-kp-doomed")
+        member.commit()
+        # not while it has a member; an unknown group is not found
+        result = dict(self.kp_admin.delete_consumer_groups(["adm-kp-doomed", "adm-kp-nobody"]))
+        self.assertEqual(result["adm-kp-doomed"].errno, 68)  # NON_EMPTY_GROUP
+        self.assertEqual(result["adm-kp-nobody"].errno, 69)  # GROUP_ID_NOT_FOUND
+        member.close(autocommit=False)
+        wait_until(lambda: ("adm-kp-doomed", "consumer") in self.kp_admin.list_consumer_groups()
+                   and not self.kp_admin.describe_consumer_groups(["adm-kp-doomed"])[0].members,
+                   TIMEOUT, "the member to leave")
+        ((group, error),) = self.kp_admin.delete_consumer_groups(["adm-kp-doomed"])
+        self.assertEqual((group, error.errno), ("adm-kp-doomed", 0))
+        self.assertNotIn(("adm-kp-doomed", "consumer"), self.kp_admin.list_consumer_groups())
+        # its commit went with it (OffsetFetch v1 needs the partitions named)
+        tp = TopicPartition("adm-kp-delete-groups", 0)
+        offsets = self.kp_admin.list_consumer_group_offsets("adm-kp-doomed", partitions=[tp])
+        self.assertEqual(offsets[tp].offset, -1)
 
     def test_kafka_python_configs(self):
         self.create_topic("adm-kp-configs")

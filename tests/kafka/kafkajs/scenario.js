@@ -209,6 +209,28 @@ async function main() {
   await Promise.all(members.map((m) => m.disconnect()));
   console.log(`pair: assignments ${JSON.stringify(assigned)}`);
 
+  // --- an admin client sets an empty group's offsets; the group reads from there; then
+  // the group is deleted (DeleteGroups), and with it its commits
+  const RESET = `${GROUP}-reset`;
+  await admin.setOffsets({
+    groupId: RESET,
+    topic: TOPIC,
+    partitions: [0, 1, 2].map((partition) => ({ partition, offset: '1' })),
+  });
+  const [set] = await admin.fetchOffsets({ groupId: RESET, topics: [TOPIC] });
+  assert.deepEqual(set.partitions.map((p) => Number(p.offset)), [1, 1, 1]);
+  const fromOne = await consumeAll(RESET, MESSAGES - PARTITIONS);
+  for (let p = 0; p < PARTITIONS; ++p) {
+    const first = Math.min(...fromOne.filter((g) => g.partition === p).map((g) => Number(g.message.offset)));
+    assert.equal(first, 1, `partition ${p} was read from the offset the admin client set`);
+  }
+  const deleted = await admin.deleteGroups([RESET]);
+  assert.deepEqual(deleted.map((d) => [d.groupId, d.errorCode]), [[RESET, 0]]);
+  assert.ok(!(await admin.listGroups()).groups.some((g) => g.groupId === RESET));
+  const [gone] = await admin.fetchOffsets({ groupId: RESET, topics: [TOPIC] });
+  assert.deepEqual(gone.partitions.map((p) => Number(p.offset)), [-1, -1, -1]);
+  console.log('reset: setOffsets moved an empty group, deleteGroups removed it');
+
   // --- a topic deleted through the admin client is gone
   await admin.createTopics({ topics: [{ topic: 'kjs-doomed', numPartitions: 1 }] });
   await admin.deleteTopics({ topics: ['kjs-doomed'] });
