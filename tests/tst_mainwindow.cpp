@@ -24,6 +24,7 @@
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -575,6 +576,124 @@ private Q_SLOTS:
         QTRY_VERIFY(!w.refreshPending());
         QCOMPARE(w.topicsModel()->rowCount(), 0);
         QCOMPARE(refreshed.count(), 2);                        // the synchronous one only
+        w.setRefreshIntervalMs(MainWindow::kDefaultRefreshMs); // saved for the next test
+    }
+
+    void consumerRowsOfferGroupAndPositionActions()
+    {
+        Fixture f;
+        MainWindow &w = *f.window;
+        w.setRefreshIntervalMs(0);
+        QVERIFY(f.broker.createTopic("cg", 2).topic);
+        InjectRequest request;
+        request.topic = QStringLiteral("cg");
+        request.partition = 0;
+        request.values = {"x"};
+        request.repeat = 5;
+        InjectProgress progress;
+        QCOMPARE(injectMessages(f.broker, request, progress).written, 5);
+        request.partition = 1;
+        request.repeat = 3;
+        QCOMPARE(injectMessages(f.broker, request, progress).written, 3);
+        const std::int64_t now = Broker::nowMs();
+        QCOMPARE(f.broker.groups().commit("audit-svc", -1, {}, {{"cg", 0, 2, {}}}, now), 0);
+        f.broker.topics().find("cg")->partition(0)->noteConsumer("reader", 4, 4, now);
+        w.refresh();
+        const QAbstractItemModel *m = w.consumersView()->model();
+        QVERIFY(consumerRow(m, "audit-svc", "cg", 0) >= 0);
+        QVERIFY(consumerRow(m, "reader", "cg", 0) >= 0);
+        auto actionNamed = [](QMenu *menu, const QString &text) -> QAction * {
+            for (QAction *a : menu->actions()) {
+                if (a->text() == text)
+                    return a;
+                if (a->menu())
+                    for (QAction *sub : a->menu()->actions())
+                        if (sub->text() == text)
+                            return sub;
+            }
+            return nullptr;
+        };
+        auto menuFor = [&](const QString &consumer) {
+            return std::unique_ptr<QMenu>(
+                w.consumerMenu(m->index(consumerRow(m, consumer, "cg", 0), 0)));
+        };
+
+        // an empty group: reset to the latest moves every partition of the topic
+        {
+            const auto menu = menuFor("audit-svc");
+            QAction *latest = actionNamed(menu.get(), QStringLiteral("To the latest"));
+            QVERIFY(latest && latest->isEnabled());
+            QVERIFY(qobject_cast<QMenu *>(latest->parent())->menuAction()->isEnabled());
+            latest->trigger();
+        }
+        QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 0)->offset, 5);
+        QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 1)->offset, 3);
+        QCOMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 1), ConsumersModel::NextOffset),
+                 QStringLiteral("3"));
+        QVERIFY(w.resetGroupOffsets("audit-svc", QStringLiteral("cg"), Broker::ResetTo::Offset, 1));
+        QCOMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 0), ConsumersModel::Lag),
+                 QStringLiteral("4"));
+
+        // with a member, neither reset nor delete is offered, and a reset is refused
+        kafka::GroupCoordinator::JoinRequest join;
+        join.groupId = "audit-svc";
+        join.protocolType = "consumer";
+        join.protocols = {{"range", {}}};
+        // (its first round waits 3 s for more members; it is a member all the same)
+        f.broker.groups().join(join, Broker::nowMs(),
+                               [](const kafka::GroupCoordinator::JoinResult &) {});
+        w.refresh();
+        {
+            const auto menu = menuFor("audit-svc");
+            QAction *latest = actionNamed(menu.get(), QStringLiteral("To the latest"));
+            QVERIFY(latest);
+            QVERIFY(!qobject_cast<QMenu *>(latest->parent())->menuAction()->isEnabled());
+            QAction *remove =
+                actionNamed(menu.get(), QStringLiteral("Delete group audit-svc (stop its "
+                                                       "consumers first)"));
+            QVERIFY(remove && !remove->isEnabled());
+        }
+        QVERIFY(!w.resetGroupOffsets("audit-svc", QStringLiteral("cg"), Broker::ResetTo::Latest));
+        auto *problem = waitForDialog<QMessageBox>(&w);
+        QVERIFY(problem);
+        QVERIFY2(problem->text().contains(QLatin1String("has members")),
+                 qPrintable(problem->text()));
+        problem->close();
+        QTRY_VERIFY(!w.findChild<QMessageBox *>());
+        QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 0)->offset, 1);
+
+        // once it has left, the group can be deleted (after a confirmation)
+        const auto members = f.broker.groups().group("audit-svc")->members;
+        QCOMPARE(members.size(), std::size_t(1));
+        QCOMPARE(f.broker.groups().leave("audit-svc", members[0].memberId, Broker::nowMs()), 0);
+        w.refresh();
+        {
+            const auto menu = menuFor("audit-svc");
+            QAction *remove = actionNamed(menu.get(), QStringLiteral("Delete group audit-svc…"));
+            QVERIFY(remove && remove->isEnabled());
+            remove->trigger();
+        }
+        auto *ask = waitForDialog<QMessageBox>(&w);
+        QVERIFY(ask);
+        QAbstractButton *confirm = nullptr;
+        for (QAbstractButton *b : ask->buttons())
+            if (b->text() == QLatin1String("Delete"))
+                confirm = b;
+        QVERIFY(confirm);
+        QTest::mouseClick(confirm, Qt::LeftButton);
+        QTRY_VERIFY(!f.broker.groups().group("audit-svc"));
+        QCOMPARE(consumerRow(m, "audit-svc", "cg", 0), -1);
+
+        // a native consumer's position is forgotten
+        {
+            const auto menu = menuFor("reader");
+            QAction *forget =
+                actionNamed(menu.get(), QStringLiteral("Forget reader's position in cg[0]"));
+            QVERIFY(forget);
+            forget->trigger();
+        }
+        QCOMPARE(consumerRow(m, "reader", "cg", 0), -1);
+        QVERIFY(f.broker.topics().find("cg")->partition(0)->consumers().empty());
         w.setRefreshIntervalMs(MainWindow::kDefaultRefreshMs); // saved for the next test
     }
 

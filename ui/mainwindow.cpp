@@ -9,6 +9,7 @@
 #include "displayformat.h"
 #include "emptyhint.h"
 #include "injectdialog.h"
+#include "kafka/protocol.h"
 #include "messagebrowser.h"
 #include "messagesmodel.h"
 #include "modelroles.h"
@@ -28,6 +29,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -133,6 +135,12 @@ void MainWindow::buildLayout()
     consumersProxy->setSourceModel(m_consumers);
     m_consumersView = makeTable(consumersProxy);
     m_consumersView->setItemDelegate(new ConsumerDelegate(m_consumersView));
+    m_consumersView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_consumersView, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const std::unique_ptr<QMenu> menu(consumerMenu(m_consumersView->indexAt(pos)));
+        if (!menu->isEmpty())
+            menu->exec(m_consumersView->viewport()->mapToGlobal(pos));
+    });
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
     const int consumerWidths[ConsumersModel::ColumnCount] = {20, 10, 18, 9, 12, 12, 12, 9, 11, 12};
     for (int c = 0; c < ConsumersModel::ColumnCount; ++c)
@@ -499,6 +507,124 @@ void MainWindow::deleteTopic(const QString &topic)
             });
     });
     ask->open();
+}
+
+QMenu *MainWindow::consumerMenu(const QModelIndex &index)
+{
+    auto *menu = new QMenu(this);
+    if (!index.isValid())
+        return menu;
+    const QByteArray key = index.data(ConsumerKeyRole).toByteArray();
+    const QString name = QString::fromUtf8(key);
+    const QString topic = index.data(TopicNameRole).toString();
+    const int partition = index.data(PartitionRole).toInt();
+    if (index.data(KafkaGroupRole).toBool()) {
+        const bool members = index.data(ConnectedRole).toBool();
+        QMenu *reset = menu->addMenu(tr("Reset offsets of %1 on %2").arg(name, topic));
+        reset->menuAction()->setEnabled(!members);
+        if (members)
+            reset->setTitle(tr("Reset offsets of %1 (stop its consumers first)").arg(name));
+        reset->addAction(tr("To the earliest"), this, [this, key, topic] {
+            resetGroupOffsets(key, topic, Broker::ResetTo::Earliest);
+        });
+        reset->addAction(tr("To the latest"), this, [this, key, topic] {
+            resetGroupOffsets(key, topic, Broker::ResetTo::Latest);
+        });
+        reset->addAction(tr("To an offset…"), this, [this, key, topic] {
+            auto *ask = new QInputDialog(this);
+            ask->setWindowTitle(tr("Reset offsets — Rivulet"));
+            ask->setLabelText(tr("Offset for every partition of %1 (kept within what each "
+                                 "holds):")
+                                  .arg(topic));
+            ask->setInputMode(QInputDialog::TextInput);
+            ask->setAttribute(Qt::WA_DeleteOnClose);
+            connect(
+                ask, &QInputDialog::textValueSelected, this,
+                [this, key, topic](const QString &text) {
+                    bool ok = false;
+                    const qint64 offset = text.trimmed().toLongLong(&ok);
+                    if (!ok || offset < 0)
+                        showProblem(
+                            tr("Reset offsets — Rivulet"),
+                            tr("%1 is not an offset: type a whole number, 0 or more.").arg(text));
+                    else
+                        resetGroupOffsets(key, topic, Broker::ResetTo::Offset, offset);
+                });
+            ask->open();
+        });
+        menu->addAction(members ? tr("Delete group %1 (stop its consumers first)").arg(name)
+                                : tr("Delete group %1…").arg(name),
+                        this, [this, key] { deleteGroup(key); })
+            ->setEnabled(!members);
+    } else {
+        menu->addAction(tr("Forget %1's position in %2[%3]").arg(name, topic).arg(partition), this,
+                        [this, key, topic, partition] { forgetConsumer(topic, partition, key); });
+    }
+    menu->addSeparator();
+    menu->addAction(tr("Copy name"), this, [name] { QApplication::clipboard()->setText(name); });
+    return menu;
+}
+
+bool MainWindow::resetGroupOffsets(const QByteArray &group, const QString &topic,
+                                   Broker::ResetTo to, qint64 offset)
+{
+    QString error;
+    if (!m_broker.resetGroupOffsets(group, topic.toUtf8(), to, offset, error)) {
+        showProblem(tr("Reset offsets — Rivulet"), error);
+        return false;
+    }
+    refresh();
+    m_statusLine->showNote(
+        tr("Reset the offsets of %1 on %2").arg(QString::fromUtf8(group), topic));
+    return true;
+}
+
+void MainWindow::deleteGroup(const QByteArray &group)
+{
+    const QString name = QString::fromUtf8(group);
+    auto *ask = new QMessageBox(QMessageBox::Warning, tr("Delete group — Rivulet"),
+                                tr("Delete consumer group %1 and its committed offsets?").arg(name),
+                                QMessageBox::Cancel, this);
+    QPushButton *confirm = ask->addButton(tr("Delete"), QMessageBox::DestructiveRole);
+    ask->setDefaultButton(QMessageBox::Cancel);
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    connect(ask, &QMessageBox::finished, this, [this, ask, confirm, group, name] {
+        if (ask->clickedButton() != static_cast<QAbstractButton *>(confirm))
+            return;
+        switch (m_broker.groups().deleteGroup(group)) {
+        case kafka::error::None:
+            refresh();
+            m_statusLine->showNote(tr("Deleted consumer group %1").arg(name));
+            break;
+        case kafka::error::NonEmptyGroup:
+            showProblem(tr("Delete group — Rivulet"),
+                        tr("Group %1 has members: stop its consumers first.").arg(name));
+            break;
+        default:
+            refresh();
+            showProblem(tr("Delete group — Rivulet"), tr("There is no group %1.").arg(name));
+        }
+    });
+    ask->open();
+}
+
+bool MainWindow::forgetConsumer(const QString &topic, int partition, const QByteArray &consumer)
+{
+    if (!m_broker.forgetConsumer(topic.toUtf8(), partition, consumer)) {
+        showProblem(tr("Forget position — Rivulet"), tr("%1 has no position in %2[%3] any more.")
+                                                         .arg(QString::fromUtf8(consumer), topic)
+                                                         .arg(partition));
+        return false;
+    }
+    refresh();
+    return true;
+}
+
+void MainWindow::showProblem(const QString &title, const QString &text)
+{
+    auto *box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::copyAddress()

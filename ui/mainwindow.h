@@ -1,5 +1,6 @@
 #pragma once
 
+#include "broker.h"
 #include "refreshdata.h"
 
 #include <QMainWindow>
@@ -66,6 +67,10 @@ public:
     // Listens for native clients on another port; false (shown in the status bar) if not.
     bool listenOn(quint16 port);
 
+    // The context menu of a consumers table row (an index of the table's model); the caller
+    // owns it. Empty for an invalid index.
+    QMenu *consumerMenu(const QModelIndex &index);
+
     TopicsModel *topicsModel() const { return m_topics; }
     ConsumersModel *consumersModel() const { return m_consumers; }
     ClientsModel *clientsModel() const { return m_clients; }
@@ -84,6 +89,13 @@ public Q_SLOTS:
     void copyAddress();
     void focusMessageFilter();
     void deleteTopic(const QString &topic);
+    // Consumer rows' actions (the consumers table's context menu): a Kafka group's offsets
+    // on a topic reset (only while it has no members), a group deleted (asks first), a
+    // native consumer's position forgotten. False, with a message box, when refused.
+    bool resetGroupOffsets(const QByteArray &group, const QString &topic, Broker::ResetTo to,
+                           qint64 offset = 0);
+    void deleteGroup(const QByteArray &group);
+    bool forgetConsumer(const QString &topic, int partition, const QByteArray &consumer);
 
 Q_SIGNALS:
     // A refresh was merged into the models.
@@ -108,6 +120,7 @@ private:
     void updateChart(bool force);
     void updateStatus();
     void pickPort();
+    void showProblem(const QString &title, const QString &text);
     void saveSettings() const;
     void restoreSettings();
 

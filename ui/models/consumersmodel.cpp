@@ -203,6 +203,14 @@ QVariant ConsumersModel::data(const QModelIndex &index, int role) const
     }
     case ConnectedRole:
         return row.connected;
+    case ConsumerKeyRole:
+        return row.key;
+    case KafkaGroupRole:
+        return row.group;
+    case TopicNameRole:
+        return row.topic;
+    case PartitionRole:
+        return row.partition;
     case Qt::ToolTipRole:
         if (index.column() == LastSeen && row.lastSeenMs > 0)
             return display::timestamp(row.lastSeenMs, 0);

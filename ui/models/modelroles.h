@@ -16,8 +16,13 @@ enum ModelRole
     // Consumers: whether an open connection carries this consumer's name or address (bool).
     ConnectedRole,
     // Topics: the topic name of a topic or partition row (QString); partition index or -1.
+    // Consumers answer them too, for the row's topic and partition.
     TopicNameRole,
     PartitionRole,
+    // Consumers: the consumer's name as the broker keys it (QByteArray), and whether the row
+    // is a Kafka consumer group's (bool).
+    ConsumerKeyRole,
+    KafkaGroupRole,
 };
 
 } // namespace rivulet
