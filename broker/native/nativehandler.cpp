@@ -132,13 +132,18 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
     if (!partition)
         return;
 
-    if (r.offset < partition->startOffset())
-        return error(out, QStringLiteral("offset %1 of %2[%3] is gone: retention deleted it; the "
-                                         "partition now starts at offset %4")
-                              .arg(r.offset)
-                              .arg(topic->name())
-                              .arg(r.partition)
-                              .arg(partition->startOffset()));
+    auto gone = [&] {
+        return partition->startOffset() > std::int64_t(r.offset)
+                   ? QStringLiteral("offset %1 of %2[%3] is gone: retention deleted it; the "
+                                    "partition now starts at offset %4")
+                         .arg(r.offset)
+                         .arg(topic->name())
+                         .arg(r.partition)
+                         .arg(partition->startOffset())
+                   : QString();
+    };
+    if (const QString why = gone(); !why.isEmpty())
+        return error(out, why);
     // A reply stops growing at the request bound, so a huge limit cannot exhaust memory;
     // the client simply asks again from the next offset.
     const qsizetype start = out.size();
@@ -156,6 +161,12 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
         qWarning("rivulet: %s[%u]: %s", qPrintable(topic->name()), r.partition,
                  qPrintable(read.error));
         return error(out, read.error);
+    }
+    // retention may have run between the check above and the read: nothing read and the
+    // start now past the offset asked for is the same refusal, not an empty answer
+    if (const QString why = read.records == 0 ? gone() : QString(); !why.isEmpty()) {
+        out.truncate(start);
+        return error(out, why);
     }
     const int taken = read.records;
     partition->noteDelivered(taken, out.size() - start);
