@@ -6,22 +6,10 @@
 
 #include <QDateTime>
 #include <QJsonObject>
-#include <QRegularExpression>
 
 #include <algorithm>
 
 namespace rivulet {
-namespace {
-
-// "127.0.0.1:53412" or "[::1]:53412": how a connection without a consumer_id is named
-bool looksLikeAddress(const QByteArray &name)
-{
-    static const QRegularExpression address(
-        QStringLiteral(R"(^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}$)"));
-    return address.match(QString::fromLatin1(name)).hasMatch();
-}
-
-} // namespace
 
 Broker::Broker(BrokerConfig config)
     : m_config(std::move(config)), m_groups(m_config.groupInitialRebalanceDelayMs)
@@ -96,12 +84,8 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
     }
     for (const SavedPosition &saved : positions) {
         const auto topic = m_topics.find(saved.topic.toLatin1());
-        if (Partition *p = topic ? topic->partition(saved.partition) : nullptr) {
-            ConsumerPosition position = saved.position;
-            // files from before anonymous positions were left out hold "ip:port" names
-            position.anonymous = looksLikeAddress(position.consumer);
-            p->restoreConsumer(position);
-        }
+        if (Partition *p = topic ? topic->partition(saved.partition) : nullptr)
+            p->restoreConsumer(saved.position);
     }
     return true;
 }

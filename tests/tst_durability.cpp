@@ -1,6 +1,7 @@
 #include "native/clientcodec.h"
 #include "native/nativeclient.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QDirIterator>
@@ -723,8 +724,11 @@ private Q_SLOTS:
         QVERIFY2(request(f.client, encodeConsume("a", 1, 0, 7, "alice"), reply, f.why),
                  qPrintable(f.why));
         QCOMPARE(reply.contents.size(), qsizetype(7));
-        // a reader without a consumer_id is named by its address: not worth keeping
+        // a reader without a consumer_id is named by its address: not worth keeping; a
+        // consumer_id that merely looks like an address is a name like any other
         QVERIFY2(request(f.client, encodeConsume("b", 0, 0, 2), reply, f.why), qPrintable(f.why));
+        QVERIFY2(request(f.client, encodeConsume("b", 0, 0, 1, "10.0.0.5:8080"), reply, f.why),
+                 qPrintable(f.why));
         QVERIFY2(f.broker->stop(), f.broker->describe());
         QVERIFY(QFile::exists(f.dir.path() + QStringLiteral("/clean-shutdown")));
         {
@@ -735,7 +739,22 @@ private Q_SLOTS:
             QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
             file.close();
             QJsonArray positions = root.value(QStringLiteral("positions")).toArray();
-            QCOMPARE(positions.size(), 1); // alice only
+            QStringList saved;
+            for (const QJsonValue &v : std::as_const(positions))
+                saved << v.toObject().value(QStringLiteral("consumer")).toString();
+            saved.sort();
+            QCOMPARE(saved, (QStringList{"10.0.0.5:8080", "alice"})); // no anonymous reader
+            QVERIFY(root.value(QStringLiteral("anonymousOmitted")).toBool());
+            // made an older version's file: no marker, and an address-named entry
+            root.remove(QStringLiteral("anonymousOmitted"));
+            positions = QJsonArray();
+            positions.append(
+                QJsonObject{{QStringLiteral("topic"), QStringLiteral("a")},
+                            {QStringLiteral("partition"), 1},
+                            {QStringLiteral("consumer"), QStringLiteral("alice")},
+                            {QStringLiteral("nextOffset"), 7},
+                            {QStringLiteral("delivered"), 7},
+                            {QStringLiteral("lastSeenMs"), QDateTime::currentMSecsSinceEpoch()}});
             positions.append(
                 QJsonObject{{QStringLiteral("topic"), QStringLiteral("b")},
                             {QStringLiteral("partition"), 0},

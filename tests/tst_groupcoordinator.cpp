@@ -130,6 +130,11 @@ private Q_SLOTS:
         QVERIFY(!c.committed("svc", "orders", 0));
         QVERIFY(c.offsetVersion() > versionBefore); // so that the deletion is saved
         QCOMPARE(c.deleteGroup("svc"), error::GroupIdNotFound);
+        // a late commit from its old member does not bring the group back
+        QCOMPARE(c.commit("svc", generation, member, {{"orders", 0, 43, {}}}, kStart + 3),
+                 error::UnknownMemberId);
+        QVERIFY(!c.group("svc"));
+        QVERIFY(c.groups().empty());
     }
 
     void brokerResetsAnEmptyGroupsOffsets()

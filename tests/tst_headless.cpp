@@ -253,7 +253,7 @@ private Q_SLOTS:
                 reply.error,
             20000);
         QVERIFY2(reply.errorText.contains(QLatin1String("retention")), qPrintable(reply.errorText));
-        // the newest records are all still there
+        // the newest record is still there
         QVERIFY(client.call(rivulet::native::encodeConsume("kept", 0, last, 1), reply, kTimeoutMs));
         QVERIFY(!reply.error);
         QCOMPARE(reply.contents.size(), 1);

@@ -2462,9 +2462,6 @@ private Q_SLOTS:
         QVERIFY2(groups == expected, qPrintable(hex(body)));
     }
 
-    // DescribeGroups v0-v4. A Stable group shows its protocol, each member's metadata for
-    // that protocol and its assignment; during a rebalance those are empty (as in Kafka); a
-    // group nobody knows is "Dead" with error 0 and no members.
     void deleteGroups_data()
     {
         QTest::addColumn<int>("version");
@@ -2496,9 +2493,17 @@ private Q_SLOTS:
                                       .nullStr()
                                       .data();
         QVERIFY2(c.call(api::OffsetCommit, 2, commit, body), qPrintable(c.error()));
+        QCOMPARE(m_broker->groups().committed("dg-idle", "dg", 0)->offset, 3);
 
-        const QByteArray request =
-            Out().i32(4).str("dg-idle").str("dg-busy").str("dg-nobody").str("").data();
+        // a name given twice is answered once
+        const QByteArray request = Out()
+                                       .i32(5)
+                                       .str("dg-idle")
+                                       .str("dg-busy")
+                                       .str("dg-idle")
+                                       .str("dg-nobody")
+                                       .str("")
+                                       .data();
         QVERIFY2(c.call(api::DeleteGroups, std::int16_t(version), request, body),
                  qPrintable(c.error()));
         QCOMPARE(hex(body), hex(Out()
@@ -2519,6 +2524,9 @@ private Q_SLOTS:
         QVERIFY(!m_broker->groups().group("dg-idle"));
     }
 
+    // DescribeGroups v0-v4. A Stable group shows its protocol, each member's metadata for
+    // that protocol and its assignment; during a rebalance those are empty (as in Kafka); a
+    // group nobody knows is "Dead" with error 0 and no members.
     void describeGroups_data()
     {
         QTest::addColumn<int>("version");

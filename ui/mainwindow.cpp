@@ -557,8 +557,15 @@ QMenu *MainWindow::consumerMenu(const QModelIndex &index)
                         this, [this, key] { deleteGroup(key); })
             ->setEnabled(!members);
     } else {
-        menu->addAction(tr("Forget %1's position in %2[%3]").arg(name, topic).arg(partition), this,
-                        [this, key, topic, partition] { forgetConsumer(topic, partition, key); });
+        // a connected consumer's next read would bring the row straight back
+        const bool connected = index.data(ConnectedRole).toBool();
+        menu->addAction(
+                connected ? tr("Forget %1's position in %2[%3] (it is still connected)")
+                                .arg(name, topic)
+                                .arg(partition)
+                          : tr("Forget %1's position in %2[%3]").arg(name, topic).arg(partition),
+                this, [this, key, topic, partition] { forgetConsumer(topic, partition, key); })
+            ->setEnabled(!connected);
     }
     menu->addSeparator();
     menu->addAction(tr("Copy name"), this, [name] { QApplication::clipboard()->setText(name); });

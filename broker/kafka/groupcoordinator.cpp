@@ -382,8 +382,17 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
     std::lock_guard lock(m_mutex);
     if (groupId.isEmpty())
         return error::InvalidGroupId;
-    Group &group = m_groups[groupId];
-    if (generation < 0 && memberId.isEmpty()) {
+    const bool manual = generation < 0 && memberId.isEmpty();
+    // only a consumer that assigns partitions itself makes a group by committing; a
+    // member's commit to a group that is gone (deleted, say) must not bring it back
+    auto found = m_groups.find(groupId);
+    if (found == m_groups.end()) {
+        if (!manual)
+            return error::UnknownMemberId;
+        found = m_groups.emplace(groupId, Group{}).first;
+    }
+    Group &group = found->second;
+    if (manual) {
         // a consumer that assigns partitions itself commits outside any generation
         if (!group.members.empty())
             return error::UnknownMemberId;

@@ -163,8 +163,12 @@ QByteArray KafkaHandler::deleteGroups(const RequestHeader &h, Reader &in)
     // v0 and v1 are the same: [groups_names] -> throttle_time_ms [group_id error_code]
     std::vector<QByteArray> ids;
     const std::int32_t count = in.arrayCount(2);
-    for (std::int32_t i = 0; i < count && in.ok(); ++i)
-        ids.push_back(in.string());
+    for (std::int32_t i = 0; i < count && in.ok(); ++i) {
+        QByteArray id = in.string();
+        // one answer per group however often it is named, as Kafka does
+        if (std::find(ids.begin(), ids.end(), id) == ids.end())
+            ids.push_back(std::move(id));
+    }
     if (!in.ok())
         return {};
     QByteArray out = begin(h);

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 #include <cerrno>
 #include <cstring>
@@ -18,6 +19,15 @@ namespace rivulet {
 namespace {
 
 constexpr int kFormatVersion = 1;
+
+// "127.0.0.1:53412", "[::1]:53412" or "[fe80::1%eth0]:53412": how the broker names a
+// connection that gave no consumer_id
+bool looksLikeAddress(const QByteArray &name)
+{
+    static const QRegularExpression address(
+        QStringLiteral(R"(^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]):\d{1,5}$)"));
+    return address.match(QString::fromLatin1(name)).hasMatch();
+}
 
 QJsonObject positionToJson(const SavedPosition &p)
 {
@@ -198,6 +208,7 @@ bool DataDir::loadPositions(QList<SavedPosition> &positions, QString &error) con
     if (!readJson(m_path + QStringLiteral("/consumers.json"), root, error))
         return false;
     positions.clear();
+    const bool anonymousOmitted = root.value(QStringLiteral("anonymousOmitted")).toBool();
     for (const QJsonValue &v : root.value(QStringLiteral("positions")).toArray()) {
         const QJsonObject o = v.toObject();
         SavedPosition p;
@@ -211,6 +222,9 @@ bool DataDir::loadPositions(QList<SavedPosition> &positions, QString &error) con
         p.position.nextOffset = o.value(QStringLiteral("nextOffset")).toInteger();
         p.position.delivered = o.value(QStringLiteral("delivered")).toInteger();
         p.position.lastSeenMs = o.value(QStringLiteral("lastSeenMs")).toInteger();
+        // Files written since anonymous positions are left out say so; in older ones an
+        // address-shaped name was a connection's address, so forgotten like one
+        p.position.anonymous = !anonymousOmitted && looksLikeAddress(p.position.consumer);
         positions.append(p);
     }
     return true;
@@ -221,8 +235,9 @@ bool DataDir::savePositions(const QList<SavedPosition> &positions, QString &erro
     QJsonArray array;
     for (const SavedPosition &p : positions)
         array.append(positionToJson(p));
-    return writeJson(m_path + QStringLiteral("/consumers.json"),
-                     {{QStringLiteral("positions"), array}}, error);
+    return writeJson(
+        m_path + QStringLiteral("/consumers.json"),
+        {{QStringLiteral("positions"), array}, {QStringLiteral("anonymousOmitted"), true}}, error);
 }
 
 } // namespace rivulet

@@ -59,6 +59,9 @@ public:
     // Kafka consumer groups' committed offsets: DIR/groups.json
     bool loadGroupOffsets(QJsonArray &offsets, QString &error) const;
     bool saveGroupOffsets(const QJsonArray &offsets, QString &error);
+    // Named consumers' positions: DIR/consumers.json. Loaded positions are marked anonymous
+    // only when read from a file of an older version, where a name shaped like "ip:port"
+    // was a connection's address (newer files never hold such positions).
     bool loadPositions(QList<SavedPosition> &positions, QString &error) const;
     bool savePositions(const QList<SavedPosition> &positions, QString &error);
 

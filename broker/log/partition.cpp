@@ -104,7 +104,8 @@ void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
     p.delivered += delivered;
     p.lastSeenMs = nowMs;
     p.anonymous = anonymous;
-    m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
+    if (!anonymous) // anonymous positions are not saved: no need to write the file again
+        m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool Partition::forgetConsumer(QByteArrayView consumer)

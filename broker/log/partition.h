@@ -85,7 +85,8 @@ public:
     bool forgetConsumer(QByteArrayView consumer);
     void restoreConsumer(const ConsumerPosition &position);
     std::vector<ConsumerPosition> consumers() const;
-    // Increases whenever a consumer position changes; lets the broker skip unchanged saves.
+    // Increases whenever a position that is saved (a named consumer's) changes or any
+    // position is forgotten; lets the broker skip unchanged saves.
     std::uint64_t consumerVersion() const
     {
         return m_consumerVersion.load(std::memory_order_relaxed);
@@ -109,8 +110,8 @@ private:
     mutable std::mutex m_consumerMutex;
     std::unordered_map<std::string, ConsumerPosition, StringHash, std::equal_to<>> m_consumers;
     std::atomic<std::uint64_t> m_consumerVersion{0};
-    // positions are never forgotten: once true, stays true. Lets consumers() skip the lock
-    // for the many partitions nobody reads
+    // once true, stays true (even when every position has been forgotten since): lets
+    // consumers() skip the lock for the many partitions nobody ever read
     std::atomic<bool> m_hasConsumers{false};
 };
 
