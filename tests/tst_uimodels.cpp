@@ -1,6 +1,7 @@
 #include "clientsmodel.h"
 #include "consumersmodel.h"
 #include "displayformat.h"
+#include "log/memorylog.h"
 #include "modelroles.h"
 #include "topicsmodel.h"
 #include "valueformat.h"
@@ -181,6 +182,37 @@ private Q_SLOTS:
         QCOMPARE(text(model, 0, TopicsModel::Consumers, t), QStringLiteral("1"));
         QCOMPARE(text(model, 1, TopicsModel::Consumers, t), QStringLiteral("1"));
         QCOMPARE(text(model, 0, TopicsModel::Consumers), QStringLiteral("2"));
+    }
+
+    void unavailablePartitionsSayWhy()
+    {
+        TopicsModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        PartitionSnapshot refused = partition(1, 0);
+        refused.unavailable = QStringLiteral("damaged data at byte 4096 of 00000000.log");
+        model.update(snapshotAt(1000, {topic("t", {partition(0, 5), refused})}));
+        const QModelIndex t = model.index(0, 0);
+        QCOMPARE(text(model, 0, TopicsModel::Name, t), QStringLiteral("partition 0"));
+        QCOMPARE(text(model, 1, TopicsModel::Name, t), QStringLiteral("partition 1 — unavailable"));
+        const QString why =
+            model.data(model.index(1, TopicsModel::EndOffset, t), Qt::ToolTipRole).toString();
+        QVERIFY2(why.contains(QLatin1String("damaged data at byte 4096")), qPrintable(why));
+        QVERIFY(model.data(model.index(0, TopicsModel::Name, t), Qt::ToolTipRole).isNull());
+        const QString topicTip =
+            model.data(model.index(0, TopicsModel::Name), Qt::ToolTipRole).toString();
+        QVERIFY2(topicTip.startsWith(QLatin1String("1 of its 2 partitions")), qPrintable(topicTip));
+        QCOMPARE(model.totals().unavailable, 1);
+        QCOMPARE(text(model, 0, TopicsModel::Name), QStringLiteral("t")); // the name stays
+    }
+
+    void partitionsKnowWhyTheyAreUnavailable()
+    {
+        // the broker side of it: a log that could not be opened, in the snapshot
+        Partition healthy(0, std::make_unique<MemoryLog>());
+        Partition refused(1, std::make_unique<BrokenLog>(QStringLiteral("torn segment")));
+        QVERIFY(healthy.unavailable().isEmpty());
+        QCOMPARE(refused.unavailable(), QStringLiteral("torn segment"));
     }
 
     void topicRatesComeFromCounterDeltas()

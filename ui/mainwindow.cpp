@@ -418,13 +418,17 @@ void MainWindow::updateStatus()
     }
     m_statusLine->setListeners(listeners);
     const TopicsModel::Totals &t = m_topics->totals();
-    m_statusLine->setTotals(
+    QString totals =
         tr("%1 · %2 · %3 · %4 · %5 · in %6/s · out %7/s")
             .arg(display::count(t.topics, tr("topic"), tr("topics")),
                  display::count(t.partitions, tr("partition"), tr("partitions")),
                  display::count(t.messages, tr("message"), tr("messages")), display::bytes(t.bytes),
                  display::count(m_clients->rowCount(), tr("client"), tr("clients")),
-                 display::rate(t.inRate), display::rate(t.outRate)));
+                 display::rate(t.inRate), display::rate(t.outRate));
+    if (t.unavailable > 0)
+        totals += tr(" · %1 unavailable")
+                      .arg(display::count(t.unavailable, tr("partition"), tr("partitions")));
+    m_statusLine->setTotals(totals);
     if (m_lastRefresh)
         m_statusLine->setToolTip(tr("Last refresh: copied from the broker in %1 ms, merged into "
                                     "the views in %2 ms")

@@ -5,6 +5,8 @@ namespace rivulet {
 Partition::Partition(int index, std::unique_ptr<PartitionLog> log)
     : m_index(index), m_log(std::move(log))
 {
+    if (const auto *broken = dynamic_cast<const BrokenLog *>(m_log.get()))
+        m_unavailable = broken->reason();
     publishStats();
 }
 

@@ -52,6 +52,9 @@ public:
     Partition(int index, std::unique_ptr<PartitionLog> log);
 
     int index() const { return m_index; }
+    // Why the partition could not be opened (its log refuses every read and append), or
+    // empty. Set once at construction.
+    const QString &unavailable() const { return m_unavailable; }
     // Appends and, with --fsync always, waits (outside the lock) until the batch is on disk.
     AppendResult append(QByteArray &batch, std::int64_t nowMs);
 
@@ -96,6 +99,7 @@ private:
     void publishStats();
 
     const int m_index;
+    QString m_unavailable;
     mutable std::mutex m_logMutex;
     std::unique_ptr<PartitionLog> m_log;
     std::atomic<std::int64_t> m_startOffset{0};

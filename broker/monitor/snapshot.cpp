@@ -16,7 +16,7 @@ BrokerSnapshot takeSnapshot(const TopicRegistry &registry, std::int64_t nowMs)
         t.partitions.reserve(std::size_t(topic->partitionCount()));
         for (int i = 0; i < topic->partitionCount(); ++i) {
             const Partition *p = topic->partition(i);
-            t.partitions.push_back({i, p->stats(), p->consumers()});
+            t.partitions.push_back({i, p->stats(), p->consumers(), p->unavailable()});
         }
         snapshot.topics.push_back(std::move(t));
     }

@@ -18,6 +18,7 @@ struct PartitionSnapshot
     int partition = 0;
     PartitionStats stats;
     std::vector<ConsumerPosition> consumers;
+    QString unavailable; // why the partition could not be opened, or empty
 };
 
 struct TopicSnapshot

@@ -88,6 +88,7 @@ void TopicsModel::update(const BrokerSnapshot &snapshot, const Groups &groups)
         totals.bytes += t->bytes;
         totals.inRate += t->inRate;
         totals.outRate += t->outRate;
+        totals.unavailable += t->unavailable;
     }
     m_totals = totals;
 }
@@ -118,6 +119,10 @@ std::uint64_t TopicsModel::refreshPartition(PartitionNode &node, const QString &
         node.consumers = consumers;
         mask |= bit(Consumers);
     }
+    if (fresh.unavailable != node.unavailable) {
+        node.unavailable = fresh.unavailable;
+        mask |= bit(Name);
+    }
     node.stats = s;
     return mask;
 }
@@ -126,8 +131,9 @@ std::uint64_t TopicsModel::aggregate(TopicNode &t)
 {
     std::int64_t messages = 0, bytes = 0, lastAppend = 0;
     double in = 0, out = 0;
-    int consumers = 0;
+    int consumers = 0, unavailable = 0;
     for (const PartitionNode &p : t.partitions) {
+        unavailable += !p.unavailable.isEmpty();
         messages += p.stats.endOffset - p.stats.startOffset;
         bytes += p.stats.sizeBytes;
         lastAppend = std::max(lastAppend, p.stats.lastAppendMs);
@@ -148,6 +154,7 @@ std::uint64_t TopicsModel::aggregate(TopicNode &t)
     set(t.inRate, in, InRate);
     set(t.outRate, out, OutRate);
     set(t.consumers, consumers, Consumers);
+    set(t.unavailable, unavailable, Name);
     return mask;
 }
 
@@ -320,6 +327,10 @@ QVariant TopicsModel::topicData(const TopicNode &t, int column, int role) const
         return t.name;
     if (role == PartitionRole)
         return -1;
+    if (role == Qt::ToolTipRole && column == Name && t.unavailable > 0)
+        return tr("%1 of its %2 partitions could not be opened: expand the topic to see why")
+            .arg(t.unavailable)
+            .arg(t.partitions.size());
     if (role == Qt::ToolTipRole && column == LastWrite && t.lastAppendMs > 0)
         return display::timestamp(t.lastAppendMs, 0) + QLatin1String(" · ") +
                display::age(t.lastAppendMs, m_nowMs);
@@ -360,6 +371,11 @@ QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, 
     if (role == PartitionRole)
         return p.partition;
     const PartitionStats &s = p.stats;
+    if (role == Qt::ToolTipRole && !p.unavailable.isEmpty())
+        return tr("Unavailable: %1. Nothing can be read from or written to this partition "
+                  "until the damage is repaired or the partition's directory is moved away "
+                  "(see docs/PROTOCOL.md, recovery).")
+            .arg(p.unavailable);
     if (role == Qt::ToolTipRole && column == LastWrite && s.lastAppendMs > 0)
         return display::timestamp(s.lastAppendMs, 0) + QLatin1String(" · ") +
                display::age(s.lastAppendMs, m_nowMs);
@@ -371,7 +387,10 @@ QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, 
     };
     switch (column) {
     case Name:
-        return raw ? QVariant(p.partition) : QVariant(tr("partition %1").arg(p.partition));
+        if (raw)
+            return p.partition;
+        return p.unavailable.isEmpty() ? tr("partition %1").arg(p.partition)
+                                       : tr("partition %1 — unavailable").arg(p.partition);
     case Partitions:
         return raw ? QVariant(0) : QVariant();
     case StartOffset:

@@ -44,6 +44,7 @@ public:
         std::int64_t bytes = 0;
         double inRate = 0;
         double outRate = 0;
+        std::int64_t unavailable = 0; // partitions that could not be opened
     };
 
     explicit TopicsModel(QObject *parent = nullptr);
@@ -80,6 +81,7 @@ private:
         PartitionStats stats;
         int consumers = 0;
         RateMeter in, out;
+        QString unavailable; // why it could not be opened, or empty
     };
     struct TopicNode
     {
@@ -90,6 +92,7 @@ private:
         std::int64_t messages = 0, bytes = 0, lastAppendMs = 0;
         double inRate = 0, outRate = 0;
         int consumers = 0;
+        int unavailable = 0; // partitions that could not be opened
     };
 
     std::uint64_t mergePartitions(TopicNode &node, const TopicSnapshot &fresh);
