@@ -195,6 +195,9 @@ private Q_SLOTS:
         const QModelIndex t = model.index(0, 0);
         QCOMPARE(text(model, 0, TopicsModel::Name, t), QStringLiteral("partition 0"));
         QCOMPARE(text(model, 1, TopicsModel::Name, t), QStringLiteral("partition 1 — unavailable"));
+        QCOMPARE(text(model, 1, TopicsModel::Messages, t), QStringLiteral("unavailable"));
+        QCOMPARE(text(model, 1, TopicsModel::EndOffset, t), QStringLiteral("—"));
+        QCOMPARE(text(model, 0, TopicsModel::EndOffset, t), QStringLiteral("5"));
         const QString why =
             model.data(model.index(1, TopicsModel::EndOffset, t), Qt::ToolTipRole).toString();
         QVERIFY2(why.contains(QLatin1String("damaged data at byte 4096")), qPrintable(why));

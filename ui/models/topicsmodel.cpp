@@ -385,6 +385,9 @@ QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, 
     auto number = [raw](std::int64_t v) {
         return raw ? QVariant(qlonglong(v)) : QVariant(display::count(v));
     };
+    // a partition that could not be opened has no offsets or size to show, not zeros
+    if (!raw && !p.unavailable.isEmpty() && column >= StartOffset && column <= Size)
+        return column == Messages ? tr("unavailable") : QStringLiteral("—");
     switch (column) {
     case Name:
         if (raw)
