@@ -190,6 +190,21 @@ template <typename T> T *waitForDialog(QWidget *parent)
     return dialog;
 }
 
+// Waits for a message box on parent and clicks its button with that text; false if either
+// never shows up.
+bool answerMessageBox(QWidget *parent, const QString &button)
+{
+    auto *box = waitForDialog<QMessageBox>(parent);
+    if (!box)
+        return false;
+    for (QAbstractButton *b : box->buttons())
+        if (b->text() == button) {
+            QTest::mouseClick(b, Qt::LeftButton);
+            return true;
+        }
+    return false;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject
@@ -539,14 +554,7 @@ private Q_SLOTS:
         f.broker.createTopic("doomed", 1);
         w.refresh();
         w.deleteTopic(QStringLiteral("doomed"));
-        auto *ask = waitForDialog<QMessageBox>(&w);
-        QVERIFY(ask);
-        QAbstractButton *confirm = nullptr;
-        for (QAbstractButton *b : ask->buttons())
-            if (b->text() == QLatin1String("Delete"))
-                confirm = b;
-        QVERIFY(confirm);
-        QTest::mouseClick(confirm, Qt::LeftButton);
+        QVERIFY(answerMessageBox(&w, QStringLiteral("Delete")));
         QTRY_VERIFY_WITH_TIMEOUT(!f.broker.topics().find("doomed"), kTimeoutMs);
         QTRY_COMPARE(w.topicsModel()->rowCount(), 0);
     }
@@ -626,6 +634,15 @@ private Q_SLOTS:
             QVERIFY(qobject_cast<QMenu *>(latest->parent())->menuAction()->isEnabled());
             latest->trigger();
         }
+        {
+            // asked first
+            auto *ask = waitForDialog<QMessageBox>(&w);
+            QVERIFY(ask);
+            QVERIFY2(ask->text().contains(QLatin1String("audit-svc")), qPrintable(ask->text()));
+            QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 0)->offset, 2);
+            QVERIFY(answerMessageBox(&w, QStringLiteral("Reset")));
+            QTRY_VERIFY(!w.findChild<QMessageBox *>());
+        }
         QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 0)->offset, 5);
         QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 1)->offset, 3);
         QCOMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 1), ConsumersModel::NextOffset),
@@ -673,14 +690,7 @@ private Q_SLOTS:
             QVERIFY(remove && remove->isEnabled());
             remove->trigger();
         }
-        auto *ask = waitForDialog<QMessageBox>(&w);
-        QVERIFY(ask);
-        QAbstractButton *confirm = nullptr;
-        for (QAbstractButton *b : ask->buttons())
-            if (b->text() == QLatin1String("Delete"))
-                confirm = b;
-        QVERIFY(confirm);
-        QTest::mouseClick(confirm, Qt::LeftButton);
+        QVERIFY(answerMessageBox(&w, QStringLiteral("Delete")));
         QTRY_VERIFY(!f.broker.groups().group("audit-svc"));
         QCOMPARE(consumerRow(m, "audit-svc", "cg", 0), -1);
 

@@ -485,32 +485,24 @@ InjectDialog *MainWindow::openInject(const QString &topic, int partition)
 
 void MainWindow::deleteTopic(const QString &topic)
 {
-    auto *ask = new QMessageBox(QMessageBox::Warning, tr("Delete topic — Rivulet"),
-                                tr("Delete topic %1 and every message in it?").arg(topic),
-                                QMessageBox::Cancel, this);
-    QPushButton *confirm = ask->addButton(tr("Delete"), QMessageBox::DestructiveRole);
-    ask->setDefaultButton(QMessageBox::Cancel);
-    ask->setAttribute(Qt::WA_DeleteOnClose);
-    connect(ask, &QMessageBox::finished, this, [this, ask, confirm, topic] {
-        if (ask->clickedButton() != static_cast<QAbstractButton *>(confirm))
-            return;
-        Broker *broker = &m_broker;
-        const QByteArray name = topic.toUtf8();
-        runOffGuiThread(
-            m_tasks, this,
-            [broker, name] {
-                QString error;
-                return broker->deleteTopic(name, error) ? QString() : error;
-            },
-            [this, topic](const QString &error) {
-                refresh();
-                if (error.isEmpty())
-                    m_statusLine->showNote(tr("Deleted topic %1").arg(topic));
-                else
-                    QMessageBox::warning(this, tr("Delete topic — Rivulet"), error);
+    confirm(QMessageBox::Warning, tr("Delete topic — Rivulet"),
+            tr("Delete topic %1 and every message in it?").arg(topic), tr("Delete"), [this, topic] {
+                Broker *broker = &m_broker;
+                const QByteArray name = topic.toUtf8();
+                runOffGuiThread(
+                    m_tasks, this,
+                    [broker, name] {
+                        QString error;
+                        return broker->deleteTopic(name, error) ? QString() : error;
+                    },
+                    [this, topic](const QString &error) {
+                        refresh();
+                        if (error.isEmpty())
+                            m_statusLine->showNote(tr("Deleted topic %1").arg(topic));
+                        else
+                            showProblem(tr("Delete topic — Rivulet"), error);
+                    });
             });
-    });
-    ask->open();
 }
 
 QMenu *MainWindow::consumerMenu(const QModelIndex &index)
@@ -528,11 +520,19 @@ QMenu *MainWindow::consumerMenu(const QModelIndex &index)
         reset->menuAction()->setEnabled(!members);
         if (members)
             reset->setTitle(tr("Reset offsets of %1 (stop its consumers first)").arg(name));
-        reset->addAction(tr("To the earliest"), this, [this, key, topic] {
-            resetGroupOffsets(key, topic, Broker::ResetTo::Earliest);
+        // asked first, as Kafka's tools do: the group's consumers start from there
+        auto confirmed = [this, key, name, topic](Broker::ResetTo to, const QString &where) {
+            confirm(QMessageBox::Question, tr("Reset offsets — Rivulet"),
+                    tr("Move the offsets of group %1 on every partition of %2 to %3? Its "
+                       "consumers read from there when they next start.")
+                        .arg(name, topic, where),
+                    tr("Reset"), [this, key, topic, to] { resetGroupOffsets(key, topic, to); });
+        };
+        reset->addAction(tr("To the earliest"), this, [confirmed, this] {
+            confirmed(Broker::ResetTo::Earliest, tr("the earliest message still stored"));
         });
-        reset->addAction(tr("To the latest"), this, [this, key, topic] {
-            resetGroupOffsets(key, topic, Broker::ResetTo::Latest);
+        reset->addAction(tr("To the latest"), this, [confirmed, this] {
+            confirmed(Broker::ResetTo::Latest, tr("the end (skipping everything stored)"));
         });
         reset->addAction(tr("To an offset…"), this, [this, key, topic] {
             auto *ask = new QInputDialog(this);
@@ -593,30 +593,24 @@ bool MainWindow::resetGroupOffsets(const QByteArray &group, const QString &topic
 void MainWindow::deleteGroup(const QByteArray &group)
 {
     const QString name = QString::fromUtf8(group);
-    auto *ask = new QMessageBox(QMessageBox::Warning, tr("Delete group — Rivulet"),
-                                tr("Delete consumer group %1 and its committed offsets?").arg(name),
-                                QMessageBox::Cancel, this);
-    QPushButton *confirm = ask->addButton(tr("Delete"), QMessageBox::DestructiveRole);
-    ask->setDefaultButton(QMessageBox::Cancel);
-    ask->setAttribute(Qt::WA_DeleteOnClose);
-    connect(ask, &QMessageBox::finished, this, [this, ask, confirm, group, name] {
-        if (ask->clickedButton() != static_cast<QAbstractButton *>(confirm))
-            return;
-        switch (m_broker.groups().deleteGroup(group)) {
-        case kafka::error::None:
-            refresh();
-            m_statusLine->showNote(tr("Deleted consumer group %1").arg(name));
-            break;
-        case kafka::error::NonEmptyGroup:
-            showProblem(tr("Delete group — Rivulet"),
-                        tr("Group %1 has members: stop its consumers first.").arg(name));
-            break;
-        default:
-            refresh();
-            showProblem(tr("Delete group — Rivulet"), tr("There is no group %1.").arg(name));
-        }
-    });
-    ask->open();
+    confirm(QMessageBox::Warning, tr("Delete group — Rivulet"),
+            tr("Delete consumer group %1 and its committed offsets?").arg(name), tr("Delete"),
+            [this, group, name] {
+                switch (m_broker.groups().deleteGroup(group)) {
+                case kafka::error::None:
+                    refresh();
+                    m_statusLine->showNote(tr("Deleted consumer group %1").arg(name));
+                    break;
+                case kafka::error::NonEmptyGroup:
+                    showProblem(tr("Delete group — Rivulet"),
+                                tr("Group %1 has members: stop its consumers first.").arg(name));
+                    break;
+                default:
+                    refresh();
+                    showProblem(tr("Delete group — Rivulet"),
+                                tr("There is no group %1.").arg(name));
+                }
+            });
 }
 
 bool MainWindow::forgetConsumer(const QString &topic, int partition, const QByteArray &consumer)
@@ -629,6 +623,22 @@ bool MainWindow::forgetConsumer(const QString &topic, int partition, const QByte
     }
     refresh();
     return true;
+}
+
+void MainWindow::confirm(QMessageBox::Icon icon, const QString &title, const QString &text,
+                         const QString &action, std::function<void()> then)
+{
+    auto *ask = new QMessageBox(icon, title, text, QMessageBox::Cancel, this);
+    QPushButton *button =
+        ask->addButton(action, icon == QMessageBox::Warning ? QMessageBox::DestructiveRole
+                                                            : QMessageBox::AcceptRole);
+    ask->setDefaultButton(QMessageBox::Cancel);
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    connect(ask, &QMessageBox::finished, this, [ask, button, then = std::move(then)] {
+        if (ask->clickedButton() == static_cast<QAbstractButton *>(button))
+            then();
+    });
+    ask->open();
 }
 
 void MainWindow::showProblem(const QString &title, const QString &text)

@@ -4,8 +4,10 @@
 #include "refreshdata.h"
 
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QThreadPool>
 
+#include <functional>
 #include <memory>
 
 class QActionGroup;
@@ -121,6 +123,9 @@ private:
     void updateStatus();
     void pickPort();
     void showProblem(const QString &title, const QString &text);
+    // Asks (without blocking) and runs then() if the user picks the action's button.
+    void confirm(QMessageBox::Icon icon, const QString &title, const QString &text,
+                 const QString &action, std::function<void()> then);
     void saveSettings() const;
     void restoreSettings();
 

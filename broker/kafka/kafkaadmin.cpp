@@ -49,6 +49,20 @@ std::optional<std::vector<QByteArray>> nullableStrings(Reader &in)
     return names;
 }
 
+// An array of names, each kept once: answers keyed by name give one answer per name,
+// however often a request repeats it, as Kafka does.
+std::vector<QByteArray> distinctStrings(Reader &in)
+{
+    std::vector<QByteArray> names;
+    const std::int32_t count = in.arrayCount(2);
+    for (std::int32_t i = 0; i < count && in.ok(); ++i) {
+        QByteArray name = in.string();
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(std::move(name));
+    }
+    return names;
+}
+
 // Where a value comes from: set on the topic, set on the command line, or built in.
 std::int8_t sourceOf(std::int64_t value, std::int64_t brokerValue, std::int64_t builtIn,
                      bool topicLevel)
@@ -129,14 +143,7 @@ QByteArray KafkaHandler::describeGroups(const RequestHeader &h, Reader &in)
 
 QByteArray KafkaHandler::deleteTopics(const RequestHeader &h, Reader &in)
 {
-    std::vector<QByteArray> names;
-    const std::int32_t count = in.arrayCount(2);
-    for (std::int32_t i = 0; i < count && in.ok(); ++i) {
-        QByteArray name = in.string();
-        // the response is keyed by name: one answer per topic however often it is named
-        if (std::find(names.begin(), names.end(), name) == names.end())
-            names.push_back(std::move(name));
-    }
+    const std::vector<QByteArray> names = distinctStrings(in);
     in.i32(); // timeout_ms: deletion is done before we answer
     if (!in.ok())
         return {};
@@ -161,14 +168,7 @@ QByteArray KafkaHandler::deleteTopics(const RequestHeader &h, Reader &in)
 QByteArray KafkaHandler::deleteGroups(const RequestHeader &h, Reader &in)
 {
     // v0 and v1 are the same: [groups_names] -> throttle_time_ms [group_id error_code]
-    std::vector<QByteArray> ids;
-    const std::int32_t count = in.arrayCount(2);
-    for (std::int32_t i = 0; i < count && in.ok(); ++i) {
-        QByteArray id = in.string();
-        // one answer per group however often it is named, as Kafka does
-        if (std::find(ids.begin(), ids.end(), id) == ids.end())
-            ids.push_back(std::move(id));
-    }
+    const std::vector<QByteArray> ids = distinctStrings(in);
     if (!in.ok())
         return {};
     QByteArray out = begin(h);
