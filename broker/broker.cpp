@@ -151,6 +151,7 @@ bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicNa
         error = QStringLiteral("there is no topic %1").arg(QString::fromLatin1(topicName));
         return false;
     }
+    const QByteArray name = topic->name().toLatin1();
     std::vector<kafka::GroupCoordinator::Commit> commits;
     for (int i = 0; i < topic->partitionCount(); ++i) {
         const Partition *p = topic->partition(i);
@@ -158,7 +159,7 @@ bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicNa
         const std::int64_t next = to == ResetTo::Earliest ? start
                                   : to == ResetTo::Latest ? end
                                                           : std::clamp(offset, start, end);
-        commits.push_back({topic->name().toLatin1(), i, next, {}});
+        commits.push_back({name, i, next, {}});
     }
     switch (m_groups.commit(groupId, -1, {}, commits, nowMs())) {
     case kafka::error::None:
@@ -274,19 +275,19 @@ void Broker::housekeep(bool force)
     // retention applies in memory too: whole chunks there, whole segments on disk
     if (force || now - m_lastRetentionMs >= m_config.retentionCheckMs) {
         m_lastRetentionMs = now;
-        for (const auto &topic : topics)
-            for (int i = 0; i < topic->partitionCount(); ++i)
-                topic->partition(i)->forgetAnonymousSeenBefore(now -
-                                                               m_config.anonymousPositionTtlMs);
         const char *unit = m_dataDir ? "segment" : "chunk";
         for (const auto &topic : topics) {
             const RetentionPolicy policy = topic->retention();
-            for (int i = 0; i < topic->partitionCount(); ++i)
+            for (int i = 0; i < topic->partitionCount(); ++i) {
+                // the same round forgets address-keyed positions nobody has used for a while
+                topic->partition(i)->forgetAnonymousSeenBefore(now -
+                                                               m_config.anonymousPositionTtlMs);
                 if (const int n = topic->partition(i)->applyRetention(policy, now); n > 0)
                     qInfo("rivulet: retention deleted %d %s%s of %s[%d]; it now starts at "
                           "offset %lld",
                           n, unit, n == 1 ? "" : "s", qPrintable(topic->name()), i,
                           static_cast<long long>(topic->partition(i)->startOffset()));
+            }
         }
     }
     if (!m_dataDir)
