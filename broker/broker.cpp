@@ -73,8 +73,8 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
                      .arg(m_dataDir->path());
     const LogFactory factory = logFactory();
     for (const TopicMeta &meta : metas) {
-        const auto result =
-            m_topics.create(meta.name.toLatin1(), meta.partitions, factory, meta.retention);
+        const auto result = m_topics.create(meta.name.toLatin1(), meta.partitions, factory,
+                                            meta.retention, meta.id);
         if (result.outcome != TopicRegistry::CreateOutcome::Created) {
             notes << QStringLiteral("skipped topic %1 in topics.json: %2")
                          .arg(meta.name, result.error);
@@ -201,7 +201,7 @@ bool Broker::saveTopicsLocked(QString &error)
     QList<TopicMeta> metas;
     for (const auto &topic : m_topics.topics())
         metas.append({topic->name(), topic->partitionCount(), topic->retention(),
-                      m_createdMs.value(topic->name())});
+                      m_createdMs.value(topic->name()), topic->id()});
     return m_dataDir->saveTopics(metas, error);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "coordinator/producerstate.h"
 #include "kafka/groupcoordinator.h"
 #include "log/datadir.h"
 #include "log/topicregistry.h"
@@ -7,6 +8,7 @@
 #include "monitor/ratehistory.h"
 #include "monitor/snapshot.h"
 #include "native/protocol.h"
+#include "produce.h"
 
 #include <QHash>
 #include <QStringList>
@@ -49,6 +51,12 @@ public:
 
     TopicRegistry::CreateResult createTopic(QByteArrayView name, std::int64_t partitions,
                                             std::optional<RetentionPolicy> retention = {});
+    // The one produce path, for native Produce, Kafka Produce and the window's injector: finds
+    // the partition (creating the topic if asked), checks every batch before storing any,
+    // stores them (under the fsync policy) and counts them. records holds one or more
+    // magic-2 batches back to back; their base offsets are overwritten.
+    ProduceResult produce(QByteArrayView topic, std::int64_t partition, QByteArray records,
+                          const ProduceOptions &options = {});
     // Removes the topic and, when durable, its files. False (and why) if it does not exist.
     bool deleteTopic(QByteArrayView name, QString &error);
     bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);
@@ -96,6 +104,9 @@ public:
 
 private:
     LogFactory logFactory() const;
+    // Stores one checked batch, with the sequence checks of an idempotent producer.
+    void appendBatch(const Topic &topic, Partition &partition, QByteArray batch, std::int64_t nowMs,
+                     ProduceResult &result);
     bool saveTopicsLocked(QString &error);
     void savePositions(bool force);
     void saveGroupOffsets(bool force);
@@ -105,6 +116,7 @@ private:
     TopicRegistry m_topics;
     ClientRegistry m_clients;
     kafka::GroupCoordinator m_groups;
+    ProducerStates m_producers;
     RateHistory m_rates;
     std::unique_ptr<DataDir> m_dataDir;
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes

@@ -15,6 +15,8 @@ packages=(
     redis-server redis-tools
     # Kafka clients for the kafka tests
     kcat python3-kafka python3-confluent-kafka
+    # kafka-python's zstd codec
+    python3-zstandard
 )
 # kafkajs runs on Node.js: Debian's, unless the machine already has a node and npm
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

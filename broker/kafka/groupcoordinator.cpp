@@ -1,6 +1,7 @@
 #include "groupcoordinator.h"
 
 #include "protocol.h"
+#include "wire.h"
 
 #include <QUuid>
 
@@ -17,6 +18,24 @@ void run(std::vector<std::function<void()>> &deferred)
 {
     for (auto &f : deferred)
         f();
+}
+
+// The topics of a consumer's subscription (Kafka's ConsumerProtocolSubscription: int16
+// version, then the topics in every version, never flexible); nullopt when the bytes are not
+// one.
+std::optional<std::vector<QByteArray>> subscriptionTopics(const QByteArray &metadata)
+{
+    Reader in(metadata);
+    const std::int16_t version = in.i16();
+    const std::int32_t count = in.arrayLength(false, 2);
+    if (!in.ok() || version < 0 || count < 0)
+        return std::nullopt;
+    std::vector<QByteArray> topics;
+    for (std::int32_t i = 0; i < count && in.ok(); ++i)
+        topics.push_back(in.string());
+    if (!in.ok())
+        return std::nullopt;
+    return topics;
 }
 
 } // namespace
@@ -442,6 +461,66 @@ GroupCoordinator::committed(const QByteArray &groupId, const QByteArray &topic,
     if (o == g->second.offsets.end())
         return std::nullopt;
     return o->second;
+}
+
+GroupCoordinator::Offsets GroupCoordinator::committedOffsets(const QByteArray &groupId) const
+{
+    std::lock_guard lock(m_mutex);
+    const auto g = m_groups.find(groupId);
+    return g == m_groups.end() ? Offsets() : g->second.offsets;
+}
+
+std::optional<std::set<QByteArray>> GroupCoordinator::subscribedTopics(const Group &group)
+{
+    // Kafka asks the subscriptions of the current generation; here every protocol a member
+    // offers is asked (a consumer's subscription is the same in each), and a subscription
+    // that cannot be read counts as one to every topic, as Kafka's unknown subscriptions do.
+    std::set<QByteArray> all;
+    for (const auto &[id, m] : group.members)
+        for (const Protocol &p : m.protocols) {
+            const auto topics = subscriptionTopics(p.metadata);
+            if (!topics)
+                return std::nullopt;
+            all.insert(topics->begin(), topics->end());
+        }
+    return all;
+}
+
+std::int16_t
+GroupCoordinator::deleteOffsets(const QByteArray &groupId,
+                                const std::vector<std::pair<QByteArray, std::int32_t>> &partitions,
+                                std::vector<std::int16_t> &partitionErrors)
+{
+    partitionErrors.clear();
+    std::lock_guard lock(m_mutex);
+    if (groupId.isEmpty())
+        return error::InvalidGroupId;
+    const auto g = m_groups.find(groupId);
+    if (g == m_groups.end())
+        return error::GroupIdNotFound;
+    Group &group = g->second;
+    // only a consumer group's members say which topics they consume
+    if (!group.members.empty() && group.protocolType != "consumer")
+        return error::NonEmptyGroup;
+    const auto subscribed = subscribedTopics(group); // nullopt: every topic
+    bool removed = false;
+    for (const auto &key : partitions) {
+        if (!group.members.empty() && (!subscribed || subscribed->count(key.first))) {
+            partitionErrors.push_back(error::GroupSubscribedToTopic);
+            continue;
+        }
+        removed = group.offsets.erase(key) > 0 || removed;
+        partitionErrors.push_back(error::None);
+    }
+    if (group.members.empty() && group.offsets.empty() && !partitions.empty()) {
+        // nothing is left of it: Kafka's group turns Dead (and after a restart it would be
+        // gone too)
+        m_groups.erase(g);
+        removed = true;
+    }
+    if (removed)
+        ++m_offsetVersion; // groups.json is saved again without them
+    return error::None;
 }
 
 GroupCoordinator::GroupView GroupCoordinator::view(const QByteArray &groupId, const Group &g)

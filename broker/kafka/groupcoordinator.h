@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace rivulet::kafka {
@@ -66,6 +67,8 @@ public:
         QByteArray metadata;
         std::int64_t commitMs = 0; // when it was committed (0: not known)
     };
+    // A group's committed offsets by topic and partition.
+    using Offsets = std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset>;
 
     // How long a new group waits for more members before its first round completes
     // (Kafka's group.initial.rebalance.delay.ms).
@@ -84,6 +87,17 @@ public:
                         std::int64_t nowMs);
     std::optional<CommittedOffset> committed(const QByteArray &groupId, const QByteArray &topic,
                                              std::int32_t partition) const;
+    // Every offset the group has committed (none for a group the coordinator does not know).
+    Offsets committedOffsets(const QByteArray &groupId) const;
+    // Drops committed offsets, as Kafka's OffsetDelete. Returns the error of the whole group:
+    // InvalidGroupId, GroupIdNotFound, or NonEmptyGroup while it has members of a protocol
+    // type other than "consumer" (whose subscriptions cannot be read). Otherwise sets
+    // partitionErrors, one per partition in order: GroupSubscribedToTopic when a member may
+    // consume the topic, else None (deleted, or there was nothing to delete). A group left
+    // without members and offsets is gone, as Kafka's turns Dead.
+    std::int16_t deleteOffsets(const QByteArray &groupId,
+                               const std::vector<std::pair<QByteArray, std::int32_t>> &partitions,
+                               std::vector<std::int16_t> &partitionErrors);
     // Forgets a group and its committed offsets, as Kafka's DeleteGroups: refused with
     // NonEmptyGroup while it has members, GroupIdNotFound when there is no such group.
     std::int16_t deleteGroup(const QByteArray &groupId);
@@ -110,7 +124,7 @@ public:
         std::int32_t generation = 0;
         QByteArray leader;
         std::vector<MemberView> members;
-        std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset> offsets;
+        Offsets offsets;
         // the last time a member was heard from or an offset was committed (0: never)
         std::int64_t lastSeenMs = 0;
     };
@@ -162,7 +176,7 @@ private:
         std::map<QByteArray, Member> members;
         std::int64_t rebalanceDeadlineMs = 0;
         std::int64_t initialDelayUntilMs = 0;
-        std::map<std::pair<QByteArray, std::int32_t>, CommittedOffset> offsets;
+        Offsets offsets;
         // the latest sign of life of a member that has gone, or of a commit or leave
         std::int64_t lastSeenMs = 0;
     };
@@ -174,6 +188,8 @@ private:
     void removeMember(Group &group, const QByteArray &memberId, std::int64_t nowMs,
                       Deferred &deferred);
     static QByteArray chooseProtocol(const Group &group);
+    // The topics the members of a consumer group subscribe to; nullopt: maybe any.
+    static std::optional<std::set<QByteArray>> subscribedTopics(const Group &group);
     static QString stateName(State state);
     static GroupView view(const QByteArray &groupId, const Group &group);
 

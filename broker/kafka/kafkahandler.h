@@ -11,6 +11,8 @@
 
 namespace rivulet {
 class Broker;
+struct BrokerConfig;
+struct RetentionPolicy;
 class ClientStats;
 class Partition;
 class Topic;
@@ -29,10 +31,15 @@ struct KafkaConfig
     std::int32_t maxFrameBytes = kDefaultMaxFrameBytes;
 };
 
-// Carries out Kafka requests for one connection. A request is handled whole; most answers
-// are immediate, JoinGroup/SyncGroup answers come through the sink later, and a Fetch with
-// no data waits (the session calls retryFetch() until it answers). Like a Kafka broker, the
+// Carries out Kafka requests for one connection. A request is decoded whole by the API table
+// (kafkamessages.h) and handed to the handle() overload for its API; most answers are
+// immediate, JoinGroup/SyncGroup answers come through the sink later, and a Fetch with no
+// data waits (the session calls retryFetch() until it answers). Like a Kafka broker, the
 // session reads the connection's next request only once the current one is answered.
+//
+// One handle() per API, in a file named after the API or its family: kafkahandler.cpp
+// (ApiVersions), metadata.cpp, produce.cpp, fetch.cpp, listoffsets.cpp, groups.cpp,
+// offsets.cpp, topics.cpp, configs.cpp, groupadmin.cpp.
 class KafkaHandler
 {
 public:
@@ -63,54 +70,47 @@ public:
     std::optional<QByteArray> retryFetch(std::int64_t nowMs);
 
 private:
-    struct FetchPartition
+    // What a handler knows of its request besides the body.
+    struct Call
     {
-        std::int32_t partition = 0;
-        std::int64_t offset = 0;
-        std::int32_t maxBytes = 0;
+        const RequestHeader &header;
+        const Sink &sink;
+        std::int16_t version() const { return header.apiVersion; }
+        template <class Response> Outcome respond(const Response &r) const
+        {
+            return {Outcome::Kind::Respond, encodeResponse(header, r), {}};
+        }
     };
-    struct FetchTopic
-    {
-        QByteArray name;
-        std::vector<FetchPartition> partitions;
-    };
+
+#define RIVULET_DECLARE_HANDLER(Name) Outcome handle(const Call &call, Name##Request &request);
+    RIVULET_KAFKA_APIS(RIVULET_DECLARE_HANDLER)
+#undef RIVULET_DECLARE_HANDLER
+
+    template <class Request> Outcome decodeAndHandle(const Call &call, Reader &in);
+
+    // fetch.cpp: a Fetch that waits for data
     struct PendingFetch
     {
         RequestHeader header;
         std::int32_t minBytes = 1;
         std::int32_t maxBytes = 0;
-        std::vector<FetchTopic> topics;
         std::int64_t deadlineMs = 0;
+        // the request's topics, resolved once: by name (v4-12) or by topic id (v13+)
+        struct Topic
+        {
+            QByteArray name;
+            QUuid id;
+            std::shared_ptr<rivulet::Topic> topic;
+            std::vector<FetchRequest::FetchTopic::FetchPartition> partitions;
+        };
+        std::vector<Topic> topics;
+        std::int16_t sessionError = error::None;
     };
+    std::optional<QByteArray> answerFetch(PendingFetch &f, std::int64_t nowMs, bool final);
 
-    QByteArray apiVersions(const RequestHeader &h, Reader &in);
-    QByteArray metadata(const RequestHeader &h, Reader &in);
-    QByteArray createTopics(const RequestHeader &h, Reader &in);
-    QByteArray findCoordinator(const RequestHeader &h, Reader &in);
-    Outcome produce(const RequestHeader &h, Reader &in);
-    Outcome fetch(const RequestHeader &h, Reader &in);
-    QByteArray listOffsets(const RequestHeader &h, Reader &in);
-    Outcome joinGroup(const RequestHeader &h, Reader &in, const Sink &sink);
-    Outcome syncGroup(const RequestHeader &h, Reader &in, const Sink &sink);
-    QByteArray heartbeat(const RequestHeader &h, Reader &in);
-    QByteArray leaveGroup(const RequestHeader &h, Reader &in);
-    QByteArray offsetCommit(const RequestHeader &h, Reader &in);
-    QByteArray offsetFetch(const RequestHeader &h, Reader &in);
-    // kafkaadmin.cpp
-    QByteArray listGroups(const RequestHeader &h, Reader &in);
-    QByteArray describeGroups(const RequestHeader &h, Reader &in);
-    QByteArray deleteTopics(const RequestHeader &h, Reader &in);
-    QByteArray deleteGroups(const RequestHeader &h, Reader &in);
-    QByteArray describeConfigs(const RequestHeader &h, Reader &in);
-    QByteArray alterConfigs(const RequestHeader &h, Reader &in, bool incremental);
-
-    // Builds the Fetch response; returns how many record bytes it holds and whether any
-    // partition answered with an error (which answers the request at once).
-    QByteArray buildFetch(const PendingFetch &f, std::int64_t &recordBytes, bool &anyError);
-    // Finds a topic, creating it if the broker auto-creates topics.
+    // Finds a topic, creating it if the broker auto-creates topics and mayCreate.
     std::shared_ptr<rivulet::Topic> topicFor(const QByteArray &name, bool mayCreate,
                                              std::int16_t &error);
-    static QByteArray begin(const RequestHeader &h);
 
     Broker &m_broker;
     KafkaConfig m_config;
@@ -118,5 +118,9 @@ private:
     QString m_peerHost;
     std::unique_ptr<PendingFetch> m_pendingFetch;
 };
+
+// configs.cpp: a topic's configs as DescribeConfigs lists them (CreateTopics v5+ too)
+std::vector<DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult>
+topicConfigs(const BrokerConfig &config, const RetentionPolicy &retention, bool withDocumentation);
 
 } // namespace rivulet::kafka

@@ -1,78 +1,20 @@
 #pragma once
 
+#include "kafkamessages.h"
+
 #include <QByteArray>
 
 #include <cstdint>
 #include <optional>
 
-// The Kafka APIs Rivulet answers and the versions it advertises; see docs/PROTOCOL.md and
-// ../shared/kafka-compat.md for why these ranges (none needs the flexible encoding).
+// The Kafka APIs Rivulet answers, their versions and the layout of every request and
+// response come from the API table (kafka/schema/*.api, generated into kafkamessages.h);
+// see docs/PROTOCOL.md §14 and ../shared/kafka-compat.md.
 namespace rivulet::kafka {
 
-enum class ApiKey : std::int16_t
-{
-    Produce = 0,
-    Fetch = 1,
-    ListOffsets = 2,
-    Metadata = 3,
-    OffsetCommit = 8,
-    OffsetFetch = 9,
-    FindCoordinator = 10,
-    JoinGroup = 11,
-    Heartbeat = 12,
-    LeaveGroup = 13,
-    SyncGroup = 14,
-    DescribeGroups = 15,
-    ListGroups = 16,
-    ApiVersions = 18,
-    CreateTopics = 19,
-    DeleteTopics = 20,
-    DescribeConfigs = 32,
-    AlterConfigs = 33,
-    DeleteGroups = 42,
-    IncrementalAlterConfigs = 44,
-};
-
-struct ApiRange
-{
-    ApiKey key;
-    std::int16_t min;
-    std::int16_t max;
-};
-
-inline constexpr ApiRange kSupportedApis[] = {
-    // Produce from v0: librdkafka compresses (gzip, snappy, lz4) only for brokers that list
-    // v0; clients that speak v3 still use it, and v0-v2 carry the same batches
-    {ApiKey::Produce, 0, 3},
-    {ApiKey::Fetch, 4, 4},
-    {ApiKey::ListOffsets, 0, 2},
-    {ApiKey::Metadata, 0, 4},
-    {ApiKey::OffsetCommit, 2, 2},
-    {ApiKey::OffsetFetch, 1, 1},
-    {ApiKey::FindCoordinator, 0, 2},
-    {ApiKey::JoinGroup, 0, 2},
-    {ApiKey::Heartbeat, 0, 1},
-    {ApiKey::LeaveGroup, 0, 1},
-    {ApiKey::SyncGroup, 0, 1},
-    {ApiKey::ApiVersions, 0, 2},
-    {ApiKey::CreateTopics, 0, 4},
-    // admin APIs for the tools people point at Kafka, each below its first flexible version
-    {ApiKey::DescribeGroups, 0, 4},
-    {ApiKey::ListGroups, 0, 2},
-    {ApiKey::DeleteTopics, 0, 3},
-    {ApiKey::DescribeConfigs, 0, 2},
-    {ApiKey::AlterConfigs, 0, 1},
-    {ApiKey::DeleteGroups, 0, 1},
-    {ApiKey::IncrementalAlterConfigs, 0, 0},
-};
-
-std::optional<ApiRange> supportedRange(std::int16_t apiKey);
+// The table's row for an API key; nullptr for an API Rivulet does not answer.
+const ApiInfo *apiInfo(std::int16_t apiKey);
 const char *apiName(std::int16_t apiKey);
-
-// The body (after the correlation id) of an UNSUPPORTED_VERSION answer to apiKey at
-// apiVersion, for the APIs whose answer at that version is only an error code and fields
-// with fixed values; nullopt where no correct answer can be built (see unsupported.cpp).
-std::optional<QByteArray> unsupportedVersionBody(std::int16_t apiKey, std::int16_t apiVersion);
 
 namespace error {
 constexpr std::int16_t UnknownServerError = -1;
@@ -99,18 +41,60 @@ constexpr std::int16_t InvalidRequest = 42;
 constexpr std::int16_t KafkaStorageError = 56;
 constexpr std::int16_t NonEmptyGroup = 68;
 constexpr std::int16_t GroupIdNotFound = 69;
+constexpr std::int16_t GroupSubscribedToTopic = 86;
 constexpr std::int16_t UnsupportedForMessageFormat = 43;
 constexpr std::int16_t InvalidRecord = 87;
+constexpr std::int16_t NotLeaderOrFollower = 6;
+constexpr std::int16_t CoordinatorLoadInProgress = 14;
+constexpr std::int16_t InvalidTimestamp = 32;
+constexpr std::int16_t OutOfOrderSequenceNumber = 45;
+constexpr std::int16_t DuplicateSequenceNumber = 46;
+constexpr std::int16_t InvalidProducerEpoch = 47;
+constexpr std::int16_t InvalidTxnState = 48;
+constexpr std::int16_t InvalidProducerIdMapping = 49;
+constexpr std::int16_t InvalidTransactionTimeout = 50;
+constexpr std::int16_t ConcurrentTransactions = 51;
+constexpr std::int16_t SecurityDisabled = 54;
+constexpr std::int16_t UnknownProducerId = 59;
+constexpr std::int16_t FetchSessionIdNotFound = 70;
+constexpr std::int16_t InvalidFetchSessionEpoch = 71;
+constexpr std::int16_t FencedLeaderEpoch = 74;
+constexpr std::int16_t UnknownLeaderEpoch = 75;
+constexpr std::int16_t UnsupportedCompressionType = 76;
+constexpr std::int16_t MemberIdRequired = 79;
+constexpr std::int16_t FencedInstanceId = 82;
+constexpr std::int16_t ElectionNotNeeded = 84;
+constexpr std::int16_t NoReassignmentInProgress = 85;
+constexpr std::int16_t ProducerFenced = 90;
+constexpr std::int16_t UnknownTopicId = 100;
+constexpr std::int16_t InconsistentTopicId = 103;
+constexpr std::int16_t MismatchedEndpointType = 114;
 } // namespace error
 
-// Request header v1 (v2 for flexible versions adds tagged fields, which we skip).
+// Request header v1, or v2 for flexible versions (tagged fields after the client id, which
+// are skipped). Responses to flexible versions carry header v1 (tagged fields after the
+// correlation id), except ApiVersions' (header v0 always).
 struct RequestHeader
 {
     std::int16_t apiKey = 0;
     std::int16_t apiVersion = 0;
     std::int32_t correlationId = 0;
     std::optional<QByteArray> clientId;
+    bool flexible = false;
 };
+
+// A response: its header for the request h, then the body in h's version.
+template <class Response> QByteArray encodeResponse(const RequestHeader &h, const Response &body)
+{
+    QByteArray out;
+    out.reserve(64);
+    Writer w(out);
+    w.i32(h.correlationId);
+    if (h.flexible && Response::kApiKey != ApiKey::ApiVersions)
+        w.unsignedVarint(0); // no tagged fields in the header
+    body.write(w, h.apiVersion);
+    return out;
+}
 
 constexpr std::int32_t kDefaultMaxFrameBytes = 100 << 20;
 

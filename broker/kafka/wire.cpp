@@ -107,6 +107,87 @@ std::int64_t Reader::unsignedVarint()
     return 0;
 }
 
+double Reader::f64()
+{
+    const std::int64_t bits = i64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+QUuid Reader::uuid()
+{
+    if (!take(16))
+        return {};
+    const QUuid id = QUuid::fromRfc4122(QByteArrayView(m_p, 16));
+    m_p += 16;
+    return id;
+}
+
+std::optional<QByteArray> Reader::nullableString(bool flex)
+{
+    if (!flex)
+        return nullableString();
+    const std::int64_t n = unsignedVarint();
+    if (!ok() || n == 0)
+        return std::nullopt;
+    if (!take(n - 1))
+        return std::nullopt;
+    QByteArray s(m_p, n - 1);
+    m_p += n - 1;
+    return s;
+}
+
+std::optional<QByteArray> Reader::nullableBytes(bool flex)
+{
+    if (flex)
+        return nullableString(true);
+    const std::int32_t length = i32();
+    if (!ok() || length == -1 || !take(length))
+        return std::nullopt;
+    QByteArray b(m_p, length);
+    m_p += length;
+    return b;
+}
+
+QByteArrayView Reader::bytesView(bool flex)
+{
+    if (!flex)
+        return bytes();
+    const std::int64_t n = unsignedVarint();
+    if (!ok() || n == 0 || !take(n - 1))
+        return {};
+    QByteArrayView v(m_p, n - 1);
+    m_p += n - 1;
+    return v;
+}
+
+std::int32_t Reader::arrayLength(bool flex, int minElementBytes)
+{
+    std::int64_t count = flex ? unsignedVarint() - 1 : i32();
+    if (!ok())
+        return 0;
+    if (count == -1)
+        return -1;
+    if (count < 0 || count * std::max(1, minElementBytes) > remaining()) {
+        m_failed = true;
+        return 0;
+    }
+    return std::int32_t(count);
+}
+
+Reader Reader::sub(std::int64_t n)
+{
+    if (!take(n)) {
+        Reader failed{QByteArrayView()};
+        failed.fail();
+        return failed;
+    }
+    Reader r(QByteArrayView(m_p, n));
+    m_p += n;
+    return r;
+}
+
 void Reader::skip(std::int64_t n)
 {
     if (take(n))
@@ -162,6 +243,78 @@ Writer &Writer::bytes(QByteArrayView b)
     i32(std::int32_t(b.size()));
     m_out.append(b.data(), b.size());
     return *this;
+}
+
+Writer &Writer::f64(double v)
+{
+    std::int64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    return i64(bits);
+}
+
+Writer &Writer::uuid(const QUuid &id)
+{
+    m_out.append(id.toRfc4122());
+    return *this;
+}
+
+Writer &Writer::unsignedVarint(std::uint32_t v)
+{
+    while (v >= 0x80) {
+        m_out.append(char((v & 0x7F) | 0x80));
+        v >>= 7;
+    }
+    m_out.append(char(v));
+    return *this;
+}
+
+Writer &Writer::raw(QByteArrayView b)
+{
+    m_out.append(b.data(), b.size());
+    return *this;
+}
+
+Writer &Writer::string(bool flex, QByteArrayView s)
+{
+    if (!flex)
+        return string(s);
+    unsignedVarint(std::uint32_t(s.size()) + 1);
+    return raw(s);
+}
+
+Writer &Writer::nullableString(bool flex, const std::optional<QByteArray> &s)
+{
+    if (!flex)
+        return nullableString(s);
+    if (!s)
+        return unsignedVarint(0);
+    return string(true, *s);
+}
+
+Writer &Writer::bytes(bool flex, QByteArrayView b)
+{
+    if (!flex)
+        return bytes(b);
+    return string(true, b);
+}
+
+Writer &Writer::nullableBytes(bool flex, const std::optional<QByteArray> &b)
+{
+    if (flex)
+        return nullableString(true, b);
+    if (!b)
+        return i32(-1);
+    return bytes(*b);
+}
+
+Writer &Writer::arrayLength(bool flex, std::int32_t count)
+{
+    return flex ? unsignedVarint(std::uint32_t(count) + 1) : i32(count);
+}
+
+Writer &Writer::nullArray(bool flex)
+{
+    return flex ? unsignedVarint(0) : i32(-1);
 }
 
 qsizetype Writer::reserveI32()

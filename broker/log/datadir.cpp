@@ -168,6 +168,7 @@ bool DataDir::loadTopics(QList<TopicMeta> &topics, QString &error) const
         t.retention.retentionMs = o.value(QStringLiteral("retention.ms")).toInteger(-1);
         t.retention.retentionBytes = o.value(QStringLiteral("retention.bytes")).toInteger(-1);
         t.createdMs = o.value(QStringLiteral("createdMs")).toInteger();
+        t.id = QUuid::fromString(o.value(QStringLiteral("id")).toString());
         topics.append(t);
     }
     return true;
@@ -182,7 +183,8 @@ bool DataDir::saveTopics(const QList<TopicMeta> &topics, QString &error)
                         {QStringLiteral("partitions"), t.partitions},
                         {QStringLiteral("retention.ms"), qint64(t.retention.retentionMs)},
                         {QStringLiteral("retention.bytes"), qint64(t.retention.retentionBytes)},
-                        {QStringLiteral("createdMs"), qint64(t.createdMs)}});
+                        {QStringLiteral("createdMs"), qint64(t.createdMs)},
+                        {QStringLiteral("id"), t.id.toString(QUuid::WithoutBraces)}});
     return writeJson(m_path + QStringLiteral("/topics.json"), {{QStringLiteral("topics"), array}},
                      error);
 }

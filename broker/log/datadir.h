@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QList>
 #include <QString>
+#include <QUuid>
 
 namespace rivulet {
 
@@ -16,6 +17,7 @@ struct TopicMeta
     int partitions = 1;
     RetentionPolicy retention;
     std::int64_t createdMs = 0;
+    QUuid id; // null in files written before topic ids: a new one is made
 };
 
 // A saved consumer position, with where it belongs.

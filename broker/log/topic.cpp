@@ -3,9 +3,10 @@
 namespace rivulet {
 
 Topic::Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions,
-             RetentionPolicy retention)
-    : m_name(std::move(name)), m_partitions(std::move(partitions)),
-      m_retentionMs(retention.retentionMs), m_retentionBytes(retention.retentionBytes)
+             RetentionPolicy retention, QUuid id)
+    : m_name(std::move(name)), m_id(id.isNull() ? QUuid::createUuid() : id),
+      m_partitions(std::move(partitions)), m_retentionMs(retention.retentionMs),
+      m_retentionBytes(retention.retentionBytes)
 {
 }
 

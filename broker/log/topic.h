@@ -3,6 +3,7 @@
 #include "partition.h"
 
 #include <QString>
+#include <QUuid>
 
 #include <atomic>
 #include <memory>
@@ -14,9 +15,12 @@ class Topic
 {
 public:
     Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions,
-          RetentionPolicy retention = {});
+          RetentionPolicy retention = {}, QUuid id = QUuid::createUuid());
 
     const QString &name() const { return m_name; }
+    // Kafka's topic id: random at creation, kept in topics.json, never reused for another
+    // topic (a topic deleted and created again under its name gets a new one).
+    const QUuid &id() const { return m_id; }
     int partitionCount() const { return int(m_partitions.size()); }
     // nullptr when index is out of range
     Partition *partition(std::int64_t index) const
@@ -39,6 +43,7 @@ public:
 
 private:
     const QString m_name;
+    const QUuid m_id;
     const std::vector<std::unique_ptr<Partition>> m_partitions;
     std::atomic<std::int64_t> m_retentionMs;
     std::atomic<std::int64_t> m_retentionBytes;

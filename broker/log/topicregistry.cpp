@@ -5,6 +5,13 @@
 
 namespace rivulet {
 
+std::shared_ptr<Topic> TopicRegistry::find(const QUuid &id) const
+{
+    std::shared_lock lock(m_mutex);
+    auto it = m_byId.find(id);
+    return it == m_byId.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<Topic> TopicRegistry::find(QByteArrayView name) const
 {
     std::shared_lock lock(m_mutex);
@@ -14,7 +21,7 @@ std::shared_ptr<Topic> TopicRegistry::find(QByteArrayView name) const
 
 TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int64_t partitions,
                                                   const LogFactory &factory,
-                                                  const RetentionPolicy &retention)
+                                                  const RetentionPolicy &retention, const QUuid &id)
 {
     if (QString problem = topicNameProblem(name); !problem.isEmpty())
         return {CreateOutcome::Invalid, nullptr, problem};
@@ -37,8 +44,12 @@ TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int6
     list.reserve(std::size_t(partitions));
     for (int i = 0; i < partitions; ++i)
         list.push_back(std::make_unique<Partition>(i, factory(topicName, i)));
-    auto topic = std::make_shared<Topic>(topicName, std::move(list), retention);
+    QUuid topicId = id;
+    while (topicId.isNull() || m_byId.count(topicId))
+        topicId = QUuid::createUuid();
+    auto topic = std::make_shared<Topic>(topicName, std::move(list), retention, topicId);
     m_topics.emplace(key, topic);
+    m_byId.emplace(topicId, topic);
     const auto at = std::lower_bound(m_sorted.begin(), m_sorted.end(), topicName,
                                      [](const auto &t, const QString &n) { return t->name() < n; });
     m_sorted.insert(at, topic);
@@ -53,6 +64,7 @@ std::shared_ptr<Topic> TopicRegistry::remove(QByteArrayView name)
         return nullptr;
     auto topic = std::move(it->second);
     m_topics.erase(it);
+    m_byId.erase(topic->id());
     m_sorted.erase(std::find(m_sorted.begin(), m_sorted.end(), topic));
     return topic;
 }

@@ -34,12 +34,14 @@ public:
     };
     // Creating an existing topic with the same partition count is a no-op that keeps its
     // data; with another count it is a Conflict. New partitions' logs come from factory.
+    // A null id gives the topic a new random one.
     CreateResult create(QByteArrayView name, std::int64_t partitions, const LogFactory &factory,
-                        const RetentionPolicy &retention = {});
+                        const RetentionPolicy &retention = {}, const QUuid &id = {});
     // Takes the topic out of the registry; connections still holding it finish with it.
     std::shared_ptr<Topic> remove(QByteArrayView name);
 
     std::shared_ptr<Topic> find(QByteArrayView name) const;
+    std::shared_ptr<Topic> find(const QUuid &id) const;
     std::vector<std::shared_ptr<Topic>> topics() const; // sorted by name
     std::size_t size() const;
 
@@ -49,6 +51,11 @@ private:
     // the same topics sorted by name, kept in step by create() and remove(): listing them
     // (a snapshot a few times a second) then needs no sort
     std::vector<std::shared_ptr<Topic>> m_sorted;
+    struct UuidHash
+    {
+        std::size_t operator()(const QUuid &id) const noexcept { return qHash(id); }
+    };
+    std::unordered_map<QUuid, std::shared_ptr<Topic>, UuidHash> m_byId;
 };
 
 } // namespace rivulet

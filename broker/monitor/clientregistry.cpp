@@ -31,6 +31,15 @@ void ClientStats::noteName(QByteArrayView name)
         m_name = QString::fromUtf8(name);
 }
 
+void ClientStats::noteSoftware(QByteArrayView name, QByteArrayView version)
+{
+    QString software = QString::fromUtf8(name);
+    if (!version.isEmpty())
+        software += u' ' + QString::fromUtf8(version);
+    std::lock_guard lock(m_mutex);
+    m_software = std::move(software);
+}
+
 ClientStats::Snapshot ClientStats::snapshot(std::uint64_t id) const
 {
     Snapshot s;
@@ -44,6 +53,7 @@ ClientStats::Snapshot ClientStats::snapshot(std::uint64_t id) const
     s.recordsOut = m_recordsOut.load(std::memory_order_relaxed);
     std::lock_guard lock(m_mutex);
     s.name = m_name;
+    s.software = m_software;
     s.producesTotal = int(m_produces.size());
     s.consumesTotal = int(m_consumes.size());
     for (const auto &[topic, partition] : m_produces) {

@@ -31,6 +31,8 @@ public:
     void noteConsumed(const QString &topic, int partition, std::int64_t records);
     // A name the client gave itself (consumer_id, or Kafka's client.id).
     void noteName(QByteArrayView name);
+    // The client library and its version, as Kafka clients say in ApiVersions v3+.
+    void noteSoftware(QByteArrayView name, QByteArrayView version);
 
     struct Snapshot
     {
@@ -38,6 +40,7 @@ public:
         QString address;
         QString protocol;
         QString name;
+        QString software; // "librdkafka 2.0.2"; empty when the client did not say
         std::int64_t connectedMs = 0;
         std::int64_t bytesIn = 0;
         std::int64_t bytesOut = 0;
@@ -65,6 +68,7 @@ private:
     std::set<std::pair<QString, int>> m_produces;
     std::set<std::pair<QString, int>> m_consumes;
     QString m_name;
+    QString m_software;
     // the last topic/partition seen, so a steady stream does not take the mutex
     std::pair<QString, int> m_lastProduced{QString(), -1};
     std::pair<QString, int> m_lastConsumed{QString(), -1};

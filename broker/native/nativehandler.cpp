@@ -99,28 +99,35 @@ Partition *NativeHandler::find(const Request &r, std::shared_ptr<Topic> &topic, 
 
 void NativeHandler::produce(const Request &r, QByteArray &out)
 {
-    std::shared_ptr<Topic> topic;
-    Partition *partition = find(r, topic, out);
-    if (!partition)
+    if (r.count == 0) {
+        // the partition is checked first, as before the produce path was shared
+        std::shared_ptr<Topic> topic;
+        if (find(r, topic, out))
+            error(out, QStringLiteral("produce carries no values"));
         return;
-    if (r.count == 0)
-        return error(out, QStringLiteral("produce carries no values"));
-    if (partition->endOffset() + r.count - 1 > kMaxSeedOffset)
-        return error(out, QStringLiteral("partition is past the native protocol's 32-bit offsets; "
-                                         "use the Kafka protocol"));
-
-    const std::int64_t now = Broker::nowMs();
-    RecordBatchBuilder builder(now, int(r.count), std::size_t(r.values.size()));
+    }
+    RecordBatchBuilder builder(Broker::nowMs(), int(r.count), std::size_t(r.values.size()));
     ValueIterator values(r.values);
     QByteArrayView value;
     while (values.next(value))
         builder.append(value);
-    QByteArray batch = builder.finish();
-    const AppendResult result = partition->append(batch, now);
-    if (!result.ok)
-        return error(out, result.error);
+    ProduceOptions options;
+    options.trusted = true;
+    options.lastOffsetLimit = kMaxSeedOffset;
+    options.stats = m_stats.get();
+    const ProduceResult result = m_broker.produce(r.topic, r.partition, builder.finish(), options);
+    switch (result.error) {
+    case ProduceError::None:
+        break;
+    case ProduceError::UnknownTopic:
+        return error(out, QStringLiteral("unknown topic %1").arg(quoted(r.topic)));
+    case ProduceError::OffsetLimit:
+        return error(out, QStringLiteral("partition is past the native protocol's 32-bit offsets; "
+                                         "use the Kafka protocol"));
+    default:
+        return error(out, result.message);
+    }
     m_recordsIn += r.count;
-    m_stats->noteProduced(topic->name(), int(r.partition), r.count);
     appendOffset(out, std::uint32_t(result.lastOffset));
     appendEmpty(out);
 }

@@ -116,10 +116,15 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
         QByteArray batch = p.builder->finish();
         p.builder.reset();
         p.bytes = 0;
-        const AppendResult appended = topic->partition(partition)->append(batch, Broker::nowMs());
-        if (!appended.ok) {
-            result.error =
-                QStringLiteral("%1[%2]: %3").arg(request.topic).arg(partition).arg(appended.error);
+        ProduceOptions options;
+        options.trusted = true;
+        const ProduceResult appended =
+            broker.produce(request.topic.toUtf8(), partition, std::move(batch), options);
+        if (appended.error != ProduceError::None) {
+            result.error = QStringLiteral("%1[%2]: %3")
+                               .arg(request.topic)
+                               .arg(partition)
+                               .arg(appended.message);
             return false;
         }
         InjectResult::Range &range = ranges[partition];

@@ -1,0 +1,121 @@
+#include "producerstate.h"
+
+#include "log/bytes.h"
+#include "log/recordbatch.h"
+
+#include <limits>
+
+namespace rivulet {
+namespace {
+
+std::int32_t nextSequence(std::int32_t last)
+{
+    // sequences wrap around to 0 after INT32_MAX, as Kafka's do
+    return last == std::numeric_limits<std::int32_t>::max() ? 0 : last + 1;
+}
+
+} // namespace
+
+ProducerBatch producerOf(QByteArrayView bytes)
+{
+    ProducerBatch b;
+    if (bytes.size() < batch::kHeaderSize)
+        return b;
+    const char *p = bytes.data();
+    b.producerId = be::readI64(p + batch::kProducerId);
+    b.epoch = be::readI16(p + batch::kProducerEpoch);
+    b.firstSequence = be::readI32(p + batch::kBaseSequence);
+    const std::int32_t delta = be::readI32(p + batch::kLastOffsetDelta);
+    b.lastSequence = b.firstSequence < 0 ? -1
+                     : b.firstSequence > std::numeric_limits<std::int32_t>::max() - delta
+                         ? delta - (std::numeric_limits<std::int32_t>::max() - b.firstSequence) - 1
+                         : b.firstSequence + delta;
+    b.transactional = be::readI16(p + batch::kAttributes) & 0x10;
+    return b;
+}
+
+SequenceCheck PartitionProducers::check(const ProducerBatch &b, Remembered &duplicateOf) const
+{
+    const auto it = m_producers.find(b.producerId);
+    // a producer this partition has not seen (new, or its batches are gone by retention)
+    if (it == m_producers.end() || it->second.epoch < 0)
+        return SequenceCheck::Append;
+    const State &s = it->second;
+    if (b.epoch < s.epoch)
+        return SequenceCheck::StaleEpoch;
+    if (b.epoch > s.epoch)
+        return b.firstSequence == 0 ? SequenceCheck::Append : SequenceCheck::OutOfOrder;
+    for (const Remembered &r : s.batches) {
+        if (r.firstSequence == b.firstSequence && r.lastSequence == b.lastSequence) {
+            duplicateOf = r;
+            return SequenceCheck::Duplicate;
+        }
+    }
+    if (s.batches.empty())
+        return SequenceCheck::Append;
+    return b.firstSequence == nextSequence(s.batches.back().lastSequence)
+               ? SequenceCheck::Append
+               : SequenceCheck::OutOfOrder;
+}
+
+void PartitionProducers::remember(const ProducerBatch &b, std::int64_t baseOffset,
+                                  std::int64_t lastOffset)
+{
+    State &s = m_producers[b.producerId];
+    if (b.epoch != s.epoch) {
+        s.epoch = b.epoch;
+        s.batches.clear();
+    }
+    if (b.firstSequence >= 0) {
+        s.batches.push_back({b.firstSequence, b.lastSequence, baseOffset, lastOffset});
+        while (s.batches.size() > std::size_t(kRememberedBatches))
+            s.batches.pop_front();
+    }
+    if (b.transactional && !s.txnFirstOffset)
+        s.txnFirstOffset = baseOffset;
+}
+
+std::optional<std::int64_t> PartitionProducers::openTransaction(std::int64_t producerId) const
+{
+    const auto it = m_producers.find(producerId);
+    return it == m_producers.end() ? std::nullopt : it->second.txnFirstOffset;
+}
+
+void PartitionProducers::endTransaction(std::int64_t producerId)
+{
+    const auto it = m_producers.find(producerId);
+    if (it != m_producers.end())
+        it->second.txnFirstOffset.reset();
+}
+
+std::optional<std::int64_t> PartitionProducers::firstOpenOffset() const
+{
+    std::optional<std::int64_t> first;
+    for (const auto &[id, s] : m_producers)
+        if (s.txnFirstOffset && (!first || *s.txnFirstOffset < *first))
+            first = s.txnFirstOffset;
+    return first;
+}
+
+std::size_t ProducerStates::KeyHash::operator()(const Key &k) const noexcept
+{
+    return qHash(k.topic) ^ (std::size_t(k.partition) * 0x9E3779B97F4A7C15ull);
+}
+
+std::shared_ptr<PartitionProducers> ProducerStates::of(const QUuid &topic, int partition)
+{
+    std::lock_guard lock(m_mutex);
+    auto &slot = m_partitions[{topic, partition}];
+    if (!slot)
+        slot = std::make_shared<PartitionProducers>();
+    return slot;
+}
+
+void ProducerStates::forget(const QUuid &topic)
+{
+    std::lock_guard lock(m_mutex);
+    for (auto it = m_partitions.begin(); it != m_partitions.end();)
+        it = it->first.topic == topic ? m_partitions.erase(it) : std::next(it);
+}
+
+} // namespace rivulet

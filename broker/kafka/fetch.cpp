@@ -1,0 +1,156 @@
+// Fetch (PROTOCOL.md §15.4): whole stored batches from the one holding fetch_offset, held
+// until there is data or max_wait_ms is over. Sessionless: a client asking for a fetch
+// session is answered with session id 0 ("no session"), as a Kafka broker whose session cache
+// is full answers, and goes on sending full fetches.
+#include "kafkahandler.h"
+
+#include "broker.h"
+#include "log/recordbatch.h"
+#include "monitor/clientregistry.h"
+
+namespace rivulet::kafka {
+
+KafkaHandler::Outcome KafkaHandler::handle(const Call &call, FetchRequest &request)
+{
+    auto f = std::make_unique<PendingFetch>();
+    f->header = call.header;
+    f->minBytes = request.minBytes;
+    f->maxBytes = request.maxBytes;
+    // session id 0 with epoch 0 (new session) or -1 (none): a full fetch; any other id names
+    // a session this broker never created
+    if (call.version() >= 7 && request.sessionId != 0)
+        f->sessionError = error::FetchSessionIdNotFound;
+    for (auto &wanted : request.topics) {
+        PendingFetch::Topic t;
+        if (call.version() >= 13) {
+            t.id = wanted.topicId;
+            t.topic = m_broker.topics().find(wanted.topicId);
+        } else {
+            t.name = wanted.topic;
+            t.topic = m_broker.topics().find(wanted.topic);
+        }
+        t.partitions = std::move(wanted.partitions);
+        f->topics.push_back(std::move(t));
+    }
+    if (auto answer = answerFetch(*f, Broker::nowMs(), request.maxWaitMs <= 0))
+        return {Outcome::Kind::Respond, *answer, {}};
+    f->deadlineMs = Broker::nowMs() + request.maxWaitMs;
+    m_pendingFetch = std::move(f);
+    return {Outcome::Kind::WaitForData, {}, {}};
+}
+
+std::optional<QByteArray> KafkaHandler::retryFetch(std::int64_t nowMs)
+{
+    if (!m_pendingFetch)
+        return std::nullopt;
+    // cheap check first: has any requested partition grown past its fetch offset?
+    bool grown = false;
+    for (const PendingFetch::Topic &t : m_pendingFetch->topics) {
+        for (const auto &fp : t.partitions) {
+            const Partition *p = t.topic ? t.topic->partition(fp.partition) : nullptr;
+            grown = grown || !p || p->endOffset() > fp.fetchOffset;
+        }
+    }
+    const bool final = nowMs >= m_pendingFetch->deadlineMs;
+    if (!grown && !final)
+        return std::nullopt;
+    auto answer = answerFetch(*m_pendingFetch, nowMs, final);
+    if (answer)
+        m_pendingFetch.reset();
+    return answer;
+}
+
+std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_t, bool final)
+{
+    FetchResponse response;
+    response.errorCode = f.sessionError;
+    std::int64_t recordBytes = 0;
+    bool anyError = f.sessionError != error::None;
+    struct Delivered
+    {
+        Partition *partition;
+        const rivulet::Topic *topic;
+        std::int32_t index;
+        std::int64_t records;
+        std::int64_t bytes;
+    };
+    std::vector<Delivered> delivered; // counted only once the answer goes
+    for (const PendingFetch::Topic &t : f.topics) {
+        if (anyError && f.sessionError != error::None)
+            break;
+        FetchResponse::FetchableTopicResponse out;
+        out.topic = t.name;
+        out.topicId = t.id;
+        for (const auto &fp : t.partitions) {
+            FetchResponse::FetchableTopicResponse::PartitionData pd;
+            pd.partitionIndex = fp.partition;
+            pd.abortedTransactions.emplace(); // never null: some clients trip over it
+            Partition *p = t.topic ? t.topic->partition(fp.partition) : nullptr;
+            if (!p) {
+                anyError = true;
+                pd.errorCode = !t.topic && f.header.apiVersion >= 13
+                                   ? error::UnknownTopicId
+                                   : error::UnknownTopicOrPartition;
+                pd.highWatermark = -1;
+                pd.lastStableOffset = -1;
+                out.partitions.push_back(std::move(pd));
+                continue;
+            }
+            const std::int64_t end = p->endOffset();
+            const std::int64_t start = p->startOffset();
+            pd.highWatermark = end;
+            pd.lastStableOffset = end; // no transactions: everything is stable
+            pd.logStartOffset = start;
+            if (fp.fetchOffset < start || fp.fetchOffset > end) {
+                anyError = true;
+                pd.errorCode = error::OffsetOutOfRange;
+                out.partitions.push_back(std::move(pd));
+                continue;
+            }
+            if (fp.fetchOffset < end) {
+                // whole batches from the one holding fetch_offset; at least one batch even
+                // when it is larger than the limits, or the consumer would be stuck
+                QString readError;
+                std::int64_t records = 0;
+                const bool ok = p->readBatches(
+                    fp.fetchOffset,
+                    [&](QByteArrayView batch) {
+                        const std::int64_t taken = pd.records.size();
+                        if (taken > 0 && (taken + batch.size() > fp.partitionMaxBytes ||
+                                          recordBytes + batch.size() > f.maxBytes))
+                            return false;
+                        pd.records.append(batch.data(), batch.size());
+                        recordBytes += batch.size();
+                        const RecordBatchView view(batch);
+                        records +=
+                            view.lastOffset() - std::max(view.baseOffset(), fp.fetchOffset) + 1;
+                        return true;
+                    },
+                    readError);
+                if (!ok) {
+                    qWarning("rivulet: kafka fetch %s[%d]: %s",
+                             t.topic->name().toUtf8().constData(), fp.partition,
+                             qPrintable(readError));
+                    pd.records.clear();
+                    anyError = true;
+                    // the stored data is damaged: a storage error, like Kafka's
+                    pd.errorCode = error::KafkaStorageError;
+                } else if (records > 0) {
+                    delivered.push_back(
+                        {p, t.topic.get(), fp.partition, records, pd.records.size()});
+                }
+            }
+            out.partitions.push_back(std::move(pd));
+        }
+        response.responses.push_back(std::move(out));
+    }
+    if (!final && !anyError && recordBytes < std::max(1, f.minBytes))
+        return std::nullopt; // not enough yet: wait for more or for max_wait_ms
+    for (const Delivered &d : delivered) {
+        d.partition->noteDelivered(d.records, d.bytes);
+        m_stats->noteConsumed(d.topic->name(), d.index, d.records);
+    }
+    return encodeResponse(f.header, response);
+}
+
+} // namespace rivulet::kafka

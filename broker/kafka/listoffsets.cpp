@@ -1,0 +1,115 @@
+// ListOffsets (PROTOCOL.md §15.5): -1 the end, -2 the start, -3 the record with the newest
+// timestamp, or the first record at or after a timestamp.
+#include "kafkahandler.h"
+
+#include "broker.h"
+#include "log/recordbatch.h"
+
+namespace rivulet::kafka {
+namespace {
+
+constexpr std::int64_t kLatest = -1;
+constexpr std::int64_t kEarliest = -2;
+constexpr std::int64_t kMaxTimestamp = -3;    // v7+
+constexpr std::int64_t kEarliestLocal = -4;   // v8+: no tiered storage, so the log start
+constexpr std::int64_t kEarliestPending = -5; // v9+: nothing is ever uploaded: none
+
+struct Found
+{
+    std::int16_t error = error::None;
+    std::int64_t timestamp = -1;
+    std::int64_t offset = -1;
+};
+
+Found lookUp(Partition &p, std::int64_t timestamp)
+{
+    Found found;
+    if (timestamp == kLatest) {
+        found.offset = p.endOffset();
+        return found;
+    }
+    if (timestamp == kEarliest || timestamp == kEarliestLocal) {
+        found.offset = p.startOffset();
+        return found;
+    }
+    if (timestamp == kEarliestPending)
+        return found;
+    QString readError;
+    if (timestamp == kMaxTimestamp) {
+        // the first record with the largest timestamp; batch headers say where to look
+        std::int64_t best = -1;
+        p.readBatches(
+            p.startOffset(),
+            [&](QByteArrayView bytes) {
+                const RecordBatchView view(bytes);
+                if (view.maxTimestamp() <= best)
+                    return true;
+                view.forEachRecord(p.startOffset(), [&](const RecordView &r) {
+                    if (r.timestamp > best) {
+                        best = r.timestamp;
+                        found.offset = r.offset;
+                        found.timestamp = r.timestamp;
+                    }
+                    return true;
+                });
+                return true;
+            },
+            readError);
+    } else {
+        // Kafka's search: the first record whose timestamp is at or after the one asked for;
+        // batches whose newest record is older are skipped unopened
+        p.readBatches(
+            p.startOffset(),
+            [&](QByteArrayView bytes) {
+                const RecordBatchView view(bytes);
+                if (view.maxTimestamp() < timestamp)
+                    return true;
+                view.forEachRecord(p.startOffset(), [&](const RecordView &r) {
+                    if (r.timestamp < timestamp)
+                        return true;
+                    found.offset = r.offset;
+                    found.timestamp = r.timestamp;
+                    return false;
+                });
+                return found.offset < 0;
+            },
+            readError);
+    }
+    if (!readError.isEmpty())
+        found.error = error::KafkaStorageError;
+    return found;
+}
+
+} // namespace
+
+KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest &request)
+{
+    ListOffsetsResponse response;
+    for (const auto &wanted : request.topics) {
+        ListOffsetsResponse::ListOffsetsTopicResponse t;
+        t.name = wanted.name;
+        const auto topic = m_broker.topics().find(wanted.name);
+        for (const auto &wp : wanted.partitions) {
+            ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse r;
+            r.partitionIndex = wp.partitionIndex;
+            Partition *p = topic ? topic->partition(wp.partitionIndex) : nullptr;
+            if (!p) {
+                r.errorCode = error::UnknownTopicOrPartition;
+            } else {
+                const Found found = lookUp(*p, wp.timestamp);
+                r.errorCode = found.error;
+                r.timestamp = found.timestamp;
+                r.offset = found.offset;
+                if (found.offset >= 0) {
+                    r.leaderEpoch = 0;
+                    r.oldStyleOffsets = {found.offset}; // v0
+                }
+            }
+            t.partitions.push_back(std::move(r));
+        }
+        response.topics.push_back(std::move(t));
+    }
+    return call.respond(response);
+}
+
+} // namespace rivulet::kafka

@@ -1,0 +1,192 @@
+// Broker::produce(): the one path by which records enter the log, whichever protocol or
+// window sent them (DESIGN.md: one produce path).
+#include "broker.h"
+
+#include "log/recordbatch.h"
+#include "monitor/clientregistry.h"
+
+namespace rivulet {
+namespace {
+
+// Splits records into batches and checks each; an empty list and an error when any is bad.
+std::vector<QByteArrayView> checkedBatches(QByteArrayView records, bool trusted,
+                                           ProduceResult &result)
+{
+    std::vector<QByteArrayView> batches;
+    for (qsizetype at = 0; at < records.size();) {
+        const auto size =
+            RecordBatchView::sizeAt(records.data() + at, std::size_t(records.size() - at));
+        if (!size || *size > records.size() - at || *size < batch::kHeaderSize) {
+            result.error = ProduceError::CorruptBatch;
+            result.message = QStringLiteral("record batch %1 is cut short").arg(batches.size());
+            return {};
+        }
+        const QByteArrayView bytes = records.sliced(at, qsizetype(*size));
+        if (!trusted) {
+            const auto check = RecordBatchView(bytes).validate(true);
+            if (check != RecordBatchView::Check::Ok) {
+                result.error =
+                    check == RecordBatchView::Check::BadMagic     ? ProduceError::UnsupportedFormat
+                    : check == RecordBatchView::Check::BadRecords ? ProduceError::InvalidRecords
+                                                                  : ProduceError::CorruptBatch;
+                result.message = QStringLiteral("record batch %1: %2")
+                                     .arg(batches.size())
+                                     .arg(QLatin1String(RecordBatchView::describe(check)));
+                return {};
+            }
+        }
+        batches.push_back(bytes);
+        at += qsizetype(*size);
+    }
+    if (batches.empty()) {
+        result.error = ProduceError::InvalidRecords;
+        result.message = QStringLiteral("the produce carries no record batch");
+    }
+    return batches;
+}
+
+// The newest batches of a partition, read once when its first idempotent batch arrives after
+// start-up: what producers wrote before a restart (or a kill -9) is known again, so a batch
+// retried across the restart is still recognised (Kafka rebuilds the same state from its
+// log). Older batches cannot be retries in flight.
+constexpr std::int64_t kProducerScanOffsets = 1'000'000;
+
+void loadProducers(const Partition &partition, PartitionProducers &state)
+{
+    const std::int64_t from =
+        std::max(partition.startOffset(), partition.endOffset() - kProducerScanOffsets);
+    QString ignored; // damaged data is reported by the reads that need it
+    partition.readBatches(
+        from,
+        [&](QByteArrayView bytes) {
+            const RecordBatchView view(bytes);
+            const ProducerBatch b = producerOf(bytes);
+            if (b.producerId < 0)
+                return true;
+            if (view.attributes() & 0x20) // a control batch: the transaction ended
+                state.endTransaction(b.producerId);
+            else
+                state.remember(b, view.baseOffset(), view.lastOffset());
+            return true;
+        },
+        ignored);
+}
+
+} // namespace
+
+void Broker::appendBatch(const Topic &topic, Partition &partition, QByteArray batch,
+                         std::int64_t now, ProduceResult &result)
+{
+    const ProducerBatch producer = producerOf(batch);
+    auto store = [&] {
+        const AppendResult appended = partition.append(batch, now);
+        if (!appended.ok) {
+            result.error = ProduceError::Storage;
+            result.message = appended.error;
+            return appended;
+        }
+        if (result.baseOffset < 0)
+            result.baseOffset = appended.baseOffset;
+        result.lastOffset = appended.lastOffset;
+        result.records += appended.lastOffset - appended.baseOffset + 1;
+        return appended;
+    };
+    if (producer.producerId < 0) {
+        store();
+        return;
+    }
+    const auto state = m_producers.of(topic.id(), partition.index());
+    std::lock_guard lock(state->mutex());
+    if (!state->loaded()) {
+        loadProducers(partition, *state);
+        state->setLoaded();
+    }
+    PartitionProducers::Remembered original{};
+    switch (state->check(producer, original)) {
+    case SequenceCheck::Duplicate:
+        // a retry of a batch already stored: acknowledged again with its offsets, not stored
+        if (result.baseOffset < 0)
+            result.baseOffset = original.baseOffset;
+        result.lastOffset = original.lastOffset;
+        return;
+    case SequenceCheck::OutOfOrder:
+        result.error = ProduceError::OutOfOrderSequence;
+        result.message = QStringLiteral("producer %1: sequence %2 is out of order")
+                             .arg(producer.producerId)
+                             .arg(producer.firstSequence);
+        return;
+    case SequenceCheck::StaleEpoch:
+        result.error = ProduceError::StaleProducerEpoch;
+        result.message = QStringLiteral("producer %1: epoch %2 is older than the current one")
+                             .arg(producer.producerId)
+                             .arg(producer.epoch);
+        return;
+    case SequenceCheck::Append:
+        break;
+    }
+    const AppendResult appended = store();
+    // remembered even when the fsync failed: the bytes are in the log, and a retry must not
+    // store them twice
+    if (appended.baseOffset >= 0)
+        state->remember(producer, appended.baseOffset, appended.lastOffset);
+}
+
+ProduceResult Broker::produce(QByteArrayView topicName, std::int64_t partitionIndex,
+                              QByteArray records, const ProduceOptions &options)
+{
+    ProduceResult result;
+    std::shared_ptr<Topic> topic = m_topics.find(topicName);
+    if (!topic && options.autoCreate) {
+        if (QString problem = topicNameProblem(topicName); !problem.isEmpty()) {
+            result.error = ProduceError::InvalidTopic;
+            result.message = problem;
+            return result;
+        }
+        topic = createTopic(topicName, options.autoCreatePartitions).topic;
+    }
+    if (!topic) {
+        result.error = ProduceError::UnknownTopic;
+        result.message = QStringLiteral("unknown topic");
+        return result;
+    }
+    result.partitionCount = topic->partitionCount();
+    Partition *partition = topic->partition(partitionIndex);
+    if (!partition) {
+        result.error = ProduceError::UnknownPartition;
+        result.message = QStringLiteral("topic %1 has no partition %2 (it has %3)")
+                             .arg(topic->name())
+                             .arg(partitionIndex)
+                             .arg(topic->partitionCount());
+        return result;
+    }
+    // check every batch before storing any, so a bad one stores nothing
+    const std::vector<QByteArrayView> batches = checkedBatches(records, options.trusted, result);
+    if (batches.empty())
+        return result;
+    if (options.lastOffsetLimit != std::numeric_limits<std::int64_t>::max()) {
+        std::int64_t count = 0;
+        for (const QByteArrayView b : batches)
+            count += RecordBatchView(b).lastOffsetDelta() + 1;
+        if (partition->endOffset() + count - 1 > options.lastOffsetLimit) {
+            result.error = ProduceError::OffsetLimit;
+            result.message =
+                QStringLiteral("partition is past offset %1").arg(options.lastOffsetLimit);
+            return result;
+        }
+    }
+
+    const std::int64_t now = nowMs();
+    for (const QByteArrayView bytes : batches) {
+        // the log writes the base offset into the batch: a batch that is the whole buffer is
+        // stored without a copy
+        appendBatch(*topic, *partition,
+                    batches.size() == 1 ? std::move(records) : bytes.toByteArray(), now, result);
+        if (result.error != ProduceError::None)
+            break;
+    }
+    if (result.records > 0 && options.stats)
+        options.stats->noteProduced(topic->name(), int(partitionIndex), result.records);
+    return result;
+}
+
+} // namespace rivulet
