@@ -12,7 +12,8 @@
 namespace rivulet {
 
 Broker::Broker(BrokerConfig config)
-    : m_config(std::move(config)), m_groups(m_config.groupInitialRebalanceDelayMs)
+    : m_config(std::move(config)), m_groups(m_config.groupInitialRebalanceDelayMs),
+      m_transactions(transactionHooks())
 {
 }
 
@@ -87,6 +88,13 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
         if (Partition *p = topic ? topic->partition(saved.partition) : nullptr)
             p->restoreConsumer(saved.position);
     }
+    QJsonObject transactions;
+    if (!m_dataDir->loadTransactions(transactions, error))
+        notes << QStringLiteral("transactions.json cannot be read (%1): transactions start "
+                                "afresh")
+                     .arg(error);
+    else
+        restoreTransactions(transactions);
     return true;
 }
 
@@ -272,6 +280,9 @@ void Broker::housekeep(bool force)
                 }
         }
     }
+    if (const int n = m_transactions.abortExpired(now); n > 0)
+        qInfo("rivulet: aborted %d transaction%s open past %s timeout", n, n == 1 ? "" : "s",
+              n == 1 ? "its" : "their");
     // retention applies in memory too: whole chunks there, whole segments on disk
     if (force || now - m_lastRetentionMs >= m_config.retentionCheckMs) {
         m_lastRetentionMs = now;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "coordinator/producerstate.h"
+#include "coordinator/transactioncoordinator.h"
 #include "kafka/groupcoordinator.h"
 #include "log/datadir.h"
 #include "log/topicregistry.h"
@@ -79,6 +80,17 @@ public:
 
     ClientRegistry &clients() { return m_clients; }
     kafka::GroupCoordinator &groups() { return m_groups; }
+    TransactionCoordinator &transactions() { return m_transactions; }
+    // Transactions as Fetch sees them: the last stable offset (the first offset of the oldest
+    // open transaction, or the end), and the aborted transactions (producer id, first offset)
+    // that overlap [from, to], for read_committed consumers.
+    std::int64_t lastStableOffset(const Topic &topic, const Partition &partition);
+    std::vector<std::pair<std::int64_t, std::int64_t>>
+    abortedTransactions(const Topic &topic, const Partition &partition, std::int64_t from,
+                        std::int64_t to);
+    // The idempotent and transactional producers of a partition, for DescribeProducers.
+    std::unordered_map<std::int64_t, PartitionProducers::State> producers(const Topic &topic,
+                                                                          int partition);
     const kafka::GroupCoordinator &groups() const { return m_groups; }
     const RateHistory &rates() const { return m_rates; }
     // Topics, partitions, consumer positions and clients, copied out for the CLI and window.
@@ -104,6 +116,12 @@ public:
 
 private:
     LogFactory logFactory() const;
+    // transactions.cpp
+    TransactionCoordinator::Hooks transactionHooks();
+    bool writeTxnMarker(QByteArrayView topic, std::int32_t partition, std::int64_t producerId,
+                        std::int16_t epoch, bool commit);
+    void saveTransactions(const QJsonObject &coordinatorState);
+    void restoreTransactions(const QJsonObject &saved);
     // Stores one checked batch, with the sequence checks of an idempotent producer.
     void appendBatch(const Topic &topic, Partition &partition, QByteArray batch, std::int64_t nowMs,
                      ProduceResult &result);
@@ -117,6 +135,7 @@ private:
     ClientRegistry m_clients;
     kafka::GroupCoordinator m_groups;
     ProducerStates m_producers;
+    TransactionCoordinator m_transactions;
     RateHistory m_rates;
     std::unique_ptr<DataDir> m_dataDir;
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes

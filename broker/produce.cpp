@@ -45,33 +45,6 @@ std::vector<QByteArrayView> checkedBatches(QByteArrayView records, bool trusted,
     return batches;
 }
 
-// The newest batches of a partition, read once when its first idempotent batch arrives after
-// start-up: what producers wrote before a restart (or a kill -9) is known again, so a batch
-// retried across the restart is still recognised (Kafka rebuilds the same state from its
-// log). Older batches cannot be retries in flight.
-constexpr std::int64_t kProducerScanOffsets = 1'000'000;
-
-void loadProducers(const Partition &partition, PartitionProducers &state)
-{
-    const std::int64_t from =
-        std::max(partition.startOffset(), partition.endOffset() - kProducerScanOffsets);
-    QString ignored; // damaged data is reported by the reads that need it
-    partition.readBatches(
-        from,
-        [&](QByteArrayView bytes) {
-            const RecordBatchView view(bytes);
-            const ProducerBatch b = producerOf(bytes);
-            if (b.producerId < 0)
-                return true;
-            if (view.attributes() & 0x20) // a control batch: the transaction ended
-                state.endTransaction(b.producerId);
-            else
-                state.remember(b, view.baseOffset(), view.lastOffset());
-            return true;
-        },
-        ignored);
-}
-
 } // namespace
 
 void Broker::appendBatch(const Topic &topic, Partition &partition, QByteArray batch,
@@ -97,10 +70,7 @@ void Broker::appendBatch(const Topic &topic, Partition &partition, QByteArray ba
     }
     const auto state = m_producers.of(topic.id(), partition.index());
     std::lock_guard lock(state->mutex());
-    if (!state->loaded()) {
-        loadProducers(partition, *state);
-        state->setLoaded();
-    }
+    state->load(partition);
     PartitionProducers::Remembered original{};
     switch (state->check(producer, original)) {
     case SequenceCheck::Duplicate:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Rivulet needs to build, run and test, skipping those already
-# there (as root, or through sudo), then the npm packages of the kafkajs test.
+# there (as root, or through sudo), then the npm packages of the Node.js client tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -18,20 +18,31 @@ packages=(
     # kafka-python's zstd codec
     python3-zstandard
 )
-# kafkajs runs on Node.js: Debian's, unless the machine already has a node and npm
+# kafkajs and @platformatic/kafka run on Node.js: Debian's, unless the machine already has a
+# node and npm (@platformatic/kafka 1.35 needs Node.js 20.19.4 or later)
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     packages+=(nodejs npm)
 fi
 
-# kafkajs, pinned by tests/kafka/kafkajs/package-lock.json, installed next to the test
-install_kafkajs() {
-    local dir=$root/tests/kafka/kafkajs
-    if [ -f "$dir/node_modules/kafkajs/package.json" ] &&
+# A Node.js client test's npm packages, pinned by its package-lock.json and installed next
+# to it: install_npm_test DIR (under tests/kafka). Skipped when every dependency in its
+# package.json is in node_modules and the lockfile is no newer than the last install.
+install_npm_test() {
+    local dir=$root/tests/kafka/$1 dep installed=yes
+    for dep in $(cd "$dir" && node -p 'Object.keys(require("./package.json").dependencies).join(" ")'); do
+        [ -f "$dir/node_modules/$dep/package.json" ] || installed=no
+    done
+    if [ $installed = yes ] &&
         [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
         return 0
     fi
-    echo "setup: installing kafkajs (npm ci in tests/kafka/kafkajs)"
+    echo "setup: installing the npm packages of tests/kafka/$1 (npm ci)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+install_npm_tests() {
+    install_npm_test kafkajs
+    install_npm_test platformatic
 }
 
 missing=()
@@ -41,7 +52,7 @@ for p in "${packages[@]}"; do
     fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
-    install_kafkajs
+    install_npm_tests
     exit 0
 fi
 
@@ -58,4 +69,4 @@ fi
 echo "setup: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-install_kafkajs
+install_npm_tests

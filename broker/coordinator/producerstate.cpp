@@ -1,6 +1,7 @@
 #include "producerstate.h"
 
 #include "log/bytes.h"
+#include "log/partition.h"
 #include "log/recordbatch.h"
 
 #include <limits>
@@ -32,6 +33,33 @@ ProducerBatch producerOf(QByteArrayView bytes)
                          : b.firstSequence + delta;
     b.transactional = be::readI16(p + batch::kAttributes) & 0x10;
     return b;
+}
+
+// Older batches than this many offsets back cannot be retries still in flight.
+constexpr std::int64_t kProducerScanOffsets = 1'000'000;
+
+void PartitionProducers::load(const Partition &partition)
+{
+    if (m_loaded)
+        return;
+    m_loaded = true;
+    const std::int64_t from =
+        std::max(partition.startOffset(), partition.endOffset() - kProducerScanOffsets);
+    QString ignored; // damaged data is reported by the reads that need it
+    partition.readBatches(
+        from,
+        [&](QByteArrayView bytes) {
+            const RecordBatchView view(bytes);
+            const ProducerBatch b = producerOf(bytes);
+            if (b.producerId < 0)
+                return true;
+            if (view.isControl())
+                endTransaction(b.producerId); // the marker that ended its transaction
+            else
+                remember(b, view.baseOffset(), view.lastOffset());
+            return true;
+        },
+        ignored);
 }
 
 SequenceCheck PartitionProducers::check(const ProducerBatch &b, Remembered &duplicateOf) const
@@ -95,6 +123,37 @@ std::optional<std::int64_t> PartitionProducers::firstOpenOffset() const
         if (s.txnFirstOffset && (!first || *s.txnFirstOffset < *first))
             first = s.txnFirstOffset;
     return first;
+}
+
+std::vector<PartitionProducers::Aborted> PartitionProducers::aborted(std::int64_t from,
+                                                                     std::int64_t to) const
+{
+    std::vector<Aborted> found;
+    for (const Aborted &a : m_aborted)
+        if (a.lastOffset >= from && a.firstOffset <= to)
+            found.push_back(a);
+    return found;
+}
+
+void PartitionProducers::pruneAborted(std::int64_t logStart)
+{
+    std::erase_if(m_aborted, [&](const Aborted &a) { return a.lastOffset < logStart; });
+}
+
+std::shared_ptr<PartitionProducers> ProducerStates::find(const QUuid &topic, int partition)
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_partitions.find({topic, partition});
+    return it == m_partitions.end() ? nullptr : it->second;
+}
+
+std::vector<std::tuple<QUuid, int, std::shared_ptr<PartitionProducers>>> ProducerStates::all()
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<std::tuple<QUuid, int, std::shared_ptr<PartitionProducers>>> list;
+    for (const auto &[key, state] : m_partitions)
+        list.emplace_back(key.topic, key.partition, state);
+    return list;
 }
 
 std::size_t ProducerStates::KeyHash::operator()(const Key &k) const noexcept

@@ -9,9 +9,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
+#include <vector>
 
 namespace rivulet {
+
+class Partition;
 
 // What an idempotent producer's batch says about itself (its RecordBatch header).
 struct ProducerBatch
@@ -53,14 +57,32 @@ public:
     // Under mutex():
     SequenceCheck check(const ProducerBatch &b, Remembered &duplicateOf) const;
     void remember(const ProducerBatch &b, std::int64_t baseOffset, std::int64_t lastOffset);
-    bool loaded() const { return m_loaded; }
-    void setLoaded() { m_loaded = true; }
+    // Under mutex(), before the first check after start-up: reads the newest batches of the
+    // partition once, so that what producers wrote before a restart (or a kill -9) is known
+    // again and a batch retried across the restart is still recognised, and transactions
+    // left open are seen (Kafka rebuilds the same state from its log).
+    void load(const Partition &partition);
     // The open transaction of a producer on this partition: the offset of its first record,
     // or nullopt. Transactions end with markers (Broker::writeTxnMarker).
     std::optional<std::int64_t> openTransaction(std::int64_t producerId) const;
     void endTransaction(std::int64_t producerId);
     // The first offset of the oldest open transaction (the last stable offset), or nullopt.
     std::optional<std::int64_t> firstOpenOffset() const;
+
+    // Aborted transactions (KIP-98's transaction index): a read_committed consumer drops a
+    // producer's records from firstOffset until it meets the abort marker at lastOffset.
+    struct Aborted
+    {
+        std::int64_t producerId;
+        std::int64_t firstOffset;
+        std::int64_t lastOffset;
+    };
+    void addAborted(const Aborted &a) { m_aborted.push_back(a); }
+    // Those that overlap [from, to].
+    std::vector<Aborted> aborted(std::int64_t from, std::int64_t to) const;
+    const std::vector<Aborted> &allAborted() const { return m_aborted; }
+    // Drops those wholly before the log start (gone by retention).
+    void pruneAborted(std::int64_t logStart);
 
     struct State
     {
@@ -75,6 +97,7 @@ private:
     std::mutex m_mutex;
     bool m_loaded = false;
     std::unordered_map<std::int64_t, State> m_producers;
+    std::vector<Aborted> m_aborted; // by lastOffset
 };
 
 // Every partition's PartitionProducers, by topic id and partition.
@@ -82,6 +105,11 @@ class ProducerStates
 {
 public:
     std::shared_ptr<PartitionProducers> of(const QUuid &topic, int partition);
+    // Without creating: nullptr for a partition no idempotent or transactional producer
+    // has written to since start-up (nor had an aborted transaction before it).
+    std::shared_ptr<PartitionProducers> find(const QUuid &topic, int partition);
+    // Every partition's state, for saving the aborted lists.
+    std::vector<std::tuple<QUuid, int, std::shared_ptr<PartitionProducers>>> all();
     void forget(const QUuid &topic); // the topic was deleted
 
 private:

@@ -16,6 +16,7 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, FetchRequest &reque
     f->header = call.header;
     f->minBytes = request.minBytes;
     f->maxBytes = request.maxBytes;
+    f->readCommitted = request.isolationLevel == 1;
     // session id 0 with epoch 0 (new session) or -1 (none): a full fetch; any other id names
     // a session this broker never created
     if (call.version() >= 7 && request.sessionId != 0)
@@ -98,32 +99,40 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
             }
             const std::int64_t end = p->endOffset();
             const std::int64_t start = p->startOffset();
+            const std::int64_t stable = m_broker.lastStableOffset(*t.topic, *p);
             pd.highWatermark = end;
-            pd.lastStableOffset = end; // no transactions: everything is stable
+            pd.lastStableOffset = stable;
             pd.logStartOffset = start;
+            // read_committed reads up to the last stable offset, read_uncommitted to the end
+            const std::int64_t limit = f.readCommitted ? stable : end;
             if (fp.fetchOffset < start || fp.fetchOffset > end) {
                 anyError = true;
                 pd.errorCode = error::OffsetOutOfRange;
                 out.partitions.push_back(std::move(pd));
                 continue;
             }
-            if (fp.fetchOffset < end) {
+            if (fp.fetchOffset < limit) {
                 // whole batches from the one holding fetch_offset; at least one batch even
                 // when it is larger than the limits, or the consumer would be stuck
                 QString readError;
                 std::int64_t records = 0;
+                std::int64_t lastTaken = -1;
                 const bool ok = p->readBatches(
                     fp.fetchOffset,
                     [&](QByteArrayView batch) {
+                        const RecordBatchView view(batch);
+                        if (view.baseOffset() >= limit)
+                            return false; // an open transaction's records wait for its end
                         const std::int64_t taken = pd.records.size();
                         if (taken > 0 && (taken + batch.size() > fp.partitionMaxBytes ||
                                           recordBytes + batch.size() > f.maxBytes))
                             return false;
                         pd.records.append(batch.data(), batch.size());
                         recordBytes += batch.size();
-                        const RecordBatchView view(batch);
-                        records +=
-                            view.lastOffset() - std::max(view.baseOffset(), fp.fetchOffset) + 1;
+                        lastTaken = view.lastOffset();
+                        if (!view.isControl()) // markers are not records anyone produced
+                            records +=
+                                view.lastOffset() - std::max(view.baseOffset(), fp.fetchOffset) + 1;
                         return true;
                     },
                     readError);
@@ -135,9 +144,16 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
                     anyError = true;
                     // the stored data is damaged: a storage error, like Kafka's
                     pd.errorCode = error::KafkaStorageError;
-                } else if (records > 0) {
-                    delivered.push_back(
-                        {p, t.topic.get(), fp.partition, records, pd.records.size()});
+                } else {
+                    if (f.readCommitted && lastTaken >= 0) {
+                        // the consumer drops these producers' records up to their abort markers
+                        for (const auto &[producerId, first] :
+                             m_broker.abortedTransactions(*t.topic, *p, fp.fetchOffset, lastTaken))
+                            pd.abortedTransactions->push_back({producerId, first});
+                    }
+                    if (records > 0)
+                        delivered.push_back(
+                            {p, t.topic.get(), fp.partition, records, pd.records.size()});
                 }
             }
             out.partitions.push_back(std::move(pd));

@@ -434,6 +434,38 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
     return error::None;
 }
 
+std::int16_t GroupCoordinator::checkCommit(const QByteArray &groupId, std::int32_t generation,
+                                           const QByteArray &memberId) const
+{
+    std::lock_guard lock(m_mutex);
+    if (groupId.isEmpty())
+        return error::InvalidGroupId;
+    const auto found = m_groups.find(groupId);
+    // producers that commit for a group outside it (generation -1, no member id, as
+    // TxnOffsetCommit before v3 always does) are accepted, as Kafka accepts them
+    if (generation < 0 && memberId.isEmpty())
+        return error::None;
+    if (found == m_groups.end())
+        return error::UnknownMemberId;
+    const Group &group = found->second;
+    if (group.members.find(memberId) == group.members.end())
+        return error::UnknownMemberId;
+    if (generation != group.generation)
+        return error::IllegalGeneration;
+    return error::None;
+}
+
+void GroupCoordinator::storeCommitted(const QByteArray &groupId, const std::vector<Commit> &commits,
+                                      std::int64_t nowMs)
+{
+    std::lock_guard lock(m_mutex);
+    Group &group = m_groups[groupId];
+    for (const Commit &c : commits)
+        group.offsets[{c.topic, c.partition}] = {c.offset, c.metadata, nowMs};
+    group.lastSeenMs = std::max(group.lastSeenMs, nowMs);
+    ++m_offsetVersion;
+}
+
 std::int16_t GroupCoordinator::deleteGroup(const QByteArray &groupId)
 {
     std::lock_guard lock(m_mutex);

@@ -85,6 +85,12 @@ public:
     std::int16_t commit(const QByteArray &groupId, std::int32_t generation,
                         const QByteArray &memberId, const std::vector<Commit> &commits,
                         std::int64_t nowMs);
+    // For a transactional offset commit (TxnOffsetCommit): the same checks as commit(), but
+    // nothing is stored; storeCommitted() stores them when the transaction commits.
+    std::int16_t checkCommit(const QByteArray &groupId, std::int32_t generation,
+                             const QByteArray &memberId) const;
+    void storeCommitted(const QByteArray &groupId, const std::vector<Commit> &commits,
+                        std::int64_t nowMs);
     std::optional<CommittedOffset> committed(const QByteArray &groupId, const QByteArray &topic,
                                              std::int32_t partition) const;
     // Every offset the group has committed (none for a group the coordinator does not know).

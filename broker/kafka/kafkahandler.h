@@ -94,6 +94,7 @@ private:
         RequestHeader header;
         std::int32_t minBytes = 1;
         std::int32_t maxBytes = 0;
+        bool readCommitted = false;
         std::int64_t deadlineMs = 0;
         // the request's topics, resolved once: by name (v4-12) or by topic id (v13+)
         struct Topic

@@ -189,6 +189,16 @@ bool DataDir::saveTopics(const QList<TopicMeta> &topics, QString &error)
                      error);
 }
 
+bool DataDir::loadTransactions(QJsonObject &state, QString &error) const
+{
+    return readJson(m_path + QStringLiteral("/transactions.json"), state, error);
+}
+
+bool DataDir::saveTransactions(const QJsonObject &state, QString &error)
+{
+    return writeJson(m_path + QStringLiteral("/transactions.json"), state, error);
+}
+
 bool DataDir::loadGroupOffsets(QJsonArray &offsets, QString &error) const
 {
     QJsonObject root;

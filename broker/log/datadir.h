@@ -34,6 +34,7 @@ struct SavedPosition
 //   DIR/topics.json                topics and their settings
 //   DIR/consumers.json             consumer positions (native protocol)
 //   DIR/groups.json                committed offsets of Kafka consumer groups
+//   DIR/transactions.json          Kafka transactions and aborted-transaction lists
 //   DIR/clean-shutdown             present only between a clean stop and the next start
 //   DIR/topics/<topic>/<partition>/<base offset>.log|.index
 class DataDir
@@ -60,6 +61,9 @@ public:
     bool saveTopics(const QList<TopicMeta> &topics, QString &error);
     // Kafka consumer groups' committed offsets: DIR/groups.json
     bool loadGroupOffsets(QJsonArray &offsets, QString &error) const;
+    // The transaction coordinator's state: DIR/transactions.json
+    bool loadTransactions(QJsonObject &state, QString &error) const;
+    bool saveTransactions(const QJsonObject &state, QString &error);
     bool saveGroupOffsets(const QJsonArray &offsets, QString &error);
     // Named consumers' positions: DIR/consumers.json. Loaded positions are marked anonymous
     // only when read from a file of an older version, where a name shaped like "ip:port"

@@ -221,6 +221,22 @@ void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayVie
     ++m_count;
 }
 
+QByteArray RecordBatchBuilder::controlBatch(std::int64_t producerId, std::int16_t epoch,
+                                            bool commit, std::int64_t timestampMs)
+{
+    RecordBatchBuilder builder(timestampMs, 1);
+    const char key[4] = {0, 0, 0, char(commit ? 1 : 0)}; // version 0, type
+    const char value[6] = {0, 0, 0, 0, 0, 0};            // version 0, coordinator epoch 0
+    builder.append(QByteArrayView(key, 4), QByteArrayView(value, 6), {});
+    QByteArray b = builder.finish();
+    char *h = b.data();
+    be::writeU16(h + batch::kAttributes, std::uint16_t(batch::kTransactional | batch::kControl));
+    be::writeU64(h + batch::kProducerId, std::uint64_t(producerId));
+    be::writeU16(h + batch::kProducerEpoch, std::uint16_t(epoch));
+    be::writeU32(h + batch::kCrc, crc32c(h + batch::kAttributes, b.size() - batch::kAttributes));
+    return b;
+}
+
 QByteArray RecordBatchBuilder::finish()
 {
     char *h = m_buffer.data();

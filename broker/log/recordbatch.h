@@ -49,6 +49,8 @@ constexpr int kHeaderSize = 61;
 // bytes before batchLength's count starts: baseOffset + batchLength
 constexpr int kLogOverhead = 12;
 constexpr int kCompressionMask = 0x07;
+constexpr int kTransactional = 0x10;
+constexpr int kControl = 0x20;
 } // namespace batch
 
 class RecordBatchView
@@ -81,6 +83,9 @@ public:
     std::int32_t recordCount() const;
     std::int16_t attributes() const;
     int compression() const { return attributes() & batch::kCompressionMask; }
+    bool isTransactional() const { return attributes() & batch::kTransactional; }
+    // A transaction marker (commit or abort), not records anyone produced.
+    bool isControl() const { return attributes() & batch::kControl; }
     std::int64_t baseTimestamp() const;
     std::int64_t maxTimestamp() const;
     std::uint32_t storedCrc() const;
@@ -120,6 +125,10 @@ public:
     int count() const { return m_count; }
     // Finishes the header and CRC; the builder is empty afterwards.
     QByteArray finish();
+    // A transaction marker: a control batch of producerId/epoch holding one record whose key
+    // says commit or abort (Kafka's EndTransactionMarker, coordinator epoch 0).
+    static QByteArray controlBatch(std::int64_t producerId, std::int16_t epoch, bool commit,
+                                   std::int64_t timestampMs);
 
 private:
     QByteArray m_buffer;

@@ -120,9 +120,9 @@ class AdminTest(unittest.TestCase):
                 for k, v in future.result(timeout=TIMEOUT).items()}
 
     # -- kafka-python --------------------------------------------------------------------------
-    def test_kafka_python_guesses_2_4_and_matches_versions(self):
-        # kafka-python 2.0.2 guesses a release from the ranges; 2.4 is the newest it knows
-        self.assertEqual(self.kp_admin._client.check_version(), (2, 4, 0))
+    def test_kafka_python_guesses_2_5_and_matches_versions(self):
+        # kafka-python 2.0.2 guesses a release from the ranges; 2.5 is the newest it knows
+        self.assertEqual(self.kp_admin._client.check_version(), (2, 5, 0))
         from kafka.protocol.admin import (DeleteGroupsRequest, DeleteTopicsRequest,
                                           DescribeConfigsRequest, DescribeGroupsRequest,
                                           ListGroupsRequest)
