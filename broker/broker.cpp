@@ -73,6 +73,10 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
                                 "every partition")
                      .arg(m_dataDir->path());
     const LogFactory factory = logFactory();
+    // topics from before topic ids get theirs now, and keep them from here on
+    bool newIds = false;
+    for (const TopicMeta &meta : metas)
+        newIds = newIds || meta.id.isNull();
     for (const TopicMeta &meta : metas) {
         const auto result = m_topics.create(meta.name.toLatin1(), meta.partitions, factory,
                                             meta.retention, meta.id);
@@ -82,6 +86,12 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
             continue;
         }
         m_createdMs.insert(meta.name, meta.createdMs);
+    }
+    if (newIds) {
+        std::lock_guard lock(m_metaMutex);
+        QString saveError;
+        if (!saveTopicsLocked(saveError))
+            notes << QStringLiteral("cannot record the new topic ids: %1").arg(saveError);
     }
     for (const SavedPosition &saved : positions) {
         const auto topic = m_topics.find(saved.topic.toLatin1());
@@ -144,6 +154,7 @@ bool Broker::deleteTopic(QByteArrayView name, QString &error)
         return false;
     }
     m_createdMs.remove(topic->name());
+    m_producers.forget(topic->id());
     if (!m_dataDir)
         return true;
     // metadata first: a crash before the files are gone leaves leftovers, never a topic
@@ -202,14 +213,122 @@ bool Broker::setRetention(QByteArrayView name, const RetentionPolicy &retention,
     return !m_dataDir || saveTopicsLocked(error);
 }
 
-bool Broker::saveTopicsLocked(QString &error)
+Broker::ChangeOutcome Broker::addPartitions(QByteArrayView name, std::int64_t newTotal,
+                                            QString &error, bool validateOnly)
+{
+    std::lock_guard lock(m_metaMutex);
+    const auto topic = m_topics.find(name);
+    if (!topic) {
+        error = QStringLiteral("unknown topic \"%1\"").arg(QString::fromUtf8(name));
+        return ChangeOutcome::UnknownTopic;
+    }
+    const int count = topic->partitionCount();
+    // Kafka's words, which its tools show as they are
+    if (newTotal == count) {
+        error = QStringLiteral("Topic already has %1 partitions.").arg(count);
+        return ChangeOutcome::Invalid;
+    }
+    if (newTotal < count) {
+        error = QStringLiteral("Topic currently has %1 partitions, which is higher than the "
+                               "requested %2.")
+                    .arg(count)
+                    .arg(newTotal);
+        return ChangeOutcome::Invalid;
+    }
+    if (newTotal > TopicRegistry::kMaxPartitions) {
+        error = QStringLiteral("A topic can have at most %1 partitions; %2 requested.")
+                    .arg(TopicRegistry::kMaxPartitions)
+                    .arg(newTotal);
+        return ChangeOutcome::Invalid;
+    }
+    if (validateOnly)
+        return ChangeOutcome::Done;
+
+    const LogFactory factory = logFactory();
+    std::vector<std::shared_ptr<Partition>> added;
+    auto discard = [&] {
+        for (const auto &p : added) {
+            QString ignored;
+            p->close(ignored);
+            if (m_dataDir)
+                m_dataDir->removePartitionFiles(topic->name(), p->index(), ignored);
+        }
+    };
+    for (int i = count; i < newTotal; ++i) {
+        // a directory of a partition that topics.json does not count is a leftover of an
+        // addition that was never recorded: a new partition starts empty
+        if (m_dataDir && !m_dataDir->removePartitionFiles(topic->name(), i, error)) {
+            discard();
+            return ChangeOutcome::StorageError;
+        }
+        added.push_back(std::make_shared<Partition>(i, factory(topic->name(), i)));
+        if (!added.back()->unavailable().isEmpty()) {
+            error = added.back()->unavailable();
+            discard();
+            return ChangeOutcome::StorageError;
+        }
+    }
+    const auto grown = topic->withPartitions(added);
+    // recorded before anyone can produce to the new partitions
+    QString saveError;
+    if (!saveTopicsLocked(saveError, grown.get())) {
+        discard();
+        error = QStringLiteral("cannot record the new partitions: %1").arg(saveError);
+        return ChangeOutcome::StorageError;
+    }
+    m_topics.replace(grown);
+    return ChangeOutcome::Done;
+}
+
+Broker::ChangeOutcome Broker::deleteRecordsBefore(QByteArrayView topicName, std::int64_t partition,
+                                                  std::int64_t offset, std::int64_t &startOffset,
+                                                  QString &error)
+{
+    startOffset = -1;
+    const auto topic = m_topics.find(topicName);
+    if (!topic) {
+        error = QStringLiteral("unknown topic \"%1\"").arg(QString::fromUtf8(topicName));
+        return ChangeOutcome::UnknownTopic;
+    }
+    Partition *p = topic->partition(partition);
+    if (!p) {
+        error = QStringLiteral("%1 has no partition %2 (it has %3)")
+                    .arg(topic->name())
+                    .arg(partition)
+                    .arg(topic->partitionCount());
+        return ChangeOutcome::UnknownPartition;
+    }
+    if (!p->unavailable().isEmpty()) {
+        error = p->unavailable();
+        return ChangeOutcome::StorageError;
+    }
+    const std::int64_t end = p->endOffset();
+    const std::int64_t target = offset == -1 ? end : offset;
+    if (target < 0 || target > end) {
+        error = QStringLiteral("offset %1 is outside %2[%3], which ends at offset %4")
+                    .arg(offset)
+                    .arg(topic->name())
+                    .arg(partition)
+                    .arg(end);
+        return ChangeOutcome::OutOfRange;
+    }
+    if (!p->deleteRecordsBefore(target, error))
+        return ChangeOutcome::StorageError;
+    startOffset = p->startOffset();
+    return ChangeOutcome::Done;
+}
+
+bool Broker::saveTopicsLocked(QString &error, const Topic *replacing)
 {
     if (!m_dataDir)
         return true;
     QList<TopicMeta> metas;
-    for (const auto &topic : m_topics.topics())
+    for (const auto &registered : m_topics.topics()) {
+        const Topic *topic =
+            replacing && replacing->name() == registered->name() ? replacing : registered.get();
         metas.append({topic->name(), topic->partitionCount(), topic->retention(),
                       m_createdMs.value(topic->name()), topic->id()});
+    }
     return m_dataDir->saveTopics(metas, error);
 }
 

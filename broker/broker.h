@@ -62,6 +62,29 @@ public:
     bool deleteTopic(QByteArrayView name, QString &error);
     bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);
 
+    // How addPartitions() and deleteRecordsBefore() went; unless Done, error says why.
+    enum class ChangeOutcome
+    {
+        Done,
+        UnknownTopic,
+        UnknownPartition,
+        Invalid,      // addPartitions: a count not above the current one, or too many
+        OutOfRange,   // deleteRecordsBefore: an offset past the end
+        StorageError, // the change could not be recorded: nothing changed
+    };
+    // Kafka's CreatePartitions: raises the topic's partition count to newTotal (at most
+    // TopicRegistry::kMaxPartitions); with validateOnly only checks. The registry gets a new
+    // Topic sharing the existing partitions; holders of the old one keep its view. When
+    // durable, topics.json has the new count before anyone sees the new partitions.
+    ChangeOutcome addPartitions(QByteArrayView name, std::int64_t newTotal, QString &error,
+                                bool validateOnly = false);
+    // Kafka's DeleteRecords: moves the partition's start offset up to offset (-1: its end, the
+    // high watermark); one below the start changes nothing. startOffset receives the start
+    // offset after the change. Records before it are gone as after retention, for good.
+    ChangeOutcome deleteRecordsBefore(QByteArrayView topic, std::int64_t partition,
+                                      std::int64_t offset, std::int64_t &startOffset,
+                                      QString &error);
+
     // Where resetGroupOffsets() moves a group: each partition's start, its end, or an offset
     // (clamped to what the partition holds).
     enum class ResetTo
@@ -125,7 +148,9 @@ private:
     // Stores one checked batch, with the sequence checks of an idempotent producer.
     void appendBatch(const Topic &topic, Partition &partition, QByteArray batch, std::int64_t nowMs,
                      ProduceResult &result);
-    bool saveTopicsLocked(QString &error);
+    // Writes topics.json from the registry; with replacing, as if that topic had taken the
+    // place of the registered one of its name.
+    bool saveTopicsLocked(QString &error, const Topic *replacing = nullptr);
     void savePositions(bool force);
     void saveGroupOffsets(bool force);
     void housekeepingLoop();

@@ -115,8 +115,16 @@ void Broker::saveTransactions(const QJsonObject &coordinatorState)
                                        {QStringLiteral("first"), qint64(a.firstOffset)},
                                        {QStringLiteral("last"), qint64(a.lastOffset)}});
     }
+    QJsonArray markers;
+    for (const auto &topic : m_topics.topics())
+        for (int i = 0; i < topic->partitionCount(); ++i)
+            if (const std::int64_t n = topic->partition(i)->markers(); n > 0)
+                markers.append(QJsonObject{{QStringLiteral("topic"), topic->name()},
+                                           {QStringLiteral("partition"), i},
+                                           {QStringLiteral("markers"), qint64(n)}});
     QJsonObject root = coordinatorState;
     root.insert(QStringLiteral("aborted"), aborted);
+    root.insert(QStringLiteral("markers"), markers);
     QString error;
     if (!m_dataDir->saveTransactions(root, error))
         qWarning("rivulet: cannot save transactions: %s", qPrintable(error));
@@ -124,6 +132,13 @@ void Broker::saveTransactions(const QJsonObject &coordinatorState)
 
 void Broker::restoreTransactions(const QJsonObject &saved)
 {
+    for (const QJsonValue &v : saved.value(QStringLiteral("markers")).toArray()) {
+        const QJsonObject o = v.toObject();
+        const auto topic = m_topics.find(o.value(QStringLiteral("topic")).toString().toUtf8());
+        if (Partition *p =
+                topic ? topic->partition(o.value(QStringLiteral("partition")).toInt()) : nullptr)
+            p->restoreMarkers(o.value(QStringLiteral("markers")).toInteger());
+    }
     for (const QJsonValue &v : saved.value(QStringLiteral("aborted")).toArray()) {
         const QJsonObject o = v.toObject();
         const auto topic = m_topics.find(o.value(QStringLiteral("topic")).toString().toUtf8());

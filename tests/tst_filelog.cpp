@@ -1,3 +1,4 @@
+#include "log/fileio.h"
 #include "log/filelog.h"
 #include "log/recordbatch.h"
 
@@ -356,6 +357,115 @@ private Q_SLOTS:
         Opened again = openLog(tmp.path(), true, 8192);
         QCOMPARE(again.log->startOffset(), newStart);
         QCOMPARE(again.log->endOffset(), 3000);
+    }
+
+    void deleteRecordsBeforeIsRecordedAndSurvivesACrash()
+    {
+        QTemporaryDir tmp;
+        qint64 start = 0;
+        int segments = 0;
+        {
+            Opened o = openLog(tmp.path(), false, 8192);
+            fill(*o.log, 3000);
+            segments = o.file()->segmentCount();
+            QVERIFY(segments > 4);
+            const QStringList files = segmentFiles(tmp.path(), QStringLiteral(".log"));
+            // a start inside the third segment: the two before it go at once
+            start = files[2].section(u'/', -1).chopped(4).toLongLong() + 1;
+            QString error;
+            QVERIFY2(o.log->deleteRecordsBefore(start, error), qPrintable(error));
+            QCOMPARE(o.log->startOffset(), start);
+            QCOMPARE(o.file()->segmentCount(), segments - 2);
+            QCOMPARE(segmentFiles(tmp.path(), QStringLiteral(".log")), files.mid(2));
+            QCOMPARE(verifyAll(*o.log, start), 3000 - start);
+            QCOMPARE(verifyAll(*o.log, start - 1), 0); // below the start: nothing
+            // a lower offset changes nothing
+            QVERIFY(o.log->deleteRecordsBefore(1, error));
+            QCOMPARE(o.log->startOffset(), start);
+            // no close(): as after kill -9
+        }
+        QByteArray recorded;
+        QString error;
+        QVERIFY(fileio::readFile(FileLog::startOffsetPath(tmp.path()), recorded, error));
+        QCOMPARE(recorded.trimmed().toLongLong(), start);
+        {
+            Opened o = openLog(tmp.path(), false, 8192);
+            QVERIFY2(o.file(), o.broken() ? qPrintable(o.broken()->reason()) : "");
+            QCOMPARE(o.log->startOffset(), start);
+            QCOMPARE(o.log->endOffset(), 3000);
+            QCOMPARE(verifyAll(*o.log, start), 3000 - start);
+            QCOMPARE(verifyAll(*o.log, 0), 0);
+
+            // every record: a new segment takes over, and the old ones go
+            QVERIFY2(o.log->deleteRecordsBefore(3000, error), qPrintable(error));
+            QCOMPARE(o.log->startOffset(), 3000);
+            QCOMPARE(o.file()->segmentCount(), 1);
+            QCOMPARE(o.log->sizeBytes(), 0);
+            QCOMPARE(segmentFiles(tmp.path(), QStringLiteral(".log")),
+                     QStringList{Segment::logPath(tmp.path(), 3000)});
+            QByteArray batch = batchOf({valueFor(3000)});
+            QCOMPARE(o.log->append(batch).baseOffset, 3000);
+            QVERIFY(o.log->close(error));
+        }
+        Opened o = openLog(tmp.path(), true, 8192);
+        QCOMPARE(o.log->startOffset(), 3000);
+        QCOMPARE(o.log->endOffset(), 3001);
+        QCOMPARE(verifyAll(*o.log, 3000), 1);
+    }
+
+    void startOffsetFileAtOpen()
+    {
+        QTemporaryDir tmp;
+        QStringList files;
+        {
+            Opened o = openLog(tmp.path(), false, 8192);
+            fill(*o.log, 3000);
+            QString error;
+            QVERIFY(o.log->close(error));
+            files = segmentFiles(tmp.path(), QStringLiteral(".log"));
+            QVERIFY(files.size() > 3);
+        }
+        auto baseOf = [&](int i) { return files[i].section(u'/', -1).chopped(4).toLongLong(); };
+        auto record = [&](const QByteArray &text) {
+            QString error;
+            QVERIFY2(fileio::writeFileAtomically(FileLog::startOffsetPath(tmp.path()), text, error),
+                     qPrintable(error));
+        };
+        // a crash in the middle of a deletion: the start recorded, a segment below it gone
+        // and one before that still there. The gap is deleted records, not damage.
+        const qint64 start = baseOf(2) + 3;
+        record(QByteArray::number(start) + '\n');
+        QVERIFY(QFile::remove(files[1]));
+        {
+            Opened o = openLog(tmp.path(), false, 8192);
+            QVERIFY2(o.file(), o.broken() ? qPrintable(o.broken()->reason()) : "");
+            QCOMPARE(o.log->startOffset(), start);
+            QCOMPARE(verifyAll(*o.log, start), 3000 - start);
+            QVERIFY(!QFile::exists(files[0])); // wholly below the start: removed at open
+            QString error;
+            QVERIFY(o.log->close(error));
+        }
+        // a start past the end (the end cut back by recovery): the log goes on from the
+        // start, so that no offset is given twice
+        record("5000\n");
+        {
+            Opened o = openLog(tmp.path(), false, 8192);
+            QVERIFY(o.file());
+            QCOMPARE(o.log->startOffset(), 5000);
+            QCOMPARE(o.log->endOffset(), 5000);
+            QCOMPARE(o.notes.size(), 1);
+            QCOMPARE(o.file()->segmentCount(), 1);
+            QByteArray batch = batchOf({"x"});
+            QCOMPARE(o.log->append(batch).baseOffset, 5000);
+            QString error;
+            QVERIFY(o.log->close(error));
+        }
+        // a damaged file: never serve what may have been deleted
+        record("garbage");
+        Opened o = openLog(tmp.path(), true, 8192);
+        QVERIFY(o.broken());
+        QVERIFY2(o.broken()->reason().contains(QStringLiteral("log-start-offset")),
+                 qPrintable(o.broken()->reason()));
     }
 
     void fileSizeLimitFailsAppendsWithoutLosingData()

@@ -92,15 +92,15 @@ constexpr int InvalidRequest = 42;
 
 // What a Kafka 3.9 broker advertises to clients, key -> (min, max), written here from Kafka's
 // own ranges rather than read from Rivulet's API table; Fetch from v4 (no down-conversion to
-// message formats 0 and 1). CreatePartitions and DeleteRecords are not answered yet.
+// message formats 0 and 1).
 const std::map<int, std::pair<int, int>> kAdvertised = {
     {0, {0, 11}}, {1, {4, 17}}, {2, {0, 9}},  {3, {0, 12}}, {8, {0, 9}},  {9, {0, 9}},
     {10, {0, 6}}, {11, {0, 9}}, {12, {0, 4}}, {13, {0, 5}}, {14, {0, 5}}, {15, {0, 5}},
-    {16, {0, 5}}, {18, {0, 4}}, {19, {0, 7}}, {20, {0, 6}}, {22, {0, 5}}, {23, {0, 4}},
-    {24, {0, 5}}, {25, {0, 4}}, {26, {0, 4}}, {28, {0, 4}}, {29, {0, 3}}, {30, {0, 3}},
-    {31, {0, 3}}, {32, {0, 4}}, {33, {0, 2}}, {35, {0, 4}}, {42, {0, 2}}, {43, {0, 2}},
-    {44, {0, 1}}, {45, {0, 0}}, {46, {0, 0}}, {47, {0, 0}}, {48, {0, 1}}, {60, {0, 1}},
-    {61, {0, 0}}, {65, {0, 0}}, {66, {0, 1}},
+    {16, {0, 5}}, {18, {0, 4}}, {19, {0, 7}}, {20, {0, 6}}, {21, {0, 2}}, {22, {0, 5}},
+    {23, {0, 4}}, {24, {0, 5}}, {25, {0, 4}}, {26, {0, 4}}, {28, {0, 4}}, {29, {0, 3}},
+    {30, {0, 3}}, {31, {0, 3}}, {32, {0, 4}}, {33, {0, 2}}, {35, {0, 4}}, {37, {0, 3}},
+    {42, {0, 2}}, {43, {0, 2}}, {44, {0, 1}}, {45, {0, 0}}, {46, {0, 0}}, {47, {0, 0}},
+    {48, {0, 1}}, {60, {0, 1}}, {61, {0, 0}}, {65, {0, 0}}, {66, {0, 1}},
 };
 
 QString hex(const QByteArray &bytes)
@@ -1302,6 +1302,12 @@ private Q_SLOTS:
             const QString problems = rangeProblems(ranges);
             QVERIFY2(problems.isEmpty(), qPrintable(problems));
             QCOMPARE(body.size(), 3 + count * 7 + 4 + 1);
+            // the client's software is kept for the window's Clients tab
+            QStringList software;
+            for (const auto &client : m_broker->clients().snapshot())
+                software << client.software;
+            QVERIFY2(software.contains(QStringLiteral("tst-kafkacodec 1.0")),
+                     qPrintable(software.join(u',')));
             return;
         }
         const auto v = parseApiVersions(body, false);

@@ -361,6 +361,52 @@ private Q_SLOTS:
         QVERIFY(out.contains(valueAt(partitionStart, 2000)));
     }
 
+    void deleteRecordsBeforeMovesTheStartAndDropsWholeChunks()
+    {
+        MemoryLog log(8192);
+        const Layout layout = fill(log, 200, 200, [](qint64) { return 1000; });
+        QVERIFY(layout.starts.size() > 3);
+        // a start inside the third chunk: the two before it go, the third stays
+        const qint64 start = layout.starts[2] + 1;
+        QString error;
+        QVERIFY(log.deleteRecordsBefore(start, error));
+        QCOMPARE(log.startOffset(), start);
+        QCOMPARE(log.chunkCount(), int(layout.starts.size()) - 2);
+        QCOMPARE(log.sizeBytes(), layout.bytesFrom(2));
+        QCOMPARE(countValid(log, start, 200), 200 - start);
+        for (const qint64 below : {qint64(0), layout.starts[2], start - 1}) {
+            int visited = 0;
+            QVERIFY(log.readBatches(
+                below, [&](QByteArrayView) { return ++visited, true; }, error));
+            QCOMPARE(visited, 0);
+        }
+        // a lower offset changes nothing; one past the end is the end
+        QVERIFY(log.deleteRecordsBefore(start - 5, error));
+        QCOMPARE(log.startOffset(), start);
+        // retention by age still keeps the chunk being appended to, and the start never goes
+        // back
+        QVERIFY(log.applyRetention({0, -1}, 1 << 30) > 0);
+        QCOMPARE(log.chunkCount(), 1);
+        QCOMPARE(log.startOffset(), layout.starts.last());
+
+        // everything: no chunk is left, and appends go on at the end
+        QVERIFY(log.deleteRecordsBefore(1000, error));
+        QCOMPARE(log.startOffset(), 200);
+        QCOMPARE(log.endOffset(), 200);
+        QCOMPARE(log.chunkCount(), 0);
+        QCOMPARE(log.sizeBytes(), 0);
+        QCOMPARE(readAll(log, 199, 10).size(), 0);
+        fill(log, 3, 200, [](qint64) { return 1000; });
+        QCOMPARE(log.startOffset(), 200);
+        QCOMPARE(log.endOffset(), 203);
+        QCOMPARE(countValid(log, 200, 200), 3);
+
+        // an empty log: nothing to delete, no error
+        MemoryLog empty;
+        QVERIFY(empty.deleteRecordsBefore(0, error));
+        QCOMPARE(empty.startOffset(), 0);
+    }
+
     void chunkMemoryIsGivenBack()
     {
 #ifndef Q_OS_LINUX

@@ -400,7 +400,10 @@ private Q_SLOTS:
         c1.produces = {"orders[0]", "orders[1]", "orders[2]", "orders[3]", "audit[0]"};
         auto c2 = client(7, "127.0.0.1:4001");
         c2.consumes = {"orders[0]"};
+        c2.software = QStringLiteral("librdkafka 2.0.2");
         model.update(snapshotAt(50'000, {}, {c2, c1}));
+        QCOMPARE(text(model, 1, ClientsModel::Software), QStringLiteral("librdkafka 2.0.2"));
+        QCOMPARE(text(model, 0, ClientsModel::Software), QString());
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(text(model, 0, ClientsModel::Address), QStringLiteral("127.0.0.1:4000"));
         QCOMPARE(text(model, 0, ClientsModel::Name), QStringLiteral("loader"));

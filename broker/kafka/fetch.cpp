@@ -10,6 +10,11 @@
 
 namespace rivulet::kafka {
 
+std::shared_ptr<rivulet::Topic> KafkaHandler::current(const PendingFetch::Topic &t) const
+{
+    return t.id.isNull() ? m_broker.topics().find(t.name) : m_broker.topics().find(t.id);
+}
+
 KafkaHandler::Outcome KafkaHandler::handle(const Call &call, FetchRequest &request)
 {
     auto f = std::make_unique<PendingFetch>();
@@ -23,13 +28,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, FetchRequest &reque
         f->sessionError = error::FetchSessionIdNotFound;
     for (auto &wanted : request.topics) {
         PendingFetch::Topic t;
-        if (call.version() >= 13) {
+        if (call.version() >= 13)
             t.id = wanted.topicId;
-            t.topic = m_broker.topics().find(wanted.topicId);
-        } else {
+        else
             t.name = wanted.topic;
-            t.topic = m_broker.topics().find(wanted.topic);
-        }
         t.partitions = std::move(wanted.partitions);
         f->topics.push_back(std::move(t));
     }
@@ -48,7 +50,8 @@ std::optional<QByteArray> KafkaHandler::retryFetch(std::int64_t nowMs)
     bool grown = false;
     for (const PendingFetch::Topic &t : m_pendingFetch->topics) {
         for (const auto &fp : t.partitions) {
-            const Partition *p = t.topic ? t.topic->partition(fp.partition) : nullptr;
+            const auto topic = current(t);
+            const Partition *p = topic ? topic->partition(fp.partition) : nullptr;
             grown = grown || !p || p->endOffset() > fp.fetchOffset;
         }
     }
@@ -70,7 +73,7 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
     struct Delivered
     {
         Partition *partition;
-        const rivulet::Topic *topic;
+        std::shared_ptr<rivulet::Topic> topic;
         std::int32_t index;
         std::int64_t records;
         std::int64_t bytes;
@@ -82,16 +85,17 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
         FetchResponse::FetchableTopicResponse out;
         out.topic = t.name;
         out.topicId = t.id;
+        // looked up on every try: a topic deleted (or grown) while the Fetch waits is seen
+        const std::shared_ptr<rivulet::Topic> topic = current(t);
         for (const auto &fp : t.partitions) {
             FetchResponse::FetchableTopicResponse::PartitionData pd;
             pd.partitionIndex = fp.partition;
             pd.abortedTransactions.emplace(); // never null: some clients trip over it
-            Partition *p = t.topic ? t.topic->partition(fp.partition) : nullptr;
+            Partition *p = topic ? topic->partition(fp.partition) : nullptr;
             if (!p) {
                 anyError = true;
-                pd.errorCode = !t.topic && f.header.apiVersion >= 13
-                                   ? error::UnknownTopicId
-                                   : error::UnknownTopicOrPartition;
+                pd.errorCode = !topic && f.header.apiVersion >= 13 ? error::UnknownTopicId
+                                                                   : error::UnknownTopicOrPartition;
                 pd.highWatermark = -1;
                 pd.lastStableOffset = -1;
                 out.partitions.push_back(std::move(pd));
@@ -99,7 +103,7 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
             }
             const std::int64_t end = p->endOffset();
             const std::int64_t start = p->startOffset();
-            const std::int64_t stable = m_broker.lastStableOffset(*t.topic, *p);
+            const std::int64_t stable = m_broker.lastStableOffset(*topic, *p);
             pd.highWatermark = end;
             pd.lastStableOffset = stable;
             pd.logStartOffset = start;
@@ -137,9 +141,8 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
                     },
                     readError);
                 if (!ok) {
-                    qWarning("rivulet: kafka fetch %s[%d]: %s",
-                             t.topic->name().toUtf8().constData(), fp.partition,
-                             qPrintable(readError));
+                    qWarning("rivulet: kafka fetch %s[%d]: %s", topic->name().toUtf8().constData(),
+                             fp.partition, qPrintable(readError));
                     pd.records.clear();
                     anyError = true;
                     // the stored data is damaged: a storage error, like Kafka's
@@ -148,12 +151,11 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
                     if (f.readCommitted && lastTaken >= 0) {
                         // the consumer drops these producers' records up to their abort markers
                         for (const auto &[producerId, first] :
-                             m_broker.abortedTransactions(*t.topic, *p, fp.fetchOffset, lastTaken))
+                             m_broker.abortedTransactions(*topic, *p, fp.fetchOffset, lastTaken))
                             pd.abortedTransactions->push_back({producerId, first});
                     }
                     if (records > 0)
-                        delivered.push_back(
-                            {p, t.topic.get(), fp.partition, records, pd.records.size()});
+                        delivered.push_back({p, topic, fp.partition, records, pd.records.size()});
                 }
             }
             out.partitions.push_back(std::move(pd));

@@ -38,8 +38,10 @@ struct KafkaConfig
 // session reads the connection's next request only once the current one is answered.
 //
 // One handle() per API, in a file named after the API or its family: kafkahandler.cpp
-// (ApiVersions), metadata.cpp, produce.cpp, fetch.cpp, listoffsets.cpp, groups.cpp,
-// offsets.cpp, topics.cpp, configs.cpp, groupadmin.cpp.
+// (ApiVersions, DescribeCluster), metadata.cpp, produce.cpp, fetch.cpp, listoffsets.cpp,
+// groups.cpp, offsets.cpp, groupadmin.cpp, topics.cpp, partitions.cpp (CreatePartitions,
+// DeleteRecords), configs.cpp, transactions.cpp and cluster.cpp (ACLs, quotas, elections,
+// reassignments, log dirs).
 class KafkaHandler
 {
 public:
@@ -101,12 +103,12 @@ private:
         {
             QByteArray name;
             QUuid id;
-            std::shared_ptr<rivulet::Topic> topic;
             std::vector<FetchRequest::FetchTopic::FetchPartition> partitions;
         };
         std::vector<Topic> topics;
         std::int16_t sessionError = error::None;
     };
+    std::shared_ptr<rivulet::Topic> current(const PendingFetch::Topic &t) const;
     std::optional<QByteArray> answerFetch(PendingFetch &f, std::int64_t nowMs, bool final);
 
     // Finds a topic, creating it if the broker auto-creates topics and mayCreate.

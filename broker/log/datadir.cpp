@@ -154,6 +154,18 @@ bool DataDir::removeTopicFiles(const QString &topic, QString &error)
     return fileio::syncDirectory(m_path + QStringLiteral("/topics"), error);
 }
 
+bool DataDir::removePartitionFiles(const QString &topic, int partition, QString &error)
+{
+    QDir dir(partitionPath(topic, partition));
+    if (!dir.exists())
+        return true;
+    if (!dir.removeRecursively()) {
+        error = QStringLiteral("cannot remove %1").arg(dir.path());
+        return false;
+    }
+    return fileio::syncDirectory(topicPath(topic), error);
+}
+
 bool DataDir::loadTopics(QList<TopicMeta> &topics, QString &error) const
 {
     QJsonObject root;

@@ -56,6 +56,8 @@ public:
     QString topicPath(const QString &topic) const;
     QString partitionPath(const QString &topic, int partition) const;
     bool removeTopicFiles(const QString &topic, QString &error);
+    // Removes one partition's directory (leftovers of partitions added and not recorded).
+    bool removePartitionFiles(const QString &topic, int partition, QString &error);
 
     bool loadTopics(QList<TopicMeta> &topics, QString &error) const;
     bool saveTopics(const QList<TopicMeta> &topics, QString &error);

@@ -3,6 +3,7 @@
 #include "recordbatch.h"
 
 #include <QDir>
+#include <QFile>
 
 #include <algorithm>
 
@@ -12,7 +13,33 @@ namespace {
 constexpr std::int64_t kFirstRead = 16 << 10;
 constexpr std::int64_t kMaxRead = 1 << 20;
 
+// The start offset deleteRecordsBefore() recorded in path: 0 when there is no such file.
+bool readStartOffset(const QString &path, std::int64_t &offset, QString &error)
+{
+    offset = 0;
+    if (!QFile::exists(path))
+        return true;
+    QByteArray text;
+    if (!fileio::readFile(path, text, error))
+        return false;
+    bool ok = false;
+    offset = text.trimmed().toLongLong(&ok);
+    if (!ok || offset < 0) {
+        error = QStringLiteral("%1 does not hold a start offset; refusing to open this partition "
+                               "rather than serve records deleted from it. Write the partition's "
+                               "start offset into it, or remove it to serve every record again.")
+                    .arg(path);
+        return false;
+    }
+    return true;
+}
+
 } // namespace
+
+QString FileLog::startOffsetPath(const QString &directory)
+{
+    return directory + QStringLiteral("/log-start-offset");
+}
 
 FileLog::FileLog(QString directory, const LogSettings &settings)
     : m_directory(std::move(directory)), m_settings(settings)
@@ -42,6 +69,9 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
 
     std::unique_ptr<FileLog> log(new FileLog(directory, settings));
     QString error;
+    std::int64_t deletedBefore = 0;
+    if (!readStartOffset(startOffsetPath(directory), deletedBefore, error))
+        return broken(error);
     for (std::size_t i = 0; i < bases.size(); ++i) {
         const bool newest = i + 1 == bases.size();
         Segment::Damage damage;
@@ -68,7 +98,9 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
                          .arg(damage.reason)
                          .arg(segment->endOffset());
         }
-        if (!log->m_segments.empty() && log->m_segments.back()->endOffset() != bases[i])
+        // a gap below the start offset is records deleted (a crash cut a deletion short)
+        if (!log->m_segments.empty() && log->m_segments.back()->endOffset() != bases[i] &&
+            bases[i] > deletedBefore)
             return broken(QStringLiteral("offsets jump from %1 to %2 at %3; a segment is missing")
                               .arg(log->m_segments.back()->endOffset())
                               .arg(bases[i])
@@ -81,14 +113,53 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
         log->m_sizeBytes += segment->size();
         log->m_segments.push_back(std::move(segment));
     }
-    if (log->m_segments.empty()) {
-        auto segment = Segment::create(directory, 0, error);
+    // Offsets are never given twice: a log whose records were all deleted goes on from its
+    // start offset, even when its segments are gone or recovery cut it shorter than that.
+    if (log->m_segments.empty() || log->endOffset() < deletedBefore) {
+        auto segment = Segment::create(directory, deletedBefore, error);
         if (!segment)
             return broken(error);
+        if (!log->m_segments.empty())
+            notes << QStringLiteral("the log ends at offset %1, before its start offset %2: it "
+                                    "goes on empty from %2")
+                         .arg(log->endOffset())
+                         .arg(deletedBefore);
         log->m_segments.push_back(std::move(segment));
     }
+    log->m_deletedBefore = deletedBefore;
+    log->removeSegmentsBefore(deletedBefore);
     log->setActiveFile();
     return log;
+}
+
+void FileLog::removeSegmentsBefore(std::int64_t offset)
+{
+    while (m_segments.size() > 1 && m_segments.front()->endOffset() <= offset) {
+        m_sizeBytes -= m_segments.front()->size();
+        m_segments.front()->removeFiles();
+        m_segments.erase(m_segments.begin());
+    }
+}
+
+bool FileLog::deleteRecordsBefore(std::int64_t offset, QString &error)
+{
+    if (offset <= startOffset())
+        return true;
+    offset = std::min(offset, endOffset());
+    // recorded first: once a segment is gone, the start offset must already be on disk
+    if (!fileio::writeFileAtomically(startOffsetPath(m_directory),
+                                     QByteArray::number(offset) + '\n', error))
+        return false;
+    m_deletedBefore = offset;
+    // Every record deleted: a new segment from here lets the newest one go as well. Should
+    // that fail, its records are not served all the same, and its space comes back when the
+    // log next rolls.
+    if (offset == endOffset() && !m_segments.back()->isEmpty()) {
+        QString rollError;
+        roll(rollError);
+    }
+    removeSegmentsBefore(offset);
+    return true;
 }
 
 void FileLog::setActiveFile()

@@ -5,6 +5,7 @@
 
 #include <QStringList>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -23,7 +24,10 @@ public:
     static std::unique_ptr<PartitionLog> open(const QString &directory, const LogSettings &settings,
                                               bool cleanShutdown, QStringList &notes);
 
-    std::int64_t startOffset() const override { return m_segments.front()->baseOffset(); }
+    std::int64_t startOffset() const override
+    {
+        return std::max(m_segments.front()->baseOffset(), m_deletedBefore);
+    }
     std::int64_t endOffset() const override { return m_segments.back()->endOffset(); }
     std::int64_t sizeBytes() const override { return m_sizeBytes; }
     AppendResult append(QByteArray &batch) override;
@@ -33,21 +37,30 @@ public:
     std::int64_t appendedBytes() const override;
     bool syncTo(std::int64_t appendedBytes, QString &error) override;
     bool syncOnAppend() const override { return m_settings.fsync == FsyncPolicy::Always; }
+    bool deleteRecordsBefore(std::int64_t offset, QString &error) override;
     int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs) override;
     bool seal(QString &error) override; // thread-safe
     bool close(QString &error) override;
 
     int segmentCount() const { return int(m_segments.size()); }
+    // Where deleteRecordsBefore() records the start offset, beside the segments: written
+    // atomically before any segment goes, read at open.
+    static QString startOffsetPath(const QString &directory);
 
 private:
     FileLog(QString directory, const LogSettings &settings);
     bool roll(QString &error);
     void setActiveFile();
+    // Deletes the segments that end at or before offset, never the newest.
+    void removeSegmentsBefore(std::int64_t offset);
 
     QString m_directory;
     LogSettings m_settings;
     std::vector<std::shared_ptr<Segment>> m_segments; // oldest first, never empty
     std::int64_t m_sizeBytes = 0;
+    // the start offset set by deleteRecordsBefore() (0 if never): it may fall inside the
+    // oldest segment, whose records before it are then never served
+    std::int64_t m_deletedBefore = 0;
     mutable QByteArray m_readBuffer;
 
     // group commit state, guarded by m_syncMutex

@@ -95,6 +95,23 @@ bool MemoryLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor
     return true;
 }
 
+bool MemoryLog::deleteRecordsBefore(std::int64_t offset, QString &)
+{
+    if (offset <= startOffset())
+        return true;
+    m_deletedBefore = std::min(offset, m_endOffset);
+    // chunks wholly before the new start go now, the one being appended to included: the
+    // next append starts a new one
+    while (!m_chunks.empty()) {
+        const std::int64_t end = m_chunks.size() > 1 ? m_chunks[1].baseOffset : m_endOffset;
+        if (end > m_deletedBefore)
+            break;
+        m_sizeBytes -= std::int64_t(m_chunks.front().used);
+        m_chunks.pop_front();
+    }
+    return true;
+}
+
 int MemoryLog::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
 {
     // FileLog's rules, with chunks for segments

@@ -2,6 +2,7 @@
 
 #include "partitionlog.h"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -24,13 +25,15 @@ public:
 
     std::int64_t startOffset() const override
     {
-        return m_chunks.empty() ? m_endOffset : m_chunks.front().baseOffset;
+        return m_chunks.empty() ? m_endOffset
+                                : std::max(m_chunks.front().baseOffset, m_deletedBefore);
     }
     std::int64_t endOffset() const override { return m_endOffset; }
     std::int64_t sizeBytes() const override { return m_sizeBytes; }
     AppendResult append(QByteArray &batch) override;
     bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
                      QString &error) const override;
+    bool deleteRecordsBefore(std::int64_t offset, QString &error) override;
     int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs) override;
 
     int chunkCount() const { return int(m_chunks.size()); }
@@ -63,6 +66,8 @@ private:
     std::size_t m_chunkSize;
     std::deque<Chunk> m_chunks; // oldest first
     std::int64_t m_endOffset = 0;
+    // set by deleteRecordsBefore(): the start offset, even inside the oldest chunk
+    std::int64_t m_deletedBefore = 0;
     std::int64_t m_sizeBytes = 0;
     std::size_t m_bytesSinceIndex = 0;
 };

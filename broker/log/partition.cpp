@@ -28,7 +28,12 @@ AppendResult Partition::append(QByteArray &batch, std::int64_t nowMs)
         if (!result.ok)
             return result;
         m_lastAppendMs.store(nowMs, std::memory_order_relaxed);
-        m_recordsIn.fetch_add(result.lastOffset - result.baseOffset + 1, std::memory_order_relaxed);
+        if (RecordBatchView(batch).isControl())
+            m_markers.fetch_add(result.lastOffset - result.baseOffset + 1,
+                                std::memory_order_relaxed);
+        else
+            m_recordsIn.fetch_add(result.lastOffset - result.baseOffset + 1,
+                                  std::memory_order_relaxed);
         m_bytesIn.fetch_add(batch.size(), std::memory_order_relaxed);
         publishStats();
         syncNow = m_log->syncOnAppend();
@@ -60,6 +65,8 @@ PartitionStats Partition::stats() const
     s.bytesIn = m_bytesIn.load(std::memory_order_relaxed);
     s.recordsOut = m_recordsOut.load(std::memory_order_relaxed);
     s.bytesOut = m_bytesOut.load(std::memory_order_relaxed);
+    // retention may have taken markers with it: never more than the offsets left
+    s.markers = std::min(m_markers.load(std::memory_order_relaxed), s.endOffset - s.startOffset);
     return s;
 }
 
@@ -82,6 +89,14 @@ int Partition::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
     if (deleted > 0)
         publishStats();
     return deleted;
+}
+
+bool Partition::deleteRecordsBefore(std::int64_t offset, QString &error)
+{
+    std::lock_guard lock(m_logMutex);
+    const bool ok = m_log->deleteRecordsBefore(offset, error);
+    publishStats();
+    return ok;
 }
 
 bool Partition::close(QString &error)

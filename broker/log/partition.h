@@ -36,6 +36,8 @@ struct PartitionStats
     std::int64_t bytesIn = 0;
     std::int64_t recordsOut = 0;
     std::int64_t bytesOut = 0;
+    // transaction markers among the offsets: not messages, so not counted as ones
+    std::int64_t markers = 0;
 };
 
 struct ReadOutcome
@@ -59,7 +61,8 @@ public:
     AppendResult append(QByteArray &batch, std::int64_t nowMs);
 
     // Calls f(const RecordView&) under the lock for up to maxRecords records from fromOffset
-    // on, until f returns false (after taking that record).
+    // on, until f returns false (after taking that record). Transaction markers (control
+    // batches) are stepped over: their offsets are gaps to the reader.
     template <typename F>
     ReadOutcome readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
     bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor, QString &error) const;
@@ -67,11 +70,19 @@ public:
     std::int64_t startOffset() const { return m_startOffset.load(std::memory_order_relaxed); }
     std::int64_t endOffset() const { return m_endOffset.load(std::memory_order_acquire); }
     PartitionStats stats() const;
+    // Transaction markers stored (counted as they are appended; the count is kept across
+    // restarts by the broker, in transactions.json).
+    std::int64_t markers() const { return m_markers.load(std::memory_order_relaxed); }
+    void restoreMarkers(std::int64_t n) { m_markers.store(n, std::memory_order_relaxed); }
 
     // Housekeeping, called from the broker's housekeeping thread and at shutdown.
     bool sync(QString &error);
     bool seal(QString &error) { return m_log->seal(error); } // no lock: the log guards it
     int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs);
+    // Kafka's DeleteRecords: moves the start offset up to offset (clamped to the end; a lower
+    // one changes nothing). Reads before it are refused as after retention, also after a
+    // restart. False (and why) when the new start cannot be recorded.
+    bool deleteRecordsBefore(std::int64_t offset, QString &error);
     bool close(QString &error);
 
     // Counts records handed to a consumer (for rates).
@@ -107,6 +118,7 @@ private:
     std::atomic<std::int64_t> m_sizeBytes{0};
     std::atomic<std::int64_t> m_lastAppendMs{0};
     std::atomic<std::int64_t> m_recordsIn{0};
+    std::atomic<std::int64_t> m_markers{0};
     std::atomic<std::int64_t> m_bytesIn{0};
     std::atomic<std::int64_t> m_recordsOut{0};
     std::atomic<std::int64_t> m_bytesOut{0};
@@ -131,6 +143,8 @@ ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&
         fromOffset,
         [&](QByteArrayView bytes) {
             const RecordBatchView view(bytes);
+            if (view.isControl())
+                return true; // a transaction's commit/abort marker: nobody's record
             const bool decoded = view.forEachRecord(fromOffset, [&](const RecordView &record) {
                 const bool more = f(record);
                 stopped = !more;

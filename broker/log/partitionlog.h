@@ -65,6 +65,11 @@ public:
         Q_UNUSED(error);
         return true;
     }
+    // Moves the start offset up to offset (at most endOffset(); a lower one changes
+    // nothing): the records before it are gone for every reader, as after retention, and stay
+    // gone after a restart. Whole segments before it go at once. False (and why) when the new
+    // start cannot be recorded; then nothing changed.
+    virtual bool deleteRecordsBefore(std::int64_t offset, QString &error) = 0;
     // Deletes whole old segments the policy no longer keeps; returns how many.
     virtual int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
     {
@@ -91,6 +96,11 @@ public:
     std::int64_t sizeBytes() const override { return 0; }
     AppendResult append(QByteArray &) override { return {false, -1, -1, m_reason}; }
     bool readBatches(std::int64_t, const BatchVisitor &, QString &error) const override
+    {
+        error = m_reason;
+        return false;
+    }
+    bool deleteRecordsBefore(std::int64_t, QString &error) override
     {
         error = m_reason;
         return false;

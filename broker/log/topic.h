@@ -11,11 +11,19 @@
 
 namespace rivulet {
 
+// A topic's name, id, retention and partitions. The partition list never changes: adding
+// partitions makes a new Topic that shares the existing Partition objects (withPartitions())
+// and takes this one's place in the registry, so that whoever still holds this one keeps a
+// consistent view without a lock.
 class Topic
 {
 public:
-    Topic(QString name, std::vector<std::unique_ptr<Partition>> partitions,
+    Topic(QString name, std::vector<std::shared_ptr<Partition>> partitions,
           RetentionPolicy retention = {}, QUuid id = QUuid::createUuid());
+
+    // This topic (same name, id and retention, same Partition objects) with added appended
+    // to its partitions; their indexes must follow on from partitionCount().
+    std::shared_ptr<Topic> withPartitions(std::vector<std::shared_ptr<Partition>> added) const;
 
     const QString &name() const { return m_name; }
     // Kafka's topic id: random at creation, kept in topics.json, never reused for another
@@ -44,7 +52,7 @@ public:
 private:
     const QString m_name;
     const QUuid m_id;
-    const std::vector<std::unique_ptr<Partition>> m_partitions;
+    const std::vector<std::shared_ptr<Partition>> m_partitions;
     std::atomic<std::int64_t> m_retentionMs;
     std::atomic<std::int64_t> m_retentionBytes;
 };

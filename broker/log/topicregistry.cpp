@@ -40,10 +40,10 @@ TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int6
                     .arg(it->second->partitionCount())};
     }
     const QString topicName = QString::fromLatin1(name);
-    std::vector<std::unique_ptr<Partition>> list;
+    std::vector<std::shared_ptr<Partition>> list;
     list.reserve(std::size_t(partitions));
     for (int i = 0; i < partitions; ++i)
-        list.push_back(std::make_unique<Partition>(i, factory(topicName, i)));
+        list.push_back(std::make_shared<Partition>(i, factory(topicName, i)));
     QUuid topicId = id;
     while (topicId.isNull() || m_byId.count(topicId))
         topicId = QUuid::createUuid();
@@ -54,6 +54,19 @@ TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int6
                                      [](const auto &t, const QString &n) { return t->name() < n; });
     m_sorted.insert(at, topic);
     return {CreateOutcome::Created, topic, {}};
+}
+
+bool TopicRegistry::replace(std::shared_ptr<Topic> topic)
+{
+    std::unique_lock lock(m_mutex);
+    const QByteArray name = topic->name().toLatin1();
+    auto it = m_topics.find(std::string_view(name.constData(), std::size_t(name.size())));
+    if (it == m_topics.end() || it->second->id() != topic->id())
+        return false;
+    *std::find(m_sorted.begin(), m_sorted.end(), it->second) = topic;
+    m_byId[topic->id()] = topic;
+    it->second = std::move(topic);
+    return true;
 }
 
 std::shared_ptr<Topic> TopicRegistry::remove(QByteArrayView name)

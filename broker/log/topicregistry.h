@@ -37,6 +37,9 @@ public:
     // A null id gives the topic a new random one.
     CreateResult create(QByteArrayView name, std::int64_t partitions, const LogFactory &factory,
                         const RetentionPolicy &retention = {}, const QUuid &id = {});
+    // Puts topic in the place of the registered topic of its name and id (one with more
+    // partitions, made by Topic::withPartitions()); false when there is none.
+    bool replace(std::shared_ptr<Topic> topic);
     // Takes the topic out of the registry; connections still holding it finish with it.
     std::shared_ptr<Topic> remove(QByteArrayView name);
 

@@ -122,9 +122,12 @@ class Broker:
         atexit.register(self._remove_log)
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self):
+    def start(self, ports=None):
+        """Starts the broker on free ports, or on ports=(native, kafka) (see restart())."""
         storage = ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
-        cmd = [RIVULET_BIN, "--headless", "--port", "0", *storage, *self.extra_args]
+        listen = ["--port", "0"] if ports is None else ["--port", str(ports[0]),
+                                                         "--kafka-port", str(ports[1])]
+        cmd = [RIVULET_BIN, "--headless", *listen, *storage, *self.extra_args]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._log, text=True)
         _register(self)
@@ -182,6 +185,28 @@ class Broker:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+    def crash(self):
+        """kill -9: a crash, with nothing flushed or saved on the way out. Returns the exit
+        status (-9). The broker can then be restart()ed on its data dir."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise AssertionError(f"rivulet is not running (exit {self.proc and self.proc.poll()})"
+                                 f"; its stderr ends:\n{self.log_tail()}")
+        self.proc.send_signal(signal.SIGKILL)
+        rc = self.proc.wait(STOP_TIMEOUT)
+        self._stdout.join(5)
+        _unregister(self)
+        return rc
+
+    def restart(self, same_ports=True):
+        """Starts the broker again after crash() or stop(), on the same data dir and, unless
+        same_ports is False, on the same native and Kafka ports, so that clients still
+        running reconnect to it."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise RuntimeError("restart() of a broker that is still running")
+        ports = (self.native_port, self.kafka_port) if same_ports else None
+        self.returncode = None
+        return self.start(ports=ports)
 
     def _remove_log(self):
         self._log.close()

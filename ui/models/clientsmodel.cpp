@@ -30,6 +30,8 @@ std::uint64_t ClientsModel::refresh(Row &row, const ClientStats::Snapshot &fresh
         mask |= bit(BytesOut);
     if (row.client.name != fresh.name)
         mask |= bit(Name);
+    if (row.client.software != fresh.software)
+        mask |= bit(Software);
     if (row.client.produces != fresh.produces || row.client.producesTotal != fresh.producesTotal)
         mask |= bit(Produces);
     if (row.client.consumes != fresh.consumes || row.client.consumesTotal != fresh.consumesTotal)
@@ -168,6 +170,8 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
     case ConnectedSince:
         return raw ? QVariant(qlonglong(c.connectedMs))
                    : QVariant(display::timestamp(c.connectedMs, m_nowMs));
+    case Software:
+        return c.software;
     }
     return {};
 }
@@ -182,6 +186,9 @@ QVariant ClientsModel::headerData(int section, Qt::Orientation orientation, int 
                    : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole && section == Name)
         return tr("The name the client gave itself (consumer_id or client.id)");
+    if (role == Qt::ToolTipRole && section == Software)
+        return tr("The client library and its version, as Kafka clients say when they connect "
+                  "(ApiVersions v3 and later)");
     if (role != Qt::DisplayRole)
         return {};
     switch (section) {
@@ -205,6 +212,8 @@ QVariant ClientsModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Out B/s");
     case ConnectedSince:
         return tr("Connected since");
+    case Software:
+        return tr("Software");
     }
     return {};
 }

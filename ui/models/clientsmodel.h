@@ -28,6 +28,7 @@ public:
         BytesIn,
         BytesOut,
         ConnectedSince,
+        Software, // last, so that saved column layouts from before it still fit
         ColumnCount
     };
 

@@ -34,17 +34,36 @@ BrowsedRecord copyRecord(const RecordView &r)
     return out;
 }
 
-// Offsets are dense, so records that readRecords() steps over sit in batches it cannot
-// decode: compressed ones, which only Kafka producers send.
+// Offsets are dense, so offsets that readRecords() steps over are transaction markers
+// (control batches: not messages, so not shown) or records in batches it cannot decode.
 QString skippedNote(std::int64_t first, std::int64_t last)
 {
-    return QStringLiteral("offsets %1–%2 are in a compressed batch, which the browser cannot show")
+    return QStringLiteral("offsets %1–%2 are in a batch the browser cannot decode")
         .arg(first)
         .arg(last);
 }
 
-// A batch the reader cannot decode (compressed) yields no records: find where it ends so
-// the browser can step over it instead of stopping there.
+// Says what lies in [first, last] when readRecords() stepped over it: nothing to say for
+// transaction markers, a note for records that cannot be shown.
+QString gapNote(const Partition &partition, std::int64_t first, std::int64_t last)
+{
+    bool onlyMarkers = true;
+    QString ignored;
+    partition.readBatches(
+        first,
+        [&](QByteArrayView bytes) {
+            const RecordBatchView batch(bytes);
+            if (batch.baseOffset() > last)
+                return false;
+            onlyMarkers = onlyMarkers && batch.isControl();
+            return onlyMarkers;
+        },
+        ignored);
+    return onlyMarkers ? QString() : skippedNote(first, last);
+}
+
+// A batch the reader cannot decode, or a transaction marker, yields no records: find where
+// it ends so the browser can step over it instead of stopping there.
 std::int64_t skipUndecodable(const Partition &partition, std::int64_t from, QString &note,
                              QString &error)
 {
@@ -55,7 +74,8 @@ std::int64_t skipUndecodable(const Partition &partition, std::int64_t from, QStr
             const RecordBatchView batch(bytes);
             if (batch.lastOffset() >= from) {
                 next = batch.lastOffset() + 1;
-                note = skippedNote(std::max(from, batch.baseOffset()), batch.lastOffset());
+                if (!batch.isControl())
+                    note = skippedNote(std::max(from, batch.baseOffset()), batch.lastOffset());
                 return false;
             }
             return true;
@@ -92,11 +112,14 @@ RecordPage readRecordPage(const Partition &partition, const PageRequest &request
         const int want =
             int(std::min<qsizetype>(kRecordsPerLock, request.maxRecords - page.records.size()));
         int scannedHere = 0;
+        std::int64_t gapFirst = -1, gapLast = -1; // looked into outside the partition's lock
         const ReadOutcome outcome = partition.readRecords(
             page.nextOffset, needle.isEmpty() ? want : kRecordsPerLock, [&](const RecordView &r) {
                 ++scannedHere;
-                if (r.offset > page.nextOffset)
-                    page.note = skippedNote(page.nextOffset, r.offset - 1);
+                if (r.offset > page.nextOffset && gapFirst < 0) {
+                    gapFirst = page.nextOffset;
+                    gapLast = r.offset - 1;
+                }
                 page.nextOffset = r.offset + 1;
                 if (containsIgnoringCase(r.key, needle) || containsIgnoringCase(r.value, needle)) {
                     page.records.append(copyRecord(r));
@@ -104,6 +127,9 @@ RecordPage readRecordPage(const Partition &partition, const PageRequest &request
                 return page.records.size() < request.maxRecords;
             });
         page.scanned += scannedHere;
+        if (gapFirst >= 0)
+            if (QString note = gapNote(partition, gapFirst, gapLast); !note.isEmpty())
+                page.note = note;
         if (outcome.records == 0) {
             // Nothing at nextOffset: the end, a gap left by retention, or a batch that
             // cannot be decoded. Step over the last kind and say so; stop at the others.

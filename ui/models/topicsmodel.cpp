@@ -134,7 +134,7 @@ std::uint64_t TopicsModel::aggregate(TopicNode &t)
     int consumers = 0, unavailable = 0;
     for (const PartitionNode &p : t.partitions) {
         unavailable += !p.unavailable.isEmpty();
-        messages += p.stats.endOffset - p.stats.startOffset;
+        messages += p.stats.endOffset - p.stats.startOffset - p.stats.markers;
         bytes += p.stats.sizeBytes;
         lastAppend = std::max(lastAppend, p.stats.lastAppendMs);
         in += p.in.perSecond;
@@ -401,7 +401,7 @@ QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, 
     case EndOffset:
         return number(s.endOffset);
     case Messages:
-        return number(s.endOffset - s.startOffset);
+        return number(s.endOffset - s.startOffset - s.markers);
     case Size:
         return raw ? QVariant(qlonglong(s.sizeBytes)) : QVariant(display::bytes(s.sizeBytes));
     case InRate:
