@@ -54,6 +54,7 @@ bool Broker::writeTxnMarker(QByteArrayView topicName, std::int32_t index, std::i
     if (!commit && first)
         state->addAborted({producerId, *first, appended.baseOffset});
     state->endTransaction(producerId);
+    state->noteMarker(producerId, epoch);
     return true;
 }
 

@@ -53,9 +53,10 @@ void PartitionProducers::load(const Partition &partition)
             const ProducerBatch b = producerOf(bytes);
             if (b.producerId < 0)
                 return true;
-            if (view.isControl())
+            if (view.isControl()) {
                 endTransaction(b.producerId); // the marker that ended its transaction
-            else
+                noteMarker(b.producerId, b.epoch);
+            } else
                 remember(b, view.baseOffset(), view.lastOffset());
             return true;
         },
@@ -114,6 +115,15 @@ void PartitionProducers::endTransaction(std::int64_t producerId)
     const auto it = m_producers.find(producerId);
     if (it != m_producers.end())
         it->second.txnFirstOffset.reset();
+}
+
+void PartitionProducers::noteMarker(std::int64_t producerId, std::int16_t epoch)
+{
+    State &s = m_producers[producerId];
+    if (epoch > s.epoch) {
+        s.epoch = epoch;
+        s.batches.clear(); // the new epoch starts its sequences at 0
+    }
 }
 
 std::optional<std::int64_t> PartitionProducers::firstOpenOffset() const

@@ -66,6 +66,8 @@ public:
     // or nullopt. Transactions end with markers (Broker::writeTxnMarker).
     std::optional<std::int64_t> openTransaction(std::int64_t producerId) const;
     void endTransaction(std::int64_t producerId);
+    // A marker of producerId at epoch was written: an older epoch is fenced here from now on.
+    void noteMarker(std::int64_t producerId, std::int16_t epoch);
     // The first offset of the oldest open transaction (the last stable offset), or nullopt.
     std::optional<std::int64_t> firstOpenOffset() const;
 

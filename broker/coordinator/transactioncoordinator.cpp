@@ -72,15 +72,20 @@ TransactionCoordinator::initProducer(const std::optional<QByteArray> &transactio
     // KIP-360: a producer that names its id and epoch must be the current one
     if (producerId >= 0 && (producerId != t.producerId || epoch != t.epoch))
         return {error::ProducerFenced, -1, -1};
-    if (t.state == State::Ongoing)
-        complete(t, false, nowMs); // the previous instance's transaction goes
-    else if (t.state == State::PrepareCommit || t.state == State::PrepareAbort)
-        complete(t, t.state == State::PrepareCommit, nowMs);
+    if (t.state == State::PrepareCommit || t.state == State::PrepareAbort)
+        complete(t, t.state == State::PrepareCommit, nowMs); // decided before: finish it
     if (t.epoch >= kLastEpoch) {
+        if (t.state == State::Ongoing)
+            complete(t, false, nowMs);
         t.producerId = newProducerId(nowMs);
         t.epoch = 0;
     } else {
-        ++t.epoch; // fences every older instance
+        // The new epoch fences every older instance. The previous instance's open
+        // transaction is aborted with it, as Kafka does: its markers carry the new epoch, so
+        // its partitions refuse the old one from then on.
+        ++t.epoch;
+        if (t.state == State::Ongoing)
+            complete(t, false, nowMs);
     }
     t.timeoutMs = timeoutMs;
     t.state = State::Empty;

@@ -141,8 +141,8 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
 
     auto gone = [&] {
         return partition->startOffset() > std::int64_t(r.offset)
-                   ? QStringLiteral("offset %1 of %2[%3] is gone: retention deleted it; the "
-                                    "partition now starts at offset %4")
+                   ? QStringLiteral("offset %1 of %2[%3] is gone (deleted by retention or "
+                                    "DeleteRecords); the partition now starts at offset %4")
                          .arg(r.offset)
                          .arg(topic->name())
                          .arg(r.partition)
