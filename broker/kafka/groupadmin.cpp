@@ -63,7 +63,7 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, DescribeGroupsReque
             if (stable)
                 out.protocolData = g->protocol;
             for (const auto &m : g->members)
-                out.members.push_back({m.memberId, std::nullopt, // no static members
+                out.members.push_back({m.memberId, m.groupInstanceId, // v4+
                                        m.clientId, m.clientHost.toUtf8(),
                                        stable ? m.metadata : QByteArray(),
                                        stable ? m.assignment : QByteArray()});

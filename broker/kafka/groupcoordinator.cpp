@@ -60,32 +60,93 @@ QString GroupCoordinator::stateName(State state)
     return {};
 }
 
+std::int16_t GroupCoordinator::validateMember(const Group &group, const QByteArray &memberId,
+                                              const std::optional<QByteArray> &instanceId)
+{
+    if (instanceId) {
+        const auto owner = group.staticMembers.find(*instanceId);
+        if (owner == group.staticMembers.end())
+            return error::UnknownMemberId;
+        if (owner->second != memberId)
+            return error::FencedInstanceId; // a newer member took over this instance id
+    }
+    return group.members.count(memberId) ? error::None : error::UnknownMemberId;
+}
+
+void GroupCoordinator::update(Member &member, JoinRequest &request, std::int64_t nowMs)
+{
+    member.clientId = request.clientId;
+    member.clientHost = request.clientHost;
+    member.sessionTimeoutMs = request.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    member.protocols = std::move(request.protocols);
+    member.lastSeenMs = nowMs;
+}
+
+std::vector<GroupCoordinator::JoinedMember> GroupCoordinator::currentMembers(const Group &group)
+{
+    std::vector<JoinedMember> all;
+    for (const auto &[id, m] : group.members)
+        for (const Protocol &p : m.protocols)
+            if (p.name == group.protocol)
+                all.push_back({id, m.instanceId, p.metadata});
+    return all;
+}
+
+GroupCoordinator::JoinResult GroupCoordinator::currentGeneration(const Group &group,
+                                                                 const QByteArray &memberId,
+                                                                 bool withMembers)
+{
+    JoinResult r;
+    r.generation = group.generation;
+    r.protocol = group.protocol;
+    r.leader = group.leader;
+    r.memberId = memberId;
+    if (withMembers)
+        r.members = currentMembers(group);
+    return r;
+}
+
 void GroupCoordinator::join(JoinRequest request, std::int64_t nowMs, JoinCallback callback)
 {
     Deferred deferred;
-    auto fail = [&](std::int16_t code) {
+    auto fail = [&](std::int16_t code, const QByteArray &memberId) {
         JoinResult r;
         r.error = code;
-        r.memberId = request.memberId;
-        deferred.push_back([callback, r] { callback(r); });
+        r.memberId = memberId;
+        deferred.push_back([cb = std::move(callback), r] { cb(r); });
     };
     {
         std::lock_guard lock(m_mutex);
+        auto found = m_groups.find(request.groupId);
         if (request.groupId.isEmpty()) {
-            fail(error::InvalidGroupId);
+            fail(error::InvalidGroupId, request.memberId);
         } else if (request.sessionTimeoutMs < kMinSessionTimeoutMs ||
                    request.sessionTimeoutMs > kMaxSessionTimeoutMs) {
-            fail(error::InvalidSessionTimeout);
+            fail(error::InvalidSessionTimeout, request.memberId);
         } else if (request.protocolType.isEmpty() || request.protocols.empty()) {
-            fail(error::InconsistentGroupProtocol);
+            fail(error::InconsistentGroupProtocol, request.memberId);
+        } else if (found == m_groups.end() && !request.memberId.isEmpty()) {
+            // only a join without a member id makes a group
+            fail(error::UnknownMemberId, request.memberId);
         } else {
-            Group &group = m_groups[request.groupId];
-            const bool known = group.members.count(request.memberId) > 0;
+            if (found == m_groups.end())
+                found = m_groups.emplace(request.groupId, Group{}).first;
+            Group &group = found->second;
+            const bool isNew = request.memberId.isEmpty();
+            const bool pending = !isNew && !request.groupInstanceId &&
+                                 group.pendingMembers.count(request.memberId) > 0;
+            // the member this join speaks for, whose own protocols do not count below
+            QByteArray self = request.memberId;
+            if (isNew && request.groupInstanceId)
+                if (auto s = group.staticMembers.find(*request.groupInstanceId);
+                    s != group.staticMembers.end())
+                    self = s->second; // a static member coming back under a new id
             // protocols every other member supports
             std::set<QByteArray> common;
             bool first = true;
             for (const auto &[id, m] : group.members) {
-                if (id == request.memberId)
+                if (id == self)
                     continue;
                 std::set<QByteArray> names;
                 for (const Protocol &p : m.protocols)
@@ -98,48 +159,172 @@ void GroupCoordinator::join(JoinRequest request, std::int64_t nowMs, JoinCallbac
             }
             const bool othersPresent = !first;
             const bool compatible =
-                !othersPresent ||
-                std::any_of(request.protocols.begin(), request.protocols.end(),
-                            [&](const Protocol &p) { return common.count(p.name) > 0; });
-            if (!request.memberId.isEmpty() && !known) {
-                fail(error::UnknownMemberId);
-            } else if ((othersPresent && group.protocolType != request.protocolType) ||
-                       !compatible) {
-                fail(error::InconsistentGroupProtocol);
+                (!othersPresent || group.protocolType == request.protocolType) &&
+                (!othersPresent ||
+                 std::any_of(request.protocols.begin(), request.protocols.end(),
+                             [&](const Protocol &p) { return common.count(p.name) > 0; }));
+            const std::int16_t membership =
+                isNew || pending ? error::None
+                                 : validateMember(group, request.memberId, request.groupInstanceId);
+            if (membership != error::None) {
+                fail(membership, request.memberId);
+            } else if (!compatible) {
+                fail(error::InconsistentGroupProtocol, request.memberId);
+            } else if (pending) {
+                // the round trip's second join: the member is in now
+                group.pendingMembers.erase(request.memberId);
+                const QByteArray id = request.memberId;
+                addMember(group, request, id, nowMs, std::move(callback), deferred);
+            } else if (!isNew) {
+                joinExistingMember(group, request, nowMs, std::move(callback), deferred);
             } else {
-                if (request.memberId.isEmpty())
-                    request.memberId =
-                        (request.clientId.isEmpty() ? QByteArray("member") : request.clientId) +
-                        '-' + QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
-                const bool newGroup = group.members.empty();
-                Member &m = group.members[request.memberId];
-                m.id = request.memberId;
-                if (!known)
-                    m.joinOrder = m_nextJoinOrder++;
-                m.clientId = request.clientId;
-                m.clientHost = request.clientHost;
-                m.sessionTimeoutMs = request.sessionTimeoutMs;
-                m.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
-                m.protocols = std::move(request.protocols);
-                m.lastSeenMs = nowMs;
-                if (m.pendingJoin)
-                    // a second join from the same member (it reconnected): the first waiter
-                    // is told to rejoin instead of hanging
-                    deferred.push_back([old = std::move(m.pendingJoin), id = m.id] {
-                        JoinResult r;
-                        r.error = error::RebalanceInProgress;
-                        r.memberId = id;
-                        old(r);
-                    });
-                m.pendingJoin = std::move(callback);
-                group.protocolType = request.protocolType;
-                if (group.state != State::PreparingRebalance)
-                    prepareRebalance(group, nowMs, newGroup, deferred);
-                maybeCompleteJoin(group, nowMs, deferred);
+                // Kafka's member ids: the group instance id or client id, then a UUID
+                const QByteArray id = (request.groupInstanceId      ? *request.groupInstanceId
+                                       : request.clientId.isEmpty() ? QByteArray("member")
+                                                                    : request.clientId) +
+                                      '-' + QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+                if (self != request.memberId) {
+                    replaceStaticMember(group, request, id, nowMs, std::move(callback), deferred);
+                } else if (!request.groupInstanceId && request.requireKnownMemberId) {
+                    // KIP-394: remembered for a session timeout; no round starts yet
+                    group.pendingMembers[id] = nowMs + request.sessionTimeoutMs;
+                    fail(error::MemberIdRequired, id);
+                } else {
+                    addMember(group, request, id, nowMs, std::move(callback), deferred);
+                }
             }
         }
     }
     run(deferred);
+}
+
+void GroupCoordinator::addMember(Group &group, JoinRequest &request, const QByteArray &memberId,
+                                 std::int64_t nowMs, JoinCallback callback, Deferred &deferred)
+{
+    const bool newGroup = group.members.empty();
+    Member &m = group.members[memberId];
+    m.id = memberId;
+    m.joinOrder = m_nextJoinOrder++;
+    m.instanceId = request.groupInstanceId;
+    if (m.instanceId)
+        group.staticMembers[*m.instanceId] = memberId;
+    update(m, request, nowMs);
+    m.pendingJoin = std::move(callback);
+    group.protocolType = request.protocolType;
+    if (group.state != State::PreparingRebalance)
+        prepareRebalance(group, nowMs, newGroup, deferred);
+    maybeCompleteJoin(group, nowMs, deferred);
+}
+
+void GroupCoordinator::rejoin(Group &group, Member &m, JoinRequest &request, std::int64_t nowMs,
+                              JoinCallback callback, Deferred &deferred)
+{
+    update(m, request, nowMs);
+    if (m.pendingJoin)
+        // a second join from the same member (it reconnected): the first waiter is told to
+        // rejoin instead of hanging
+        deferred.push_back([old = std::move(m.pendingJoin), id = m.id] {
+            JoinResult r;
+            r.error = error::RebalanceInProgress;
+            r.memberId = id;
+            old(r);
+        });
+    m.pendingJoin = std::move(callback);
+    group.protocolType = request.protocolType;
+    if (group.state != State::PreparingRebalance)
+        prepareRebalance(group, nowMs, false, deferred);
+    maybeCompleteJoin(group, nowMs, deferred);
+}
+
+void GroupCoordinator::joinExistingMember(Group &group, JoinRequest &request, std::int64_t nowMs,
+                                          JoinCallback callback, Deferred &deferred)
+{
+    Member &m = group.members.at(request.memberId);
+    const bool sameProtocols =
+        std::equal(m.protocols.begin(), m.protocols.end(), request.protocols.begin(),
+                   request.protocols.end(), [](const Protocol &a, const Protocol &b) {
+                       return a.name == b.name && a.metadata == b.metadata;
+                   });
+    // As Kafka: in a round that has completed, or in a stable group, a member that joins
+    // again with the same protocols is told the current generation (it may have missed the
+    // answer) instead of starting a round; the leader's join always starts one (that is how
+    // a consumer leader asks for a new assignment).
+    const bool current = sameProtocols && (group.state == State::CompletingRebalance ||
+                                           (group.state == State::Stable && group.leader != m.id));
+    if (current) {
+        m.lastSeenMs = nowMs;
+        const JoinResult r = currentGeneration(
+            group, m.id, group.state == State::CompletingRebalance && group.leader == m.id);
+        deferred.push_back([cb = std::move(callback), r] { cb(r); });
+        return;
+    }
+    rejoin(group, m, request, nowMs, std::move(callback), deferred);
+}
+
+void GroupCoordinator::replaceStaticMember(Group &group, JoinRequest &request,
+                                           const QByteArray &newMemberId, std::int64_t nowMs,
+                                           JoinCallback callback, Deferred &deferred)
+{
+    // Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: the instance's member takes the
+    // new id, keeping its place (join order, leadership, assignment); the old id is fenced,
+    // and whoever still waits under it is told so.
+    const QByteArray oldMemberId = group.staticMembers.at(*request.groupInstanceId);
+    const QByteArray previousLeader = group.leader;
+    auto node = group.members.extract(oldMemberId);
+    Member &old = node.mapped();
+    if (old.pendingJoin)
+        deferred.push_back([cb = std::move(old.pendingJoin), oldMemberId] {
+            JoinResult r;
+            r.error = error::FencedInstanceId;
+            r.memberId = oldMemberId;
+            cb(r);
+        });
+    if (old.pendingSync)
+        deferred.push_back([cb = std::move(old.pendingSync)] {
+            SyncResult r;
+            r.error = error::FencedInstanceId;
+            cb(r);
+        });
+    old.pendingJoin = nullptr;
+    old.pendingSync = nullptr;
+    old.id = newMemberId;
+    node.key() = newMemberId;
+    Member &m = group.members.insert(std::move(node)).position->second;
+    group.staticMembers[*request.groupInstanceId] = newMemberId;
+    if (group.leader == oldMemberId)
+        group.leader = newMemberId;
+    update(m, request, nowMs);
+    group.protocolType = request.protocolType;
+    switch (group.state) {
+    case State::Stable:
+        if (chooseProtocol(group) == group.protocol) {
+            // nothing for the group to change: no rebalance. The member gets the current
+            // generation and its assignment through SyncGroup. Before JoinGroup v9 the
+            // answer names the previous leader, so that a leader coming back does not take
+            // itself for the leader and assign again (a stable group would not pass a new
+            // assignment on); from v9 it is told to skip the assignment instead.
+            const bool isLeader = group.leader == newMemberId;
+            JoinResult r =
+                currentGeneration(group, newMemberId, request.supportsSkipAssignment && isLeader);
+            if (request.supportsSkipAssignment)
+                r.skipAssignment = isLeader;
+            else
+                r.leader = previousLeader;
+            deferred.push_back([cb = std::move(callback), r] { cb(r); });
+            return;
+        }
+        break; // its protocols change the group's choice: a new round
+    case State::CompletingRebalance:
+        // the leader may be assigning to the old id: a new round
+        break;
+    case State::PreparingRebalance:
+    case State::Empty: // not reached: the instance's member is in the group
+        break;
+    }
+    m.pendingJoin = std::move(callback);
+    if (group.state != State::PreparingRebalance)
+        prepareRebalance(group, nowMs, false, deferred);
+    maybeCompleteJoin(group, nowMs, deferred);
 }
 
 void GroupCoordinator::prepareRebalance(Group &group, std::int64_t nowMs, bool newGroup,
@@ -169,7 +354,10 @@ void GroupCoordinator::maybeCompleteJoin(Group &group, std::int64_t nowMs, Defer
 {
     if (group.state != State::PreparingRebalance)
         return;
-    const bool everyoneIn = std::all_of(group.members.begin(), group.members.end(),
+    // everyone: every member, and whoever was given an id with MemberIdRequired and may
+    // still join with it
+    const bool everyoneIn = group.pendingMembers.empty() &&
+                            std::all_of(group.members.begin(), group.members.end(),
                                         [](const auto &e) { return bool(e.second.pendingJoin); });
     const bool waitOver = nowMs >= group.rebalanceDeadlineMs;
     if ((everyoneIn && nowMs >= group.initialDelayUntilMs) || waitOver)
@@ -212,9 +400,10 @@ QByteArray GroupCoordinator::chooseProtocol(const Group &group)
 
 void GroupCoordinator::completeJoin(Group &group, std::int64_t nowMs, Deferred &deferred)
 {
-    // members that did not rejoin in time are out
+    // dynamic members that did not rejoin in time are out; static ones stay (until their
+    // session times out), with the protocols they last joined with
     for (auto it = group.members.begin(); it != group.members.end();) {
-        if (!it->second.pendingJoin)
+        if (!it->second.pendingJoin && !it->second.instanceId)
             it = group.members.erase(it);
         else
             ++it;
@@ -225,30 +414,38 @@ void GroupCoordinator::completeJoin(Group &group, std::int64_t nowMs, Deferred &
         group.protocol.clear();
         return;
     }
+    // the leader stays while it has joined this round; otherwise the longest-standing member
+    // that has
+    const Member *leader = nullptr;
+    if (auto current = group.members.find(group.leader);
+        current != group.members.end() && current->second.pendingJoin)
+        leader = &current->second;
+    if (!leader)
+        for (const auto &[id, m] : group.members)
+            if (m.pendingJoin && (!leader || m.joinOrder < leader->joinOrder))
+                leader = &m;
+    if (!leader) {
+        // only static members that have not rejoined: wait for them another rebalance
+        // timeout (their sessions may run out first), as Kafka does
+        std::int32_t timeout = 0;
+        for (const auto &[id, m] : group.members)
+            timeout = std::max(timeout, m.rebalanceTimeoutMs);
+        group.rebalanceDeadlineMs = nowMs + std::max(timeout, 1000);
+        return;
+    }
+    group.leader = leader->id;
     group.protocol = chooseProtocol(group);
     ++group.generation;
-    if (!group.members.count(group.leader)) {
-        const auto first = std::min_element(
-            group.members.begin(), group.members.end(),
-            [](const auto &a, const auto &b) { return a.second.joinOrder < b.second.joinOrder; });
-        group.leader = first->first;
-    }
     group.state = State::CompletingRebalance;
-    std::vector<std::pair<QByteArray, QByteArray>> all;
-    for (const auto &[id, m] : group.members)
-        for (const Protocol &p : m.protocols)
-            if (p.name == group.protocol)
-                all.emplace_back(id, p.metadata);
+    const std::vector<JoinedMember> all = currentMembers(group);
     for (auto &[id, m] : group.members) {
-        JoinResult r;
-        r.generation = group.generation;
-        r.protocol = group.protocol;
-        r.leader = group.leader;
-        r.memberId = id;
-        if (id == group.leader)
-            r.members = all;
         m.assignment.clear();
         m.lastSeenMs = nowMs;
+        if (!m.pendingJoin)
+            continue; // a static member away: it gets the generation when it comes back
+        JoinResult r = currentGeneration(group, id, false);
+        if (id == group.leader)
+            r.members = all;
         deferred.push_back([cb = std::move(m.pendingJoin), r] { cb(r); });
         m.pendingJoin = nullptr;
     }
@@ -257,7 +454,8 @@ void GroupCoordinator::completeJoin(Group &group, std::int64_t nowMs, Deferred &
 void GroupCoordinator::sync(const QByteArray &groupId, std::int32_t generation,
                             const QByteArray &memberId,
                             std::vector<std::pair<QByteArray, QByteArray>> assignments,
-                            std::int64_t nowMs, SyncCallback callback)
+                            std::int64_t nowMs, SyncCallback callback,
+                            const std::optional<QByteArray> &groupInstanceId)
 {
     Deferred deferred;
     SyncResult immediate;
@@ -265,13 +463,12 @@ void GroupCoordinator::sync(const QByteArray &groupId, std::int32_t generation,
     {
         std::lock_guard lock(m_mutex);
         auto g = m_groups.find(groupId);
-        Member *member = nullptr;
-        if (g != m_groups.end()) {
-            auto m = g->second.members.find(memberId);
-            member = m == g->second.members.end() ? nullptr : &m->second;
-        }
+        const std::int16_t membership = g == m_groups.end()
+                                            ? error::UnknownMemberId
+                                            : validateMember(g->second, memberId, groupInstanceId);
+        Member *member = membership == error::None ? &g->second.members.at(memberId) : nullptr;
         if (!member) {
-            immediate.error = error::UnknownMemberId;
+            immediate.error = membership;
         } else if (generation != g->second.generation) {
             immediate.error = error::IllegalGeneration;
         } else if (g->second.state == State::PreparingRebalance) {
@@ -306,16 +503,16 @@ void GroupCoordinator::sync(const QByteArray &groupId, std::int32_t generation,
 }
 
 std::int16_t GroupCoordinator::heartbeat(const QByteArray &groupId, std::int32_t generation,
-                                         const QByteArray &memberId, std::int64_t nowMs)
+                                         const QByteArray &memberId, std::int64_t nowMs,
+                                         const std::optional<QByteArray> &groupInstanceId)
 {
     std::lock_guard lock(m_mutex);
     auto g = m_groups.find(groupId);
     if (g == m_groups.end())
         return error::UnknownMemberId;
-    auto m = g->second.members.find(memberId);
-    if (m == g->second.members.end())
-        return error::UnknownMemberId;
-    m->second.lastSeenMs = nowMs;
+    if (const std::int16_t code = validateMember(g->second, memberId, groupInstanceId))
+        return code;
+    g->second.members.at(memberId).lastSeenMs = nowMs;
     if (generation != g->second.generation)
         return error::IllegalGeneration;
     if (g->second.state != State::Stable)
@@ -344,6 +541,10 @@ void GroupCoordinator::removeMember(Group &group, const QByteArray &memberId, st
             r.error = error::UnknownMemberId;
             cb(r);
         });
+    if (it->second.instanceId)
+        if (auto s = group.staticMembers.find(*it->second.instanceId);
+            s != group.staticMembers.end() && s->second == memberId)
+            group.staticMembers.erase(s);
     group.members.erase(it);
     if (group.members.empty()) {
         group.state = State::Empty;
@@ -360,16 +561,49 @@ void GroupCoordinator::removeMember(Group &group, const QByteArray &memberId, st
 std::int16_t GroupCoordinator::leave(const QByteArray &groupId, const QByteArray &memberId,
                                      std::int64_t nowMs)
 {
+    return leave(groupId, {{memberId, std::nullopt}}, nowMs).front();
+}
+
+std::vector<std::int16_t> GroupCoordinator::leave(const QByteArray &groupId,
+                                                  const std::vector<LeaveMember> &members,
+                                                  std::int64_t nowMs)
+{
     Deferred deferred;
-    std::int16_t result = error::None;
+    std::vector<std::int16_t> result;
     {
         std::lock_guard lock(m_mutex);
         auto g = m_groups.find(groupId);
-        if (g == m_groups.end() || !g->second.members.count(memberId)) {
-            result = error::UnknownMemberId;
-        } else {
-            g->second.lastSeenMs = std::max(g->second.lastSeenMs, nowMs); // leaving is a sign too
-            removeMember(g->second, memberId, nowMs, deferred);
+        for (const LeaveMember &leaving : members) {
+            if (g == m_groups.end()) {
+                result.push_back(error::UnknownMemberId);
+                continue;
+            }
+            Group &group = g->second;
+            QByteArray id = leaving.memberId;
+            std::int16_t code = error::None;
+            if (id.isEmpty()) {
+                // by group_instance_id alone (an administrator removing a static member)
+                const auto s = leaving.groupInstanceId
+                                   ? group.staticMembers.find(*leaving.groupInstanceId)
+                                   : group.staticMembers.end();
+                if (s == group.staticMembers.end())
+                    code = error::UnknownMemberId;
+                else
+                    id = s->second;
+            } else if (group.pendingMembers.erase(id) > 0) {
+                // an id handed out with MemberIdRequired: forgotten; a round waiting for it
+                // need not wait any longer
+                result.push_back(error::None);
+                maybeCompleteJoin(group, nowMs, deferred);
+                continue;
+            } else {
+                code = validateMember(group, id, leaving.groupInstanceId);
+            }
+            if (code == error::None) {
+                group.lastSeenMs = std::max(group.lastSeenMs, nowMs); // leaving is a sign too
+                removeMember(group, id, nowMs, deferred);
+            }
+            result.push_back(code);
         }
     }
     run(deferred);
@@ -382,6 +616,9 @@ void GroupCoordinator::tick(std::int64_t nowMs)
     {
         std::lock_guard lock(m_mutex);
         for (auto &[id, group] : m_groups) {
+            // ids handed out with MemberIdRequired that nobody joined with in a session
+            std::erase_if(group.pendingMembers,
+                          [&](const auto &pending) { return nowMs > pending.second; });
             std::vector<QByteArray> expired;
             for (const auto &[memberId, m] : group.members)
                 if (!m.pendingJoin && nowMs - m.lastSeenMs > m.sessionTimeoutMs)
@@ -396,7 +633,8 @@ void GroupCoordinator::tick(std::int64_t nowMs)
 
 std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t generation,
                                       const QByteArray &memberId,
-                                      const std::vector<Commit> &commits, std::int64_t nowMs)
+                                      const std::vector<Commit> &commits, std::int64_t nowMs,
+                                      const std::optional<QByteArray> &groupInstanceId)
 {
     std::lock_guard lock(m_mutex);
     if (groupId.isEmpty())
@@ -416,9 +654,9 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
         if (!group.members.empty())
             return error::UnknownMemberId;
     } else {
+        if (const std::int16_t code = validateMember(group, memberId, groupInstanceId))
+            return code;
         auto m = group.members.find(memberId);
-        if (m == group.members.end())
-            return error::UnknownMemberId;
         if (generation != group.generation)
             return error::IllegalGeneration;
         // Like Kafka: commits still count while the group prepares a rebalance (members
@@ -435,7 +673,8 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
 }
 
 std::int16_t GroupCoordinator::checkCommit(const QByteArray &groupId, std::int32_t generation,
-                                           const QByteArray &memberId) const
+                                           const QByteArray &memberId,
+                                           const std::optional<QByteArray> &groupInstanceId) const
 {
     std::lock_guard lock(m_mutex);
     if (groupId.isEmpty())
@@ -448,8 +687,8 @@ std::int16_t GroupCoordinator::checkCommit(const QByteArray &groupId, std::int32
     if (found == m_groups.end())
         return error::UnknownMemberId;
     const Group &group = found->second;
-    if (group.members.find(memberId) == group.members.end())
-        return error::UnknownMemberId;
+    if (const std::int16_t code = validateMember(group, memberId, groupInstanceId))
+        return code;
     if (generation != group.generation)
         return error::IllegalGeneration;
     return error::None;
@@ -566,7 +805,8 @@ GroupCoordinator::GroupView GroupCoordinator::view(const QByteArray &groupId, co
     v.generation = g.generation;
     v.leader = g.leader;
     for (const auto &[memberId, m] : g.members) {
-        MemberView member{memberId, m.clientId, m.clientHost, m.assignment, {}, m.lastSeenMs};
+        MemberView member{memberId, m.clientId,   m.clientHost, m.assignment,
+                          {},       m.lastSeenMs, m.instanceId};
         for (const Protocol &p : m.protocols)
             if (p.name == g.protocol)
                 member.metadata = p.metadata;

@@ -14,7 +14,9 @@
 namespace rivulet::kafka {
 
 // Kafka consumer groups with Rivulet as the only coordinator: membership, rebalances with
-// the protocol chosen by vote, session timeouts and committed offsets. Thread-safe; answers
+// the protocol chosen by vote, session timeouts and committed offsets, following Kafka's
+// classic group protocol: static members (KIP-345, a group_instance_id that keeps its place
+// across restarts) and the MEMBER_ID_REQUIRED round trip (KIP-394). Thread-safe; answers
 // to JoinGroup and SyncGroup may come later, from whichever thread completes the round, so
 // callbacks must hand their result to the right connection themselves. No callback runs
 // under the coordinator's lock.
@@ -26,14 +28,24 @@ public:
         QByteArray name;
         QByteArray metadata;
     };
+    // A member as the leader's JoinGroup answer lists it.
+    struct JoinedMember
+    {
+        QByteArray memberId;
+        std::optional<QByteArray> groupInstanceId; // set for a static member
+        QByteArray metadata;                       // for the group's chosen protocol
+    };
     struct JoinResult
     {
         std::int16_t error = 0;
         std::int32_t generation = -1;
         QByteArray protocol;
         QByteArray leader;
-        QByteArray memberId;
-        std::vector<std::pair<QByteArray, QByteArray>> members; // leader only: id, metadata
+        QByteArray memberId; // with MemberIdRequired: the id to join again with
+        // JoinGroup v9's skip_assignment: a static leader that came back to a stable group
+        // gets the member list but must keep the current assignment
+        bool skipAssignment = false;
+        std::vector<JoinedMember> members; // leader only
     };
     struct SyncResult
     {
@@ -53,6 +65,17 @@ public:
         std::int32_t rebalanceTimeoutMs = 10000;
         QByteArray protocolType;
         std::vector<Protocol> protocols;
+        std::optional<QByteArray> groupInstanceId; // JoinGroup v5+: a static member
+        // JoinGroup v4+ (KIP-394): a dynamic member without an id is given one with
+        // MemberIdRequired and must join again with it; before v4 it joins at once
+        bool requireKnownMemberId = false;
+        bool supportsSkipAssignment = false; // JoinGroup v9+
+    };
+    // A member named in LeaveGroup v3+: by member id, by group_instance_id, or both.
+    struct LeaveMember
+    {
+        QByteArray memberId;
+        std::optional<QByteArray> groupInstanceId;
     };
     struct Commit
     {
@@ -75,20 +98,28 @@ public:
     explicit GroupCoordinator(std::int64_t initialRebalanceDelayMs = 3000);
 
     void join(JoinRequest request, std::int64_t nowMs, JoinCallback callback);
+    // With a groupInstanceId (SyncGroup v3+, Heartbeat v3+, OffsetCommit v7+), the member id
+    // must be the one that instance id now belongs to (else FencedInstanceId).
     void sync(const QByteArray &groupId, std::int32_t generation, const QByteArray &memberId,
               std::vector<std::pair<QByteArray, QByteArray>> assignments, std::int64_t nowMs,
-              SyncCallback callback);
+              SyncCallback callback, const std::optional<QByteArray> &groupInstanceId = {});
     std::int16_t heartbeat(const QByteArray &groupId, std::int32_t generation,
-                           const QByteArray &memberId, std::int64_t nowMs);
+                           const QByteArray &memberId, std::int64_t nowMs,
+                           const std::optional<QByteArray> &groupInstanceId = {});
+    // LeaveGroup v0-v2: one member by its id.
     std::int16_t leave(const QByteArray &groupId, const QByteArray &memberId, std::int64_t nowMs);
+    // LeaveGroup v3+: each member leaves in turn; one error code per member, in order.
+    std::vector<std::int16_t> leave(const QByteArray &groupId,
+                                    const std::vector<LeaveMember> &members, std::int64_t nowMs);
     // All-or-nothing check of membership and generation, then every offset is stored.
     std::int16_t commit(const QByteArray &groupId, std::int32_t generation,
                         const QByteArray &memberId, const std::vector<Commit> &commits,
-                        std::int64_t nowMs);
+                        std::int64_t nowMs, const std::optional<QByteArray> &groupInstanceId = {});
     // For a transactional offset commit (TxnOffsetCommit): the same checks as commit(), but
     // nothing is stored; storeCommitted() stores them when the transaction commits.
     std::int16_t checkCommit(const QByteArray &groupId, std::int32_t generation,
-                             const QByteArray &memberId) const;
+                             const QByteArray &memberId,
+                             const std::optional<QByteArray> &groupInstanceId = {}) const;
     void storeCommitted(const QByteArray &groupId, const std::vector<Commit> &commits,
                         std::int64_t nowMs);
     std::optional<CommittedOffset> committed(const QByteArray &groupId, const QByteArray &topic,
@@ -107,8 +138,8 @@ public:
     // Forgets a group and its committed offsets, as Kafka's DeleteGroups: refused with
     // NonEmptyGroup while it has members, GroupIdNotFound when there is no such group.
     std::int16_t deleteGroup(const QByteArray &groupId);
-    // Expires silent members and completes rebalances whose wait is over; call often
-    // (every ~100 ms).
+    // Expires silent members (and ids handed out with MemberIdRequired that nobody joined
+    // with) and completes rebalances whose wait is over; call often (every ~100 ms).
     void tick(std::int64_t nowMs);
 
     // For the window and the CLI.
@@ -120,6 +151,7 @@ public:
         QByteArray assignment;       // as the leader sent it (consumer protocol bytes)
         QByteArray metadata;         // what the member sent with the group's chosen protocol
         std::int64_t lastSeenMs = 0; // its last join, sync, heartbeat or commit
+        std::optional<QByteArray> groupInstanceId; // set for a static member
     };
     struct GroupView
     {
@@ -169,6 +201,7 @@ private:
         QByteArray assignment;
         std::int64_t lastSeenMs = 0;
         std::uint64_t joinOrder = 0;
+        std::optional<QByteArray> instanceId; // a static member's group_instance_id
         JoinCallback pendingJoin;
         SyncCallback pendingSync;
     };
@@ -180,6 +213,10 @@ private:
         std::int32_t generation = 0;
         QByteArray leader;
         std::map<QByteArray, Member> members;
+        // static members: group_instance_id -> the member id it belongs to now
+        std::map<QByteArray, QByteArray> staticMembers;
+        // ids handed out with MemberIdRequired, not yet joined with: id -> when it expires
+        std::map<QByteArray, std::int64_t> pendingMembers;
         std::int64_t rebalanceDeadlineMs = 0;
         std::int64_t initialDelayUntilMs = 0;
         Offsets offsets;
@@ -188,6 +225,22 @@ private:
     };
     using Deferred = std::vector<std::function<void()>>;
 
+    // The checks of Kafka's validateMember: None, UnknownMemberId or FencedInstanceId.
+    static std::int16_t validateMember(const Group &group, const QByteArray &memberId,
+                                       const std::optional<QByteArray> &instanceId);
+    static void update(Member &member, JoinRequest &request, std::int64_t nowMs);
+    void addMember(Group &group, JoinRequest &request, const QByteArray &memberId,
+                   std::int64_t nowMs, JoinCallback callback, Deferred &deferred);
+    void joinExistingMember(Group &group, JoinRequest &request, std::int64_t nowMs,
+                            JoinCallback callback, Deferred &deferred);
+    void replaceStaticMember(Group &group, JoinRequest &request, const QByteArray &newMemberId,
+                             std::int64_t nowMs, JoinCallback callback, Deferred &deferred);
+    // A member's join with the answer held for the next round (starting it if none runs).
+    void rejoin(Group &group, Member &member, JoinRequest &request, std::int64_t nowMs,
+                JoinCallback callback, Deferred &deferred);
+    static JoinResult currentGeneration(const Group &group, const QByteArray &memberId,
+                                        bool withMembers);
+    static std::vector<JoinedMember> currentMembers(const Group &group);
     void prepareRebalance(Group &group, std::int64_t nowMs, bool newGroup, Deferred &deferred);
     void maybeCompleteJoin(Group &group, std::int64_t nowMs, Deferred &deferred);
     void completeJoin(Group &group, std::int64_t nowMs, Deferred &deferred);

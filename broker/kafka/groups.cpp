@@ -2,11 +2,10 @@
 // SyncGroup, Heartbeat and LeaveGroup, answered by the GroupCoordinator. Rivulet is the only
 // broker, so it coordinates every group and every transactional id.
 //
-// Static membership (KIP-345, group_instance_id) and JoinGroup's MEMBER_ID_REQUIRED round trip
-// (KIP-394, v4+) are not implemented: group_instance_id is read and otherwise ignored (every
-// member is dynamic), and a member without an id gets one in its first JoinGroup, as in v0-v3.
-// Kafka clients accept both: the round trip is the broker's choice, and a static member is
-// answered as a dynamic one.
+// Static membership (KIP-345): a member with a group_instance_id (JoinGroup v5+, SyncGroup and
+// Heartbeat v3+, LeaveGroup v3+, OffsetCommit v7+) keeps its place across restarts, and an
+// old member id of its instance is fenced (82). JoinGroup v4+ has the MEMBER_ID_REQUIRED
+// round trip (KIP-394) for dynamic members; before v4 a member without an id gets one at once.
 #include "kafkahandler.h"
 
 #include "broker.h"
@@ -47,7 +46,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, JoinGroupRequest &r
         r.protocols.push_back({std::move(p.name), std::move(p.metadata)});
     r.clientId = call.header.clientId.value_or(QByteArray());
     r.clientHost = m_peerHost;
-    // group_instance_id (v5+) and reason (v8+) are not used: see the top of this file
+    r.groupInstanceId = std::move(request.groupInstanceId); // null before v5
+    r.requireKnownMemberId = v >= 4;
+    r.supportsSkipAssignment = v >= 9;
+    // reason (v8+) is not used
     m_broker.groups().join(
         std::move(r), Broker::nowMs(),
         [header = call.header, sink = call.sink,
@@ -64,9 +66,11 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, JoinGroupRequest &r
                 response.protocolName = result.protocol;
                 response.protocolType = protocolType;
             }
-            for (const auto &[id, metadata] : result.members)
-                response.members.push_back({id, std::nullopt, metadata}); // no static members
-            // skip_assignment (v9) stays false: the leader always assigns
+            for (const auto &m : result.members)
+                response.members.push_back({m.memberId, m.groupInstanceId, m.metadata});
+            // v9: true only for a static leader back in a stable group (it keeps the
+            // current assignment)
+            response.skipAssignment = result.skipAssignment;
             sink(encodeResponse(header, response));
         });
     return {Outcome::Kind::Deferred, {}, {}};
@@ -94,15 +98,17 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, SyncGroupRequest &r
                 response.protocolName = protocolName;
             }
             sink(encodeResponse(header, response));
-        });
+        },
+        request.groupInstanceId); // null before v3
     return {Outcome::Kind::Deferred, {}, {}};
 }
 
 KafkaHandler::Outcome KafkaHandler::handle(const Call &call, HeartbeatRequest &request)
 {
     HeartbeatResponse response;
-    response.errorCode = m_broker.groups().heartbeat(request.groupId, request.generationId,
-                                                     request.memberId, Broker::nowMs());
+    response.errorCode =
+        m_broker.groups().heartbeat(request.groupId, request.generationId, request.memberId,
+                                    Broker::nowMs(), request.groupInstanceId); // null before v3
     return call.respond(response);
 }
 
@@ -122,11 +128,16 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, LeaveGroupRequest &
         response.errorCode = error::InvalidGroupId;
         return call.respond(response);
     }
-    for (auto &m : request.members) {
-        // a member named only by its group_instance_id is not found: no static members
-        const std::int16_t code =
-            m_broker.groups().leave(request.groupId, m.memberId, Broker::nowMs());
-        response.members.push_back({std::move(m.memberId), std::move(m.groupInstanceId), code});
+    // A member is named by its id, by its group_instance_id alone (member id empty), or by
+    // both (then they must match: 82 if the instance id now belongs to another member id).
+    std::vector<GroupCoordinator::LeaveMember> leaving;
+    for (const auto &m : request.members)
+        leaving.push_back({m.memberId, m.groupInstanceId});
+    const std::vector<std::int16_t> codes =
+        m_broker.groups().leave(request.groupId, leaving, Broker::nowMs());
+    for (std::size_t i = 0; i < request.members.size(); ++i) {
+        auto &m = request.members[i];
+        response.members.push_back({std::move(m.memberId), std::move(m.groupInstanceId), codes[i]});
     }
     return call.respond(response);
 }

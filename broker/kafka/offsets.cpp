@@ -52,17 +52,17 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, OffsetCommitRequest
     // v0 has no generation nor member id: their defaults (-1, "") make it a commit outside
     // any generation, as from a consumer that assigns partitions itself. Not used:
     // commit_timestamp (v1; the broker's clock is), retention_time_ms (v2-v4; offsets are
-    // kept until the group is deleted), committed_leader_epoch (v6+), group_instance_id
-    // (v7+; no static members). v9 is v8 for classic groups.
+    // kept until the group is deleted), committed_leader_epoch (v6+). group_instance_id (v7+)
+    // must belong to member_id (else 82 FENCED_INSTANCE_ID). v9 is v8 for classic groups.
     std::vector<GroupCoordinator::Commit> commits;
     for (const auto &t : request.topics)
         for (const auto &p : t.partitions)
             commits.push_back({t.name, p.partitionIndex, p.committedOffset,
                                p.committedMetadata.value_or(QByteArray())});
     // one check for the whole request: every partition gets its answer
-    const std::int16_t code =
-        m_broker.groups().commit(request.groupId, request.generationIdOrMemberEpoch,
-                                 request.memberId, commits, Broker::nowMs());
+    const std::int16_t code = m_broker.groups().commit(
+        request.groupId, request.generationIdOrMemberEpoch, request.memberId, commits,
+        Broker::nowMs(), request.groupInstanceId);
     OffsetCommitResponse response;
     for (const auto &t : request.topics) {
         auto &out = response.topics.emplace_back();

@@ -110,8 +110,8 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, AddOffsetsToTxnRequ
 
 KafkaHandler::Outcome KafkaHandler::handle(const Call &call, TxnOffsetCommitRequest &request)
 {
-    std::int16_t code =
-        m_broker.groups().checkCommit(request.groupId, request.generationId, request.memberId);
+    std::int16_t code = m_broker.groups().checkCommit(request.groupId, request.generationId,
+                                                      request.memberId, request.groupInstanceId);
     if (code == error::None) {
         std::vector<TransactionCoordinator::PendingOffset> offsets;
         for (const auto &t : request.topics)
