@@ -9,20 +9,22 @@ partition's size in bytes).
 kafka-python 2.0.2's KafkaAdminClient drives the ACL APIs (v1, the newest it knows).
 confluent-kafka 1.7.0's AdminClient has none of these APIs (ACLs came in 1.9), nor has
 kafka-python any other, so every version of every API is also sent as raw bytes by the small
-encoder below, which reads each answer to its last byte.
+encoder of kafka_wire.py, which reads each answer to its last byte.
 
 Usage: test_cluster_admin.py PATH/TO/rivulet [PATH/TO/rivulet-cli]
 """
 
 import os
-import socket
-import struct
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rivulet_broker  # noqa: E402
 from rivulet_broker import Broker, TempDir  # noqa: E402
+from kafka_wire import (  # noqa: E402
+    ALTER_PARTITION_REASSIGNMENTS, API_VERSIONS, CREATE_ACLS, DELETE_ACLS, DESCRIBE_ACLS,
+    DESCRIBE_CLIENT_QUOTAS, DESCRIBE_LOG_DIRS, ELECT_LEADERS, LIST_PARTITION_REASSIGNMENTS, R, W,
+    Connection, body, fetch)
 
 from confluent_kafka.admin import AdminClient  # noqa: E402
 from kafka import KafkaAdminClient, KafkaProducer  # noqa: E402
@@ -34,192 +36,15 @@ from kafka.errors import SecurityDisabledError  # noqa: E402
 TIMEOUT = 10.0
 TIMEOUT_MS = int(TIMEOUT * 1000)
 
-# API keys and the ranges Rivulet advertises for them (Kafka 3.9's)
-DESCRIBE_ACLS, CREATE_ACLS, DELETE_ACLS = 29, 30, 31
-DESCRIBE_LOG_DIRS, ELECT_LEADERS = 35, 43
-ALTER_REASSIGNMENTS, LIST_REASSIGNMENTS, DESCRIBE_QUOTAS = 45, 46, 48
-FETCH, API_VERSIONS = 1, 18
+# the ranges Rivulet advertises for the APIs (Kafka 3.9's)
 RANGES = {DESCRIBE_ACLS: (0, 3), CREATE_ACLS: (0, 3), DELETE_ACLS: (0, 3),
-          DESCRIBE_LOG_DIRS: (0, 4), ELECT_LEADERS: (0, 2), ALTER_REASSIGNMENTS: (0, 0),
-          LIST_REASSIGNMENTS: (0, 0), DESCRIBE_QUOTAS: (0, 1)}
-FIRST_FLEXIBLE = {DESCRIBE_ACLS: 2, CREATE_ACLS: 2, DELETE_ACLS: 2, DESCRIBE_LOG_DIRS: 2,
-                  ELECT_LEADERS: 2, ALTER_REASSIGNMENTS: 0, LIST_REASSIGNMENTS: 0,
-                  DESCRIBE_QUOTAS: 1, FETCH: 12, API_VERSIONS: 3}
+          DESCRIBE_LOG_DIRS: (0, 4), ELECT_LEADERS: (0, 2), ALTER_PARTITION_REASSIGNMENTS: (0, 0),
+          LIST_PARTITION_REASSIGNMENTS: (0, 0), DESCRIBE_CLIENT_QUOTAS: (0, 1)}
 
 NO_AUTHORIZER_ON_BROKER = "No Authorizer is configured on the broker"  # DescribeAcls
 NO_AUTHORIZER = "No Authorizer is configured."  # CreateAcls, DeleteAcls
 NOT_NEEDED = "Leader election not needed for topic partition."
 NO_REASSIGNMENT = "No partition reassignment is in progress."
-
-
-# -- a small Kafka encoder and decoder (classic and flexible, KIP-482) ---------------------------
-class W:
-    def __init__(self, flexible):
-        self.b = bytearray()
-        self.flex = flexible
-
-    def i8(self, v):
-        self.b += struct.pack(">b", v)
-        return self
-
-    def i16(self, v):
-        self.b += struct.pack(">h", v)
-        return self
-
-    def i32(self, v):
-        self.b += struct.pack(">i", v)
-        return self
-
-    def i64(self, v):
-        self.b += struct.pack(">q", v)
-        return self
-
-    def uvarint(self, v):
-        while v >= 0x80:
-            self.b.append((v & 0x7F) | 0x80)
-            v >>= 7
-        self.b.append(v)
-        return self
-
-    def string(self, s):
-        """A string, or null for None (nullable strings)."""
-        if s is None:
-            return self.uvarint(0) if self.flex else self.i16(-1)
-        data = s.encode()
-        if self.flex:
-            self.uvarint(len(data) + 1)
-        else:
-            self.i16(len(data))
-        self.b += data
-        return self
-
-    def array(self, items, each):
-        """An array whose elements each(w, item) writes, or null for None."""
-        if items is None:
-            return self.uvarint(0) if self.flex else self.i32(-1)
-        if self.flex:
-            self.uvarint(len(items) + 1)
-        else:
-            self.i32(len(items))
-        for item in items:
-            each(self, item)
-        return self
-
-    def int32s(self, items):
-        return self.array(items, W.i32)
-
-    def tags(self):
-        """The end of a struct: no tagged fields (flexible versions only)."""
-        return self.uvarint(0) if self.flex else self
-
-
-class R:
-    def __init__(self, data, flexible):
-        self.d = bytes(data)
-        self.p = 0
-        self.flex = flexible
-
-    def _take(self, n):
-        if self.p + n > len(self.d):
-            raise AssertionError(f"answer ends early: {n} bytes wanted at {self.p} of "
-                                 f"{len(self.d)}: {self.d.hex()}")
-        out = self.d[self.p:self.p + n]
-        self.p += n
-        return out
-
-    def i8(self):
-        return struct.unpack(">b", self._take(1))[0]
-
-    def i16(self):
-        return struct.unpack(">h", self._take(2))[0]
-
-    def i32(self):
-        return struct.unpack(">i", self._take(4))[0]
-
-    def i64(self):
-        return struct.unpack(">q", self._take(8))[0]
-
-    def f64(self):
-        return struct.unpack(">d", self._take(8))[0]
-
-    def boolean(self):
-        return self._take(1) != b"\x00"
-
-    def uvarint(self):
-        shift = value = 0
-        while True:
-            byte = self._take(1)[0]
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value
-            shift += 7
-
-    def string(self):
-        n = self.uvarint() - 1 if self.flex else self.i16()
-        return None if n < 0 else self._take(n).decode()
-
-    def bytes_(self):
-        n = self.uvarint() - 1 if self.flex else self.i32()
-        return None if n < 0 else self._take(n)
-
-    def array(self, each):
-        n = self.uvarint() - 1 if self.flex else self.i32()
-        return None if n < 0 else [each(self) for _ in range(n)]
-
-    def int32s(self):
-        return self.array(R.i32)
-
-    def tags(self):
-        if self.flex:
-            for _ in range(self.uvarint()):
-                self.uvarint()
-                self._take(self.uvarint())
-
-    def end(self):
-        if self.p != len(self.d):
-            raise AssertionError(f"{len(self.d) - self.p} bytes left over after the answer: "
-                                 f"{self.d[self.p:].hex()}")
-
-
-class Connection:
-    """One Kafka connection speaking raw requests."""
-
-    def __init__(self, host, port):
-        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
-        self.correlation = 0
-
-    def close(self):
-        self.sock.close()
-
-    def _read(self, n):
-        out = b""
-        while len(out) < n:
-            chunk = self.sock.recv(n - len(out))
-            if not chunk:
-                raise AssertionError("the broker closed the connection")
-            out += chunk
-        return out
-
-    def call(self, key, version, body):
-        """Sends a request (body: a W in the version's encoding) and returns an R positioned
-        at the answer's body, in the same encoding."""
-        flexible = version >= FIRST_FLEXIBLE.get(key, 99)
-        self.correlation += 1
-        header = W(False).i16(key).i16(version).i32(self.correlation).string("cluster-admin")
-        if flexible:
-            header.uvarint(0)
-        frame = bytes(header.b) + bytes(body.b)
-        self.sock.sendall(struct.pack(">i", len(frame)) + frame)
-        (size,) = struct.unpack(">i", self._read(4))
-        r = R(self._read(size), flexible)
-        assert r.i32() == self.correlation, "answer to another request"
-        if flexible and key != API_VERSIONS:
-            r.tags()
-        return r
-
-
-def body(key, version):
-    return W(version >= FIRST_FLEXIBLE[key])
 
 
 # -- the APIs' layouts ----------------------------------------------------------------------------
@@ -234,9 +59,7 @@ def acl_filter(w, version, resource_type=2, name=None, principal=None, host=None
 
 
 def read_acls_description(r):
-    principal, host, op, perm = r.string(), r.string(), r.i8(), r.i8()
-    r.tags()
-    return principal, host, op, perm
+    return r.fields(R.string, R.string, R.i8, R.i8)  # principal, host, operation, permission
 
 
 def read_describe_acls(r, version):
@@ -257,16 +80,11 @@ def read_describe_acls(r, version):
 
 def read_partition_errors(r):
     """[partition, error_code, error_message]: ElectLeaders', AlterPartitionReassignments'."""
-    out = (r.i32(), r.i16(), r.string())
-    r.tags()
-    return out
+    return r.fields(R.i32, R.i16, R.string)
 
 
 def read_topic_partition_errors(r):
-    name = r.string()
-    partitions = r.array(read_partition_errors)
-    r.tags()
-    return name, partitions
+    return r.fields(R.string, lambda r: r.array(read_partition_errors))
 
 
 class ClusterAdminTest(unittest.TestCase):
@@ -296,7 +114,7 @@ class ClusterAdminTest(unittest.TestCase):
 
     def connect(self, broker=None):
         broker = broker or self.memory
-        c = Connection(broker.kafka_host, broker.kafka_port)
+        c = Connection(broker.kafka_host, broker.kafka_port, "cluster-admin")
         self.addCleanup(c.close)
         return c
 
@@ -379,9 +197,7 @@ class ClusterAdminTest(unittest.TestCase):
                 throttle = r.i32()
 
                 def result(r):
-                    out = (r.i16(), r.string())
-                    r.tags()
-                    return out
+                    return r.fields(R.i16, R.string)
                 results = r.array(result)
                 r.tags()
                 r.end()
@@ -403,9 +219,8 @@ class ClusterAdminTest(unittest.TestCase):
                 throttle = r.i32()
 
                 def filter_result(r):
-                    out = (r.i16(), r.string(), r.array(lambda r: self.fail("a matching ACL")))
-                    r.tags()
-                    return out
+                    return r.fields(R.i16, R.string,
+                                    lambda r: r.array(lambda r: self.fail("a matching ACL")))
                 results = r.array(filter_result)
                 r.tags()
                 r.end()
@@ -417,24 +232,14 @@ class ClusterAdminTest(unittest.TestCase):
         def component(w, comp):
             entity_type, match_type, match = comp
             w.string(entity_type).i8(match_type).string(match).tags()
-        w = body(DESCRIBE_QUOTAS, version).array(components, component)
+        w = body(DESCRIBE_CLIENT_QUOTAS, version).array(components, component)
         w.i8(1 if strict else 0).tags()
-        r = c.call(DESCRIBE_QUOTAS, version, w)
+        r = c.call(DESCRIBE_CLIENT_QUOTAS, version, w)
         throttle, error, message = r.i32(), r.i16(), r.string()
 
         def entry(r):
-            def entity(r):
-                out = (r.string(), r.string())
-                r.tags()
-                return out
-
-            def value(r):
-                out = (r.string(), r.f64())
-                r.tags()
-                return out
-            out = (r.array(entity), r.array(value))
-            r.tags()
-            return out
+            return r.fields(lambda r: r.array(lambda r: r.fields(R.string, R.string)),  # entity
+                            lambda r: r.array(lambda r: r.fields(R.string, R.f64)))  # values
         entries = r.array(entry)
         r.tags()
         r.end()
@@ -541,7 +346,7 @@ class ClusterAdminTest(unittest.TestCase):
         w.array([("ca-reassign", [(0, [node]), (1, None), (2, [node, node + 1]), (3, []),
                                   (9, [node])]),
                  ("ca-reassign-missing", [(0, [node]), (1, None)])], topic).tags()
-        r = self.connect().call(ALTER_REASSIGNMENTS, 0, w)
+        r = self.connect().call(ALTER_PARTITION_REASSIGNMENTS, 0, w)
         throttle, error, message = r.i32(), r.i16(), r.string()
         results = r.array(read_topic_partition_errors)
         r.tags()
@@ -566,7 +371,7 @@ class ClusterAdminTest(unittest.TestCase):
         def topic(w, t):
             w.string(t[0]).int32s(t[1]).tags()
         w.array(topics, topic).tags()
-        r = self.connect().call(LIST_REASSIGNMENTS, 0, w)
+        r = self.connect().call(LIST_PARTITION_REASSIGNMENTS, 0, w)
         throttle, error, message = r.i32(), r.i16(), r.string()
 
         def ongoing(r):
@@ -594,14 +399,10 @@ class ClusterAdminTest(unittest.TestCase):
         error = r.i16() if version >= 3 else 0
 
         def partition(r):
-            out = (r.i32(), r.i64(), r.i64(), r.boolean())
-            r.tags()
-            return out
+            return r.fields(R.i32, R.i64, R.i64, R.boolean)
 
         def dir_topic(r):
-            out = (r.string(), r.array(partition))
-            r.tags()
-            return out
+            return r.fields(R.string, lambda r: r.array(partition))
 
         def result(r):
             out = {"error": r.i16(), "log_dir": r.string(), "topics": r.array(dir_topic)}
@@ -618,20 +419,10 @@ class ClusterAdminTest(unittest.TestCase):
 
     def fetched_bytes(self, broker, topic, partition):
         """The bytes of every batch the partition holds, as Fetch v4 hands them out."""
-        w = W(False).i32(-1).i32(0).i32(0).i32(64 << 20).i8(0)
-        w.array([topic], lambda w, t: w.string(t).array(
-            [partition], lambda w, p: w.i32(p).i64(0).i32(64 << 20)))
-        r = self.connect(broker).call(FETCH, 4, w)
-        r.i32()
-
-        def part(r):
-            index, error, _, _ = r.i32(), r.i16(), r.i64(), r.i64()
-            r.array(lambda r: (r.i64(), r.i64()))
-            return index, error, r.bytes_()
-        ((name, ((index, error, records),)),) = r.array(lambda r: (r.string(), r.array(part)))
-        r.end()
-        self.assertEqual((name, index, error), (topic, partition, 0))
-        return len(records or b"")
+        fetched = fetch(self.connect(broker), topic, partition, min_bytes=0, max_bytes=64 << 20)
+        self.assertEqual((fetched["topic"], fetched["partition"], fetched["error"]),
+                         (topic, partition, 0))
+        return len(fetched["records"])
 
     def disk_bytes(self, topic, partition):
         path = os.path.join(self.data.path, "topics", topic, str(partition))

@@ -4,85 +4,31 @@ with that codec on the wire, the broker keeps them as they came, and kcat -C rea
 exactly what was produced. kafka-python's gzip and zstd producers are the control that the
 broker handles a compressed batch whatever the client.
 
-The codec stored is read with a raw Fetch v4 (stdlib socket), from the batch attributes.
+The codec stored is read with a raw Fetch v4 (kafka_wire.py), from the batch attributes.
 
 Usage: test_compression.py PATH/TO/rivulet [PATH/TO/rivulet-cli]
 """
 
 import os
-import socket
-import struct
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rivulet_broker  # noqa: E402
 from rivulet_broker import Broker  # noqa: E402
+from kafka_wire import Connection, batches, fetch  # noqa: E402
 
 CODECS = {"gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 # compressible, with keys and headers, enough to fill one batch per produce
 MESSAGES = [(f"key-{i:03d}", f"value-{i:03d}-" + "abcdefgh" * 8) for i in range(60)]
 
 
-def _recv_exactly(sock, n):
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("broker closed the connection")
-        buf += chunk
-    return bytes(buf)
-
-
-def _kstr(s):
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
-
-
 def fetch_batches(host, port, topic, partition=0, offset=0):
     """Returns [(base_offset, attributes, records_count)] of the batches a Fetch v4 returns."""
-    body = struct.pack(">iiiib", -1, 100, 1, 4 << 20, 0)  # replica, wait, min, max, isolation
-    body += struct.pack(">i", 1) + _kstr(topic)
-    body += struct.pack(">i", 1) + struct.pack(">iqi", partition, offset, 4 << 20)
-    header = struct.pack(">hhi", 1, 4, 7) + _kstr("rivulet-compression-test")
-    request = header + body
-    with socket.create_connection((host, port), timeout=10) as s:
-        s.settimeout(10)
-        s.sendall(struct.pack(">i", len(request)) + request)
-        size = struct.unpack(">i", _recv_exactly(s, 4))[0]
-        resp = _recv_exactly(s, size)
-    pos = 0
-
-    def take(fmt):
-        nonlocal pos
-        values = struct.unpack_from(fmt, resp, pos)
-        pos += struct.calcsize(fmt)
-        return values
-
-    corr, _throttle, ntopics = take(">iii")
-    assert corr == 7 and ntopics == 1, (corr, ntopics)
-    (name_len,) = take(">h")
-    pos += name_len
-    (nparts,) = take(">i")
-    assert nparts == 1
-    _part, error, _hw, _lso, naborted = take(">ihqqi")
-    assert error == 0, f"fetch error {error}"
-    pos += max(naborted, 0) * 16
-    (records_size,) = take(">i")
-    records = resp[pos:pos + max(records_size, 0)]
-    batches = []
-    at = 0
-    while at + 61 <= len(records):
-        base, length = struct.unpack_from(">qi", records, at)
-        if at + 12 + length > len(records):
-            break  # a partial batch at the end of the answer
-        magic = records[at + 16]
-        assert magic == 2, f"magic {magic}"
-        (attributes,) = struct.unpack_from(">h", records, at + 21)
-        (count,) = struct.unpack_from(">i", records, at + 57)
-        batches.append((base, attributes, count))
-        at += 12 + length
-    return batches
+    with Connection(host, port, "rivulet-compression-test") as conn:
+        fetched = fetch(conn, topic, partition, offset, max_wait_ms=100, max_bytes=4 << 20)
+    assert fetched["error"] == 0, f"fetch error {fetched['error']}"
+    return [(b["base_offset"], b["attributes"], b["count"]) for b in batches(fetched["records"])]
 
 
 class CompressionTest(unittest.TestCase):

@@ -4,7 +4,7 @@
 
 - kafka-python 2.0.2's KafkaAdminClient.create_partitions (CreatePartitions v1); it has no
   delete_records, so DeleteRecords goes as raw bytes, as does every version of both APIs
-  (v0-1 classic, v2+ flexible) through the small encoder below;
+  (v0-1 classic, v2+ flexible) through the small encoder of kafka_wire.py;
 - confluent-kafka 1.7.0's AdminClient.create_partitions (it has no delete_records either);
 - kafkajs 2.2.4's admin.createPartitions and admin.deleteTopicRecords (kafkajs/partitions.js);
 - kcat -L showing the new partition count, kcat producing to and consuming from a new
@@ -17,14 +17,13 @@ Usage: test_partitions_admin.py PATH/TO/rivulet [PATH/TO/rivulet-cli]
 import os
 import re
 import shutil
-import socket
-import struct
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rivulet_broker  # noqa: E402
 from rivulet_broker import Broker, TempDir, run  # noqa: E402
+from kafka_wire import CREATE_PARTITIONS, DELETE_RECORDS, R, Connection, body  # noqa: E402
 
 from confluent_kafka import Consumer as CkConsumer  # noqa: E402
 from confluent_kafka import KafkaError as CkKafkaError  # noqa: E402
@@ -41,150 +40,20 @@ TIMEOUT_MS = int(TIMEOUT * 1000)
 KAFKAJS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
 os.environ["KAFKAJS_NO_PARTITIONER_WARNING"] = "1"
 
-DELETE_RECORDS, CREATE_PARTITIONS, METADATA = 21, 37, 3
-FIRST_FLEXIBLE = {DELETE_RECORDS: 2, CREATE_PARTITIONS: 2, METADATA: 9}
 NONE, OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION = 0, 1, 3
 INVALID_PARTITIONS, INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST = 37, 39, 42
 
 
-# -- a small Kafka encoder and decoder (classic and flexible, KIP-482) ---------------------------
-class W:
-    def __init__(self, flexible):
-        self.b = bytearray()
-        self.flex = flexible
-
-    def pack(self, fmt, v):
-        self.b += struct.pack(fmt, v)
-        return self
-
-    def i8(self, v):
-        return self.pack(">b", v)
-
-    def i16(self, v):
-        return self.pack(">h", v)
-
-    def i32(self, v):
-        return self.pack(">i", v)
-
-    def i64(self, v):
-        return self.pack(">q", v)
-
-    def uvarint(self, v):
-        while v >= 0x80:
-            self.b.append((v & 0x7F) | 0x80)
-            v >>= 7
-        self.b.append(v)
-        return self
-
-    def string(self, s):
-        data = s.encode()
-        (self.uvarint(len(data) + 1) if self.flex else self.i16(len(data))).b.extend(data)
-        return self
-
-    def array(self, items, each):
-        """An array whose elements each(w, item) writes, or null for None."""
-        if items is None:
-            return self.uvarint(0) if self.flex else self.i32(-1)
-        self.uvarint(len(items) + 1) if self.flex else self.i32(len(items))
-        for item in items:
-            each(self, item)
-        return self
-
-    def tags(self):
-        return self.uvarint(0) if self.flex else self
-
-
-class R:
-    def __init__(self, data, flexible):
-        self.d = bytes(data)
-        self.p = 0
-        self.flex = flexible
-
-    def _take(self, n):
-        if self.p + n > len(self.d):
-            raise AssertionError(f"answer ends early at {self.p}: {self.d.hex()}")
-        out = self.d[self.p:self.p + n]
-        self.p += n
-        return out
-
-    def unpack(self, fmt, n):
-        return struct.unpack(fmt, self._take(n))[0]
-
-    def i16(self):
-        return self.unpack(">h", 2)
-
-    def i32(self):
-        return self.unpack(">i", 4)
-
-    def i64(self):
-        return self.unpack(">q", 8)
-
-    def uvarint(self):
-        shift = value = 0
-        while True:
-            byte = self._take(1)[0]
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value
-            shift += 7
-
-    def string(self):
-        n = self.uvarint() - 1 if self.flex else self.i16()
-        return None if n < 0 else self._take(n).decode()
-
-    def array(self, each):
-        n = self.uvarint() - 1 if self.flex else self.i32()
-        return None if n < 0 else [each(self) for _ in range(n)]
-
-    def tags(self):
-        if self.flex:
-            for _ in range(self.uvarint()):
-                self.uvarint()
-                self._take(self.uvarint())
-
-    def end(self):
-        assert self.p == len(self.d), f"bytes left over: {self.d[self.p:].hex()}"
-
-
-class Connection:
-    def __init__(self, host, port):
-        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
-        self.correlation = 0
-
-    def close(self):
-        self.sock.close()
-
-    def _read(self, n):
-        out = b""
-        while len(out) < n:
-            chunk = self.sock.recv(n - len(out))
-            if not chunk:
-                raise AssertionError("the broker closed the connection")
-            out += chunk
-        return out
-
-    def call(self, key, version, body):
-        flexible = version >= FIRST_FLEXIBLE[key]
-        self.correlation += 1
-        header = W(False).i16(key).i16(version).i32(self.correlation).string("partitions-admin")
-        if flexible:
-            header.uvarint(0)
-        frame = bytes(header.b) + bytes(body.b)
-        self.sock.sendall(struct.pack(">i", len(frame)) + frame)
-        (size,) = struct.unpack(">i", self._read(4))
-        r = R(self._read(size), flexible)
-        assert r.i32() == self.correlation, "answer to another request"
-        if flexible:
-            r.tags()
-        return r
+def connect(broker):
+    return Connection(broker.kafka_host, broker.kafka_port, "partitions-admin")
 
 
 def create_partitions(conn, version, topics, validate_only=False):
     """topics: [(name, count, assignments or None)] -> [(name, error_code, error_message)]"""
-    w = W(version >= FIRST_FLEXIBLE[CREATE_PARTITIONS])
+    w = body(CREATE_PARTITIONS, version)
 
     def assignment(w, ids):
-        w.array(ids, W.i32).tags()
+        w.int32s(ids).tags()
 
     def topic(w, t):
         name, count, assignments = t
@@ -192,12 +61,7 @@ def create_partitions(conn, version, topics, validate_only=False):
     w.array(topics, topic).i32(5000).i8(1 if validate_only else 0).tags()
     r = conn.call(CREATE_PARTITIONS, version, w)
     assert r.i32() == 0  # throttle_time_ms
-
-    def result(r):
-        out = (r.string(), r.i16(), r.string())
-        r.tags()
-        return out
-    results = r.array(result)
+    results = r.array(lambda r: r.fields(R.string, R.i16, R.string))
     r.tags()
     r.end()
     return results
@@ -205,7 +69,7 @@ def create_partitions(conn, version, topics, validate_only=False):
 
 def delete_records(conn, version, topics):
     """topics: [(name, [(partition, offset)])] -> [(name, [(partition, low_watermark, error)])]"""
-    w = W(version >= FIRST_FLEXIBLE[DELETE_RECORDS])
+    w = body(DELETE_RECORDS, version)
 
     def partition(w, p):
         w.i32(p[0]).i64(p[1]).tags()
@@ -217,15 +81,8 @@ def delete_records(conn, version, topics):
     assert r.i32() == 0
 
     def partition_result(r):
-        out = (r.i32(), r.i64(), r.i16())
-        r.tags()
-        return out
-
-    def topic_result(r):
-        out = (r.string(), r.array(partition_result))
-        r.tags()
-        return out
-    results = r.array(topic_result)
+        return r.fields(R.i32, R.i64, R.i16)
+    results = r.array(lambda r: r.fields(R.string, lambda r: r.array(partition_result)))
     r.tags()
     r.end()
     return results
@@ -250,7 +107,7 @@ class PartitionsAdminTest(unittest.TestCase):
             raise AssertionError(f"rivulet exited with {rc} on SIGTERM:\n{cls.broker.log_tail()}")
 
     def setUp(self):
-        self.conn = Connection(self.broker.kafka_host, self.broker.kafka_port)
+        self.conn = connect(self.broker)
 
     def tearDown(self):
         self.conn.close()
@@ -483,7 +340,7 @@ class PartitionsAdminTest(unittest.TestCase):
             for i in range(20):
                 producer.send("dr-kill", f"r{i}".encode(), partition=1).get(TIMEOUT)
             producer.close(TIMEOUT)
-            conn = Connection(broker.kafka_host, broker.kafka_port)
+            conn = connect(broker)
             self.assertEqual(delete_records(conn, 0, [("dr-kill", [(1, 12)])]),
                              [("dr-kill", [(1, 12, NONE)])])
             conn.close()

@@ -22,8 +22,6 @@ Usage: test_transactions.py PATH/TO/rivulet [PATH/TO/rivulet-cli]
 
 import os
 import shutil
-import socket
-import struct
 import sys
 import time
 import unittest
@@ -31,6 +29,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rivulet_broker  # noqa: E402
 from rivulet_broker import Broker, TempDir, run, wait_until  # noqa: E402
+import kafka_wire  # noqa: E402
+from kafka_wire import (ADD_PARTITIONS_TO_TXN, END_TXN, INIT_PRODUCER_ID, PRODUCE,  # noqa: E402
+                        Connection, body, record_batch)
 
 from confluent_kafka import (  # noqa: E402
     OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition)
@@ -46,222 +47,34 @@ NONE = 0
 OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 INVALID_PRODUCER_EPOCH = 47
 
-ATTR_TRANSACTIONAL = 0x10
-ATTR_CONTROL = 0x20
 
+# --- raw requests (kafka_wire): just what the byte-level checks need -------------------------
 
-# --- a tiny Kafka client: just what the byte-level checks need -------------------------------
-
-def _crc32c_table():
-    table = []
-    for n in range(256):
-        c = n
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_CRC32C = _crc32c_table()
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc = _CRC32C[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-def _varint(n):
-    z = (n << 1) ^ (n >> 63)  # zigzag
-    out = bytearray()
-    while True:
-        b = z & 0x7F
-        z >>= 7
-        if z:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _uvarint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _string(s):
-    if s is None:
-        return struct.pack(">h", -1)
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
-
-
-def record_batch(values, producer_id=-1, epoch=-1, base_sequence=-1, transactional=False,
-                 timestamp_ms=None):
-    """A RecordBatch (magic 2, uncompressed) of values, as a producer sends it (base offset 0),
-    with the producer fields and a CRC-32C."""
-    ts = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
-    records = b""
-    for i, v in enumerate(values):
-        v = v.encode()
-        body = (b"\x00" + _varint(0) + _varint(i) + _varint(-1) + _varint(len(v)) + v +
-                _varint(0))
-        records += _varint(len(body)) + body
-    attributes = ATTR_TRANSACTIONAL if transactional else 0
-    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, ts, ts, producer_id, epoch,
-                            base_sequence, len(values)) + records
-    after_length = struct.pack(">ibI", -1, 2, crc32c(after_crc)) + after_crc
-    return struct.pack(">qi", 0, len(after_length)) + after_length
-
-
-def _recv_exactly(sock, n):
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("broker closed the connection")
-        buf += chunk
-    return bytes(buf)
-
-
-class _Reader:
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def take(self, fmt):
-        values = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return values if len(values) > 1 else values[0]
-
-    def string(self):
-        n = self.take(">h")
-        if n < 0:
-            return None
-        s = self.data[self.pos:self.pos + n].decode()
-        self.pos += n
-        return s
-
-    def raw(self, n):
-        b = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return b
-
-    def uvarint(self):
-        shift = result = 0
-        while True:
-            b = self.data[self.pos]
-            self.pos += 1
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return result
-            shift += 7
-
-    def varint(self):
-        z = self.uvarint()
-        return (z >> 1) ^ -(z & 1)
-
-
-def parse_batches(records):
-    """[{base_offset, last_offset, attributes, producer_id, epoch, base_sequence, values}] of
-    whole uncompressed batches (a control batch's values are ('abort'|'commit',))."""
-    batches = []
-    at = 0
-    while at + 61 <= len(records):
-        base, length = struct.unpack_from(">qi", records, at)
-        if at + 12 + length > len(records):
-            break  # a partial batch at the end of the answer
-        r = _Reader(records[at:at + 12 + length])
-        r.take(">qiib")
-        crc = r.take(">I")
-        if crc != crc32c(records[at + 21:at + 12 + length]):
-            raise AssertionError(f"batch at offset {base}: CRC-32C mismatch")
-        attributes, last_delta, _ts, _max_ts, pid, epoch, seq, count = r.take(">hiqqqhii")
-        if attributes & 7:
-            raise AssertionError(f"batch at offset {base} is compressed ({attributes & 7})")
-        values = []
-        for _ in range(count):
-            r.varint()  # length
-            r.take(">b")
-            r.varint()  # timestamp delta
-            r.varint()  # offset delta
-            klen = r.varint()
-            key = r.raw(klen) if klen >= 0 else None
-            vlen = r.varint()
-            value = r.raw(vlen) if vlen >= 0 else None
-            for _ in range(r.varint()):
-                r.raw(r.varint())
-                hv = r.varint()
-                if hv >= 0:
-                    r.raw(hv)
-            if attributes & ATTR_CONTROL:
-                _version, kind = struct.unpack(">hh", key)
-                values.append({0: "abort", 1: "commit"}.get(kind, f"control {kind}"))
-            else:
-                values.append(value.decode() if value is not None else None)
-        batches.append({"base_offset": base, "last_offset": base + last_delta,
-                        "attributes": attributes, "producer_id": pid, "epoch": epoch,
-                        "base_sequence": seq, "values": values,
-                        "control": bool(attributes & ATTR_CONTROL),
-                        "transactional": bool(attributes & ATTR_TRANSACTIONAL)})
-        at += 12 + length
-    return batches
-
-
-class RawKafka:
+class RawKafka(Connection):
     """One connection speaking a handful of requests, with request header v1 (v2 for the
     flexible InitProducerId v3)."""
 
     def __init__(self, host, port):
-        self.sock = socket.create_connection((host, port), timeout=10)
-        self.sock.settimeout(10)
-        self.correlation = 0
-
-    def close(self):
-        self.sock.close()
-
-    def request(self, api_key, version, body, flexible=False):
-        self.correlation += 1
-        header = struct.pack(">hhi", api_key, version, self.correlation) + _string("rivulet-txn")
-        if flexible:
-            header += b"\x00"  # no tagged fields
-        message = header + body
-        self.sock.sendall(struct.pack(">i", len(message)) + message)
-        size = struct.unpack(">i", _recv_exactly(self.sock, 4))[0]
-        r = _Reader(_recv_exactly(self.sock, size))
-        corr = r.take(">i")
-        assert corr == self.correlation, (corr, self.correlation)
-        if flexible:
-            assert r.uvarint() == 0
-        return r
+        super().__init__(host, port, "rivulet-txn")
 
     def init_producer_id(self, transactional_id=None, timeout_ms=60000):
         """InitProducerId v1: (error, producer id, epoch)."""
-        r = self.request(22, 1, _string(transactional_id) + struct.pack(">i", timeout_ms))
-        _throttle, error, pid, epoch = r.take(">ihqh")
+        w = body(INIT_PRODUCER_ID, 1).string(transactional_id).i32(timeout_ms)
+        _throttle, error, pid, epoch = self.call(INIT_PRODUCER_ID, 1, w).take(">ihqh")
         return error, pid, epoch
 
     def bump_producer_epoch(self, producer_id, epoch):
         """InitProducerId v3 (KIP-360) of an idempotent producer naming its id and epoch:
         (error, producer id, epoch)."""
-        body = _uvarint(0) + struct.pack(">iqh", 60000, producer_id, epoch) + b"\x00"
-        r = self.request(22, 3, body, flexible=True)
-        _throttle, error, pid, new_epoch = r.take(">ihqh")
+        w = body(INIT_PRODUCER_ID, 3).string(None).i32(60000).i64(producer_id).i16(epoch).tags()
+        _throttle, error, pid, new_epoch = self.call(INIT_PRODUCER_ID, 3, w).take(">ihqh")
         return error, pid, new_epoch
 
     def add_partitions_to_txn(self, transactional_id, producer_id, epoch, topic, partitions):
         """AddPartitionsToTxn v1: {partition: error}."""
-        body = _string(transactional_id) + struct.pack(">qh", producer_id, epoch)
-        body += struct.pack(">i", 1) + _string(topic) + struct.pack(">i", len(partitions))
-        body += b"".join(struct.pack(">i", p) for p in partitions)
-        r = self.request(24, 1, body)
+        w = body(ADD_PARTITIONS_TO_TXN, 1).string(transactional_id).i64(producer_id).i16(epoch)
+        w.array([topic], lambda w, t: w.string(t).int32s(partitions))
+        r = self.call(ADD_PARTITIONS_TO_TXN, 1, w)
         r.take(">i")  # throttle
         assert r.take(">i") == 1
         assert r.string() == topic
@@ -269,16 +82,16 @@ class RawKafka:
 
     def end_txn(self, transactional_id, producer_id, epoch, commit):
         """EndTxn v1: the error code."""
-        body = _string(transactional_id) + struct.pack(">qhb", producer_id, epoch, commit)
-        _throttle, error = self.request(26, 1, body).take(">ih")
+        w = body(END_TXN, 1).string(transactional_id).i64(producer_id).i16(epoch).i8(commit)
+        _throttle, error = self.call(END_TXN, 1, w).take(">ih")
         return error
 
     def produce(self, topic, partition, batch, acks=-1, transactional_id=None):
         """Produce v3 of one batch: (error, base offset)."""
-        body = _string(transactional_id) + struct.pack(">hi", acks, 10000)
-        body += struct.pack(">i", 1) + _string(topic) + struct.pack(">i", 1)
-        body += struct.pack(">ii", partition, len(batch)) + batch
-        r = self.request(0, 3, body)
+        w = body(PRODUCE, 3).string(transactional_id).i16(acks).i32(10000)
+        w.array([topic], lambda w, t: w.string(t).array(
+            [partition], lambda w, p: w.i32(p).i32(len(batch)).raw(batch)))
+        r = self.call(PRODUCE, 3, w)
         assert r.take(">i") == 1
         assert r.string() == topic
         assert r.take(">i") == 1
@@ -287,22 +100,17 @@ class RawKafka:
         return error, base
 
     def fetch(self, topic, partition, offset=0, read_committed=False):
-        """Fetch v4: {error, high_watermark, last_stable_offset, aborted, batches}."""
-        body = struct.pack(">iiiib", -1, 0, 1, 8 << 20, 1 if read_committed else 0)
-        body += struct.pack(">i", 1) + _string(topic)
-        body += struct.pack(">i", 1) + struct.pack(">iqi", partition, offset, 8 << 20)
-        r = self.request(1, 4, body)
-        r.take(">i")  # throttle
-        assert r.take(">i") == 1
-        assert r.string() == topic
-        assert r.take(">i") == 1
-        index, error, hw, lso, naborted = r.take(">ihqqi")
-        assert index == partition
-        aborted = [r.take(">qq") for _ in range(max(naborted, 0))]
-        size = r.take(">i")
-        records = r.raw(max(size, 0))
-        return {"error": error, "high_watermark": hw, "last_stable_offset": lso,
-                "aborted": sorted(aborted), "batches": parse_batches(records)}
+        """Fetch v4: {error, high_watermark, last_stable_offset, aborted, batches} (batches
+        as kafka_wire.batches() reads them, all uncompressed)."""
+        fetched = kafka_wire.fetch(self, topic, partition, offset, read_committed)
+        batches = kafka_wire.batches(fetched["records"])
+        for b in batches:
+            if b["values"] is None:
+                raise AssertionError(f"batch at offset {b['base_offset']} is compressed "
+                                     f"({b['attributes'] & 7})")
+        return {"error": fetched["error"], "high_watermark": fetched["high_watermark"],
+                "last_stable_offset": fetched["last_stable_offset"],
+                "aborted": fetched["aborted"], "batches": batches}
 
 
 def raw(broker):
