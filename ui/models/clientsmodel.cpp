@@ -133,6 +133,8 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
                 .arg(display::bytes(c.bytesIn), display::bytes(c.bytesOut));
         case ConnectedSince:
             return tr("connected %1").arg(display::age(c.connectedMs, m_nowMs));
+        case Software:
+            return c.software; // often longer than the column
         }
         return {};
     case Qt::DisplayRole:
