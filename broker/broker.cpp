@@ -356,6 +356,8 @@ void Broker::savePositions(bool force)
 
 void Broker::saveGroupOffsets(bool force)
 {
+    // the housekeeping thread and a committing transaction's worker may both save
+    std::lock_guard lock(m_groupSaveMutex);
     const std::uint64_t version = m_groups.offsetVersion();
     if (!force && version == m_savedGroupVersion)
         return;

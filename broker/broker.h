@@ -174,7 +174,8 @@ private:
     std::int64_t m_lastRateMs = 0;
     std::int64_t m_lastPositionSaveMs = 0;
     std::uint64_t m_savedPositionVersion = 0;
-    std::uint64_t m_savedGroupVersion = 0;
+    std::uint64_t m_savedGroupVersion = 0; // under m_groupSaveMutex
+    std::mutex m_groupSaveMutex;
     bool m_shutDown = false;
 };
 

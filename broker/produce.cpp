@@ -23,6 +23,18 @@ std::vector<QByteArrayView> checkedBatches(QByteArrayView records, bool trusted,
         }
         const QByteArrayView bytes = records.sliced(at, qsizetype(*size));
         if (!trusted) {
+            // Kafka's rule: clients do not write transaction markers, and a batch with a
+            // producer id carries sequence numbers
+            const RecordBatchView view(bytes);
+            const ProducerBatch producer = producerOf(bytes);
+            if (view.isControl() || (producer.producerId >= 0 && producer.firstSequence < 0)) {
+                result.error = ProduceError::InvalidRecords;
+                result.message =
+                    view.isControl()
+                        ? QStringLiteral("clients may not write control batches")
+                        : QStringLiteral("a batch with a producer id needs a sequence");
+                return {};
+            }
             const auto check = RecordBatchView(bytes).validate(true);
             if (check != RecordBatchView::Check::Ok) {
                 result.error =

@@ -23,6 +23,10 @@ TransactionCoordinator::Hooks Broker::transactionHooks()
             for (const auto &o : offsets)
                 commits.push_back({o.topic, o.partition, o.offset, o.metadata});
             m_groups.storeCommitted(group, commits, nowMs());
+            // at once, not at the next housekeeping round: offsets committed with a
+            // transaction must survive a crash as its records do (exactly once)
+            if (m_dataDir)
+                saveGroupOffsets(false);
         };
     hooks.partitionExists = [this](const TransactionCoordinator::TopicPartition &tp) {
         const auto topic = m_topics.find(tp.first);

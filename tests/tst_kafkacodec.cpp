@@ -88,6 +88,7 @@ constexpr int InvalidPartitions = 37;
 constexpr int InvalidReplicationFactor = 38;
 constexpr int InvalidConfig = 40;
 constexpr int InvalidRequest = 42;
+constexpr int InvalidRecord = 87;
 } // namespace err
 
 // What a Kafka 3.9 broker advertises to clients, key -> (min, max), written here from Kafka's
@@ -1664,6 +1665,39 @@ private Q_SLOTS:
         // and the first batch comes back unharmed
         QVERIFY2(c.call(api::Fetch, 4, fetchBody("crc", 0, 0, 0), body), qPrintable(c.error()));
         QCOMPARE(parseFetch(body, "crc")->records, std::optional<QByteArray>(good));
+    }
+
+    // Kafka's rule: clients do not write transaction markers (control batches), and a batch
+    // with a producer id carries sequence numbers. Both answer 87 and store nothing.
+    void produceControlOrSequencelessBatchRefused_data()
+    {
+        QTest::addColumn<bool>("control");
+        QTest::newRow("control batch") << true;
+        QTest::newRow("producer id without sequence") << false;
+    }
+    void produceControlOrSequencelessBatchRefused()
+    {
+        QFETCH(bool, control);
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("ctl", 1).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        QByteArray batch = recordBatch({{"k0", "v0", {}}}, 1700000000000);
+        auto put = [&](int at, std::uint64_t v, int n) {
+            for (int i = 0; i < n; ++i)
+                batch[at + i] = char((v >> (8 * (n - 1 - i))) & 0xFF);
+        };
+        if (control)
+            put(21, 0x30, 2); // attributes: transactional, control
+        else
+            put(43, 7, 8); // producer id 7, base sequence still -1
+        put(17, crc32c(batch.mid(21)), 4);
+        QByteArray body;
+        const QByteArray request = produceBody("ctl", 0, batch);
+        QVERIFY2(c.call(api::Produce, 3, request, body), qPrintable(c.error()));
+        const auto r = parseProduce(body, "ctl");
+        QVERIFY2(r && r->error == err::InvalidRecord, describe(request, body).constData());
+        QCOMPARE(listOffset(c, "ctl", 0, -1), std::optional<std::int64_t>(0));
     }
 
     void produceUnknownTopicWithoutAutoCreate()

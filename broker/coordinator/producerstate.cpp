@@ -4,6 +4,7 @@
 #include "log/partition.h"
 #include "log/recordbatch.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace rivulet {
@@ -54,7 +55,25 @@ void PartitionProducers::load(const Partition &partition)
             if (b.producerId < 0)
                 return true;
             if (view.isControl()) {
-                endTransaction(b.producerId); // the marker that ended its transaction
+                // the marker that ended its transaction; an abort marker's transaction goes
+                // on the aborted list (the log is the truth: a crash before transactions.json
+                // was saved must not let read_committed consumers see aborted records)
+                const auto first = openTransaction(b.producerId);
+                bool abort = false;
+                view.forEachRecord(view.baseOffset(), [&](const RecordView &r) {
+                    abort = r.key.size() >= 4 && r.key[2] == 0 && r.key[3] == 0;
+                    return false;
+                });
+                if (abort && first) {
+                    const bool known =
+                        std::any_of(m_aborted.begin(), m_aborted.end(), [&](const Aborted &a) {
+                            return a.producerId == b.producerId &&
+                                   a.lastOffset == view.baseOffset();
+                        });
+                    if (!known)
+                        m_aborted.push_back({b.producerId, *first, view.baseOffset()});
+                }
+                endTransaction(b.producerId);
                 noteMarker(b.producerId, b.epoch);
             } else
                 remember(b, view.baseOffset(), view.lastOffset());

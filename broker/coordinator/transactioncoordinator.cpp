@@ -69,9 +69,14 @@ TransactionCoordinator::initProducer(const std::optional<QByteArray> &transactio
         return r;
     }
     Transaction &t = found->second;
-    // KIP-360: a producer that names its id and epoch must be the current one
+    // KIP-360: a producer that names its id and epoch must be the current one, or be retrying
+    // the bump it asked for (its answer was lost)
+    if (producerId >= 0 && producerId == t.producerId && epoch >= 0 && epoch == t.lastEpoch &&
+        t.state != State::Ongoing)
+        return {error::None, t.producerId, t.epoch};
     if (producerId >= 0 && (producerId != t.producerId || epoch != t.epoch))
         return {error::ProducerFenced, -1, -1};
+    t.lastEpoch = producerId >= 0 ? t.epoch : -1;
     if (t.state == State::PrepareCommit || t.state == State::PrepareAbort)
         complete(t, t.state == State::PrepareCommit, nowMs); // decided before: finish it
     if (t.epoch >= kLastEpoch) {
@@ -249,6 +254,7 @@ int TransactionCoordinator::abortExpired(std::int64_t nowMs)
         // Kafka bumps the epoch as it aborts: the abandoned producer is fenced
         if (t.epoch < kLastEpoch)
             ++t.epoch;
+        t.lastEpoch = -1;
         complete(t, false, nowMs);
         ++aborted;
     }
@@ -304,6 +310,7 @@ QJsonObject TransactionCoordinator::toJson() const
         list.append(QJsonObject{{QStringLiteral("id"), QString::fromUtf8(id)},
                                 {QStringLiteral("producerId"), qint64(t.producerId)},
                                 {QStringLiteral("epoch"), t.epoch},
+                                {QStringLiteral("lastEpoch"), t.lastEpoch},
                                 {QStringLiteral("timeoutMs"), t.timeoutMs},
                                 {QStringLiteral("state"), QLatin1String(stateName(t.state))},
                                 {QStringLiteral("startMs"), qint64(t.startMs)},
@@ -326,6 +333,7 @@ void TransactionCoordinator::restore(const QJsonObject &saved, std::int64_t nowM
         t.transactionalId = o.value(QStringLiteral("id")).toString().toUtf8();
         t.producerId = o.value(QStringLiteral("producerId")).toInteger(-1);
         t.epoch = std::int16_t(o.value(QStringLiteral("epoch")).toInt());
+        t.lastEpoch = std::int16_t(o.value(QStringLiteral("lastEpoch")).toInt(-1));
         t.timeoutMs = o.value(QStringLiteral("timeoutMs")).toInt(60000);
         t.startMs = o.value(QStringLiteral("startMs")).toInteger(-1);
         t.updatedMs = o.value(QStringLiteral("updatedMs")).toInteger(nowMs);

@@ -61,6 +61,9 @@ public:
         QByteArray transactionalId;
         std::int64_t producerId = -1;
         std::int16_t epoch = 0;
+        // the epoch before the last bump asked for by the producer itself (KIP-360), so that
+        // a retry of that InitProducerId gets the same answer; -1 after a new instance
+        std::int16_t lastEpoch = -1;
         std::int32_t timeoutMs = 60000;
         State state = State::Empty;
         std::set<TopicPartition> partitions;

@@ -1,5 +1,5 @@
-// ListOffsets (PROTOCOL.md §15.5): -1 the end, -2 the start, -3 the record with the newest
-// timestamp, or the first record at or after a timestamp.
+// ListOffsets (PROTOCOL.md §15.5): -1 the end (for read_committed, the last stable offset), -2 the
+// start, -3 the record with the newest timestamp, or the first record at or after a timestamp.
 #include "kafkahandler.h"
 
 #include "broker.h"
@@ -21,11 +21,12 @@ struct Found
     std::int64_t offset = -1;
 };
 
-Found lookUp(Partition &p, std::int64_t timestamp)
+// latest: the end, or for read_committed the last stable offset
+Found lookUp(Partition &p, std::int64_t timestamp, std::int64_t latest)
 {
     Found found;
     if (timestamp == kLatest) {
-        found.offset = p.endOffset();
+        found.offset = latest;
         return found;
     }
     if (timestamp == kEarliest || timestamp == kEarliestLocal) {
@@ -96,7 +97,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest 
             if (!p) {
                 r.errorCode = error::UnknownTopicOrPartition;
             } else {
-                const Found found = lookUp(*p, wp.timestamp);
+                const std::int64_t latest = request.isolationLevel == 1
+                                                ? m_broker.lastStableOffset(*topic, *p)
+                                                : p->endOffset();
+                const Found found = lookUp(*p, wp.timestamp, latest);
                 r.errorCode = found.error;
                 r.timestamp = found.timestamp;
                 r.offset = found.offset;

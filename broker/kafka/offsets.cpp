@@ -75,7 +75,9 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, OffsetCommitRequest
 
 KafkaHandler::Outcome KafkaHandler::handle(const Call &call, OffsetFetchRequest &request)
 {
-    // require_stable (v7+) needs nothing: there are no transactional commits to wait for.
+    // require_stable (v7+) is not honoured yet: Kafka answers 88 UNSTABLE_OFFSET_COMMIT for a
+    // partition whose offsets an open transaction has staged; Rivulet answers the committed
+    // offset (staged ones are stored only when their transaction commits).
     // member_id and member_epoch (v9) are for KIP-848 groups; a classic group ignores them.
     OffsetFetchResponse response;
     if (call.version() >= 8) {
