@@ -76,12 +76,21 @@ TransactionCoordinator::initProducer(const std::optional<QByteArray> &transactio
         return {error::None, t.producerId, t.epoch};
     if (producerId >= 0 && (producerId != t.producerId || epoch != t.epoch))
         return {error::ProducerFenced, -1, -1};
-    t.lastEpoch = producerId >= 0 ? t.epoch : -1;
-    if (t.state == State::PrepareCommit || t.state == State::PrepareAbort)
+    auto prepared = [&] {
+        return t.state == State::PrepareCommit || t.state == State::PrepareAbort;
+    };
+    if (prepared())
         complete(t, t.state == State::PrepareCommit, nowMs); // decided before: finish it
+    if (prepared()) // its markers still cannot be written: the producer retries
+        return {error::ConcurrentTransactions, -1, -1};
+    t.lastEpoch = producerId >= 0 ? t.epoch : -1;
     if (t.epoch >= kLastEpoch) {
         if (t.state == State::Ongoing)
             complete(t, false, nowMs);
+        if (prepared()) {
+            saveLocked();
+            return {error::ConcurrentTransactions, -1, -1};
+        }
         t.producerId = newProducerId(nowMs);
         t.epoch = 0;
     } else {
@@ -91,6 +100,10 @@ TransactionCoordinator::initProducer(const std::optional<QByteArray> &transactio
         ++t.epoch;
         if (t.state == State::Ongoing)
             complete(t, false, nowMs);
+    }
+    if (prepared()) {
+        saveLocked();
+        return {error::ConcurrentTransactions, -1, -1};
     }
     t.timeoutMs = timeoutMs;
     t.state = State::Empty;
@@ -229,8 +242,22 @@ void TransactionCoordinator::complete(Transaction &t, bool commit, std::int64_t 
     // Prepare first and save, so a crash between markers finishes the same way on restart.
     t.state = commit ? State::PrepareCommit : State::PrepareAbort;
     saveLocked();
-    for (const TopicPartition &tp : t.partitions)
-        m_hooks.writeMarker(tp, t.producerId, t.epoch, commit);
+    for (auto it = t.partitions.begin(); it != t.partitions.end();) {
+        // a partition that is gone takes its share of the transaction with it
+        if (m_hooks.writeMarker(*it, t.producerId, t.epoch, commit) ||
+            !m_hooks.partitionExists(*it))
+            it = t.partitions.erase(it);
+        else
+            ++it;
+    }
+    if (!t.partitions.empty()) {
+        // A marker could not be written (a full disk, say): the decision stands, the
+        // transaction stays prepared (its producer gets CONCURRENT_TRANSACTIONS) and
+        // housekeeping writes the missing markers, as Kafka retries them.
+        t.updatedMs = nowMs;
+        saveLocked();
+        return;
+    }
     if (commit)
         for (const auto &[group, offsets] : t.offsets)
             if (!offsets.empty())
@@ -249,6 +276,10 @@ int TransactionCoordinator::abortExpired(std::int64_t nowMs)
     int aborted = 0;
     constexpr std::int16_t kLastEpoch = std::numeric_limits<std::int16_t>::max() - 1;
     for (auto &[id, t] : m_transactions) {
+        if (t.state == State::PrepareCommit || t.state == State::PrepareAbort) {
+            complete(t, t.state == State::PrepareCommit, nowMs); // markers still to write
+            continue;
+        }
         if (t.state != State::Ongoing || t.startMs < 0 || nowMs - t.startMs <= t.timeoutMs)
             continue;
         // Kafka bumps the epoch as it aborts: the abandoned producer is fenced

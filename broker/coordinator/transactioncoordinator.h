@@ -101,7 +101,8 @@ public:
     std::int16_t endTransaction(const QByteArray &transactionalId, std::int64_t producerId,
                                 std::int16_t epoch, bool commit, std::int64_t nowMs);
     // Aborts the transactions open longer than their timeout (their producers are fenced, as
-    // Kafka fences them). Returns how many.
+    // Kafka fences them), and writes the markers a prepared transaction could not write
+    // before. Returns how many it aborted.
     int abortExpired(std::int64_t nowMs);
 
     std::vector<Transaction> transactions() const;
