@@ -157,6 +157,9 @@ bool Broker::deleteTopic(QByteArrayView name, QString &error)
     m_producers.forget(topic->id());
     if (!m_dataDir)
         return true;
+    // its aborted-transaction lists go from transactions.json too, or a topic created again
+    // under the name would inherit them at the next start
+    m_transactions.save();
     // metadata first: a crash before the files are gone leaves leftovers, never a topic
     // whose files are half deleted
     return saveTopicsLocked(error) && m_dataDir->removeTopicFiles(topic->name(), error);

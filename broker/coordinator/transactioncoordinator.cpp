@@ -311,6 +311,12 @@ TransactionCoordinator::transaction(const QByteArray &transactionalId) const
     return found->second;
 }
 
+void TransactionCoordinator::save() const
+{
+    std::lock_guard lock(m_mutex);
+    saveLocked();
+}
+
 void TransactionCoordinator::saveLocked() const
 {
     if (m_hooks.save)

@@ -111,6 +111,8 @@ public:
     // Persistence: the state as JSON, and back (after a restart: transactions caught between
     // prepare and complete are completed, open ones time out as usual).
     QJsonObject toJson() const;
+    // Saves the state now (through the save hook), e.g. after a topic went away.
+    void save() const;
     void restore(const QJsonObject &saved, std::int64_t nowMs);
 
 private:
