@@ -257,6 +257,25 @@ def run(cmd, input=None, timeout=30):
                              f"stdout: {e.stdout!r}\nstderr: {e.stderr!r}") from None
 
 
+KAFKAJS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
+
+
+def run_kafkajs(test, broker, script, *args, timeout=150):
+    """Runs tests/kafka/kafkajs/SCRIPT with node (arguments, then the broker's bootstrap) and
+    fails the test, with both outputs and the broker's log, unless it exits 0."""
+    node = shutil.which("node")
+    test.assertIsNotNone(node, "node is missing: run scripts/setup.sh")
+    test.assertTrue(os.path.isdir(os.path.join(KAFKAJS_DIR, "node_modules", "kafkajs")),
+                    "kafkajs is missing: run scripts/setup.sh (npm ci in tests/kafka/kafkajs)")
+    result = run([node, os.path.join(KAFKAJS_DIR, script), *args, broker.bootstrap],
+                 timeout=timeout)
+    print(result.stdout, end="")
+    test.assertEqual(result.returncode, 0,
+                     f"{script} {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}\n"
+                     f"broker log:\n{broker.log_tail()}")
+    return result.stdout
+
+
 class Background:
     """A long-running client process whose stdout and stderr lines are collected live."""
 

@@ -16,13 +16,12 @@ Usage: test_partitions_admin.py PATH/TO/rivulet [PATH/TO/rivulet-cli]
 
 import os
 import re
-import shutil
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rivulet_broker  # noqa: E402
-from rivulet_broker import Broker, TempDir, run  # noqa: E402
+from rivulet_broker import Broker, TempDir, run, run_kafkajs  # noqa: E402
 from kafka_wire import CREATE_PARTITIONS, DELETE_RECORDS, R, Connection, body  # noqa: E402
 
 from confluent_kafka import Consumer as CkConsumer  # noqa: E402
@@ -37,7 +36,6 @@ from kafka.errors import (InvalidPartitionsError, InvalidReplicationAssignmentEr
 
 TIMEOUT = 10.0
 TIMEOUT_MS = int(TIMEOUT * 1000)
-KAFKAJS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
 os.environ["KAFKAJS_NO_PARTITIONER_WARNING"] = "1"
 
 NONE, OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION = 0, 1, 3
@@ -359,17 +357,8 @@ class PartitionsAdminTest(unittest.TestCase):
 
     # -- kafkajs -------------------------------------------------------------------------------
     def test_kafkajs_create_partitions_and_delete_topic_records(self):
-        node = shutil.which("node")
-        self.assertIsNotNone(node, "node is missing: run scripts/setup.sh")
-        self.assertTrue(os.path.isdir(os.path.join(KAFKAJS, "node_modules", "kafkajs")),
-                        "kafkajs is missing: run scripts/setup.sh")
-        result = run([node, os.path.join(KAFKAJS, "partitions.js"), self.broker.bootstrap],
-                     timeout=150)
-        print(result.stdout, end="")
-        self.assertEqual(result.returncode, 0,
-                         f"{result.stdout}\n{result.stderr}\nbroker log:\n"
-                         f"{self.broker.log_tail()}")
-        self.assertIn("partitions scenario ok", result.stdout)
+        self.assertIn("partitions scenario ok",
+                      run_kafkajs(self, self.broker, "partitions.js"))
 
 
 if __name__ == "__main__":

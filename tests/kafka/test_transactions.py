@@ -21,14 +21,13 @@ Usage: test_transactions.py PATH/TO/rivulet [PATH/TO/rivulet-cli]
 """
 
 import os
-import shutil
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rivulet_broker  # noqa: E402
-from rivulet_broker import Broker, TempDir, run, wait_until  # noqa: E402
+from rivulet_broker import Broker, TempDir, run, run_kafkajs, wait_until  # noqa: E402
 import kafka_wire  # noqa: E402
 from kafka_wire import (ADD_PARTITIONS_TO_TXN, END_TXN, INIT_PRODUCER_ID, PRODUCE,  # noqa: E402
                         Connection, body, record_batch)
@@ -39,7 +38,6 @@ from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 TIMEOUT = 10.0
 GROUP_TIMEOUT = 30.0  # a group's first round waits 3 s
-KAFKAJS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
 os.environ["KAFKAJS_NO_PARTITIONER_WARNING"] = "1"
 
 # Kafka error codes
@@ -784,20 +782,11 @@ class Crashes(Clients):
 
 class KafkaJs(Clients):
     def test_kafkajs_idempotent_and_transactional_producers(self):
-        node = shutil.which("node")
-        self.assertIsNotNone(node, "node is missing: run scripts/setup.sh")
-        self.assertTrue(os.path.isdir(os.path.join(KAFKAJS_DIR, "node_modules", "kafkajs")),
-                        "kafkajs is missing: run scripts/setup.sh (npm ci in tests/kafka/kafkajs)")
-        result = run([node, os.path.join(KAFKAJS_DIR, "transactions.js"), self.broker.bootstrap],
-                     timeout=150)
-        print(result.stdout, end="")
-        self.assertEqual(result.returncode, 0,
-                         f"transactions.js failed:\n{result.stdout}\n{result.stderr}\n"
-                         f"broker log:\n{self.broker.log_tail()}")
+        stdout = run_kafkajs(self, self.broker, "transactions.js")
         for line in ("idempotent: 3 batches at offsets 0, 10, 20",
                      "read committed: only the committed records",
                      "fetchOffsets without topics: every topic the group committed"):
-            self.assertIn(line, result.stdout)
+            self.assertIn(line, stdout)
         # the bytes kafkajs sent: an idempotent producer's batches, a transaction's markers
         batches = log_of(self.broker, "kjs-idem", 0)["batches"]
         self.assertEqual([(b["base_offset"], b["base_sequence"], b["epoch"]) for b in batches],
