@@ -35,7 +35,7 @@ std::vector<QByteArrayView> checkedBatches(QByteArrayView records, bool trusted,
                         : QStringLiteral("a batch with a producer id needs a sequence");
                 return {};
             }
-            const auto check = RecordBatchView(bytes).validate(true);
+            const auto check = view.validate(true);
             if (check != RecordBatchView::Check::Ok) {
                 result.error =
                     check == RecordBatchView::Check::BadMagic     ? ProduceError::UnsupportedFormat
@@ -141,6 +141,7 @@ ProduceResult Broker::produce(QByteArrayView topicName, std::int64_t partitionIn
                              .arg(topic->partitionCount());
         return result;
     }
+    result.logStartOffset = partition->startOffset();
     // check every batch before storing any, so a bad one stores nothing
     const std::vector<QByteArrayView> batches = checkedBatches(records, options.trusted, result);
     if (batches.empty())

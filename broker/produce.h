@@ -46,8 +46,9 @@ struct ProduceResult
     QString message;              // why, for the native protocol and logs
     std::int64_t baseOffset = -1; // of the first stored record
     std::int64_t lastOffset = -1;
-    std::int64_t records = 0; // stored now (a retried duplicate stores none)
-    int partitionCount = 0;   // of the topic, when it exists
+    std::int64_t records = 0;         // stored now (a retried duplicate stores none)
+    int partitionCount = 0;           // of the topic, when it exists
+    std::int64_t logStartOffset = -1; // of the partition, when it exists
 };
 
 } // namespace rivulet

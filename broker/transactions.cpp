@@ -106,13 +106,21 @@ void Broker::saveTransactions(const QJsonObject &coordinatorState)
     // the aborted lists of every partition go with the coordinator's state: a read_committed
     // consumer must skip aborted records after a restart too
     QJsonArray aborted;
+    // Markers are only ever written to partitions that have producer state (writeTxnMarker
+    // makes it, and so does restoreTransactions), so one walk over those finds both lists:
+    // the topics and partitions no transaction touched are not visited.
+    QJsonArray markers;
     for (const auto &[topicId, index, state] : m_producers.all()) {
         const auto topic = m_topics.find(topicId);
-        if (!topic)
+        const Partition *p = topic ? topic->partition(index) : nullptr;
+        if (!p)
             continue;
+        if (const std::int64_t n = p->markers(); n > 0)
+            markers.append(QJsonObject{{QStringLiteral("topic"), topic->name()},
+                                       {QStringLiteral("partition"), index},
+                                       {QStringLiteral("markers"), qint64(n)}});
         std::lock_guard lock(state->mutex());
-        if (const Partition *p = topic->partition(index))
-            state->pruneAborted(p->startOffset());
+        state->pruneAborted(p->startOffset());
         for (const auto &a : state->allAborted())
             aborted.append(QJsonObject{{QStringLiteral("topic"), topic->name()},
                                        {QStringLiteral("partition"), index},
@@ -120,13 +128,6 @@ void Broker::saveTransactions(const QJsonObject &coordinatorState)
                                        {QStringLiteral("first"), qint64(a.firstOffset)},
                                        {QStringLiteral("last"), qint64(a.lastOffset)}});
     }
-    QJsonArray markers;
-    for (const auto &topic : m_topics.topics())
-        for (int i = 0; i < topic->partitionCount(); ++i)
-            if (const std::int64_t n = topic->partition(i)->markers(); n > 0)
-                markers.append(QJsonObject{{QStringLiteral("topic"), topic->name()},
-                                           {QStringLiteral("partition"), i},
-                                           {QStringLiteral("markers"), qint64(n)}});
     QJsonObject root = coordinatorState;
     root.insert(QStringLiteral("aborted"), aborted);
     root.insert(QStringLiteral("markers"), markers);
@@ -140,9 +141,11 @@ void Broker::restoreTransactions(const QJsonObject &saved)
     for (const QJsonValue &v : saved.value(QStringLiteral("markers")).toArray()) {
         const QJsonObject o = v.toObject();
         const auto topic = m_topics.find(o.value(QStringLiteral("topic")).toString().toUtf8());
-        if (Partition *p =
-                topic ? topic->partition(o.value(QStringLiteral("partition")).toInt()) : nullptr)
+        const int index = o.value(QStringLiteral("partition")).toInt();
+        if (Partition *p = topic ? topic->partition(index) : nullptr) {
             p->restoreMarkers(o.value(QStringLiteral("markers")).toInteger());
+            m_producers.of(topic->id(), index); // so that the next save finds it
+        }
     }
     for (const QJsonValue &v : saved.value(QStringLiteral("aborted")).toArray()) {
         const QJsonObject o = v.toObject();

@@ -58,9 +58,7 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ProduceRequest &req
                          data.index, qPrintable(result.message));
             if (result.error != ProduceError::None && result.error != ProduceError::UnknownTopic)
                 r.errorMessage = result.message.toUtf8();
-            if (const auto topic = m_broker.topics().find(topicData.name))
-                if (const Partition *p = topic->partition(data.index))
-                    r.logStartOffset = p->startOffset();
+            r.logStartOffset = result.logStartOffset;
             t.partitionResponses.push_back(std::move(r));
         }
         response.responses.push_back(std::move(t));

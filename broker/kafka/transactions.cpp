@@ -37,6 +37,14 @@ template <class Topics> std::vector<TopicPartition> partitionsOf(const Topics &t
     return parts;
 }
 
+// PRODUCER_FENCED came with KIP-588 (InitProducerId v4, the other transaction APIs v2);
+// clients of older versions know the same answer as INVALID_PRODUCER_EPOCH.
+std::int16_t forVersion(std::int16_t code, std::int16_t version, std::int16_t fencedSince)
+{
+    return code == error::ProducerFenced && version < fencedSince ? error::InvalidProducerEpoch
+                                                                  : code;
+}
+
 } // namespace
 
 KafkaHandler::Outcome KafkaHandler::handle(const Call &call, InitProducerIdRequest &request)
@@ -45,10 +53,7 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, InitProducerIdReque
         request.transactionalId, request.transactionTimeoutMs, request.producerId,
         request.producerEpoch, Broker::nowMs());
     InitProducerIdResponse response;
-    // before v4 (KIP-588) clients know INVALID_PRODUCER_EPOCH, not PRODUCER_FENCED
-    response.errorCode = r.error == error::ProducerFenced && call.version() < 4
-                             ? error::InvalidProducerEpoch
-                             : r.error;
+    response.errorCode = forVersion(r.error, call.version(), 4);
     response.producerId = r.producerId;
     response.producerEpoch = r.epoch;
     return call.respond(response);
@@ -58,16 +63,12 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, AddPartitionsToTxnR
 {
     const std::int64_t now = Broker::nowMs();
     AddPartitionsToTxnResponse response;
-    auto fenced = [&](std::int16_t code) {
-        return code == error::ProducerFenced && call.version() < 2 ? error::InvalidProducerEpoch
-                                                                   : code;
-    };
     if (call.version() <= 3) {
         auto codes = m_broker.transactions().addPartitions(
             request.v3AndBelowTransactionalId, request.v3AndBelowProducerId,
             request.v3AndBelowProducerEpoch, partitionsOf(request.v3AndBelowTopics), now);
         for (auto &[tp, code] : codes)
-            code = fenced(code);
+            code = forVersion(code, call.version(), 2);
         response.resultsByTopicV3AndBelow =
             byTopic<AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult2>(codes);
         return call.respond(response);
@@ -100,11 +101,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, AddPartitionsToTxnR
 KafkaHandler::Outcome KafkaHandler::handle(const Call &call, AddOffsetsToTxnRequest &request)
 {
     AddOffsetsToTxnResponse response;
-    response.errorCode =
+    response.errorCode = forVersion(
         m_broker.transactions().addGroup(request.transactionalId, request.producerId,
-                                         request.producerEpoch, request.groupId, Broker::nowMs());
-    if (response.errorCode == error::ProducerFenced && call.version() < 2)
-        response.errorCode = error::InvalidProducerEpoch;
+                                         request.producerEpoch, request.groupId, Broker::nowMs()),
+        call.version(), 2);
     return call.respond(response);
 }
 
@@ -118,11 +118,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, TxnOffsetCommitRequ
             for (const auto &p : t.partitions)
                 offsets.push_back({t.name, p.partitionIndex, p.committedOffset,
                                    p.committedMetadata.value_or(QByteArray())});
-        code = m_broker.transactions().stageOffsets(request.transactionalId, request.producerId,
-                                                    request.producerEpoch, request.groupId, offsets,
-                                                    Broker::nowMs());
-        if (code == error::ProducerFenced && call.version() < 2)
-            code = error::InvalidProducerEpoch;
+        code = forVersion(m_broker.transactions().stageOffsets(
+                              request.transactionalId, request.producerId, request.producerEpoch,
+                              request.groupId, offsets, Broker::nowMs()),
+                          call.version(), 2);
     }
     TxnOffsetCommitResponse response;
     for (const auto &t : request.topics) {
@@ -138,11 +137,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, TxnOffsetCommitRequ
 KafkaHandler::Outcome KafkaHandler::handle(const Call &call, EndTxnRequest &request)
 {
     EndTxnResponse response;
-    response.errorCode = m_broker.transactions().endTransaction(
-        request.transactionalId, request.producerId, request.producerEpoch, request.committed,
-        Broker::nowMs());
-    if (response.errorCode == error::ProducerFenced && call.version() < 2)
-        response.errorCode = error::InvalidProducerEpoch;
+    response.errorCode = forVersion(m_broker.transactions().endTransaction(
+                                        request.transactionalId, request.producerId,
+                                        request.producerEpoch, request.committed, Broker::nowMs()),
+                                    call.version(), 2);
     return call.respond(response);
 }
 
