@@ -311,6 +311,11 @@ void MainWindow::buildActions()
     add(view, tr("&Messages"), QKeySequence(Qt::ALT | Qt::Key_3),
         [this] { m_tabs->setCurrentIndex(MessagesTab); });
 
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    add(help, tr("Open &documentation"), QKeySequence::HelpContents,
+        [this] { openDocumentation(); });
+    add(help, tr("&About Rivulet"), QKeySequence(), [this] { openAbout(); });
+
     QToolBar *bar = addToolBar(tr("Main"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
     bar->setMovable(false);
@@ -407,7 +412,7 @@ void MainWindow::updateChart(bool force)
     m_chart->setBrokerRates(total);
 }
 
-void MainWindow::updateStatus()
+QList<StatusLine::Listener> MainWindow::listenerStates() const
 {
     QList<StatusLine::Listener> listeners;
     for (const Listener &l : m_listeners) {
@@ -416,7 +421,12 @@ void MainWindow::updateStatus()
             problem = tr("not listening");
         listeners.append({l.protocol, addressOf(*l.server), problem});
     }
-    m_statusLine->setListeners(listeners);
+    return listeners;
+}
+
+void MainWindow::updateStatus()
+{
+    m_statusLine->setListeners(listenerStates());
     const TopicsModel::Totals &t = m_topics->totals();
     QString totals =
         tr("%1 · %2 · %3 · %4 · %5 · in %6/s · out %7/s")

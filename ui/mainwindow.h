@@ -2,6 +2,7 @@
 
 #include "broker.h"
 #include "refreshdata.h"
+#include "statusline.h"
 
 #include <QMainWindow>
 #include <QMessageBox>
@@ -21,6 +22,7 @@ class QTimer;
 
 namespace rivulet {
 
+class AboutDialog;
 class Broker;
 class ClientsModel;
 class ConsumersModel;
@@ -87,6 +89,10 @@ public:
 
 public Q_SLOTS:
     CreateTopicDialog *openCreateTopic();
+    // Help menu (helpactions.cpp): the About box (deletes itself when closed); the README
+    // opened with the desktop's viewer for it.
+    AboutDialog *openAbout();
+    void openDocumentation();
     InjectDialog *openInject(const QString &topic = {}, int partition = -1);
     void copyAddress();
     void focusMessageFilter();
@@ -121,6 +127,8 @@ private:
     void apply(std::shared_ptr<const RefreshData> data);
     void updateChart(bool force);
     void updateStatus();
+    // each listener's address, and what is wrong with it if it is not listening
+    QList<StatusLine::Listener> listenerStates() const;
     void pickPort();
     void showProblem(const QString &title, const QString &text);
     // Asks (without blocking) and runs then() if the user picks the action's button.

@@ -1,3 +1,5 @@
+#include "aboutdialog.h"
+#include "appidentity.h"
 #include "broker.h"
 #include "mainwindow.h"
 #include "options.h"
@@ -43,9 +45,8 @@ int main(int argc, char **argv)
     std::unique_ptr<QCoreApplication> app = headless
                                                 ? std::make_unique<QCoreApplication>(argc, argv)
                                                 : std::make_unique<QApplication>(argc, argv);
-    // no organisation: data goes to ~/.local/share/rivulet, settings to ~/.config/rivulet.conf
-    QCoreApplication::setApplicationName(QStringLiteral("rivulet"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(RIVULET_VERSION));
+    // settings in ~/.config/rivulet/rivulet.conf; data in ~/.local/share/rivulet (options.cpp)
+    setApplicationIdentity();
 
     // before anything can print "ready": a SIGTERM right after it must stop us cleanly
     UnixSignals signals;
@@ -138,6 +139,10 @@ int main(int argc, char **argv)
 
     std::unique_ptr<MainWindow> window;
     if (!headless) {
+        const QString moved = migrateOldSettings();
+        if (!moved.isEmpty())
+            std::fprintf(stderr, "rivulet: %s\n", qPrintable(moved));
+        QApplication::setWindowIcon(applicationIcon());
         window = std::make_unique<MainWindow>(broker, server, address);
         window->addListener(kafkaServer);
         window->show();

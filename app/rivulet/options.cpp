@@ -202,7 +202,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
 
 QString defaultDataDir()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    // not AppDataLocation: with the organisation set (appidentity.cpp) that is
+    // ~/.local/share/rivulet/rivulet, and the data of earlier versions would be left behind
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/rivulet");
 }
 
 bool noDisplayAvailable()

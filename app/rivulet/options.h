@@ -39,7 +39,7 @@ struct ParsedOptions
 // Parses arguments (argv[0] first). Never exits the process itself.
 ParsedOptions parseOptions(const QStringList &arguments);
 
-// The platform's app data location, e.g. ~/.local/share/rivulet.
+// $XDG_DATA_HOME/rivulet, e.g. ~/.local/share/rivulet.
 QString defaultDataDir();
 
 // True when the window cannot be shown: no X11 or Wayland display and no platform forced.
