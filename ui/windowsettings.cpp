@@ -1,5 +1,5 @@
 // MainWindow's memory between runs: geometry, splitters, column layouts, the refresh rate,
-// the chart's span and the last selection (QSettings, ~/.config/rivulet.conf).
+// the chart's span and the last selection (QSettings: ~/.config/rivulet/rivulet.conf, see app/rivulet/appidentity.cpp).
 #include "mainwindow.h"
 
 #include "messagebrowser.h"
