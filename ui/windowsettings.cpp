@@ -1,5 +1,6 @@
 // MainWindow's memory between runs: geometry, splitters, column layouts, the refresh rate,
-// the chart's span and the last selection (QSettings: ~/.config/rivulet/rivulet.conf, see app/rivulet/appidentity.cpp).
+// the chart's span and the last selection (QSettings: ~/.config/rivulet/rivulet.conf, named
+// in app/rivulet/appidentity.cpp).
 #include "mainwindow.h"
 
 #include "messagebrowser.h"
