@@ -1,5 +1,6 @@
-# Rivulet: `make run` starts the broker and its window, `make test` runs every test.
-# Both install what is missing (Debian packages) and build first.
+# Rivulet: `make run` starts the broker and its window, `make test` runs every test,
+# `make package` builds a .deb (build/rivulet_<version>_<arch>.deb).
+# All install what is missing (Debian packages) and build first.
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -7,7 +8,7 @@ BUILD_TYPE ?= RelWithDebInfo
 WERROR ?= $(if $(CI),ON,OFF)
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup configure build run test bench clean format
+.PHONY: all setup configure build run test bench package install clean format
 
 all: build
 
@@ -30,6 +31,16 @@ run: build
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j 2
+
+# CPack's DEB generator (cmake/packaging.cmake): installs on Debian 12 with
+# `apt install ./build/rivulet_*.deb`, its dependencies found by dpkg-shlibdeps
+package: build
+	@cd $(BUILD_DIR) && cpack -G DEB
+
+# the binaries, .desktop file, icons, metainfo and docs under PREFIX (DESTDIR honoured)
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 # the standard benchmark set against Redis Streams in the same run (docs/PERFORMANCE.md)
 bench: build

@@ -5,12 +5,16 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
-    # build
-    cmake ninja-build g++ make pkg-config qt6-base-dev
+    # build; rsvg-convert renders the application icon
+    cmake ninja-build g++ make pkg-config qt6-base-dev librsvg2-bin
+    # make package: dpkg-shlibdeps finds the .deb's dependencies
+    dpkg-dev
     # Kafka batch codecs, decoded for display and for native consumers
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     # tests: the spec client, the window offscreen and under Xvfb
     python3 xvfb xauth
+    # tests: the .desktop file and the AppStream metainfo validate
+    desktop-file-utils appstream
     # make bench: Redis Streams, the peer measured in the same run
     redis-server redis-tools
     # Kafka clients for the kafka tests

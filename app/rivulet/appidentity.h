@@ -11,7 +11,7 @@ void setApplicationIdentity();
 // The reverse-DNS id of the .desktop file, the icons and the AppStream metainfo.
 inline constexpr char kDesktopFileId[] = "io.github.rivulet.Rivulet";
 
-// Rivulet 0.1 saved its settings in ~/.config/Unknown Organization/rivulet.conf (no
+// Earlier builds saved their settings in ~/.config/Unknown Organization/rivulet.conf (no
 // organisation was set). Moves that file to where QSettings looks now, once: only when the
 // new file does not exist yet. Returns what it did, for a line on stderr, or an empty string
 // when there was nothing to move.
