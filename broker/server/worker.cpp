@@ -1,5 +1,7 @@
 #include "worker.h"
 
+#include "epolldispatcher.h"
+
 namespace rivulet {
 
 Worker::Worker(SessionFactory factory, int index) : m_factory(std::move(factory))
@@ -16,6 +18,12 @@ void Worker::start()
 {
     if (m_thread.isRunning())
         return;
+    // Before the thread starts (Qt's rule); the thread owns and deletes it when it ends.
+    auto *dispatcher = new EpollEventDispatcher;
+    if (dispatcher->isValid())
+        m_thread.setEventDispatcher(dispatcher);
+    else
+        delete dispatcher; // out of descriptors: Qt's own dispatcher still works, slower
     m_sessionParent = new QObject;
     m_sessionParent->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_sessionParent, &QObject::deleteLater);
