@@ -4,7 +4,8 @@
 
 namespace rivulet {
 
-Worker::Worker(SessionFactory factory, int index) : m_factory(std::move(factory))
+Worker::Worker(SessionFactory factory, int index, std::function<void()> sessionEnded)
+    : m_factory(std::move(factory)), m_sessionEnded(std::move(sessionEnded))
 {
     m_thread.setObjectName(QStringLiteral("rivulet-worker-%1").arg(index));
 }
@@ -54,8 +55,11 @@ void Worker::createSession(qintptr descriptor)
     Session *session = m_factory(descriptor, m_sessionParent);
     m_sessions.fetch_add(1, std::memory_order_relaxed);
     // counted until destroyed, whether it finished or the worker stopped
-    connect(session, &QObject::destroyed, session,
-            [this] { m_sessions.fetch_sub(1, std::memory_order_relaxed); });
+    connect(session, &QObject::destroyed, session, [this] {
+        m_sessions.fetch_sub(1, std::memory_order_relaxed);
+        if (m_sessionEnded)
+            m_sessionEnded();
+    });
     connect(session, &Session::finished, session, &QObject::deleteLater);
 }
 
