@@ -399,6 +399,11 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
         }
         if (!o.fsync.isEmpty())
             brokerArgs << QStringLiteral("--fsync") << o.fsync;
+        // room for the idle connections next to the load's own; only past the default
+        // (10,000), so that brokers without the option still run the smaller loads
+        const int needed = o.idleConnections + o.producers + o.consumers + 64;
+        if (o.idleConnections > 0 && needed > 10000)
+            brokerArgs << QStringLiteral("--max-connections") << QString::number(needed);
         tempDir.setAutoRemove(!o.keepData);
         if (!child.start(o.brokerPath, brokerArgs, error)) {
             std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
