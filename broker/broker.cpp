@@ -12,8 +12,8 @@
 namespace rivulet {
 
 Broker::Broker(BrokerConfig config)
-    : m_config(std::move(config)), m_groups(m_config.groupInitialRebalanceDelayMs),
-      m_transactions(transactionHooks())
+    : m_config(std::move(config)), m_connections(m_config.maxConnections),
+      m_groups(m_config.groupInitialRebalanceDelayMs), m_transactions(transactionHooks())
 {
 }
 
@@ -118,6 +118,9 @@ BrokerSnapshot Broker::snapshot() const
 {
     BrokerSnapshot s = takeSnapshot(m_topics, nowMs());
     s.clients = m_clients.snapshot();
+    s.connections = m_connections.open();
+    s.maxConnections = m_connections.max();
+    s.refusedConnections = m_connections.refused();
     return s;
 }
 

@@ -6,6 +6,7 @@
 #include "log/datadir.h"
 #include "log/topicregistry.h"
 #include "monitor/clientregistry.h"
+#include "monitor/connectionlimit.h"
 #include "monitor/ratehistory.h"
 #include "monitor/snapshot.h"
 #include "native/protocol.h"
@@ -33,6 +34,8 @@ struct BrokerConfig
     // forgotten this long after their last read, and never saved.
     std::int64_t anonymousPositionTtlMs = 10 * 60 * 1000;
     std::int64_t groupInitialRebalanceDelayMs = 3000;
+    // Open connections over both protocols; more are closed as soon as they are accepted.
+    int maxConnections = ConnectionLimit::kDefaultMax;
 };
 
 // The broker's state shared by every connection and worker thread: topics, their logs
@@ -102,6 +105,7 @@ public:
     bool forgetConsumer(QByteArrayView topic, int partition, QByteArrayView consumer);
 
     ClientRegistry &clients() { return m_clients; }
+    ConnectionLimit &connections() { return m_connections; }
     kafka::GroupCoordinator &groups() { return m_groups; }
     TransactionCoordinator &transactions() { return m_transactions; }
     // Transactions as Fetch sees them: the last stable offset (the first offset of the oldest
@@ -158,6 +162,7 @@ private:
     BrokerConfig m_config;
     TopicRegistry m_topics;
     ClientRegistry m_clients;
+    ConnectionLimit m_connections;
     kafka::GroupCoordinator m_groups;
     ProducerStates m_producers;
     TransactionCoordinator m_transactions;

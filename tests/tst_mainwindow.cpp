@@ -36,6 +36,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -131,7 +132,7 @@ private:
 // A broker with a native listener on a free port and the window onto it.
 struct Fixture
 {
-    Fixture() : server(broker, 2)
+    explicit Fixture(BrokerConfig config = {}) : broker(std::move(config)), server(broker, 2)
     {
         broker.startHousekeeping();
         if (!server.start(QHostAddress::LocalHost, 0))
@@ -295,6 +296,33 @@ private Q_SLOTS:
         QTRY_COMPARE(clients->rowCount(), 2);
         QCOMPARE(topicsReset.count(), 0);
         QCOMPARE(consumersReset.count(), 0);
+    }
+
+    // Over --max-connections: the Clients tab and the status bar say how many were refused.
+    void showsRefusedConnections()
+    {
+        BrokerConfig config;
+        config.maxConnections = 1;
+        Fixture f(config);
+        MainWindow &w = *f.window;
+        auto first = std::make_unique<ExternalClient>(f.port(), "first");
+        QVERIFY(first->create("t", 1));
+        QTcpSocket over;
+        over.connectToHost(QHostAddress::LocalHost, f.port());
+        QTRY_COMPARE_WITH_TIMEOUT(over.state(), QAbstractSocket::UnconnectedState, kTimeoutMs);
+        const auto clientsTab = [&w] {
+            for (int i = 0; i < w.tabs()->count(); ++i)
+                if (w.tabs()->tabText(i).startsWith(QLatin1String("Clients")))
+                    return w.tabs()->tabText(i);
+            return QString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(clientsTab(), QStringLiteral("Clients (1 · 1 refused)"),
+                                  kTimeoutMs);
+        bool inStatusBar = false;
+        for (const QLabel *label : w.statusLine()->findChildren<QLabel *>())
+            inStatusBar |= label->text().contains(
+                QLatin1String("1 client (1 connections of at most 1, 1 refused)"));
+        QVERIFY(inStatusBar);
     }
 
     void refreshKeepsSelectionAndSort()

@@ -428,13 +428,27 @@ void MainWindow::updateStatus()
 {
     m_statusLine->setListeners(listenerStates());
     const TopicsModel::Totals &t = m_topics->totals();
+    // connections against --max-connections: shown once the limit is near or was hit
+    QString clients = display::count(m_clients->rowCount(), tr("client"), tr("clients"));
+    QString clientsTab = tr("Clients (%1)").arg(m_clients->rowCount());
+    if (m_lastRefresh) {
+        const BrokerSnapshot &s = m_lastRefresh->snapshot;
+        if (s.refusedConnections > 0 || s.connections >= s.maxConnections - s.maxConnections / 10) {
+            clients += tr(" (%1 connections of at most %2, %3 refused)")
+                           .arg(s.connections)
+                           .arg(s.maxConnections)
+                           .arg(s.refusedConnections);
+            clientsTab = tr("Clients (%1 · %2 refused)")
+                             .arg(m_clients->rowCount())
+                             .arg(s.refusedConnections);
+        }
+    }
     QString totals =
         tr("%1 · %2 · %3 · %4 · %5 · in %6/s · out %7/s")
             .arg(display::count(t.topics, tr("topic"), tr("topics")),
                  display::count(t.partitions, tr("partition"), tr("partitions")),
                  display::count(t.messages, tr("message"), tr("messages")), display::bytes(t.bytes),
-                 display::count(m_clients->rowCount(), tr("client"), tr("clients")),
-                 display::rate(t.inRate), display::rate(t.outRate));
+                 clients, display::rate(t.inRate), display::rate(t.outRate));
     if (t.unavailable > 0)
         totals += tr(" · %1 unavailable")
                       .arg(display::count(t.unavailable, tr("partition"), tr("partitions")));
@@ -450,9 +464,8 @@ void MainWindow::updateStatus()
                     : tr("Consumers (%1)").arg(m_consumers->rowCount());
     if (m_tabs->tabText(ConsumersTab) != consumers)
         m_tabs->setTabText(ConsumersTab, consumers);
-    const QString clients = tr("Clients (%1)").arg(m_clients->rowCount());
-    if (m_tabs->tabText(ClientsTab) != clients)
-        m_tabs->setTabText(ClientsTab, clients);
+    if (m_tabs->tabText(ClientsTab) != clientsTab)
+        m_tabs->setTabText(ClientsTab, clientsTab);
 }
 
 void MainWindow::currentTopicChanged(const QString &topic, int partition)

@@ -1,6 +1,7 @@
 #include "bench.h"
 
 #include "benchbroker.h"
+#include "benchidle.h"
 #include "benchrecovery.h"
 #include "benchrun.h"
 #include "benchwire.h"
@@ -27,13 +28,16 @@ namespace {
 using namespace bench;
 
 const QStringList kValueOptions = {
-    QStringLiteral("producers"), QStringLiteral("consumers"), QStringLiteral("partitions"),
-    QStringLiteral("messages"),  QStringLiteral("size"),      QStringLiteral("batch"),
-    QStringLiteral("inflight"),  QStringLiteral("limit"),     QStringLiteral("rate"),
-    QStringLiteral("fsync"),     QStringLiteral("data-dir"),  QStringLiteral("broker"),
-    QStringLiteral("host"),      QStringLiteral("port"),      QStringLiteral("broker-pid"),
-    QStringLiteral("peer"),      QStringLiteral("topic"),     QStringLiteral("json"),
-    QStringLiteral("runs")};
+    QStringLiteral("producers"),  QStringLiteral("consumers"),
+    QStringLiteral("partitions"), QStringLiteral("messages"),
+    QStringLiteral("size"),       QStringLiteral("batch"),
+    QStringLiteral("inflight"),   QStringLiteral("limit"),
+    QStringLiteral("rate"),       QStringLiteral("fsync"),
+    QStringLiteral("data-dir"),   QStringLiteral("broker"),
+    QStringLiteral("host"),       QStringLiteral("port"),
+    QStringLiteral("broker-pid"), QStringLiteral("peer"),
+    QStringLiteral("topic"),      QStringLiteral("json"),
+    QStringLiteral("runs"),       QStringLiteral("idle-connections")};
 const QStringList kFlagOptions = {QStringLiteral("seed-values"), QStringLiteral("seed-workload"),
                                   QStringLiteral("sequential"),  QStringLiteral("in-memory"),
                                   QStringLiteral("keep-data"),   QStringLiteral("quiet"),
@@ -139,6 +143,9 @@ QString describeLoad(const Options &o)
     s += o.sequential ? QStringLiteral(", after the producers") : QStringLiteral(", concurrently");
     if (o.rate > 0)
         s += QStringLiteral("; paced at %1 msgs/s").arg(grouped(o.rate));
+    if (o.idleConnections > 0)
+        s += QStringLiteral("; %1 idle connections held open meanwhile")
+                 .arg(grouped(o.idleConnections));
     return s;
 }
 
@@ -165,6 +172,7 @@ QJsonObject toJson(const Options &o, const QString &brokerKind, const RunResult 
     j[u"limit"] = o.limit > 0 ? o.limit : o.batch;
     j[u"rate"] = o.rate;
     j[u"sequential"] = o.sequential;
+    j[u"idle_connections"] = o.idleConnections;
     const auto phase = [](const Phase &p) {
         QJsonObject x;
         x[u"messages"] = double(p.messages);
@@ -306,7 +314,8 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
         !number(p, "limit", 0, 1000000, o.limit, error) ||
         !number(p, "rate", 0, 1e9, o.rate, error) || !number(p, "port", 1, 65535, o.port, error) ||
         !number(p, "broker-pid", 1, 1e9, o.externalPid, error) ||
-        !number(p, "runs", 1, 100, runs, error))
+        !number(p, "runs", 1, 100, runs, error) ||
+        !number(p, "idle-connections", 0, 1000000, o.idleConnections, error))
         return usage(error);
     if (p.values.contains(QStringLiteral("port")))
         o.external = true;
@@ -390,6 +399,11 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
         }
         if (!o.fsync.isEmpty())
             brokerArgs << QStringLiteral("--fsync") << o.fsync;
+        // room for the idle connections next to the load's own; only past the default
+        // (10,000), so that brokers without the option still run the smaller loads
+        const int needed = o.idleConnections + o.producers + o.consumers + 64;
+        if (o.idleConnections > 0 && needed > 10000)
+            brokerArgs << QStringLiteral("--max-connections") << QString::number(needed);
         tempDir.setAutoRemove(!o.keepData);
         if (!child.start(o.brokerPath, brokerArgs, error)) {
             std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
@@ -417,9 +431,21 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
         std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
         return Unreachable;
     }
+    IdleConnections idle;
+    if (o.idleConnections > 0) {
+        error = idle.open(o.host, brokerPort, topic, o.idleConnections);
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
+            idle.close();
+            if (!o.external)
+                child.stop();
+            return Unreachable;
+        }
+    }
     RunPlan plan;
     plan.perProducer = std::uint64_t(o.messages);
     const RunResult result = runLoad(o, brokerPort, brokerPid, topic, values, plan);
+    idle.close();
     if (!o.external && !child.stop())
         std::fprintf(stderr, "rivulet-cli bench: the broker did not stop cleanly\n");
     if (!o.external && o.keepData && !o.inMemory)

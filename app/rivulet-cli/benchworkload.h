@@ -44,6 +44,7 @@ struct Options
     int limit = 0;            // records per consume request; 0: the batch size
     double rate = 0;          // total produce rate in messages/s; 0: as fast as possible
     bool sequential = false;  // consumers start when every producer is done
+    int idleConnections = 0;  // held open, silent, while the load runs
     QString topic;            // default: a fresh name per run
 
     QString jsonPath; // write the results as JSON here too

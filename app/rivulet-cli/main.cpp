@@ -1,5 +1,6 @@
 #include "bench.h"
 #include "commands.h"
+#include "server/descriptorlimit.h"
 
 #include <QCoreApplication>
 
@@ -31,11 +32,13 @@ const char kUsage[] =
     "        [--size B | --seed-values] [--batch N] [--inflight N] [--limit N]\n"
     "        [--rate MSGS] [--sequential] [--seed-workload] [--in-memory]\n"
     "        [--fsync never|interval|always] [--data-dir D] [--keep-data]\n"
-    "        [--json FILE] [--recovery [--runs N]]\n"
+    "        [--idle-connections N] [--json FILE] [--recovery [--runs N]]\n"
     "                                     drive a broker with producers and consumers,\n"
     "                                     verify every message, print msgs/s, MB/s,\n"
     "                                     latency, broker CPU per message and RSS;\n"
-    "                                     without --port it starts its own broker\n"
+    "                                     without --port it starts its own broker;\n"
+    "                                     --idle-connections holds N silent connections\n"
+    "                                     open to the broker while the load runs\n"
     "\n"
     "Exit status: 0 ok, 1 the broker refused the request, 2 bad command line,\n"
     "3 broker not reachable.\n";
@@ -51,6 +54,8 @@ int usageError(const QString &message)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    // the bench may hold thousands of connections (--idle-connections)
+    rivulet::raiseDescriptorLimit();
     QStringList args = QCoreApplication::arguments().mid(1);
     cli::Target target;
     bool portGiven = false;

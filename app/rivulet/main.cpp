@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "mainwindow.h"
 #include "options.h"
+#include "server/descriptorlimit.h"
 #include "server/server.h"
 #include "unixsignals.h"
 
@@ -65,11 +66,14 @@ int main(int argc, char **argv)
 
     // a write past RLIMIT_FSIZE must fail with EFBIG like a full disk, not kill the broker
     std::signal(SIGXFSZ, SIG_IGN);
+    // every connection and open segment takes a descriptor: use all the system allows
+    raiseDescriptorLimit();
 
     BrokerConfig config;
     if (options.maxRequestBytes > 0)
         config.maxRequestBytes = options.maxRequestBytes;
     config.log = options.log;
+    config.maxConnections = options.maxConnections;
     config.defaultRetention = options.retention;
     Broker broker(config);
     if (!options.inMemory) {

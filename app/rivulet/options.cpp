@@ -118,6 +118,12 @@ ParsedOptions parseOptions(const QStringList &arguments)
     parser.addOptions({help, version, headless, port, kafkaPort, advertisedHost, noAutoCreate,
                        defaultPartitions, listen, inMemory, dataDir, fsync, segmentBytes,
                        retentionMs, retentionBytes, workers, maxRequest});
+    const QCommandLineOption maxConnections(
+        QStringLiteral("max-connections"),
+        QStringLiteral("Open connections allowed, native and Kafka together; more are closed as "
+                       "soon as they are accepted (default 10000)."),
+        QStringLiteral("N"));
+    parser.addOption(maxConnections);
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
@@ -173,6 +179,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (auto error = readNumber(parser, workers, {1, 256}, o.workers))
         return fail(*error);
     if (auto error = readNumber(parser, maxRequest, {1024, 1LL << 30}, o.maxRequestBytes))
+        return fail(*error);
+    if (auto error = readNumber(parser, maxConnections, {1, 1000000}, o.maxConnections))
         return fail(*error);
     o.inMemory = parser.isSet(inMemory);
     if (o.inMemory && parser.isSet(dataDir))

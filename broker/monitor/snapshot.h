@@ -32,6 +32,9 @@ struct BrokerSnapshot
     std::int64_t takenMs = 0;
     std::vector<TopicSnapshot> topics;          // sorted by name
     std::vector<ClientStats::Snapshot> clients; // by connection id
+    int connections = 0;                        // open, both protocols (Broker::snapshot)
+    int maxConnections = 0;                     // --max-connections
+    std::uint64_t refusedConnections = 0;       // closed at once for being over it
 };
 
 BrokerSnapshot takeSnapshot(const TopicRegistry &registry, std::int64_t nowMs);

@@ -6,16 +6,21 @@
 #include <QHostAddress>
 #include <QTcpServer>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
+class QSocketNotifier;
 class QTimer;
 
 namespace rivulet {
 
 class Broker;
 
-// Accepts connections for one protocol and deals them round-robin to worker threads.
+// Accepts connections for one protocol and deals them round-robin to worker threads. Over
+// the broker's --max-connections a new connection is closed at once. Out of descriptors
+// (EMFILE/ENFILE) it says so once, keeps serving the open connections, stops watching the
+// listening socket and tries again every kAcceptRetryMs and whenever a connection closes.
 class Server : public QTcpServer
 {
     Q_OBJECT
@@ -38,16 +43,32 @@ public:
     bool start(const QHostAddress &address, quint16 port);
     // Stops accepting, closes every connection and joins the worker threads.
     void stop();
+    // QTcpServer's, hidden (they are not virtual): this class accepts on its own socket
+    // notifier instead of Qt's, which retries accept() in a busy loop on EMFILE.
+    bool listen(const QHostAddress &address, quint16 port);
+    void close();
+
+    static constexpr int kAcceptRetryMs = 250;
+    static constexpr int kAcceptBatch = 64; // accepts per wake-up
+    // At most one "refused" line per this long, with the count since the last one.
+    static constexpr int kRefusalLogMs = 10000;
 
     Protocol protocol() const { return m_protocol; }
     int workerCount() const { return int(m_workers.size()); }
     int connectionCount() const;
+    // True while accepting waits for descriptors to free up.
+    bool isOutOfDescriptors() const { return m_outOfDescriptors; }
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
     void createWorkers(int workers);
+    void acceptPending();
+    void pauseAcceptingFor(int error);
+    void retryAccepting();
+    const char *protocolName() const;
+    void refuse(qintptr descriptor);
 
     Broker &m_broker;
     Protocol m_protocol;
@@ -55,6 +76,12 @@ private:
     std::vector<std::unique_ptr<Worker>> m_workers;
     std::size_t m_next = 0;
     QTimer *m_groupTimer = nullptr;
+    QTimer *m_acceptRetry = nullptr;
+    QSocketNotifier *m_acceptNotifier = nullptr; // on the listening socket while listening
+    std::atomic<bool> m_acceptPaused{false};     // read by the workers when a connection closes
+    bool m_outOfDescriptors = false;             // logged once per episode
+    std::uint64_t m_refusedLogged = 0;           // refusals already counted in a log line
+    qint64 m_lastRefusalLogMs = -kRefusalLogMs;
 };
 
 } // namespace rivulet

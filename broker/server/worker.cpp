@@ -1,8 +1,11 @@
 #include "worker.h"
 
+#include "epolldispatcher.h"
+
 namespace rivulet {
 
-Worker::Worker(SessionFactory factory, int index) : m_factory(std::move(factory))
+Worker::Worker(SessionFactory factory, int index, std::function<void()> sessionEnded)
+    : m_factory(std::move(factory)), m_sessionEnded(std::move(sessionEnded))
 {
     m_thread.setObjectName(QStringLiteral("rivulet-worker-%1").arg(index));
 }
@@ -16,6 +19,12 @@ void Worker::start()
 {
     if (m_thread.isRunning())
         return;
+    // Before the thread starts (Qt's rule); the thread owns and deletes it when it ends.
+    auto *dispatcher = new EpollEventDispatcher;
+    if (dispatcher->isValid())
+        m_thread.setEventDispatcher(dispatcher);
+    else
+        delete dispatcher; // out of descriptors: Qt's own dispatcher still works, slower
     m_sessionParent = new QObject;
     m_sessionParent->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_sessionParent, &QObject::deleteLater);
@@ -46,8 +55,11 @@ void Worker::createSession(qintptr descriptor)
     Session *session = m_factory(descriptor, m_sessionParent);
     m_sessions.fetch_add(1, std::memory_order_relaxed);
     // counted until destroyed, whether it finished or the worker stopped
-    connect(session, &QObject::destroyed, session,
-            [this] { m_sessions.fetch_sub(1, std::memory_order_relaxed); });
+    connect(session, &QObject::destroyed, session, [this] {
+        m_sessions.fetch_sub(1, std::memory_order_relaxed);
+        if (m_sessionEnded)
+            m_sessionEnded();
+    });
     connect(session, &Session::finished, session, &QObject::deleteLater);
 }
 

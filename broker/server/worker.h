@@ -13,12 +13,15 @@ namespace rivulet {
 // Makes the session for an accepted connection, in the worker's thread.
 using SessionFactory = std::function<Session *(qintptr descriptor, QObject *parent)>;
 
-// A thread with its own event loop that owns the sessions handed to it.
+// A thread with its own event loop (waiting with epoll: EpollEventDispatcher) that owns
+// the sessions handed to it.
 class Worker : public QObject
 {
     Q_OBJECT
 public:
-    Worker(SessionFactory factory, int index);
+    // sessionEnded runs in the worker's thread each time a session is gone (its descriptor
+    // closed).
+    Worker(SessionFactory factory, int index, std::function<void()> sessionEnded = {});
     ~Worker() override;
 
     void start();
@@ -32,6 +35,7 @@ private:
     void createSession(qintptr descriptor);
 
     SessionFactory m_factory;
+    std::function<void()> m_sessionEnded;
     QThread m_thread;
     QObject *m_sessionParent = nullptr; // lives in m_thread; parent of every session
     std::atomic<int> m_sessions{0};

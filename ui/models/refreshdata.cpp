@@ -12,8 +12,7 @@ std::shared_ptr<const RefreshData> prepareRefresh(Broker &broker, std::uint64_t 
     timer.start();
     auto data = std::make_shared<RefreshData>();
     data->sequence = sequence;
-    data->snapshot = takeSnapshot(broker.topics(), Broker::nowMs());
-    data->snapshot.clients = broker.clients().snapshot();
+    data->snapshot = broker.snapshot(); // topics, clients and the connection counts
     data->groups = broker.groups().groups();
     data->consumers = ConsumersModel::rowsOf(data->snapshot, data->groups);
     data->prepareNs = timer.nsecsElapsed();
