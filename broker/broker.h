@@ -33,6 +33,10 @@ struct BrokerConfig
     // forgotten this long after their last read, and never saved.
     std::int64_t anonymousPositionTtlMs = 10 * 60 * 1000;
     std::int64_t groupInitialRebalanceDelayMs = 3000;
+    // The original broker's answer to a native Consume at or past the end of a non-empty
+    // partition: its last record, labelled with the offset asked for (PROTOCOL.md §5.2.1).
+    // Off by default; for clients written against the original that depend on it.
+    bool seedCompat = false;
 };
 
 // The broker's state shared by every connection and worker thread: topics, their logs

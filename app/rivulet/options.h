@@ -22,6 +22,7 @@ struct Options
     rivulet::RetentionPolicy retention;
     int workers = 0; // one per core
     std::size_t maxRequestBytes = 0;
+    bool seedCompat = false;
 };
 
 struct ParsedOptions
