@@ -104,6 +104,10 @@ public:
                            std::int64_t offset, QString &error);
     // Forgets a native consumer's position in one partition; false when there was none.
     bool forgetConsumer(QByteArrayView topic, int partition, QByteArrayView consumer);
+    // A native consumer's position after a Consume: kept in the partition and, when it moved
+    // and the consumer is named, journaled before the reply goes out (commits.cpp).
+    void notePosition(const Topic &topic, Partition &partition, QByteArrayView consumer,
+                      std::int64_t nextOffset, std::int64_t delivered, bool anonymous);
 
     ClientRegistry &clients() { return m_clients; }
     kafka::GroupCoordinator &groups() { return m_groups; }
@@ -155,8 +159,14 @@ private:
     // Writes topics.json from the registry; with replacing, as if that topic had taken the
     // place of the registered one of its name.
     bool saveTopicsLocked(QString &error, const Topic *replacing = nullptr);
-    void savePositions(bool force);
-    void saveGroupOffsets(bool force);
+    // commits.cpp: the snapshot files of consumer positions and group offsets, and the
+    // journal of the changes since them (true when saved or unchanged)
+    bool savePositions(bool force);
+    bool saveGroupOffsets(bool force);
+    void compactOffsets(bool force);
+    static bool replayJournal(const CommitJournal &journal,
+                              std::vector<kafka::GroupCoordinator::SavedOffset> &offsets,
+                              QList<SavedPosition> &positions, QStringList &notes, QString &error);
     void housekeepingLoop();
 
     BrokerConfig m_config;
@@ -167,6 +177,7 @@ private:
     TransactionCoordinator m_transactions;
     RateHistory m_rates;
     std::unique_ptr<DataDir> m_dataDir;
+    std::unique_ptr<CommitJournal> m_journal; // with m_dataDir
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes
     QHash<QString, std::int64_t> m_createdMs;
 

@@ -190,8 +190,8 @@ void NativeHandler::finishConsume(const Topic &topic, Partition &partition, cons
     if (delivered.records > 0)
         m_stats->noteConsumed(topic.name(), int(r.partition), delivered.records);
     const bool anonymous = r.consumerId.isEmpty();
-    partition.noteConsumer(anonymous ? m_peer : r.consumerId, delivered.next, delivered.records,
-                           Broker::nowMs(), anonymous);
+    m_broker.notePosition(topic, partition, anonymous ? m_peer : r.consumerId, delivered.next,
+                          delivered.records, anonymous);
 }
 
 void NativeHandler::seedCompatEnd(const Topic &topic, Partition &partition, const Request &r,
