@@ -65,6 +65,11 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
                              o.value(QStringLiteral("metadata")).toString().toUtf8(),
                              o.value(QStringLiteral("committedMs")).toInteger(0)}});
     }
+    // the journal holds every change acknowledged since those two files were written
+    auto journal = std::make_unique<CommitJournal>(dir->path() + QStringLiteral("/commits"),
+                                                   m_config.log.fsync);
+    if (!replayJournal(*journal, restored, positions, notes, error) || !journal->open(error))
+        return false;
     m_groups.restore(restored);
     m_savedGroupVersion = m_groups.offsetVersion();
     m_dataDir = std::move(dir);
@@ -105,6 +110,13 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
                      .arg(error);
     else
         restoreTransactions(transactions);
+    m_journal = std::move(journal);
+    m_groups.setJournal(
+        [journal = m_journal.get()](const std::vector<OffsetChange> &changes, QString &why) {
+            return journal->append(changes, why);
+        });
+    // what the journal replayed goes into the snapshot files, and its old files go
+    compactOffsets(true);
     return true;
 }
 
@@ -192,6 +204,10 @@ bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicNa
     case kafka::error::InvalidGroupId:
         error = QStringLiteral("a group needs a name");
         return false;
+    case kafka::error::KafkaStorageError:
+        error = QStringLiteral("the new offsets could not be written to the offset journal "
+                               "(is the disk full?); nothing was changed");
+        return false;
     default:
         error = QStringLiteral("group %1 has members: stop its consumers first, then reset "
                                "its offsets")
@@ -204,7 +220,18 @@ bool Broker::forgetConsumer(QByteArrayView topicName, int partition, QByteArrayV
 {
     const auto topic = m_topics.find(topicName);
     Partition *p = topic ? topic->partition(partition) : nullptr;
-    return p && p->forgetConsumer(consumer);
+    if (!p || !p->forgetConsumer(consumer))
+        return false;
+    QString error;
+    if (m_journal &&
+        !m_journal->append(
+            {OffsetChange::removal(OffsetChange::Kind::PositionForgotten, consumer.toByteArray(),
+                                   topicName.toByteArray(), partition)},
+            error))
+        qWarning("rivulet: forgetting a position not journaled (consumers.json is saved "
+                 "without it within seconds): %s",
+                 qPrintable(error));
+    return true;
 }
 
 bool Broker::setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error)
@@ -338,51 +365,6 @@ bool Broker::saveTopicsLocked(QString &error, const Topic *replacing)
     return m_dataDir->saveTopics(metas, error);
 }
 
-void Broker::savePositions(bool force)
-{
-    std::uint64_t version = 0;
-    const auto topics = m_topics.topics();
-    for (const auto &topic : topics)
-        for (int i = 0; i < topic->partitionCount(); ++i)
-            version += topic->partition(i)->consumerVersion();
-    if (!force && version == m_savedPositionVersion)
-        return;
-    QList<SavedPosition> positions;
-    for (const auto &topic : topics)
-        for (int i = 0; i < topic->partitionCount(); ++i)
-            for (const ConsumerPosition &c : topic->partition(i)->consumers())
-                if (!c.anonymous) // an address is never a consumer's name after a restart
-                    positions.append({topic->name(), i, c});
-    QString error;
-    if (m_dataDir->savePositions(positions, error))
-        m_savedPositionVersion = version;
-    else
-        qWarning("rivulet: cannot save consumer positions: %s", qPrintable(error));
-}
-
-void Broker::saveGroupOffsets(bool force)
-{
-    // the housekeeping thread and a committing transaction's worker may both save
-    std::lock_guard lock(m_groupSaveMutex);
-    const std::uint64_t version = m_groups.offsetVersion();
-    if (!force && version == m_savedGroupVersion)
-        return;
-    QJsonArray array;
-    for (const auto &o : m_groups.offsets())
-        array.append(
-            QJsonObject{{QStringLiteral("group"), QString::fromUtf8(o.groupId)},
-                        {QStringLiteral("topic"), QString::fromUtf8(o.topic)},
-                        {QStringLiteral("partition"), o.partition},
-                        {QStringLiteral("offset"), qint64(o.committed.offset)},
-                        {QStringLiteral("metadata"), QString::fromUtf8(o.committed.metadata)},
-                        {QStringLiteral("committedMs"), qint64(o.committed.commitMs)}});
-    QString error;
-    if (m_dataDir->saveGroupOffsets(array, error))
-        m_savedGroupVersion = version;
-    else
-        qWarning("rivulet: cannot save consumer group offsets: %s", qPrintable(error));
-}
-
 void Broker::housekeep(bool force)
 {
     const std::int64_t now = nowMs();
@@ -399,6 +381,8 @@ void Broker::housekeep(bool force)
                     qWarning("rivulet: %s", qPrintable(error));
             }
         if (m_config.log.fsync == FsyncPolicy::Interval || force) {
+            if (QString error; m_journal && !m_journal->sync(error))
+                qWarning("rivulet: %s", qPrintable(error));
             for (const auto &topic : topics)
                 for (int i = 0; i < topic->partitionCount(); ++i) {
                     QString error;
@@ -432,8 +416,7 @@ void Broker::housekeep(bool force)
         return;
     if (force || now - m_lastPositionSaveMs >= m_config.positionSaveMs) {
         m_lastPositionSaveMs = now;
-        savePositions(force);
-        saveGroupOffsets(force);
+        compactOffsets(force);
     }
 }
 
@@ -467,8 +450,7 @@ void Broker::shutdown()
         m_housekeeping.join();
     if (!m_dataDir)
         return;
-    savePositions(true);
-    saveGroupOffsets(true);
+    compactOffsets(true);
     bool clean = true;
     for (const auto &topic : m_topics.topics())
         for (int i = 0; i < topic->partitionCount(); ++i) {

@@ -36,6 +36,10 @@ struct BrokerConfig
     std::int64_t groupInitialRebalanceDelayMs = 3000;
     // Open connections over both protocols; more are closed as soon as they are accepted.
     int maxConnections = ConnectionLimit::kDefaultMax;
+    // The original broker's answer to a native Consume at or past the end of a non-empty
+    // partition: its last record, labelled with the offset asked for (PROTOCOL.md §5.2.1).
+    // Off by default; for clients written against the original that depend on it.
+    bool seedCompat = false;
 };
 
 // The broker's state shared by every connection and worker thread: topics, their logs
@@ -103,6 +107,10 @@ public:
                            std::int64_t offset, QString &error);
     // Forgets a native consumer's position in one partition; false when there was none.
     bool forgetConsumer(QByteArrayView topic, int partition, QByteArrayView consumer);
+    // A native consumer's position after a Consume: kept in the partition and, when it moved
+    // and the consumer is named, journaled before the reply goes out (commits.cpp).
+    void notePosition(const Topic &topic, Partition &partition, QByteArrayView consumer,
+                      std::int64_t nextOffset, std::int64_t delivered, bool anonymous);
 
     ClientRegistry &clients() { return m_clients; }
     ConnectionLimit &connections() { return m_connections; }
@@ -155,8 +163,14 @@ private:
     // Writes topics.json from the registry; with replacing, as if that topic had taken the
     // place of the registered one of its name.
     bool saveTopicsLocked(QString &error, const Topic *replacing = nullptr);
-    void savePositions(bool force);
-    void saveGroupOffsets(bool force);
+    // commits.cpp: the snapshot files of consumer positions and group offsets, and the
+    // journal of the changes since them (true when saved or unchanged)
+    bool savePositions(bool force);
+    bool saveGroupOffsets(bool force);
+    void compactOffsets(bool force);
+    static bool replayJournal(const CommitJournal &journal,
+                              std::vector<kafka::GroupCoordinator::SavedOffset> &offsets,
+                              QList<SavedPosition> &positions, QStringList &notes, QString &error);
     void housekeepingLoop();
 
     BrokerConfig m_config;
@@ -168,6 +182,7 @@ private:
     TransactionCoordinator m_transactions;
     RateHistory m_rates;
     std::unique_ptr<DataDir> m_dataDir;
+    std::unique_ptr<CommitJournal> m_journal; // with m_dataDir
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes
     QHash<QString, std::int64_t> m_createdMs;
 

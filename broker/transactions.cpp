@@ -22,11 +22,15 @@ TransactionCoordinator::Hooks Broker::transactionHooks()
             std::vector<kafka::GroupCoordinator::Commit> commits;
             for (const auto &o : offsets)
                 commits.push_back({o.topic, o.partition, o.offset, o.metadata});
-            m_groups.storeCommitted(group, commits, nowMs());
-            // at once, not at the next housekeeping round: offsets committed with a
-            // transaction must survive a crash as its records do (exactly once)
-            if (m_dataDir)
+            // offsets committed with a transaction must survive a crash as its records do
+            // (exactly once): journaled at once, or else saved in groups.json at once
+            QString error;
+            if (!m_groups.storeCommitted(group, commits, nowMs(), error) && m_dataDir) {
+                qWarning("rivulet: offsets of a transaction for group %s not journaled (%s); "
+                         "saving groups.json now",
+                         group.constData(), qPrintable(error));
                 saveGroupOffsets(false);
+            }
         };
     hooks.partitionExists = [this](const TransactionCoordinator::TopicPartition &tp) {
         const auto topic = m_topics.find(tp.first);

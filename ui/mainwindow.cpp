@@ -53,10 +53,13 @@ enum Tab
     MessagesTab
 };
 
-QString protocolName(const Server &server)
+QString protocolName(const Server &server, const Broker &broker)
 {
-    return server.protocol() == Server::Protocol::Kafka ? QStringLiteral("kafka")
-                                                        : QStringLiteral("native");
+    if (server.protocol() == Server::Protocol::Kafka)
+        return QStringLiteral("kafka");
+    // the compatibility answer changes what native clients see: say so where the address is
+    return broker.config().seedCompat ? QStringLiteral("native (seed-compat)")
+                                      : QStringLiteral("native");
 }
 
 QString addressOf(const Server &server)
@@ -74,7 +77,7 @@ MainWindow::MainWindow(Broker &broker, Server &server, QString address, QWidget 
     Q_UNUSED(address); // read from the server itself, so that a new port shows
     setObjectName(QStringLiteral("RivuletMainWindow"));
     m_snapshots.setMaxThreadCount(1);
-    m_listeners.append({&server, protocolName(server), QString()});
+    m_listeners.append({&server, protocolName(server, m_broker), QString()});
     connect(&server, &QTcpServer::acceptError, this,
             [this, s = &server](QAbstractSocket::SocketError) {
                 for (Listener &l : m_listeners)
@@ -106,7 +109,7 @@ MainWindow::~MainWindow()
 
 void MainWindow::addListener(Server &server)
 {
-    m_listeners.append({&server, protocolName(server), QString()});
+    m_listeners.append({&server, protocolName(server, m_broker), QString()});
     if (server.protocol() == Server::Protocol::Kafka) {
         // Kafka clients want a bootstrap address of their own
         QAction *copy = m_editMenu->addAction(tr("Copy &Kafka bootstrap address"));

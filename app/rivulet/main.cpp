@@ -75,6 +75,7 @@ int main(int argc, char **argv)
     config.log = options.log;
     config.maxConnections = options.maxConnections;
     config.defaultRetention = options.retention;
+    config.seedCompat = options.seedCompat;
     Broker broker(config);
     if (!options.inMemory) {
         QStringList notes;
@@ -135,9 +136,10 @@ int main(int argc, char **argv)
                                       .arg(broker.dataPath(), fsyncPolicyName(options.log.fsync))
                                 : QStringLiteral("in-memory");
     if (nativeUp && kafkaUp) {
-        std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s)\n",
+        std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s%s)\n",
                     RIVULET_VERSION, qPrintable(address), qPrintable(kafkaAddress),
-                    qPrintable(storage), server.workerCount(), kafkaConfig.clusterId.constData());
+                    qPrintable(storage), server.workerCount(), kafkaConfig.clusterId.constData(),
+                    options.seedCompat ? ", seed-compat" : "");
         std::fflush(stdout);
     }
 

@@ -115,9 +115,15 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("max-request-bytes"),
         QStringLiteral("Largest request accepted (default 67108864 = 64 MiB)."),
         QStringLiteral("BYTES"));
+    const QCommandLineOption seedCompat(
+        QStringLiteral("seed-compat"),
+        QStringLiteral("Answer a native Consume at or past the end of a non-empty partition as "
+                       "the original Rust broker did: with the partition's last record, "
+                       "labelled with the offset asked for (for clients written against it; "
+                       "docs/PROTOCOL.md 5.2.1)."));
     parser.addOptions({help, version, headless, port, kafkaPort, advertisedHost, noAutoCreate,
                        defaultPartitions, listen, inMemory, dataDir, fsync, segmentBytes,
-                       retentionMs, retentionBytes, workers, maxRequest});
+                       retentionMs, retentionBytes, workers, maxRequest, seedCompat});
     const QCommandLineOption maxConnections(
         QStringLiteral("max-connections"),
         QStringLiteral("Open connections allowed, native and Kafka together; more are closed as "
@@ -183,6 +189,7 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (auto error = readNumber(parser, maxConnections, {1, 1000000}, o.maxConnections))
         return fail(*error);
     o.inMemory = parser.isSet(inMemory);
+    o.seedCompat = parser.isSet(seedCompat);
     if (o.inMemory && parser.isSet(dataDir))
         return fail(QStringLiteral("--in-memory and --data-dir cannot be used together"));
     o.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();

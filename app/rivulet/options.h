@@ -23,6 +23,7 @@ struct Options
     int workers = 0; // one per core
     std::size_t maxRequestBytes = 0;
     int maxConnections = 10000; // rivulet::ConnectionLimit::kDefaultMax
+    bool seedCompat = false;
 };
 
 struct ParsedOptions

@@ -665,11 +665,57 @@ std::int16_t GroupCoordinator::commit(const QByteArray &groupId, std::int32_t ge
             return error::RebalanceInProgress;
         m->second.lastSeenMs = nowMs;
     }
-    for (const Commit &c : commits)
-        group.offsets[{c.topic, c.partition}] = {c.offset, c.metadata, nowMs};
+    // applied first, then journaled under the same lock: the journal's order is this order
+    std::vector<std::pair<Offsets::key_type, std::optional<CommittedOffset>>> before;
+    for (const Commit &c : commits) {
+        const Offsets::key_type key{c.topic, c.partition};
+        const auto old = group.offsets.find(key);
+        before.emplace_back(key, old == group.offsets.end()
+                                     ? std::nullopt
+                                     : std::optional<CommittedOffset>(old->second));
+        group.offsets[key] = {c.offset, c.metadata, nowMs};
+    }
+    QString why;
+    if (!journal(groupId, commits, nowMs, why)) {
+        qWarning("rivulet: commit of group %s not stored: %s", groupId.constData(),
+                 qPrintable(why));
+        for (auto it = before.rbegin(); it != before.rend(); ++it) {
+            if (it->second)
+                group.offsets[it->first] = *it->second;
+            else
+                group.offsets.erase(it->first);
+        }
+        if (group.members.empty() && group.offsets.empty())
+            m_groups.erase(found);
+        return error::KafkaStorageError;
+    }
     group.lastSeenMs = std::max(group.lastSeenMs, nowMs);
     ++m_offsetVersion;
     return error::None;
+}
+
+bool GroupCoordinator::journal(const QByteArray &groupId, const std::vector<Commit> &commits,
+                               std::int64_t nowMs, QString &error)
+{
+    if (!m_journal)
+        return true;
+    std::vector<OffsetChange> changes;
+    changes.reserve(commits.size());
+    for (const Commit &c : commits)
+        changes.push_back(
+            OffsetChange::groupOffset(groupId, c.topic, c.partition, c.offset, c.metadata, nowMs));
+    return m_journal(changes, error);
+}
+
+bool GroupCoordinator::journal(std::vector<OffsetChange> changes, QString &error)
+{
+    return !m_journal || changes.empty() || m_journal(changes, error);
+}
+
+void GroupCoordinator::setJournal(Journal journal)
+{
+    std::lock_guard lock(m_mutex);
+    m_journal = std::move(journal);
 }
 
 std::int16_t GroupCoordinator::checkCommit(const QByteArray &groupId, std::int32_t generation,
@@ -694,8 +740,8 @@ std::int16_t GroupCoordinator::checkCommit(const QByteArray &groupId, std::int32
     return error::None;
 }
 
-void GroupCoordinator::storeCommitted(const QByteArray &groupId, const std::vector<Commit> &commits,
-                                      std::int64_t nowMs)
+bool GroupCoordinator::storeCommitted(const QByteArray &groupId, const std::vector<Commit> &commits,
+                                      std::int64_t nowMs, QString &error)
 {
     std::lock_guard lock(m_mutex);
     Group &group = m_groups[groupId];
@@ -703,6 +749,7 @@ void GroupCoordinator::storeCommitted(const QByteArray &groupId, const std::vect
         group.offsets[{c.topic, c.partition}] = {c.offset, c.metadata, nowMs};
     group.lastSeenMs = std::max(group.lastSeenMs, nowMs);
     ++m_offsetVersion;
+    return journal(groupId, commits, nowMs, error);
 }
 
 std::int16_t GroupCoordinator::deleteGroup(const QByteArray &groupId)
@@ -717,6 +764,11 @@ std::int16_t GroupCoordinator::deleteGroup(const QByteArray &groupId)
         return error::NonEmptyGroup;
     m_groups.erase(g);
     ++m_offsetVersion;
+    QString why;
+    if (!journal({OffsetChange::removal(OffsetChange::Kind::GroupDeleted, groupId)}, why))
+        qWarning("rivulet: deleting group %s not journaled (groups.json is saved without it "
+                 "within seconds): %s",
+                 groupId.constData(), qPrintable(why));
     return error::None;
 }
 
@@ -775,12 +827,17 @@ GroupCoordinator::deleteOffsets(const QByteArray &groupId,
         return error::NonEmptyGroup;
     const auto subscribed = subscribedTopics(group); // nullopt: every topic
     bool removed = false;
+    std::vector<OffsetChange> changes;
     for (const auto &key : partitions) {
         if (!group.members.empty() && (!subscribed || subscribed->count(key.first))) {
             partitionErrors.push_back(error::GroupSubscribedToTopic);
             continue;
         }
-        removed = group.offsets.erase(key) > 0 || removed;
+        if (group.offsets.erase(key) > 0) {
+            removed = true;
+            changes.push_back(OffsetChange::removal(OffsetChange::Kind::GroupOffsetDeleted, groupId,
+                                                    key.first, key.second));
+        }
         partitionErrors.push_back(error::None);
     }
     if (group.members.empty() && group.offsets.empty() && !partitions.empty()) {
@@ -788,9 +845,15 @@ GroupCoordinator::deleteOffsets(const QByteArray &groupId,
         // gone too)
         m_groups.erase(g);
         removed = true;
+        changes.push_back(OffsetChange::removal(OffsetChange::Kind::GroupDeleted, groupId));
     }
     if (removed)
         ++m_offsetVersion; // groups.json is saved again without them
+    QString why;
+    if (!journal(std::move(changes), why))
+        qWarning("rivulet: deleting offsets of group %s not journaled (groups.json is saved "
+                 "without them within seconds): %s",
+                 groupId.constData(), qPrintable(why));
     return error::None;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "log/commitjournal.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -120,8 +122,10 @@ public:
     std::int16_t checkCommit(const QByteArray &groupId, std::int32_t generation,
                              const QByteArray &memberId,
                              const std::optional<QByteArray> &groupInstanceId = {}) const;
-    void storeCommitted(const QByteArray &groupId, const std::vector<Commit> &commits,
-                        std::int64_t nowMs);
+    // False (and why) when the journal could not record them; they are stored in memory all
+    // the same (the transaction that staged them has committed) and saved with groups.json.
+    bool storeCommitted(const QByteArray &groupId, const std::vector<Commit> &commits,
+                        std::int64_t nowMs, QString &error);
     std::optional<CommittedOffset> committed(const QByteArray &groupId, const QByteArray &topic,
                                              std::int32_t partition) const;
     // Every offset the group has committed (none for a group the coordinator does not know).
@@ -180,6 +184,11 @@ public:
     };
     std::vector<SavedOffset> offsets() const;
     void restore(const std::vector<SavedOffset> &offsets);
+    // Where every change of committed offsets is written, under the coordinator's lock and
+    // in the order it is made, before it is acknowledged (the broker's CommitJournal). A
+    // commit whose changes cannot be written is undone and answered KAFKA_STORAGE_ERROR.
+    using Journal = std::function<bool(const std::vector<OffsetChange> &, QString &)>;
+    void setJournal(Journal journal);
     std::uint64_t offsetVersion() const;
 
 private:
@@ -250,6 +259,10 @@ private:
     // The topics the members of a consumer group subscribe to; nullopt: maybe any.
     static std::optional<std::set<QByteArray>> subscribedTopics(const Group &group);
     static QString stateName(State state);
+    // Writes changes to the journal (under m_mutex); true when there is none to write to.
+    bool journal(const QByteArray &groupId, const std::vector<Commit> &commits, std::int64_t nowMs,
+                 QString &error);
+    bool journal(std::vector<OffsetChange> changes, QString &error);
     static GroupView view(const QByteArray &groupId, const Group &group);
 
     const std::int64_t m_initialDelayMs;
@@ -257,6 +270,7 @@ private:
     std::map<QByteArray, Group> m_groups;
     std::uint64_t m_nextJoinOrder = 0;
     std::uint64_t m_offsetVersion = 0;
+    Journal m_journal;
 };
 
 } // namespace rivulet::kafka

@@ -34,6 +34,7 @@ struct SavedPosition
 //   DIR/topics.json                topics and their settings
 //   DIR/consumers.json             consumer positions (native protocol)
 //   DIR/groups.json                committed offsets of Kafka consumer groups
+//   DIR/commits/<gen>.journal      offset changes since those two were written (CommitJournal)
 //   DIR/transactions.json          Kafka transactions and aborted-transaction lists
 //   DIR/clean-shutdown             present only between a clean stop and the next start
 //   DIR/topics/<topic>/<partition>/<base offset>.log|.index

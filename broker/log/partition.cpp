@@ -105,24 +105,27 @@ bool Partition::close(QString &error)
     return m_log->close(error);
 }
 
-void Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
+bool Partition::noteConsumer(QByteArrayView consumer, std::int64_t nextOffset,
                              std::int64_t delivered, std::int64_t nowMs, bool anonymous)
 {
     std::lock_guard lock(m_consumerMutex);
     const std::string_view key(consumer.data(), std::size_t(consumer.size()));
     auto it = m_consumers.find(key);
-    if (it == m_consumers.end()) {
+    const bool fresh = it == m_consumers.end();
+    if (fresh) {
         it = m_consumers.emplace(std::string(key), ConsumerPosition{}).first;
         it->second.consumer = consumer.toByteArray();
         m_hasConsumers.store(true, std::memory_order_release);
     }
     ConsumerPosition &p = it->second;
+    const bool moved = fresh || p.nextOffset != nextOffset;
     p.nextOffset = nextOffset;
     p.delivered += delivered;
     p.lastSeenMs = nowMs;
     p.anonymous = anonymous;
     if (!anonymous) // anonymous positions are not saved: no need to write the file again
         m_consumerVersion.fetch_add(1, std::memory_order_relaxed);
+    return moved;
 }
 
 bool Partition::forgetConsumer(QByteArrayView consumer)

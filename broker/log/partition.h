@@ -91,7 +91,8 @@ public:
         m_recordsOut.fetch_add(records, std::memory_order_relaxed);
         m_bytesOut.fetch_add(bytes, std::memory_order_relaxed);
     }
-    void noteConsumer(QByteArrayView consumer, std::int64_t nextOffset, std::int64_t delivered,
+    // True when the position is new or moved (what the offset journal records).
+    bool noteConsumer(QByteArrayView consumer, std::int64_t nextOffset, std::int64_t delivered,
                       std::int64_t nowMs, bool anonymous = false);
     // Forgets anonymous positions last seen before the given time; returns how many.
     int forgetAnonymousSeenBefore(std::int64_t ms);

@@ -6,6 +6,7 @@
 #include "replies.h"
 
 #include <limits>
+#include <optional>
 
 namespace rivulet::native {
 namespace {
@@ -151,6 +152,8 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
     };
     if (const QString why = gone(); !why.isEmpty())
         return error(out, why);
+    if (m_broker.config().seedCompat && std::int64_t(r.offset) >= partition->endOffset())
+        return seedCompatEnd(*topic, *partition, r, out);
     // A reply stops growing at the request bound, so a huge limit cannot exhaust memory;
     // the client simply asks again from the next offset.
     const qsizetype start = out.size();
@@ -175,15 +178,49 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
         out.truncate(start);
         return error(out, why);
     }
-    const int taken = read.records;
-    partition->noteDelivered(taken, out.size() - start);
+    finishConsume(*topic, *partition, r, {next, read.records, out.size() - start}, out);
+}
+
+void NativeHandler::finishConsume(const Topic &topic, Partition &partition, const Request &r,
+                                  const Delivered &delivered, QByteArray &out)
+{
+    partition.noteDelivered(delivered.records, delivered.bytes);
     appendEmpty(out);
-    m_recordsOut += taken;
-    if (taken > 0)
-        m_stats->noteConsumed(topic->name(), int(r.partition), taken);
+    m_recordsOut += delivered.records;
+    if (delivered.records > 0)
+        m_stats->noteConsumed(topic.name(), int(r.partition), delivered.records);
     const bool anonymous = r.consumerId.isEmpty();
-    partition->noteConsumer(anonymous ? m_peer : r.consumerId, next, taken, Broker::nowMs(),
-                            anonymous);
+    m_broker.notePosition(topic, partition, anonymous ? m_peer : r.consumerId, delivered.next,
+                          delivered.records, anonymous);
+}
+
+void NativeHandler::seedCompatEnd(const Topic &topic, Partition &partition, const Request &r,
+                                  QByteArray &out)
+{
+    // The original broker clamped the start of the range it sent to its last stored value and
+    // numbered what it sent from the offset asked for. Its last record here is the newest one
+    // anybody produced: transaction markers are stepped over, as in every native reply. The
+    // walk back is bounded so a partition whose tail is all markers costs little.
+    constexpr int kMostMarkersSkipped = 1024;
+    const std::int64_t logStart = partition.startOffset();
+    const std::int64_t end = partition.endOffset();
+    std::optional<QByteArray> last;
+    for (std::int64_t at = end - 1; !last && at >= logStart && at >= end - kMostMarkersSkipped;
+         --at) {
+        const ReadOutcome read = partition.readRecords(at, 1, [&](const RecordView &record) {
+            if (record.offset == at)
+                last = QByteArray(record.value.data(), record.value.size());
+            return false;
+        });
+        if (!read.error.isEmpty())
+            return error(out, read.error);
+    }
+    if (!last)
+        return finishConsume(topic, partition, r, {std::int64_t(r.offset), 0, 0}, out);
+    const qsizetype start = out.size();
+    appendContent(out, r.offset, *last);
+    // the position is the end: everything there is has been read
+    finishConsume(topic, partition, r, {end, 1, out.size() - start}, out);
 }
 
 void NativeHandler::createTopic(const Request &r, QByteArray &out)

@@ -39,6 +39,17 @@ private:
     Partition *find(const Request &r, std::shared_ptr<Topic> &topic, QByteArray &out);
     void produce(const Request &r, QByteArray &out);
     void consume(const Request &r, QByteArray &out);
+    // --seed-compat: the answer to a Consume at or past the end (PROTOCOL.md §5.2.1)
+    void seedCompatEnd(const Topic &topic, Partition &partition, const Request &r, QByteArray &out);
+    struct Delivered
+    {
+        std::int64_t next = 0; // the consumer's position after this reply
+        std::int64_t records = 0;
+        qsizetype bytes = 0;
+    };
+    // The Empty that ends a Consume's reply, and what it counts: rates, position.
+    void finishConsume(const Topic &topic, Partition &partition, const Request &r,
+                       const Delivered &delivered, QByteArray &out);
     void createTopic(const Request &r, QByteArray &out);
     void deleteTopic(const Request &r, QByteArray &out);
     void setRetention(const Request &r, QByteArray &out);
