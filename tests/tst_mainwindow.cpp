@@ -13,9 +13,9 @@
 #include "recorddetailpane.h"
 #include "server/server.h"
 #include "statusline.h"
+#include "support/windowfixture.h"
 #include "topicsmodel.h"
 #include "topicspanel.h"
-#include "support/windowfixture.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -287,7 +287,7 @@ private Q_SLOTS:
         QTest::keyClicks(create->nameEdit(), "events");
         QVERIFY(create->problemLabel()->text().isEmpty());
         QVERIFY(ok->isEnabled());
-        create->partitionsEdit()->setValue(2);
+        create->partitionsEdit()->setText(QStringLiteral("2"));
         QSignalSpy created(create, &CreateTopicDialog::topicCreated);
         QTest::mouseClick(ok, Qt::LeftButton);
         QVERIFY(created.wait(kTimeoutMs));
@@ -417,7 +417,7 @@ private Q_SLOTS:
 
         // live tail follows new messages
         browser->startBox()->setCurrentIndex(
-            browser->startBox()->findText(QStringLiteral("Newest")));
+            browser->startBox()->findData(int(MessagesModel::Start::Newest)));
         QTRY_COMPARE(messages->rowCount(), MessagesModel::kPageSize);
         browser->liveTailButton()->setChecked(true);
         request.repeat = 5;

@@ -413,15 +413,15 @@ private Q_SLOTS:
             return g;
         };
         auto orders = [&](std::int64_t delivered, std::int64_t lastRead) {
-            return snapshotAt(0, {topic("orders", {partition(0, 1'000'000, 1'000'000,
-                                                             {{"reader", delivered, delivered,
-                                                               lastRead}})})});
+            return snapshotAt(
+                0, {topic("orders", {partition(0, 1'000'000, 1'000'000,
+                                               {{"reader", delivered, delivered, lastRead}})})});
         };
         auto at = [](BrokerSnapshot s, std::int64_t ms) {
             s.takenMs = ms;
             return s;
         };
-        const int groupRow = 1, readerRow = 0;
+        const int groupRow = 0, readerRow = 1; // sorted by name: loader, reader
         model.update(at(orders(0, now), now), {group(0, 1)});
         QCOMPARE(text(model, groupRow, ConsumersModel::Consumer), QStringLiteral("loader"));
         model.update(at(orders(1000, now + 1000), now + 1000), {group(25'000, 1)});
@@ -441,9 +441,9 @@ private Q_SLOTS:
         model.update(at(orders(1000, now + 1000), now + 23'000), {group(1'000'000, 0)});
         model.update(at(orders(1000, now + 1000), now + 34'000), {group(1'000'000, 0)});
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
-        // a member joins and commits: measured from its first commit, not from the reset
+        // a member joins and commits: measured from when it came back, not from the reset
         model.update(at(orders(1000, now + 1000), now + 35'000), {group(1'000'000, 1)});
-        model.update(at(orders(1000, now + 1000), now + 45'000), {group(1'010'000, 1)});
+        model.update(at(orders(1000, now + 1000), now + 44'000), {group(1'010'000, 1)});
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("1,000"));
         // with members but no commit for a whole window: 0
         model.update(at(orders(1000, now + 1000), now + 56'000), {group(1'010'000, 1)});
