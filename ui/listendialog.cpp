@@ -26,8 +26,8 @@ ListenDialog::ListenDialog(quint16 nativePort, int kafkaPort, QWidget *parent)
     : QDialog(parent), m_native(portEdit(this, QStringLiteral("nativePort"), nativePort))
 {
     setWindowTitle(tr("Listen on other ports — Rivulet"));
-    auto *intro = new QLabel(tr("Clients connect to 127.0.0.1 on these ports. Connections "
-                                "already open stay; 0 picks a free port."),
+    auto *intro = new QLabel(tr("The ports clients connect to. Connections already open stay "
+                                "where they are; 0 picks a free port."),
                              this);
     intro->setWordWrap(true);
     auto *form = new QFormLayout;
