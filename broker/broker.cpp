@@ -188,15 +188,35 @@ bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicNa
         error = QStringLiteral("there is no topic %1").arg(QString::fromLatin1(topicName));
         return false;
     }
-    const QByteArray name = topic->name().toLatin1();
-    std::vector<kafka::GroupCoordinator::Commit> commits;
+    std::map<int, std::int64_t> offsets;
     for (int i = 0; i < topic->partitionCount(); ++i) {
         const Partition *p = topic->partition(i);
-        const std::int64_t start = p->startOffset(), end = p->endOffset();
-        const std::int64_t next = to == ResetTo::Earliest ? start
-                                  : to == ResetTo::Latest ? end
-                                                          : std::clamp(offset, start, end);
-        commits.push_back({name, i, next, {}});
+        offsets[i] = to == ResetTo::Earliest ? p->startOffset()
+                     : to == ResetTo::Latest ? p->endOffset()
+                                             : offset;
+    }
+    return resetGroupOffsets(groupId, topicName, offsets, error);
+}
+
+bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName,
+                               const std::map<int, std::int64_t> &offsets, QString &error)
+{
+    const auto topic = m_topics.find(topicName);
+    if (!topic) {
+        error = QStringLiteral("there is no topic %1").arg(QString::fromLatin1(topicName));
+        return false;
+    }
+    const QByteArray name = topic->name().toLatin1();
+    std::vector<kafka::GroupCoordinator::Commit> commits;
+    for (const auto &[partition, offset] : offsets) {
+        const Partition *p = topic->partition(partition);
+        if (!p) {
+            error =
+                QStringLiteral("topic %1 has no partition %2").arg(topic->name()).arg(partition);
+            return false;
+        }
+        commits.push_back(
+            {name, partition, std::clamp(offset, p->startOffset(), p->endOffset()), {}});
     }
     switch (m_groups.commit(groupId, -1, {}, commits, nowMs())) {
     case kafka::error::None:

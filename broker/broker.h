@@ -16,6 +16,7 @@
 #include <QStringList>
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -105,6 +106,10 @@ public:
     // otherwise, or when the topic does not exist.
     bool resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic, ResetTo to,
                            std::int64_t offset, QString &error);
+    // The same with an offset of its own for each partition listed (clamped to what the
+    // partition holds); the partitions not listed keep their committed offsets.
+    bool resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic,
+                           const std::map<int, std::int64_t> &offsets, QString &error);
     // Forgets a native consumer's position in one partition; false when there was none.
     bool forgetConsumer(QByteArrayView topic, int partition, QByteArrayView consumer);
     // A native consumer's position after a Consume: kept in the partition and, when it moved

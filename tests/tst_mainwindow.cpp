@@ -13,6 +13,7 @@
 #include "recorddetailpane.h"
 #include "server/server.h"
 #include "statusline.h"
+#include "support/windowfixture.h"
 #include "topicsmodel.h"
 #include "topicspanel.h"
 
@@ -49,10 +50,9 @@
 
 using namespace rivulet;
 using namespace rivulet::native;
+using namespace rivulet::testing;
 
 namespace {
-
-constexpr int kTimeoutMs = 30000;
 
 // A client in another thread, as an external program would be: its blocking calls run
 // there while the test's thread keeps the window and the listening socket going.
@@ -129,37 +129,6 @@ private:
     std::unique_ptr<NativeClient> m_client; // created, used and deleted on m_thread
 };
 
-// A broker with a native listener on a free port and the window onto it.
-struct Fixture
-{
-    explicit Fixture(BrokerConfig config = {}) : broker(std::move(config)), server(broker, 2)
-    {
-        broker.startHousekeeping();
-        if (!server.start(QHostAddress::LocalHost, 0))
-            qFatal("cannot listen: %s", qPrintable(server.errorString()));
-        address = QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
-        window = std::make_unique<MainWindow>(broker, server, address);
-        window->show();
-    }
-    ~Fixture()
-    {
-        window.reset();
-        server.stop();
-        broker.shutdown();
-    }
-    quint16 port() const { return server.serverPort(); }
-
-    Broker broker;
-    Server server;
-    QString address;
-    std::unique_ptr<MainWindow> window;
-};
-
-QString cell(const QAbstractItemModel *model, int row, int column, const QModelIndex &parent = {})
-{
-    return model->data(model->index(row, column, parent)).toString();
-}
-
 int findRow(const QAbstractItemModel *model, int column, const QString &text,
             const QModelIndex &parent = {})
 {
@@ -167,43 +136,6 @@ int findRow(const QAbstractItemModel *model, int column, const QString &text,
         if (cell(model, row, column, parent) == text)
             return row;
     return -1;
-}
-
-// The consumers row of consumer/topic/partition in the view's (sorted) model, or -1.
-int consumerRow(const QAbstractItemModel *m, const QString &consumer, const QString &topic,
-                int partition)
-{
-    for (int row = 0; row < m->rowCount(); ++row)
-        if (cell(m, row, ConsumersModel::Consumer) == consumer &&
-            cell(m, row, ConsumersModel::Topic) == topic &&
-            cell(m, row, ConsumersModel::Partition) == QString::number(partition))
-            return row;
-    return -1;
-}
-
-template <typename T> T *waitForDialog(QWidget *parent)
-{
-    T *dialog = nullptr;
-    QElapsedTimer timer;
-    timer.start();
-    while (!(dialog = parent->findChild<T *>()) && timer.elapsed() < kTimeoutMs)
-        QTest::qWait(10);
-    return dialog;
-}
-
-// Waits for a message box on parent and clicks its button with that text; false if either
-// never shows up.
-bool answerMessageBox(QWidget *parent, const QString &button)
-{
-    auto *box = waitForDialog<QMessageBox>(parent);
-    if (!box)
-        return false;
-    for (QAbstractButton *b : box->buttons())
-        if (b->text() == button) {
-            QTest::mouseClick(b, Qt::LeftButton);
-            return true;
-        }
-    return false;
 }
 
 } // namespace
@@ -383,7 +315,7 @@ private Q_SLOTS:
         QTest::keyClicks(create->nameEdit(), "events");
         QVERIFY(create->problemLabel()->text().isEmpty());
         QVERIFY(ok->isEnabled());
-        create->partitionsEdit()->setValue(2);
+        create->partitionsEdit()->setText(QStringLiteral("2"));
         QSignalSpy created(create, &CreateTopicDialog::topicCreated);
         QTest::mouseClick(ok, Qt::LeftButton);
         QVERIFY(created.wait(kTimeoutMs));
@@ -513,7 +445,7 @@ private Q_SLOTS:
 
         // live tail follows new messages
         browser->startBox()->setCurrentIndex(
-            browser->startBox()->findText(QStringLiteral("Newest")));
+            browser->startBox()->findData(int(MessagesModel::Start::Newest)));
         QTRY_COMPARE(messages->rowCount(), MessagesModel::kPageSize);
         browser->liveTailButton()->setChecked(true);
         request.repeat = 5;

@@ -1,10 +1,15 @@
 #include "broker.h"
 #include "log/bytes.h"
+#include "messagebrowser.h"
 #include "messageinjector.h"
 #include "messagesmodel.h"
 #include "recordreader.h"
 
 #include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QScrollBar>
+#include <QTableView>
+#include <QToolButton>
 #include <QSignalSpy>
 #include <QTemporaryFile>
 #include <QTest>
@@ -301,6 +306,85 @@ private Q_SLOTS:
         QCOMPARE(result.written, 0);
     }
 
+    // Newest means the newest records when the browser is shown again, when the first
+    // records arrive and on Go, with the newest one in view at the bottom.
+    void newestShowsTheNewestRecords()
+    {
+        Broker broker;
+        broker.createTopic("t", 1);
+        Partition &p = partitionOf(broker, "t", 0);
+        MessageBrowser browser(broker);
+        browser.resize(900, 600);
+        browser.setTopics({QStringLiteral("t")});
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        MessagesModel *model = browser.model();
+        QCOMPARE(model->start(), MessagesModel::Start::Newest);
+        QVERIFY2(browser.startBox()->currentText().contains(QLatin1String("bottom")),
+                 qPrintable(browser.startBox()->currentText()));
+        QTRY_VERIFY(!model->isReading());
+        QCOMPARE(model->rowCount(), 0);
+        QScrollBar *bar = browser.view()->verticalScrollBar();
+        auto newestInView = [&] {
+            return model->rowCount() > 0 && model->record(model->rowCount() - 1)->offset ==
+                                                p.endOffset() - 1 &&
+                   bar->value() == bar->maximum();
+        };
+
+        // produced while another tab was shown
+        browser.hide();
+        produce(p, 1000);
+        browser.show();
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() == MessagesModel::kPageSize && !model->isReading(),
+                                 kTimeoutMs);
+        QCOMPARE(model->record(0)->offset, 800);
+        QTRY_VERIFY(newestInView());
+
+        // the first records of an empty partition, seen by the refresh tick
+        broker.createTopic("u", 1);
+        Partition &u = partitionOf(broker, "u", 0);
+        browser.setTopics({QStringLiteral("t"), QStringLiteral("u")});
+        browser.showPartition(QStringLiteral("u"), 0);
+        QTRY_VERIFY(!model->isReading());
+        QCOMPARE(model->rowCount(), 0);
+        produce(u, 1000);
+        browser.poll();
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > 0 && !model->isReading(), kTimeoutMs);
+        QCOMPARE(model->record(0)->offset, 800);
+        QCOMPARE(model->record(model->rowCount() - 1)->offset, 999);
+
+        // Go reads the newest again
+        produce(u, 500);
+        auto *go = browser.findChild<QToolButton *>(QStringLiteral("go"));
+        QVERIFY(go);
+        QTest::mouseClick(go, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() == MessagesModel::kPageSize &&
+                                     model->record(0)->offset == 1300 && !model->isReading(),
+                                 kTimeoutMs);
+        QTRY_VERIFY(bar->value() == bar->maximum());
+    }
+
+    // Live tail over a long backlog starts from the newest records: the start box says so.
+    void liveTailSaysItStartsFromTheNewest()
+    {
+        Broker broker;
+        broker.createTopic("t", 1);
+        Partition &p = partitionOf(broker, "t", 0);
+        produce(p, 1000);
+        MessageBrowser browser(broker);
+        browser.setTopics({QStringLiteral("t")});
+        browser.startBox()->setCurrentIndex(browser.startBox()->findData(
+            int(MessagesModel::Start::Oldest)));
+        QTRY_VERIFY(!browser.model()->isReading());
+        QCOMPARE(browser.model()->record(0)->offset, 0);
+        QTest::mouseClick(browser.liveTailButton(), Qt::LeftButton);
+        QVERIFY(browser.model()->liveTail());
+        QTRY_VERIFY(!browser.model()->isReading());
+        QCOMPARE(browser.model()->record(0)->offset, 800);
+        QCOMPARE(MessagesModel::Start(browser.startBox()->currentData().toInt()),
+                 MessagesModel::Start::Newest);
+    }
+
     void injectorRunsOffTheGuiThreadAndCancels()
     {
         Broker broker;
@@ -328,5 +412,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestMessageBrowser)
+QTEST_MAIN(TestMessageBrowser)
 #include "tst_messagebrowser.moc"

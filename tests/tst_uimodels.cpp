@@ -1,3 +1,4 @@
+#include "broker.h"
 #include "clientsmodel.h"
 #include "consumersmodel.h"
 #include "displayformat.h"
@@ -9,6 +10,7 @@
 #include <QAbstractItemModelTester>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace rivulet;
@@ -388,6 +390,93 @@ private Q_SLOTS:
         model.update(snapshotAt(now + 10500, {orders()}), {});
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(spy.reset.count(), 0);
+    }
+
+    // A group's rate is its committed offset's advance while it has members: one that has
+    // left reads nothing, and a reset of a gone group is not reading either.
+    void goneGroupsAndIdleConsumersShowNoRate()
+    {
+        ConsumersModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const std::int64_t now = 1'700'000'100'000;
+        auto group = [&](std::int64_t committed, int members) {
+            kafka::GroupCoordinator::GroupView g;
+            g.groupId = "loader";
+            for (int i = 0; i < members; ++i) {
+                kafka::GroupCoordinator::MemberView m;
+                m.memberId = "member-" + QByteArray::number(i);
+                g.members.push_back(m);
+            }
+            g.offsets[{"orders", 0}] = {committed, {}};
+            g.lastSeenMs = now;
+            return g;
+        };
+        auto orders = [&](std::int64_t delivered, std::int64_t lastRead) {
+            return snapshotAt(
+                0, {topic("orders", {partition(0, 1'000'000, 1'000'000,
+                                               {{"reader", delivered, delivered, lastRead}})})});
+        };
+        auto at = [](BrokerSnapshot s, std::int64_t ms) {
+            s.takenMs = ms;
+            return s;
+        };
+        const int groupRow = 0, readerRow = 1; // sorted by name: loader, reader
+        model.update(at(orders(0, now), now), {group(0, 1)});
+        QCOMPARE(text(model, groupRow, ConsumersModel::Consumer), QStringLiteral("loader"));
+        model.update(at(orders(1000, now + 1000), now + 1000), {group(25'000, 1)});
+        QCOMPARE(text(model, readerRow, ConsumersModel::Rate), QStringLiteral("1,000"));
+        model.update(at(orders(1000, now + 1000), now + 10'000), {group(50'000, 1)});
+        QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("5,000"));
+        // the native consumer read nothing in the last second: 0
+        QCOMPARE(text(model, readerRow, ConsumersModel::Rate), QStringLiteral("0"));
+
+        // the group leaves after its last commit: no rate from then on
+        model.update(at(orders(1000, now + 1000), now + 11'000), {group(55'000, 0)});
+        QCOMPARE(text(model, groupRow, ConsumersModel::State), QStringLiteral("gone"));
+        QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
+        model.update(at(orders(1000, now + 1000), now + 22'000), {group(55'000, 0)});
+        QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
+        // its offsets reset while it is gone: still nobody reads
+        model.update(at(orders(1000, now + 1000), now + 23'000), {group(1'000'000, 0)});
+        model.update(at(orders(1000, now + 1000), now + 34'000), {group(1'000'000, 0)});
+        QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
+        // a member joins and commits: measured from when it came back, not from the reset
+        model.update(at(orders(1000, now + 1000), now + 35'000), {group(1'000'000, 1)});
+        model.update(at(orders(1000, now + 1000), now + 44'000), {group(1'010'000, 1)});
+        QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("1,000"));
+        // with members but no commit for a whole window: 0
+        model.update(at(orders(1000, now + 1000), now + 56'000), {group(1'010'000, 1)});
+        QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
+    }
+
+    // The newest stored batch's time stands for the last write after a restart.
+    void lastWriteSurvivesARestart()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::int64_t written = 1'700'000'000'000;
+        {
+            Broker broker;
+            QStringList notes;
+            QString error;
+            QVERIFY2(broker.openDataDir(dir.path(), notes, error), qPrintable(error));
+            QVERIFY(broker.createTopic("kept", 1).topic);
+            RecordBatchBuilder builder(written, 1);
+            builder.append("v");
+            QCOMPARE(broker.produce("kept", 0, builder.finish()).records, 1);
+            broker.shutdown();
+        }
+        Broker broker;
+        QStringList notes;
+        QString error;
+        QVERIFY2(broker.openDataDir(dir.path(), notes, error), qPrintable(error));
+        TopicsModel model;
+        model.update(takeSnapshot(broker.topics(), written + 60'000));
+        QCOMPARE(model.data(model.index(0, TopicsModel::LastWrite), SortRole).toLongLong(),
+                 written);
+        QVERIFY(!text(model, 0, TopicsModel::LastWrite).isEmpty());
+        broker.shutdown();
     }
 
     void clientsShowTrafficPerConnection()

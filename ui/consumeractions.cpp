@@ -5,11 +5,11 @@
 
 #include "kafka/protocol.h"
 #include "modelroles.h"
+#include "resetoffsetsdialog.h"
 #include "statusline.h"
 
 #include <QApplication>
 #include <QClipboard>
-#include <QInputDialog>
 #include <QMenu>
 #include <QMessageBox>
 
@@ -44,28 +44,8 @@ QMenu *MainWindow::consumerMenu(const QModelIndex &index)
         reset->addAction(tr("To the latest"), this, [confirmed, this] {
             confirmed(Broker::ResetTo::Latest, tr("the end (skipping everything stored)"));
         });
-        reset->addAction(tr("To an offset…"), this, [this, key, topic] {
-            auto *ask = new QInputDialog(this);
-            ask->setWindowTitle(tr("Reset offsets — Rivulet"));
-            ask->setLabelText(tr("Offset for every partition of %1 (kept within what each "
-                                 "holds):")
-                                  .arg(topic));
-            ask->setInputMode(QInputDialog::TextInput);
-            ask->setAttribute(Qt::WA_DeleteOnClose);
-            connect(
-                ask, &QInputDialog::textValueSelected, this,
-                [this, key, topic](const QString &text) {
-                    bool ok = false;
-                    const qint64 offset = text.trimmed().toLongLong(&ok);
-                    if (!ok || offset < 0)
-                        showProblem(
-                            tr("Reset offsets — Rivulet"),
-                            tr("%1 is not an offset: type a whole number, 0 or more.").arg(text));
-                    else
-                        resetGroupOffsets(key, topic, Broker::ResetTo::Offset, offset);
-                });
-            ask->open();
-        });
+        reset->addAction(tr("To offsets…"), this,
+                         [this, key, topic] { askGroupOffsets(key, topic); });
         menu->addAction(members ? tr("Delete group %1 (stop its consumers first)").arg(name)
                                 : tr("Delete group %1…").arg(name),
                         this, [this, key] { deleteGroup(key); })
@@ -98,6 +78,36 @@ bool MainWindow::resetGroupOffsets(const QByteArray &group, const QString &topic
     m_statusLine->showNote(
         tr("Reset the offsets of %1 on %2").arg(QString::fromUtf8(group), topic));
     return true;
+}
+
+void MainWindow::askGroupOffsets(const QByteArray &group, const QString &topic)
+{
+    const auto t = m_broker.topics().find(topic.toUtf8());
+    if (!t) {
+        showProblem(tr("Reset offsets — Rivulet"), tr("There is no topic %1 any more.").arg(topic));
+        return;
+    }
+    std::vector<ResetOffsetsDialog::PartitionRange> partitions;
+    for (int i = 0; i < t->partitionCount(); ++i) {
+        const Partition *p = t->partition(i);
+        const auto committed = m_broker.groups().committed(group, t->name().toUtf8(), i);
+        partitions.push_back(
+            {i, committed ? committed->offset : -1, p->startOffset(), p->endOffset()});
+    }
+    auto *dialog =
+        new ResetOffsetsDialog(QString::fromUtf8(group), topic, std::move(partitions), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, group, topic] {
+        QString error;
+        if (!m_broker.resetGroupOffsets(group, topic.toUtf8(), dialog->offsets(), error)) {
+            showProblem(tr("Reset offsets — Rivulet"), error);
+            return;
+        }
+        refresh();
+        m_statusLine->showNote(
+            tr("Reset the offsets of %1 on %2").arg(QString::fromUtf8(group), topic));
+    });
+    dialog->open();
 }
 
 void MainWindow::deleteGroup(const QByteArray &group)

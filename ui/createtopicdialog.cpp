@@ -1,6 +1,7 @@
 #include "createtopicdialog.h"
 
 #include "broker.h"
+#include "displayformat.h"
 #include "offthread.h"
 
 #include <QDialogButtonBox>
@@ -8,23 +9,28 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QSpinBox>
+#include <QRegularExpressionValidator>
 
 namespace rivulet {
 
 CreateTopicDialog::CreateTopicDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     : QDialog(parent), m_broker(broker), m_pool(pool), m_name(new QLineEdit(this)),
-      m_partitions(new QSpinBox(this)), m_problem(new QLabel(this)),
+      m_partitions(new QLineEdit(this)), m_problem(new QLabel(this)),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("New topic — Rivulet"));
     m_name->setPlaceholderText(tr("e.g. orders"));
     m_name->setMaxLength(249);
     m_name->setToolTip(tr("1–249 characters: letters, digits, '.', '_' and '-'"));
-    m_partitions->setRange(1, TopicRegistry::kMaxPartitions);
-    m_partitions->setValue(1);
-    m_partitions->setToolTip(
-        tr("Partitions are read in parallel; their number cannot change later"));
+    // digits only (a few more than the limit has, so that a number too big shows as typed
+    // and is refused with the range instead of being cut to another number)
+    m_partitions->setValidator(new QRegularExpressionValidator(
+        QRegularExpression(QStringLiteral("[0-9]{0,9}")), m_partitions));
+    m_partitions->setText(QStringLiteral("1"));
+    m_partitions->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 12);
+    m_partitions->setToolTip(tr("1 to %1. Partitions are read in parallel; their number cannot "
+                                "change later")
+                                 .arg(display::count(TopicRegistry::kMaxPartitions)));
     m_problem->setWordWrap(true);
     m_problem->setMinimumHeight(fontMetrics().height() * 2);
     m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -38,6 +44,7 @@ CreateTopicDialog::CreateTopicDialog(Broker &broker, QThreadPool &pool, QWidget 
     setMinimumWidth(420);
 
     connect(m_name, &QLineEdit::textChanged, this, &CreateTopicDialog::validate);
+    connect(m_partitions, &QLineEdit::textChanged, this, &CreateTopicDialog::validate);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &CreateTopicDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &CreateTopicDialog::reject);
     validate();
@@ -56,11 +63,36 @@ QString CreateTopicDialog::nameProblem() const
     return {};
 }
 
+QString CreateTopicDialog::partitionsProblem() const
+{
+    const QString text = m_partitions->text();
+    const int max = TopicRegistry::kMaxPartitions;
+    if (text.isEmpty())
+        return tr("Enter a number of partitions, 1 to %1.").arg(display::count(max));
+    bool ok = false;
+    const qint64 count = text.toLongLong(&ok);
+    if (!ok || count < 1)
+        return tr("A topic needs at least 1 partition.");
+    if (count > max)
+        return tr("%1 partitions is too many: at most %2.")
+            .arg(display::count(count), display::count(max));
+    return {};
+}
+
+QString CreateTopicDialog::problem() const
+{
+    const QString name = nameProblem();
+    return name.isEmpty() ? partitionsProblem() : name;
+}
+
 void CreateTopicDialog::validate()
 {
-    const QString problem = nameProblem();
-    // an empty name is not an error yet, just not ready
-    showProblem(m_name->text().isEmpty() ? QString() : problem);
+    const QString problem = this->problem();
+    // an empty name is not an error yet, just not ready; a partition count is, at once
+    const QString partitions = partitionsProblem();
+    showProblem(!partitions.isEmpty()      ? partitions
+                : m_name->text().isEmpty() ? QString()
+                                           : problem);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty() && !m_creating);
 }
 
@@ -77,7 +109,7 @@ void CreateTopicDialog::accept()
 {
     if (m_creating)
         return;
-    const QString problem = nameProblem();
+    const QString problem = this->problem();
     if (!problem.isEmpty()) {
         showProblem(problem);
         return;
@@ -90,7 +122,7 @@ void CreateTopicDialog::accept()
     m_problem->setPalette(palette());
 
     const QByteArray name = m_name->text().toUtf8();
-    const int partitions = m_partitions->value();
+    const int partitions = m_partitions->text().toInt();
     Broker *broker = &m_broker;
     runOffGuiThread(
         m_pool, this, [broker, name, partitions] { return broker->createTopic(name, partitions); },

@@ -5,14 +5,14 @@
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
-class QSpinBox;
 class QThreadPool;
 
 namespace rivulet {
 
 class Broker;
 
-// Asks for a topic name (Kafka's rules, checked as it is typed) and a partition count, and
+// Asks for a topic name (Kafka's rules, checked as it is typed) and a partition count (its
+// range checked as it is typed, Create disabled while it is out of it), and
 // creates the topic off the GUI thread (a durable broker writes its metadata file). Errors
 // stay in the dialog; on success it emits topicCreated() and closes.
 class CreateTopicDialog : public QDialog
@@ -22,7 +22,7 @@ public:
     CreateTopicDialog(Broker &broker, QThreadPool &pool, QWidget *parent = nullptr);
 
     QLineEdit *nameEdit() const { return m_name; }
-    QSpinBox *partitionsEdit() const { return m_partitions; }
+    QLineEdit *partitionsEdit() const { return m_partitions; }
     QLabel *problemLabel() const { return m_problem; }
     QDialogButtonBox *buttons() const { return m_buttons; }
 
@@ -34,13 +34,18 @@ Q_SIGNALS:
 private:
     // Why the name cannot be used, or empty.
     QString nameProblem() const;
+    // Why the partition count cannot be used, or empty. What was typed is never changed
+    // into another number: out of range is refused here, with the range.
+    QString partitionsProblem() const;
+    // The first problem of the two.
+    QString problem() const;
     void validate();
     void showProblem(const QString &problem);
 
     Broker &m_broker;
     QThreadPool &m_pool;
     QLineEdit *m_name;
-    QSpinBox *m_partitions;
+    QLineEdit *m_partitions;
     QLabel *m_problem;
     QDialogButtonBox *m_buttons;
     bool m_creating = false;

@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "displayformat.h"
 
+#include <QAbstractItemDelegate>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -125,9 +126,16 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     connect(m_perLine, &QCheckBox::toggled, this, &InjectDialog::updateSummary);
     connect(m_repeat, &QSpinBox::valueChanged, this, &InjectDialog::updateSummary);
     connect(addHeader, &QPushButton::clicked, this, [this] {
-        m_headers->insertRow(m_headers->rowCount());
-        m_headers->setCurrentCell(m_headers->rowCount() - 1, 0);
-        m_headers->editItem(m_headers->currentItem());
+        // the row gets its items at once: an editor opens only on an item, and typing must
+        // go into the new row's name straight away
+        commitHeaderEdit();
+        const int row = m_headers->rowCount();
+        m_headers->insertRow(row);
+        m_headers->setItem(row, 0, new QTableWidgetItem);
+        m_headers->setItem(row, 1, new QTableWidgetItem);
+        m_headers->setFocus(Qt::OtherFocusReason);
+        m_headers->setCurrentCell(row, 0);
+        m_headers->editItem(m_headers->item(row, 0));
     });
     connect(removeHeader, &QPushButton::clicked, this, [this] {
         if (m_headers->currentRow() >= 0)
@@ -247,6 +255,7 @@ InjectRequest InjectDialog::request() const
     for (int row = 0; row < m_headers->rowCount(); ++row) {
         const QTableWidgetItem *name = m_headers->item(row, 0);
         const QTableWidgetItem *value = m_headers->item(row, 1);
+        // a row without a name is left out here; send() refuses one that has a value
         if (name && !name->text().isEmpty())
             r.headers.append(
                 {name->text().toUtf8(), value ? value->text().toUtf8() : QByteArray()});
@@ -255,10 +264,38 @@ InjectRequest InjectDialog::request() const
     return r;
 }
 
+void InjectDialog::commitHeaderEdit()
+{
+    // Send (a click, or Ctrl+Return while typing in a cell) must take what is typed: the
+    // editor's text is not in the item until the editor commits it
+    const QModelIndex current = m_headers->currentIndex();
+    if (current.isValid())
+        if (QWidget *editor = m_headers->indexWidget(current)) // the open editor, if any
+            m_headers->itemDelegateForIndex(current)->setModelData(editor, m_headers->model(),
+                                                                   current);
+}
+
+QString InjectDialog::headersProblem() const
+{
+    for (int row = 0; row < m_headers->rowCount(); ++row) {
+        const QTableWidgetItem *name = m_headers->item(row, 0);
+        const QTableWidgetItem *value = m_headers->item(row, 1);
+        if ((!name || name->text().isEmpty()) && value && !value->text().isEmpty())
+            return tr("Header row %1 has a value but no name: name it or remove the row.")
+                .arg(row + 1);
+    }
+    return {};
+}
+
 void InjectDialog::send()
 {
     if (m_injector->isRunning())
         return;
+    commitHeaderEdit();
+    if (const QString problem = headersProblem(); !problem.isEmpty()) {
+        m_result->setText(problem);
+        return;
+    }
     const InjectRequest r = request();
     if (r.topic.isEmpty()) {
         m_result->setText(tr("Create a topic first."));

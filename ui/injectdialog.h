@@ -20,8 +20,9 @@ class Broker;
 
 // Writes messages into a topic from the window: a partition or round-robin, an optional
 // key, the value as text (one message, or one per line) or the lines of a file, optional
-// headers, and a repeat count with an {i} placeholder to generate load. The writing runs
-// off the GUI thread; the dialog stays open for the next batch.
+// headers (Add header opens the new row for typing; Send takes a cell still being edited
+// and refuses a row with a value but no name), and a repeat count with an {i} placeholder to
+// generate load. The writing runs off the GUI thread; the dialog stays open for the next batch.
 class InjectDialog : public QDialog
 {
     Q_OBJECT
@@ -54,6 +55,10 @@ Q_SIGNALS:
 
 private:
     void updatePartitions();
+    // Puts the text of a header cell still being edited into its item.
+    void commitHeaderEdit();
+    // Why the headers cannot be sent as they are (a row with a value but no name), or empty.
+    QString headersProblem() const;
     void updateSummary();
     void finished(const InjectResult &result);
     void chooseFile();

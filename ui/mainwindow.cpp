@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "celldelegate.h"
 #include "clientsmodel.h"
+#include "columnfit.h"
 #include "consumerdelegate.h"
 #include "consumersmodel.h"
 #include "createtopicdialog.h"
@@ -10,6 +11,7 @@
 #include "emptyhint.h"
 #include "injectdialog.h"
 #include "kafka/protocol.h"
+#include "listendialog.h"
 #include "messagebrowser.h"
 #include "messagesmodel.h"
 #include "modelroles.h"
@@ -27,13 +29,14 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -148,6 +151,9 @@ void MainWindow::buildLayout()
     const int consumerWidths[ConsumersModel::ColumnCount] = {20, 10, 18, 9, 12, 12, 12, 9, 11, 12};
     for (int c = 0; c < ConsumersModel::ColumnCount; ++c)
         m_consumersView->setColumnWidth(c, digit * consumerWidths[c] + 12);
+    fitColumnsToValues(m_consumersView, m_consumersView->horizontalHeader(),
+                       {ConsumersModel::NextOffset, ConsumersModel::EndOffset, ConsumersModel::Lag,
+                        ConsumersModel::Rate});
 
     auto *clientsProxy = new QSortFilterProxyModel(this);
     clientsProxy->setSourceModel(m_clients);
@@ -155,6 +161,10 @@ void MainWindow::buildLayout()
     const int clientWidths[ClientsModel::ColumnCount] = {17, 14, 8, 24, 24, 9, 9, 11, 11, 14};
     for (int c = 0; c < ClientsModel::ColumnCount; ++c)
         m_clientsView->setColumnWidth(c, digit * clientWidths[c] + 12);
+    QList<int> clientNumbers;
+    for (int c = ClientsModel::MessagesIn; c <= ClientsModel::BytesOut; ++c)
+        clientNumbers << c;
+    fitColumnsToValues(m_clientsView, m_clientsView->horizontalHeader(), clientNumbers);
 
     m_browser = new MessageBrowser(m_broker, this);
 
@@ -251,7 +261,7 @@ void MainWindow::buildActions()
             deleteTopic(m_topicsPanel->currentTopic());
     });
     file->addSeparator();
-    add(file, tr("Listen on another &port…"), QKeySequence(), [this] { pickPort(); });
+    add(file, tr("Listen on other &ports…"), QKeySequence(), [this] { pickPort(); });
     file->addSeparator();
     add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
     // Delete acts on the topics tree only, so it never fires while typing elsewhere
@@ -566,16 +576,17 @@ void MainWindow::focusMessageFilter()
     m_browser->focusFilter();
 }
 
-bool MainWindow::listenOn(quint16 port)
+bool MainWindow::listenOn(Server::Protocol protocol, quint16 port)
 {
     for (Listener &l : m_listeners) {
-        if (l.server->protocol() != Server::Protocol::Native)
+        if (l.server->protocol() != protocol)
             continue;
         QHostAddress address = l.server->serverAddress();
         if (address.isNull())
+            address = QHostAddress(l.server->property("lastAddress").toString());
+        if (address.isNull())
             address = QHostAddress::LocalHost;
-        l.server->close();
-        if (l.server->listen(address, port)) {
+        if (l.server->listenAgain(address, port)) {
             l.problem.clear();
         } else {
             l.problem = tr("cannot listen on %1:%2: %3")
@@ -584,8 +595,9 @@ bool MainWindow::listenOn(quint16 port)
                             .arg(l.server->errorString());
             l.server->setProperty("lastAddress", address.toString());
         }
-        setWindowTitle(
-            tr("Rivulet — %1").arg(l.problem.isEmpty() ? nativeAddress() : tr("not listening")));
+        if (protocol == Server::Protocol::Native)
+            setWindowTitle(tr("Rivulet — %1")
+                               .arg(l.problem.isEmpty() ? nativeAddress() : tr("not listening")));
         updateStatus();
         return l.problem.isEmpty();
     }
@@ -594,13 +606,28 @@ bool MainWindow::listenOn(quint16 port)
 
 void MainWindow::pickPort()
 {
-    bool ok = false;
-    const int port = QInputDialog::getInt(this, tr("Listen on another port — Rivulet"),
-                                          tr("Port for native clients (0 picks a free one):"), 0, 0,
-                                          65535, 1, &ok);
-    if (ok && !listenOn(quint16(port)))
-        QMessageBox::warning(this, tr("Listen on another port — Rivulet"),
-                             m_listeners.first().problem);
+    int native = 0, kafka = -1;
+    for (const Listener &l : m_listeners)
+        (l.server->protocol() == Server::Protocol::Native ? native : kafka) =
+            l.server->serverPort();
+    auto *dialog = new ListenDialog(quint16(native), kafka, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, native, kafka] {
+        // only the listeners whose port changed move (0 always does: a new free port)
+        QStringList problems;
+        auto move = [&](Server::Protocol protocol, int before, int after) {
+            if ((after != before || after == 0) && !listenOn(protocol, quint16(after)))
+                for (const Listener &l : m_listeners)
+                    if (l.server->protocol() == protocol)
+                        problems << l.problem;
+        };
+        move(Server::Protocol::Native, native, dialog->nativePortEdit()->value());
+        if (dialog->kafkaPortEdit())
+            move(Server::Protocol::Kafka, kafka, dialog->kafkaPortEdit()->value());
+        if (!problems.isEmpty())
+            showProblem(tr("Listen on other ports — Rivulet"), problems.join(QLatin1Char('\n')));
+    });
+    dialog->open();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

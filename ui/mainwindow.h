@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "refreshdata.h"
 #include "statusline.h"
+#include "server/server.h"
 
 #include <QMainWindow>
 #include <QMessageBox>
@@ -30,7 +31,6 @@ class CreateTopicDialog;
 class InjectDialog;
 class MessageBrowser;
 class RatesChart;
-class Server;
 class StatusLine;
 class TopicsModel;
 class TopicsPanel;
@@ -68,8 +68,10 @@ public:
     std::shared_ptr<const RefreshData> lastRefresh() const { return m_lastRefresh; }
 
     QString nativeAddress() const;
-    // Listens for native clients on another port; false (shown in the status bar) if not.
-    bool listenOn(quint16 port);
+    // Listens for that protocol's clients on another port; false (shown in the status bar)
+    // if not. Without a protocol: the native one.
+    bool listenOn(Server::Protocol protocol, quint16 port);
+    bool listenOn(quint16 port) { return listenOn(Server::Protocol::Native, port); }
 
     // The context menu of a consumers table row (an index of the table's model); the caller
     // owns it. Empty for an invalid index.
@@ -102,6 +104,8 @@ public Q_SLOTS:
     // native consumer's position forgotten. False, with a message box, when refused.
     bool resetGroupOffsets(const QByteArray &group, const QString &topic, Broker::ResetTo to,
                            qint64 offset = 0);
+    // Asks for one offset per partition (or one for all), checked as typed, and resets them.
+    void askGroupOffsets(const QByteArray &group, const QString &topic);
     void deleteGroup(const QByteArray &group);
     bool forgetConsumer(const QString &topic, int partition, const QByteArray &consumer);
 

@@ -35,10 +35,12 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_topic->setToolTip(tr("Topic"));
     m_partition->setPrefix(tr("partition "));
     m_partition->setToolTip(tr("Partition"));
-    m_start->addItem(tr("Newest"), int(MessagesModel::Start::Newest));
+    // rows are always in offset order: Newest shows the last page, scrolled to the bottom
+    m_start->addItem(tr("Newest (at the bottom)"), int(MessagesModel::Start::Newest));
     m_start->addItem(tr("Oldest"), int(MessagesModel::Start::Oldest));
     m_start->addItem(tr("From offset"), int(MessagesModel::Start::AtOffset));
-    m_start->setToolTip(tr("Where to start reading"));
+    m_start->setToolTip(tr("Where to start reading. Rows are in offset order: the newest "
+                           "message is the last row."));
     m_offset->setValidator(new QRegularExpressionValidator(
         QRegularExpression(QStringLiteral("[0-9]{1,18}")), m_offset));
     m_offset->setPlaceholderText(tr("offset"));
@@ -46,6 +48,7 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_offset->setEnabled(false);
     auto *goButton = new QToolButton(this);
     goButton->setText(tr("Go"));
+    goButton->setObjectName(QStringLiteral("go"));
     goButton->setToolTip(tr("Read from the chosen start (Return)"));
     m_liveTail->setText(tr("Live tail"));
     m_liveTail->setCheckable(true);
@@ -115,6 +118,12 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     connect(m_offset, &QLineEdit::returnPressed, this, &MessageBrowser::go);
     connect(goButton, &QToolButton::clicked, this, &MessageBrowser::go);
     connect(m_liveTail, &QToolButton::toggled, m_model, &MessagesModel::setLiveTail);
+    connect(m_model, &MessagesModel::startChanged, this, [this](MessagesModel::Start start) {
+        // the box says what is shown: no read of its own for this change
+        const QSignalBlocker block(m_start);
+        m_start->setCurrentIndex(m_start->findData(int(start)));
+        m_offset->setEnabled(start == MessagesModel::Start::AtOffset);
+    });
     connect(m_filter, &QLineEdit::textChanged, m_filterDelay, qOverload<>(&QTimer::start));
     connect(m_filter, &QLineEdit::returnPressed, m_filterDelay, [this] {
         m_filterDelay->stop();
@@ -140,11 +149,15 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
         if (on)
             m_view->scrollToBottom();
     });
-    connect(m_model, &QAbstractItemModel::modelReset, this,
-            [this] { m_follow = m_model->liveTail(); });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        m_follow = m_model->liveTail();
+        m_scrollToNewest = m_model->start() == MessagesModel::Start::Newest;
+    });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
-        if (m_model->liveTail() && m_follow)
+        // Newest puts the newest row in view when the first rows of a read arrive
+        if ((m_model->liveTail() && m_follow) || m_scrollToNewest)
             QTimer::singleShot(0, m_view, &QTableView::scrollToBottom);
+        m_scrollToNewest = false;
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MessageBrowser::selectionChanged);
@@ -191,6 +204,15 @@ void MessageBrowser::showPartition(const QString &topic, int partition)
     m_topic->blockSignals(false);
     m_partition->blockSignals(false);
     go();
+}
+
+void MessageBrowser::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    // back from another tab: Newest means the newest records now, if more have arrived
+    if (m_model->start() == MessagesModel::Start::Newest && !m_model->liveTail() &&
+        !m_model->topicName().isEmpty() && m_model->endOffset() > m_model->nextOffset())
+        go();
 }
 
 void MessageBrowser::updatePartitionRange()

@@ -17,7 +17,9 @@ class Broker;
 class MessagesModel;
 class RecordDetailPane;
 
-// The message browser: a topic and partition, where to start (newest, oldest or an offset),
+// The message browser: a topic and partition, where to start (newest — the last page, shown
+// with the newest row at the bottom, and read again whenever the browser is shown with more
+// records stored — oldest or an offset),
 // a live-tail toggle and a key/value filter above a table that loads more records as it is
 // scrolled, and the selected record in full below it.
 class MessageBrowser : public QWidget
@@ -48,6 +50,9 @@ public Q_SLOTS:
     // Reads again with the chosen topic, partition and start.
     void go();
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void updatePartitionRange();
     void updateStatus();
@@ -67,7 +72,8 @@ private:
     QTableView *m_view;
     RecordDetailPane *m_detail;
     QSplitter *m_splitter;
-    bool m_follow = false; // live tail keeps the newest row in view
+    bool m_follow = false;         // live tail keeps the newest row in view
+    bool m_scrollToNewest = false; // Newest: the first rows of the read bring the last in view
 };
 
 } // namespace rivulet

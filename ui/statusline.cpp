@@ -2,46 +2,106 @@
 
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QTimer>
 #include <QToolButton>
+#include <QVBoxLayout>
 
 namespace rivulet {
 
-StatusLine::StatusLine(QWidget *parent)
-    : QWidget(parent), m_addresses(new QLabel(this)), m_data(new QLabel(this)),
-      m_totals(new QLabel(this)), m_note(new QLabel(this)), m_noteTimer(new QTimer(this)),
-      m_problem(new QLabel(this)), m_pickPort(new QToolButton(this))
+// A label that gives way: it asks for no width of its own and shows what fits, ending in
+// "…", with the whole text in its tooltip.
+class ElidedLabel : public QLabel
 {
-    auto *copy = new QToolButton(this);
-    copy->setText(tr("Copy"));
-    copy->setAutoRaise(true);
-    copy->setToolTip(tr("Copy the native protocol address (Ctrl+Shift+C)"));
+public:
+    using QLabel::QLabel;
+
+    void setFullText(const QString &text)
+    {
+        m_full = text;
+        setToolTip(text);
+        updateGeometry();
+        update();
+    }
+    const QString &fullText() const { return m_full; }
+
+    QSize sizeHint() const override
+    {
+        return {fontMetrics().horizontalAdvance(m_full) + 4, fontMetrics().height()};
+    }
+    QSize minimumSizeHint() const override { return {0, fontMetrics().height()}; }
+
+protected:
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter painter(this);
+        painter.setPen(palette().color(isEnabled() ? QPalette::Active : QPalette::Disabled,
+                                       QPalette::WindowText));
+        painter.drawText(rect(), Qt::AlignLeft | Qt::AlignVCenter,
+                         fontMetrics().elidedText(m_full, Qt::ElideMiddle, width()));
+    }
+
+private:
+    QString m_full;
+};
+
+namespace {
+
+constexpr int kGap = 12;
+
+} // namespace
+
+StatusLine::StatusLine(QWidget *parent)
+    : QWidget(parent), m_addresses(new QLabel(this)), m_copy(new QToolButton(this)),
+      m_data(new ElidedLabel(this)), m_note(new ElidedLabel(this)), m_noteTimer(new QTimer(this)),
+      m_problem(new ElidedLabel(this)), m_pickPort(new QToolButton(this)),
+      m_totals(new QLabel(this)), m_top(new QHBoxLayout), m_bottom(new QHBoxLayout)
+{
+    m_copy->setText(tr("Copy"));
+    m_copy->setAutoRaise(true);
+    m_copy->setToolTip(tr("Copy the native protocol address (Ctrl+Shift+C)"));
     m_addresses->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_data->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_addresses->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
     m_data->setEnabled(false); // quieter: the palette's disabled text colour
+    m_data->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_note->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_note->hide();
     m_totals->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    m_problem->setWordWrap(false);
+    m_totals->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
+    m_totals->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_problem->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_problem->hide();
     m_pickPort->setText(tr("Pick another port…"));
     m_pickPort->hide();
 
-    auto *layout = new QHBoxLayout(this);
+    auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 0, 4, 0);
-    layout->addWidget(m_addresses);
-    layout->addWidget(copy);
-    layout->addSpacing(12);
-    layout->addWidget(m_data);
-    layout->addWidget(m_problem);
-    layout->addWidget(m_pickPort);
-    layout->addStretch(1);
-    layout->addWidget(m_note);
-    layout->addSpacing(12);
-    layout->addWidget(m_totals);
+    layout->setSpacing(0);
+    layout->addLayout(m_top);
+    layout->addLayout(m_bottom);
+    m_top->addWidget(m_addresses);
+    m_top->addWidget(m_copy);
+    m_top->addSpacing(kGap);
+    m_top->addWidget(m_problem, 1);
+    m_top->addWidget(m_pickPort);
+    m_top->addWidget(m_data, 1);
+    m_top->addWidget(m_note, 1);
+    m_top->addSpacing(kGap);
+    m_top->addWidget(m_totals);
+    m_bottom->addStretch(1);
     m_noteTimer->setSingleShot(true);
-    connect(m_noteTimer, &QTimer::timeout, m_note, &QLabel::clear);
+    connect(m_noteTimer, &QTimer::timeout, this, [this] {
+        m_note->hide();
+        m_data->show();
+    });
 
-    connect(copy, &QToolButton::clicked, this, &StatusLine::copyAddressRequested);
+    connect(m_copy, &QToolButton::clicked, this, &StatusLine::copyAddressRequested);
     connect(m_pickPort, &QToolButton::clicked, this, &StatusLine::pickPortRequested);
+}
+
+QLabel *StatusLine::problemLabel() const
+{
+    return m_problem;
 }
 
 void StatusLine::setListeners(const QList<Listener> &listeners)
@@ -60,26 +120,83 @@ void StatusLine::setListeners(const QList<Listener> &listeners)
         const bool dark = palette().color(QPalette::Window).lightness() < 128;
         pal.setColor(QPalette::WindowText, dark ? QColor(248, 113, 113) : QColor(185, 28, 28));
         m_problem->setPalette(pal);
-        m_problem->setText(QStringLiteral("⚠ ") + problems.join(QStringLiteral(" · ")));
+        const QString text = QStringLiteral("⚠ ") + problems.join(QStringLiteral(" · "));
+        m_problem->setText(text); // for readers of text(); the painting shows fullText()
+        m_problem->setFullText(text);
     }
     m_problem->setVisible(trouble);
     m_pickPort->setVisible(trouble);
+    arrange();
 }
 
 void StatusLine::setDataLocation(const QString &location)
 {
-    m_data->setText(location);
+    m_data->setFullText(location);
 }
 
 void StatusLine::showNote(const QString &note, int ms)
 {
     m_note->setText(note);
+    m_note->setFullText(note);
+    m_data->hide();
+    m_note->show();
     m_noteTimer->start(ms);
 }
 
 void StatusLine::setTotals(const QString &totals)
 {
+    if (m_totals->text() == totals)
+        return;
     m_totals->setText(totals);
+    arrange();
+}
+
+int StatusLine::oneLineWidth() const
+{
+    const QMargins margins = layout()->contentsMargins();
+    int width = margins.left() + margins.right() + m_addresses->sizeHint().width() +
+                m_copy->sizeHint().width() + 2 * kGap + m_totals->sizeHint().width() +
+                6 * std::max(0, m_top->spacing()) + 8; // spacing between the items, the
+                                                       // spacers counted, and some slack
+    if (m_pickPort->isVisibleTo(this))
+        width += m_pickPort->sizeHint().width() + fontMetrics().averageCharWidth() * 12;
+    return width;
+}
+
+void StatusLine::arrange()
+{
+    // Each line at least as wide as what must stay whole on it: the window cannot be made
+    // narrower than the addresses or the totals.
+    const QMargins margins = layout()->contentsMargins();
+    const int first = margins.left() + margins.right() + m_addresses->sizeHint().width() +
+                      m_copy->sizeHint().width() + m_top->spacing() +
+                      (m_pickPort->isVisibleTo(this) ? m_pickPort->sizeHint().width() : 0);
+    const int second = margins.left() + margins.right() + m_totals->sizeHint().width();
+    setMinimumWidth(std::max(first, second));
+
+    // one line when everything fits (a little slack before going back, so that totals that
+    // grow and shrink by a digit do not make the bar jump)
+    const int needed = oneLineWidth();
+    const bool twoLines = m_twoLines ? width() < needed + 24 : width() < needed;
+    if (twoLines == m_twoLines)
+        return;
+    m_twoLines = twoLines;
+    if (twoLines) {
+        m_top->removeWidget(m_totals);
+        m_bottom->addWidget(m_totals);
+    } else {
+        m_bottom->removeWidget(m_totals);
+        m_top->addWidget(m_totals);
+    }
+    // the status bar takes its height from this line's minimum size when asked again
+    layout()->invalidate();
+    updateGeometry();
+}
+
+void StatusLine::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    arrange();
 }
 
 } // namespace rivulet

@@ -2,15 +2,21 @@
 
 #include <QWidget>
 
+class QHBoxLayout;
 class QLabel;
 class QTimer;
 class QToolButton;
 
 namespace rivulet {
 
+class ElidedLabel;
+
 // The status bar's content: where the broker listens (and a button to copy it), where its
 // data lives, the totals, and anything wrong — a listener that is not listening, with a
-// way to pick another port.
+// way to pick another port. The addresses and the totals are always shown whole: when one
+// line cannot hold both, the totals go to a second line, and the line's minimum width keeps
+// each of them readable. The data location, passing notes and problems give way instead
+// (elided, whole in their tooltips); a note takes the data location's place while shown.
 class StatusLine : public QWidget
 {
     Q_OBJECT
@@ -31,21 +37,34 @@ public:
     void showNote(const QString &note, int ms = 4000);
 
     QLabel *addressLabel() const { return m_addresses; }
-    QLabel *problemLabel() const { return m_problem; }
+    QLabel *totalsLabel() const { return m_totals; }
+    QLabel *problemLabel() const;
     QToolButton *pickPortButton() const { return m_pickPort; }
+    bool isTwoLines() const { return m_twoLines; }
 
 Q_SIGNALS:
     void copyAddressRequested();
     void pickPortRequested();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    // The width one line needs to hold everything that must stay whole.
+    int oneLineWidth() const;
+    void arrange();
+
     QLabel *m_addresses;
-    QLabel *m_data;
-    QLabel *m_totals;
-    QLabel *m_note;
+    QToolButton *m_copy;
+    ElidedLabel *m_data;
+    ElidedLabel *m_note;
     QTimer *m_noteTimer;
-    QLabel *m_problem;
+    ElidedLabel *m_problem;
     QToolButton *m_pickPort;
+    QLabel *m_totals;
+    QHBoxLayout *m_top;
+    QHBoxLayout *m_bottom;
+    bool m_twoLines = false;
 };
 
 } // namespace rivulet

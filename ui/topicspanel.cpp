@@ -1,6 +1,7 @@
 #include "topicspanel.h"
 
 #include "celldelegate.h"
+#include "columnfit.h"
 #include "modelroles.h"
 #include "topicsmodel.h"
 #include "topicstreeview.h"
@@ -57,6 +58,10 @@ TopicsPanel::TopicsPanel(TopicsModel *model, QWidget *parent)
             fontMetrics().horizontalAdvance(model->headerData(c, Qt::Horizontal).toString());
         m_view->setColumnWidth(c, std::max(digit * digits[c], title) + 16);
     }
+    QList<int> numbers;
+    for (int c = TopicsModel::Partitions; c < TopicsModel::ColumnCount; ++c)
+        numbers << c;
+    fitColumnsToValues(m_view, header, numbers);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(header, &QHeaderView::customContextMenuRequested, this,
             [this, header](const QPoint &pos) {

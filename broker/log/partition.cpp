@@ -8,6 +8,21 @@ Partition::Partition(int index, std::unique_ptr<PartitionLog> log)
     if (const auto *broken = dynamic_cast<const BrokenLog *>(m_log.get()))
         m_unavailable = broken->reason();
     publishStats();
+    // After a restart the last write is the newest stored batch's time (one batch read,
+    // found by the index): the log knows when it was last written to.
+    if (m_log->endOffset() > m_log->startOffset()) {
+        QString error;
+        m_log->readBatches(
+            m_log->endOffset() - 1,
+            [this](QByteArrayView batch) {
+                if (batch.size() >= batch::kHeaderSize)
+                    m_lastAppendMs.store(
+                        std::max<std::int64_t>(0, RecordBatchView(batch).maxTimestamp()),
+                        std::memory_order_relaxed);
+                return false;
+            },
+            error);
+    }
 }
 
 void Partition::publishStats()

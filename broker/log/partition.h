@@ -30,7 +30,8 @@ struct PartitionStats
     std::int64_t startOffset = 0;
     std::int64_t endOffset = 0;
     std::int64_t sizeBytes = 0;
-    std::int64_t lastAppendMs = 0; // 0: nothing appended since start-up
+    // the last append; at start-up the newest stored batch's time (0: nothing stored)
+    std::int64_t lastAppendMs = 0;
     // cumulative since start-up, for rates
     std::int64_t recordsIn = 0;
     std::int64_t bytesIn = 0;

@@ -54,7 +54,12 @@ void Server::createWorkers(int workers)
             };
         else
             factory = [this](qintptr fd, QObject *parent) -> Session * {
-                return new KafkaSession(m_broker, m_kafka, fd, parent);
+                std::shared_ptr<const kafka::KafkaConfig> config;
+                {
+                    std::lock_guard lock(m_kafkaMutex);
+                    config = m_kafka;
+                }
+                return new KafkaSession(m_broker, std::move(config), fd, parent);
             };
         m_workers.push_back(std::make_unique<Worker>(std::move(factory), i, sessionEnded));
     }
@@ -74,10 +79,28 @@ bool Server::start(const QHostAddress &address, quint16 port)
     if (!listen(address, port))
         return false;
     if (m_kafka && m_kafka->port == 0)
-        m_kafka->port = serverPort();
+        advertisePort(serverPort());
     if (m_groupTimer)
         m_groupTimer->start(100);
     return true;
+}
+
+bool Server::listenAgain(const QHostAddress &address, quint16 port)
+{
+    close();
+    if (!listen(address, port))
+        return false;
+    if (m_kafka)
+        advertisePort(serverPort());
+    return true;
+}
+
+void Server::advertisePort(quint16 port)
+{
+    std::lock_guard lock(m_kafkaMutex);
+    auto config = std::make_shared<kafka::KafkaConfig>(*m_kafka);
+    config->port = port;
+    m_kafka = std::move(config);
 }
 
 void Server::stop()

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 class QSocketNotifier;
@@ -52,6 +53,10 @@ public:
     static constexpr int kAcceptBatch = 64; // accepts per wake-up
     // At most one "refused" line per this long, with the count since the last one.
     static constexpr int kRefusalLogMs = 10000;
+    // Listens on another address/port instead (the window's "Listen on other ports"); the
+    // connections already open stay. A Kafka server advertises the new port to the
+    // connections made from then on. False (errorString() says why) leaves it not listening.
+    bool listenAgain(const QHostAddress &address, quint16 port);
 
     Protocol protocol() const { return m_protocol; }
     int workerCount() const { return int(m_workers.size()); }
@@ -69,10 +74,15 @@ private:
     void retryAccepting();
     const char *protocolName() const;
     void refuse(qintptr descriptor);
+    // What a Kafka server's Metadata tells clients from now on.
+    void advertisePort(quint16 port);
 
     Broker &m_broker;
     Protocol m_protocol;
-    std::shared_ptr<kafka::KafkaConfig> m_kafka; // shared with the sessions, fixed once started
+    // shared with the sessions; replaced (never changed in place) by listenAgain(), under
+    // m_kafkaMutex, as worker threads read it when they make a session
+    std::shared_ptr<const kafka::KafkaConfig> m_kafka;
+    mutable std::mutex m_kafkaMutex;
     std::vector<std::unique_ptr<Worker>> m_workers;
     std::size_t m_next = 0;
     QTimer *m_groupTimer = nullptr;

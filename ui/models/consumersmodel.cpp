@@ -33,6 +33,17 @@ int ConsumersModel::compare(const Row &a, const Row &b)
     return a.partition - b.partition;
 }
 
+bool ConsumersModel::updateRate(RateMeter &rate, const Row &fresh, std::int64_t nowMs)
+{
+    // A group's committed offset is its position only while it has members: without them
+    // nobody reads, whatever the offset does (its last commits as it leaves, or a reset).
+    // Measuring starts again from the offset it has when members come back.
+    if (fresh.group && fresh.members == 0)
+        return rate.restart(fresh.delivered, nowMs);
+    // a group's offset moves when it commits (every few seconds): measure over longer
+    return rate.update(fresh.delivered, nowMs, fresh.group ? kGroupRateWindowMs : 1000);
+}
+
 std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t nowMs)
 {
     std::uint64_t mask = 0;
@@ -46,8 +57,7 @@ std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t n
         mask |= bit(LastSeen);
     if (row.connected != fresh.connected || row.members != fresh.members)
         mask |= bit(ColumnCount) - 1; // a gone consumer's whole row is drawn dimmed
-    // a group's offset moves when it commits (every few seconds): measure over longer
-    if (row.rate.update(fresh.delivered, nowMs, row.group ? kGroupRateWindowMs : 1000))
+    if (updateRate(row.rate, fresh, nowMs))
         mask |= bit(Rate);
     row.members = fresh.members;
     row.nextOffset = fresh.nextOffset;
@@ -150,7 +160,7 @@ void ConsumersModel::update(const Rows &fresh, std::int64_t takenMs)
             added.reserve(last - first + 1);
             for (std::size_t j = first; j <= last; ++j) {
                 Row row = fresh[j];
-                row.rate.update(row.delivered, m_nowMs, row.group ? kGroupRateWindowMs : 1000);
+                updateRate(row.rate, row, m_nowMs);
                 added.push_back(std::move(row));
             }
             m_rows.insert(m_rows.begin() + std::ptrdiff_t(at),

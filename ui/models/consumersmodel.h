@@ -11,7 +11,8 @@
 namespace rivulet {
 
 // One row per consumer and partition it reads: next offset, the partition's end, the lag
-// between them, the consumer's messages/s, when it was last seen and whether it is still
+// between them, the consumer's messages/s (0 when it read nothing in the last window, and
+// for a group without members), when it was last seen and whether it is still
 // there. Native consumers are connected while a connection carries their name
 // (consumer_id) or address; Kafka consumer groups show their committed offsets and are
 // connected while they have members. Merged row by row from each snapshot, never reset.
@@ -79,6 +80,8 @@ public:
 private:
     static int compare(const Row &a, const Row &b);
     static std::uint64_t refresh(Row &row, const Row &fresh, std::int64_t nowMs);
+    // The row's messages/s from its delivered count (a group's committed offset).
+    static bool updateRate(RateMeter &rate, const Row &fresh, std::int64_t nowMs);
 
     std::vector<Row> m_rows; // sorted by consumer, topic, partition
     std::int64_t m_nowMs = 0;

@@ -62,6 +62,7 @@ void MessagesModel::setLiveTail(bool on)
     m_liveTail = on;
     if (on && m_topic && endOffset() - m_next > kPageSize) {
         m_start = Start::Newest;
+        Q_EMIT startChanged(m_start);
         restart();
     } else {
         poll();
@@ -110,10 +111,22 @@ void MessagesModel::setReading(bool reading)
     Q_EMIT readingChanged(reading);
 }
 
+void MessagesModel::anchorNewest()
+{
+    // Newest with nothing shown yet means the newest records at the time of reading, not
+    // at the time of choosing: a partition that was empty (or shorter) then has grown since
+    if (m_start != Start::Newest || !m_rows.empty() || !m_topic)
+        return;
+    const Partition *p = m_topic->partition(m_partition);
+    m_next = std::max({m_next, p->startOffset(),
+                       p->endOffset() - (m_filter.isEmpty() ? kPageSize : kNewestFilterWindow)});
+}
+
 void MessagesModel::read(int wanted)
 {
     if (!m_topic || m_reading)
         return;
+    anchorNewest();
     m_wanted = wanted;
     setReading(true);
     PageRequest request;
@@ -171,8 +184,14 @@ void MessagesModel::pageArrived(quint64 generation, const RecordPage &page)
 
 void MessagesModel::poll()
 {
-    if (!m_liveTail || !m_topic || m_reading)
+    if (!m_topic || m_reading)
         return;
+    if (!m_liveTail) {
+        // the first records of a partition browsed from the newest: show them
+        if (m_start == Start::Newest && m_rows.empty() && endOffset() > m_next)
+            read(kPageSize);
+        return;
+    }
     const std::int64_t end = endOffset();
     if (end <= m_next)
         return;

@@ -57,7 +57,8 @@ public:
     QString filter() const { return QString::fromUtf8(m_filter); }
     void setLiveTail(bool on);
     bool liveTail() const { return m_liveTail; }
-    // Live tail: reads records that arrived since the last read. The refresh tick calls it.
+    // The refresh tick: live tail reads the records that arrived since the last read, and
+    // Newest with nothing shown yet reads the newest records once some arrive.
     void poll();
 
     QString topicName() const;
@@ -82,6 +83,8 @@ public:
 
 Q_SIGNALS:
     void readingChanged(bool reading);
+    // The start changed by itself: live tail over a long backlog starts from the newest.
+    void startChanged(rivulet::MessagesModel::Start start);
     // A page arrived (rows may or may not have been added).
     void pageRead();
     // Something the user should know about the last read: an error or a note.
@@ -89,6 +92,7 @@ Q_SIGNALS:
 
 private:
     void restart();
+    void anchorNewest();
     void read(int wanted);
     void pageArrived(quint64 generation, const RecordPage &page);
     void setReading(bool reading);

@@ -1,0 +1,91 @@
+#pragma once
+
+// What the window tests share: a broker with a native listener on a free port and the
+// window onto it, and helpers to find the dialogs it opens.
+
+#include "broker.h"
+#include "consumersmodel.h"
+#include "mainwindow.h"
+#include "server/server.h"
+
+#include <QAbstractButton>
+#include <QAbstractItemModel>
+#include <QElapsedTimer>
+#include <QMessageBox>
+#include <QTest>
+
+#include <memory>
+
+namespace rivulet::testing {
+
+constexpr int kTimeoutMs = 30000;
+
+struct Fixture
+{
+    explicit Fixture(BrokerConfig config = {}) : broker(std::move(config)), server(broker, 2)
+    {
+        broker.startHousekeeping();
+        if (!server.start(QHostAddress::LocalHost, 0))
+            qFatal("cannot listen: %s", qPrintable(server.errorString()));
+        address = QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
+        window = std::make_unique<MainWindow>(broker, server, address);
+        window->show();
+    }
+    ~Fixture()
+    {
+        window.reset();
+        server.stop();
+        broker.shutdown();
+    }
+    quint16 port() const { return server.serverPort(); }
+
+    Broker broker;
+    Server server;
+    QString address;
+    std::unique_ptr<MainWindow> window;
+};
+
+inline QString cell(const QAbstractItemModel *model, int row, int column,
+                    const QModelIndex &parent = {})
+{
+    return model->data(model->index(row, column, parent)).toString();
+}
+
+// The consumers row of consumer/topic/partition in the view's (sorted) model, or -1.
+inline int consumerRow(const QAbstractItemModel *m, const QString &consumer, const QString &topic,
+                int partition)
+{
+    for (int row = 0; row < m->rowCount(); ++row)
+        if (cell(m, row, ConsumersModel::Consumer) == consumer &&
+            cell(m, row, ConsumersModel::Topic) == topic &&
+            cell(m, row, ConsumersModel::Partition) == QString::number(partition))
+            return row;
+    return -1;
+}
+
+template <typename T> T *waitForDialog(QWidget *parent)
+{
+    T *dialog = nullptr;
+    QElapsedTimer timer;
+    timer.start();
+    while (!(dialog = parent->findChild<T *>()) && timer.elapsed() < kTimeoutMs)
+        QTest::qWait(10);
+    return dialog;
+}
+
+// Waits for a message box on parent and clicks its button with that text; false if either
+// never shows up.
+inline bool answerMessageBox(QWidget *parent, const QString &button)
+{
+    auto *box = waitForDialog<QMessageBox>(parent);
+    if (!box)
+        return false;
+    for (QAbstractButton *b : box->buttons())
+        if (b->text() == button) {
+            QTest::mouseClick(b, Qt::LeftButton);
+            return true;
+        }
+    return false;
+}
+
+} // namespace rivulet::testing
