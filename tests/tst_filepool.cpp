@@ -152,12 +152,12 @@ private Q_SLOTS:
                 fileio::openReadWrite(tmp.filePath(QStringLiteral("f")), true, error, state);
             QVERIFY(file);
             QVERIFY(fileio::writeAt(*file, 0, "abc", 3, error));
-            QVERIFY(state->dirty.load());
+            QVERIFY(state->dirty());
             QVERIFY(fileio::syncData(*file, error));
-            QVERIFY(!state->dirty.load());
+            QVERIFY(!state->dirty());
             QVERIFY(fileio::writeAt(*file, 3, "def", 3, error));
         } // closed dirty: fsynced on close, successfully here
-        QVERIFY(!state->dirty.load());
+        QVERIFY(!state->dirty());
         {
             std::lock_guard lock(state->mutex);
             state->closeFailure = QStringLiteral("cannot fsync (on close) f: Input/output error");

@@ -31,7 +31,7 @@ const char kUsage[] =
     "        [--size B | --seed-values] [--batch N] [--inflight N] [--limit N]\n"
     "        [--rate MSGS] [--sequential] [--seed-workload] [--in-memory]\n"
     "        [--fsync never|interval|always] [--data-dir D] [--keep-data]\n"
-    "        [--json FILE] [--recovery [--runs N]]\n"
+    "        [--json FILE] [--recovery [--runs N]] [--partition-scale N]\n"
     "                                     drive a broker with producers and consumers,\n"
     "                                     verify every message, print msgs/s, MB/s,\n"
     "                                     latency, broker CPU per message and RSS;\n"

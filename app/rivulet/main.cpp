@@ -1,4 +1,5 @@
 #include "broker.h"
+#include "log/filepool.h"
 #include "mainwindow.h"
 #include "options.h"
 #include "server/server.h"
@@ -32,6 +33,9 @@ QByteArray clusterIdFor(const Broker &broker)
 
 int main(int argc, char **argv)
 {
+    // Descriptors are for sockets and the segment pool (sized from this limit when first
+    // used): take all the hard limit allows.
+    FilePool::raiseDescriptorLimit();
     // The window needs a QApplication before the command line can be parsed with Qt, so
     // decide on headless from the raw arguments first.
     bool headless = false;

@@ -25,10 +25,12 @@ FileHandle::~FileHandle()
 {
     if (m_fd < 0)
         return;
-    if (m_sync && m_sync->syncOnClose && m_sync->dirty.exchange(false)) {
-        if (::fdatasync(m_fd) != 0) {
+    if (m_sync && m_sync->syncOnClose && m_sync->dirty()) {
+        const std::uint64_t writes = m_sync->writes.load();
+        if (::fdatasync(m_fd) == 0) {
+            m_sync->syncedUpTo(writes);
+        } else {
             const QString why = failure("cannot fsync (on close)", m_path);
-            m_sync->dirty.store(true);
             std::lock_guard lock(m_sync->mutex);
             m_sync->closeFailure = why;
         }
@@ -108,22 +110,21 @@ bool truncate(const FileHandle &file, std::int64_t size, QString &error)
 bool syncData(const FileHandle &file, QString &error)
 {
     SyncState *state = file.syncState().get();
+    const std::uint64_t writes = state ? state->writes.load() : 0;
     if (state) {
-        state->dirty.store(false);
         std::lock_guard lock(state->mutex);
         if (!state->closeFailure.isEmpty()) {
             // an earlier descriptor's bytes may not be on disk: say so once, never "synced"
             error = std::exchange(state->closeFailure, QString());
-            state->dirty.store(true);
             return false;
         }
     }
     if (::fdatasync(file.fd()) != 0) {
         error = failure("cannot fsync", file.path());
-        if (state)
-            state->dirty.store(true);
         return false;
     }
+    if (state)
+        state->syncedUpTo(writes);
     return true;
 }
 
@@ -201,6 +202,14 @@ bool writeFileAtomically(const QString &path, const QByteArray &content, QString
         return false;
     }
     return syncDirectory(QFileInfo(path).absolutePath(), error);
+}
+
+bool removeIfPresent(const QString &path, QString &error)
+{
+    if (::unlink(QFile::encodeName(path).constData()) == 0 || errno == ENOENT)
+        return true;
+    error = failure("cannot remove", path);
+    return false;
 }
 
 bool readFile(const QString &path, QByteArray &content, QString &error)

@@ -20,7 +20,16 @@ struct SyncState
 {
     explicit SyncState(bool syncOnClose) : syncOnClose(syncOnClose) {}
     const bool syncOnClose; // fsync a written file before its descriptor is closed
-    std::atomic<bool> dirty{false};
+    // writes (and truncations) so far, and how many of them an fsync is known to cover
+    std::atomic<std::uint64_t> writes{0};
+    std::atomic<std::uint64_t> synced{0};
+    bool dirty() const { return writes.load() != synced.load(); }
+    void syncedUpTo(std::uint64_t count)
+    {
+        std::uint64_t current = synced.load();
+        while (current < count && !synced.compare_exchange_weak(current, count)) {
+        }
+    }
     std::mutex mutex;
     QString closeFailure; // guarded by mutex
 };
@@ -44,7 +53,7 @@ public:
     void markDirty() const
     {
         if (m_sync)
-            m_sync->dirty.store(true, std::memory_order_relaxed);
+            m_sync->writes.fetch_add(1);
     }
     const std::shared_ptr<SyncState> &syncState() const { return m_sync; }
 
@@ -81,6 +90,8 @@ bool replaceFile(const QString &path, const QByteArray &content, QString &error)
 bool syncDirectory(const QString &directory, QString &error);
 // syncfs(2) of the file system that holds path: one flush for many files.
 bool syncFileSystem(const QString &path, QString &error);
+// unlink(2): true when the file is gone, including when it was never there.
+bool removeIfPresent(const QString &path, QString &error);
 // Reads a whole small file; false if it does not exist or cannot be read.
 bool readFile(const QString &path, QByteArray &content, QString &error);
 

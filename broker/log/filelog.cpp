@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace rivulet {
 namespace {
@@ -119,9 +120,12 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
                                   .arg(file)
                                   .arg(damage.position)
                                   .arg(damage.reason));
-            if (!segment->truncateToSize(error))
+            // the cut makes an older index of this segment wrong past it: gone with it (a
+            // clean stop writes a new one)
+            if (!segment->truncateToSize(error) ||
+                !fileio::removeIfPresent(Segment::indexPath(directory, bases[i]), error))
                 return broken(error);
-            log->m_changed = true; // its index is written again at a clean stop
+            log->m_changed = true;
             notes << QStringLiteral("recovered %1: cut %2 bytes at byte %3 (%4); the log ends at "
                                     "offset %5")
                          .arg(file)
@@ -217,9 +221,11 @@ AppendResult FileLog::append(QByteArray &batch)
     const std::int64_t base = active->endOffset();
     RecordBatchView::setBaseOffset(batch.data(), base);
     const RecordBatchView view(batch);
-    if (!active->append(batch, view.lastOffset(), view.maxTimestamp(), result.error))
-        return result;
     m_changed = true;
+    if (!active->append(batch, view.lastOffset(), view.maxTimestamp(), result.error)) {
+        m_appendFailed = true;
+        return result;
+    }
     m_sizeBytes += batch.size();
     {
         std::lock_guard lock(m_syncMutex);
@@ -406,7 +412,8 @@ std::optional<SyncPoint> FileLog::pendingSync() const
     std::lock_guard lock(m_syncMutex);
     if (m_synced >= m_appended && m_filesSynced == m_filesMade)
         return std::nullopt;
-    return SyncPoint{m_appended, m_filesMade};
+    const auto &file = m_active->syncState();
+    return SyncPoint{m_appended, m_filesMade, file, file->writes.load()};
 }
 
 void FileLog::noteSynced(const SyncPoint &point)
@@ -414,6 +421,8 @@ void FileLog::noteSynced(const SyncPoint &point)
     std::lock_guard lock(m_syncMutex);
     m_synced = std::max(m_synced, point.appendedBytes);
     m_filesSynced = std::max(m_filesSynced, point.filesMade);
+    if (point.file)
+        point.file->syncedUpTo(point.fileWrites);
 }
 
 bool FileLog::close(QString &error)
@@ -424,11 +433,12 @@ bool FileLog::close(QString &error)
     // nothing written since open: the files are as the last clean stop (or recovery) left them
     if (!m_changed || !active.existsOnDisk())
         return true;
-    // cut what a failed append may have left, and make the data durable unless it is;
-    // the index needs no fsync: a lost or stale one is found out at open and rebuilt
-    if (!active.truncateToSize(error, false) || !syncTo(appendedBytes(), error))
+    // cut what a failed append may have left, and make the data durable unless it is
+    if ((m_appendFailed && !active.truncateToSize(error, false)) || !syncTo(appendedBytes(), error))
         return false;
-    return active.isEmpty() || active.writeIndex(error, false);
+    // An index of one entry saves nothing (the scan starts at byte 0 either way). A written
+    // one needs no fsync: a lost or damaged one is found out at open and rebuilt.
+    return active.indexEntries() < 2 || active.writeIndex(error, false);
 }
 
 } // namespace rivulet

@@ -77,6 +77,7 @@ private:
     // oldest segment, whose records before it are then never served
     std::int64_t m_deletedBefore = 0;
     bool m_changed = false;
+    bool m_appendFailed = false; // an append left bytes a close cuts
 
     // group commit state, guarded by m_syncMutex
     mutable std::mutex m_syncMutex;

@@ -38,6 +38,7 @@ public:
     bool isOpen() const;
     // false until the file exists on disk (a segment made with create and never opened)
     bool exists() const;
+    const std::shared_ptr<fileio::SyncState> &syncState() const { return m_sync; }
 
 private:
     friend class FilePool;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace rivulet {
@@ -22,10 +23,17 @@ struct AppendResult
 
 // How far a log had got when a sync of the whole file system started: bytes appended and
 // segment files made (see PartitionLog::pendingSync()).
+namespace fileio {
+struct SyncState;
+}
 struct SyncPoint
 {
     std::int64_t appendedBytes = 0;
     std::uint64_t filesMade = 0;
+    // the newest segment file and its write count, so that its descriptor is not fsynced
+    // again when the file pool closes it
+    std::shared_ptr<fileio::SyncState> file;
+    std::uint64_t fileWrites = 0;
 };
 
 // Receives one stored batch (magic-2 RecordBatch bytes, baseOffset set); return false to stop.

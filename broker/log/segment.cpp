@@ -7,9 +7,6 @@
 #include <QFile>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <unistd.h>
 
 namespace rivulet {
 namespace {
@@ -42,13 +39,9 @@ std::unique_ptr<Segment> Segment::create(FilePool &pool, const QString &director
                                          std::int64_t baseOffset, bool syncOnClose, QString &error)
 {
     const QString path = logPath(directory, baseOffset);
-    for (const QString &stale : {path, indexPath(directory, baseOffset)}) {
-        if (::unlink(QFile::encodeName(stale).constData()) != 0 && errno != ENOENT) {
-            error = QStringLiteral("cannot remove %1: %2")
-                        .arg(stale, QString::fromLocal8Bit(std::strerror(errno)));
+    for (const QString &stale : {path, indexPath(directory, baseOffset)})
+        if (!fileio::removeIfPresent(stale, error))
             return nullptr;
-        }
-    }
     return std::unique_ptr<Segment>(new Segment(
         directory, baseOffset, std::make_unique<PooledFile>(pool, path, true, syncOnClose)));
 }

@@ -71,6 +71,8 @@ public:
     }
     // false for a segment made by create() and not written yet
     bool existsOnDisk() const { return m_file->exists(); }
+    const std::shared_ptr<fileio::SyncState> &syncState() const { return m_file->syncState(); }
+    std::size_t indexEntries() const { return m_index.size(); }
     QString logPath() const { return logPath(m_directory, m_baseOffset); }
 
     // Writes the batch (its baseOffset already set) at the end. On failure nothing is
