@@ -66,7 +66,7 @@ std::unique_ptr<PartitionLog> FileLog::create(const QString &directory, const Lo
     std::unique_ptr<FileLog> log(
         new FileLog(directory, settings, pool ? *pool : FilePool::shared()));
     QString error;
-    auto segment = Segment::create(log->m_pool, directory, 0, log->syncOnClose(), error);
+    auto segment = Segment::create(log->m_pool, directory, 0, log->syncOnClose(), error, true);
     if (!segment)
         return std::make_unique<BrokenLog>(error);
     log->pushNewSegment(std::move(segment));

@@ -36,12 +36,15 @@ Segment::Segment(QString directory, std::int64_t baseOffset, std::unique_ptr<Poo
 }
 
 std::unique_ptr<Segment> Segment::create(FilePool &pool, const QString &directory,
-                                         std::int64_t baseOffset, bool syncOnClose, QString &error)
+                                         std::int64_t baseOffset, bool syncOnClose, QString &error,
+                                         bool newDirectory)
 {
     const QString path = logPath(directory, baseOffset);
-    for (const QString &stale : {path, indexPath(directory, baseOffset)})
-        if (!fileio::removeIfPresent(stale, error))
-            return nullptr;
+    // (in a directory just made there is nothing to remove: two lookups saved per partition)
+    if (!newDirectory)
+        for (const QString &stale : {path, indexPath(directory, baseOffset)})
+            if (!fileio::removeIfPresent(stale, error))
+                return nullptr;
     return std::unique_ptr<Segment>(new Segment(
         directory, baseOffset, std::make_unique<PooledFile>(pool, path, true, syncOnClose)));
 }

@@ -42,12 +42,13 @@ public:
     static QString logPath(const QString &directory, std::int64_t baseOffset);
     static QString indexPath(const QString &directory, std::int64_t baseOffset);
 
-    // A new, empty segment (existing files of that name are removed). The file itself is
-    // made by its first write: creating thousands of partitions costs no descriptor and no
-    // fsync each. The caller fsyncs the directory before data in it is counted as durable.
+    // A new, empty segment (existing files of that name are removed, unless the directory
+    // was just made). The file itself is made by its first write: creating thousands of
+    // partitions costs no descriptor and no fsync each. The caller fsyncs the directory
+    // before data in it is counted as durable.
     static std::unique_ptr<Segment> create(FilePool &pool, const QString &directory,
                                            std::int64_t baseOffset, bool syncOnClose,
-                                           QString &error);
+                                           QString &error, bool newDirectory = false);
     // Opens an existing segment. With trustIndex, the .index file is used if it is intact and
     // only the bytes after its last entry are checked; otherwise every batch is read and its
     // CRC checked. Damage (a bad batch and whatever follows it) is reported, not repaired;
