@@ -1,6 +1,7 @@
 #include "broker.h"
 
 #include "kafka/protocol.h"
+#include "log/fileio.h"
 #include "log/filelog.h"
 #include "log/memorylog.h"
 
@@ -27,20 +28,30 @@ std::int64_t Broker::nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-LogFactory Broker::logFactory() const
+LogFactory Broker::logFactory(LogOrigin origin) const
 {
     if (!m_dataDir)
         return [](const QString &, int) { return std::make_unique<MemoryLog>(); };
-    return [this](const QString &topic, int partition) {
-        QStringList notes;
-        auto log = FileLog::open(m_dataDir->partitionPath(topic, partition), m_config.log,
-                                 m_dataDir->wasCleanShutdown(), notes);
-        for (const QString &note : notes)
-            qWarning("rivulet: %s[%d]: %s", qPrintable(topic), partition, qPrintable(note));
-        if (auto *broken = dynamic_cast<BrokenLog *>(log.get()))
-            qCritical("rivulet: %s[%d] is unavailable: %s", qPrintable(topic), partition,
-                      qPrintable(broken->reason()));
-        return log;
+    if (origin == LogOrigin::New)
+        return [this](const QString &topic, int partition) {
+            return FileLog::create(m_dataDir->partitionPath(topic, partition), m_config.log);
+        };
+    // Partitions found at start-up open (and recover) on first use: a broker holding tens of
+    // thousands of them is ready at once, and opens only those it serves.
+    return [this](const QString &topic, int partition) -> std::unique_ptr<PartitionLog> {
+        const bool clean = m_dataDir->wasCleanShutdown();
+        auto open = [this, topic, partition, clean]() -> std::unique_ptr<PartitionLog> {
+            QStringList notes;
+            auto log = FileLog::open(m_dataDir->partitionPath(topic, partition), m_config.log,
+                                     clean, notes);
+            for (const QString &note : notes)
+                qWarning("rivulet: %s[%d]: %s", qPrintable(topic), partition, qPrintable(note));
+            if (const QString why = log->brokenReason(); !why.isEmpty())
+                qCritical("rivulet: %s[%d] is unavailable: %s", qPrintable(topic), partition,
+                          qPrintable(why));
+            return log;
+        };
+        return std::make_unique<LazyLog>(std::move(open), !clean);
     };
 }
 
@@ -77,7 +88,7 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
         notes << QStringLiteral("%1 was not shut down cleanly; checking the newest segment of "
                                 "every partition")
                      .arg(m_dataDir->path());
-    const LogFactory factory = logFactory();
+    const LogFactory factory = logFactory(LogOrigin::Existing);
     // topics from before topic ids get theirs now, and keep them from here on
     bool newIds = false;
     for (const TopicMeta &meta : metas)
@@ -146,13 +157,29 @@ TopicRegistry::CreateResult Broker::createTopic(QByteArrayView name, std::int64_
         QString ignored;
         m_dataDir->removeTopicFiles(QString::fromLatin1(name), ignored);
     }
-    auto result = m_topics.create(name, partitions, logFactory(),
-                                  retention.value_or(m_config.defaultRetention));
+    // every partition is made, or the topic is not: a client never hears "created" for a
+    // topic whose partitions refuse to work
+    auto result = m_topics.create(name, partitions, logFactory(LogOrigin::New),
+                                  retention.value_or(m_config.defaultRetention), {}, true);
+    if (result.outcome == TopicRegistry::CreateOutcome::Invalid && m_dataDir &&
+        topicNameProblem(name).isEmpty()) {
+        QString ignored; // whatever partitions were made go again
+        m_dataDir->removeTopicFiles(QString::fromLatin1(name), ignored);
+    }
     if (result.outcome == TopicRegistry::CreateOutcome::Created) {
         m_createdMs.insert(result.topic->name(), nowMs());
         QString error;
-        if (!saveTopicsLocked(error)) {
+        // the new directories' entries, once for all the partitions (their segment files
+        // are made, and their directories fsynced, when data first comes)
+        const bool durable =
+            !m_dataDir ||
+            (fileio::syncDirectory(m_dataDir->topicPath(result.topic->name()), error) &&
+             fileio::syncDirectory(m_dataDir->path() + QStringLiteral("/topics"), error));
+        if (!durable || !saveTopicsLocked(error)) {
             m_topics.remove(name);
+            m_createdMs.remove(result.topic->name());
+            QString ignored;
+            m_dataDir->removeTopicFiles(result.topic->name(), ignored);
             return {TopicRegistry::CreateOutcome::Invalid, nullptr,
                     QStringLiteral("cannot record the new topic: %1").arg(error)};
         }
@@ -297,7 +324,7 @@ Broker::ChangeOutcome Broker::addPartitions(QByteArrayView name, std::int64_t ne
     if (validateOnly)
         return ChangeOutcome::Done;
 
-    const LogFactory factory = logFactory();
+    const LogFactory factory = logFactory(LogOrigin::New);
     std::vector<std::shared_ptr<Partition>> added;
     auto discard = [&] {
         for (const auto &p : added) {
@@ -324,7 +351,8 @@ Broker::ChangeOutcome Broker::addPartitions(QByteArrayView name, std::int64_t ne
     const auto grown = topic->withPartitions(added);
     // recorded before anyone can produce to the new partitions
     QString saveError;
-    if (!saveTopicsLocked(saveError, grown.get())) {
+    if ((m_dataDir && !fileio::syncDirectory(m_dataDir->topicPath(topic->name()), saveError)) ||
+        !saveTopicsLocked(saveError, grown.get())) {
         discard();
         error = QStringLiteral("cannot record the new partitions: %1").arg(saveError);
         return ChangeOutcome::StorageError;
@@ -403,12 +431,7 @@ void Broker::housekeep(bool force)
         if (m_config.log.fsync == FsyncPolicy::Interval || force) {
             if (QString error; m_journal && !m_journal->sync(error))
                 qWarning("rivulet: %s", qPrintable(error));
-            for (const auto &topic : topics)
-                for (int i = 0; i < topic->partitionCount(); ++i) {
-                    QString error;
-                    if (!topic->partition(i)->sync(error))
-                        qWarning("rivulet: %s", qPrintable(error));
-                }
+            syncPartitions(topics);
         }
     }
     if (const int n = m_transactions.abortExpired(now); n > 0)
@@ -437,6 +460,32 @@ void Broker::housekeep(bool force)
     if (force || now - m_lastPositionSaveMs >= m_config.positionSaveMs) {
         m_lastPositionSaveMs = now;
         compactOffsets(force);
+    }
+}
+
+void Broker::syncPartitions(const std::vector<std::shared_ptr<Topic>> &topics)
+{
+    std::vector<std::pair<Partition *, SyncPoint>> pending;
+    for (const auto &topic : topics)
+        for (int i = 0; i < topic->partitionCount(); ++i)
+            if (const auto point = topic->partition(i)->pendingSync())
+                pending.emplace_back(topic->partition(i), *point);
+    // Past a few partitions, one syncfs(2) beats an fsync each: a journal commit each on
+    // ext4, so seconds for the thousands of partitions a wide produce touches.
+    constexpr std::size_t kSyncFileSystemFrom = 16;
+    if (pending.size() >= kSyncFileSystemFrom) {
+        QString error;
+        if (fileio::syncFileSystem(m_dataDir->path(), error)) {
+            for (const auto &[partition, point] : pending)
+                partition->noteSynced(point);
+            return;
+        }
+        qWarning("rivulet: %s; syncing partition by partition", qPrintable(error));
+    }
+    for (const auto &[partition, point] : pending) {
+        QString error;
+        if (!partition->sync(error))
+            qWarning("rivulet: %s", qPrintable(error));
     }
 }
 
@@ -471,8 +520,10 @@ void Broker::shutdown()
     if (!m_dataDir)
         return;
     compactOffsets(true);
+    const auto topics = m_topics.topics();
+    syncPartitions(topics); // at once for all, so that the closes below have nothing to fsync
     bool clean = true;
-    for (const auto &topic : m_topics.topics())
+    for (const auto &topic : topics)
         for (int i = 0; i < topic->partitionCount(); ++i) {
             QString error;
             if (!topic->partition(i)->close(error)) {
@@ -482,6 +533,11 @@ void Broker::shutdown()
             }
         }
     QString error;
+    // the indexes the closes wrote without fsync, before the marker that trusts them
+    if (clean && !fileio::syncFileSystem(m_dataDir->path(), error)) {
+        qWarning("rivulet: %s", qPrintable(error));
+        clean = false;
+    }
     if (clean && !m_dataDir->markCleanShutdown(error))
         qWarning("rivulet: %s", qPrintable(error));
 }

@@ -155,7 +155,15 @@ public:
     static std::int64_t nowMs();
 
 private:
-    LogFactory logFactory() const;
+    // New partitions get their directories now; those found at start-up open lazily.
+    enum class LogOrigin
+    {
+        New,
+        Existing
+    };
+    LogFactory logFactory(LogOrigin origin) const;
+    // fsyncs every partition with data not yet on disk (one syncfs(2) for many)
+    void syncPartitions(const std::vector<std::shared_ptr<Topic>> &topics);
     // transactions.cpp
     TransactionCoordinator::Hooks transactionHooks();
     bool writeTxnMarker(QByteArrayView topic, std::int32_t partition, std::int64_t producerId,

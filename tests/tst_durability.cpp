@@ -880,13 +880,14 @@ private Q_SLOTS:
             QVERIFY(QFile::remove(directory + u'/' + index));
 
         QVERIFY2(f.start(args), qPrintable(f.why));
+        QList<ContentRecord> stored;
+        QVERIFY2(consumeAll(f.client, "ix", 0, 0, stored, f.why), qPrintable(f.why));
+        QCOMPARE(mismatch(stored, values), QString());
+        // partitions open on first use: by now this one has, and rebuilt its indexes
         for (qsizetype i = 0; i + 1 < files.size(); ++i) {
             const QString index = files[i].chopped(4) + QStringLiteral(".index");
             QVERIFY2(QFile::exists(index), qPrintable(index));
         }
-        QList<ContentRecord> stored;
-        QVERIFY2(consumeAll(f.client, "ix", 0, 0, stored, f.why), qPrintable(f.why));
-        QCOMPARE(mismatch(stored, values), QString());
         // single records found through the rebuilt index, wherever they sit in a segment
         for (qsizetype offset = 0; offset < values.size(); offset += 37) {
             QVERIFY2(request(f.client, encodeConsume("ix", 0, quint32(offset), 1), reply, f.why),
@@ -1006,6 +1007,82 @@ private Q_SLOTS:
         QVERIFY2(produce(f.client, "full", 0, {"next"}, last, f.why), qPrintable(f.why));
         QCOMPARE(last, qint64(acked.size()));
         QVERIFY2(f.broker->stop(), f.broker->describe());
+    }
+
+    // A broker whose descriptor limit is 256 serves 2,100 partitions (segment files go
+    // through its file pool, sized from the limit), before and after a restart.
+    void lowDescriptorLimitServesThousandsOfPartitions()
+    {
+        const auto limit256 = [] {
+            const rlimit limit{256, 256};
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+        };
+        constexpr int kPartitions = 2100;
+        Fixture f;
+        QVERIFY2(f.start({}, limit256), qPrintable(f.why));
+        Reply reply;
+        QVERIFY2(request(f.client, encodeCreateTopic("wide", kPartitions), reply, f.why),
+                 qPrintable(f.why));
+        const auto value = [](int p) { return "wide-" + QByteArray::number(p); };
+        const auto openDescriptors = [&] {
+            return QDir(QStringLiteral("/proc/%1/fd").arg(f.broker->pid()))
+                .entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot)
+                .size();
+        };
+        for (int p = 0; p < kPartitions; ++p) {
+            QVERIFY2(request(f.client, encodeProduce("wide", quint32(p), {value(p)}), reply, f.why),
+                     qPrintable(QStringLiteral("partition %1: %2").arg(p).arg(f.why)));
+            QCOMPARE(reply.offsets, QList<quint32>{0});
+        }
+        QVERIFY(openDescriptors() <= 256);
+        const auto readBack = [&] {
+            for (int p = 0; p < kPartitions; ++p) {
+                if (!request(f.client, encodeConsume("wide", quint32(p), 0, 10), reply, f.why))
+                    return QStringLiteral("partition %1: %2").arg(p).arg(f.why);
+                if (reply.contents.size() != 1 || reply.contents.front().value != value(p))
+                    return QStringLiteral("partition %1 does not hold its record").arg(p);
+            }
+            return QString();
+        };
+        QCOMPARE(readBack(), QString());
+        QVERIFY2(f.broker->stop(), f.broker->describe());
+
+        QVERIFY2(f.start({}, limit256), qPrintable(f.why));
+        QCOMPARE(readBack(), QString());
+        QVERIFY(openDescriptors() <= 256);
+        QVERIFY2(f.broker->stop(), f.broker->describe());
+    }
+
+    // CreateTopic answers an error, never "created", when a partition cannot be made, and
+    // leaves no topic behind.
+    void createTopicFailsWhenAPartitionCannotBeMade()
+    {
+        Fixture f;
+        QVERIFY2(f.start(), qPrintable(f.why));
+        // a file where the topic's directory should go: its partitions cannot be made
+        // (the tests run as root, so permissions would not stop them)
+        QFile blocker(f.dir.path() + QStringLiteral("/topics/blocked"));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        Reply reply;
+        QVERIFY(!request(f.client, encodeCreateTopic("blocked", 3), reply, f.why));
+        QVERIFY2(reply.error, qPrintable(f.why));
+        QVERIFY2(reply.errorText.contains(QLatin1String("cannot create partition")),
+                 qPrintable(reply.errorText));
+        QVERIFY2(request(f.client, encodeListTopics(), reply, f.why), qPrintable(f.why));
+        for (const TopicPartitionInfo &p : reply.topicPartitions)
+            QVERIFY(p.topic != "blocked");
+        // nothing half-made was recorded: after a restart there is no such topic either
+        QVERIFY2(f.broker->stop(), f.broker->describe());
+        QVERIFY2(f.start(), qPrintable(f.why));
+        QVERIFY2(request(f.client, encodeListTopics(), reply, f.why), qPrintable(f.why));
+        QVERIFY(reply.topicPartitions.isEmpty());
+        // with the obstacle gone the same request succeeds
+        QVERIFY(QFile::remove(blocker.fileName()));
+        QVERIFY2(request(f.client, encodeCreateTopic("blocked", 3), reply, f.why),
+                 qPrintable(f.why));
+        QVERIFY2(request(f.client, encodeProduce("blocked", 2, {"ok"}), reply, f.why),
+                 qPrintable(f.why));
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include "benchbroker.h"
 #include "benchidle.h"
+#include "benchpartitions.h"
 #include "benchrecovery.h"
 #include "benchrun.h"
 #include "benchwire.h"
@@ -28,16 +29,14 @@ namespace {
 using namespace bench;
 
 const QStringList kValueOptions = {
-    QStringLiteral("producers"),  QStringLiteral("consumers"),
-    QStringLiteral("partitions"), QStringLiteral("messages"),
-    QStringLiteral("size"),       QStringLiteral("batch"),
-    QStringLiteral("inflight"),   QStringLiteral("limit"),
-    QStringLiteral("rate"),       QStringLiteral("fsync"),
-    QStringLiteral("data-dir"),   QStringLiteral("broker"),
-    QStringLiteral("host"),       QStringLiteral("port"),
-    QStringLiteral("broker-pid"), QStringLiteral("peer"),
-    QStringLiteral("topic"),      QStringLiteral("json"),
-    QStringLiteral("runs"),       QStringLiteral("idle-connections")};
+    QStringLiteral("producers"), QStringLiteral("consumers"),      QStringLiteral("partitions"),
+    QStringLiteral("messages"),  QStringLiteral("size"),           QStringLiteral("batch"),
+    QStringLiteral("inflight"),  QStringLiteral("limit"),          QStringLiteral("rate"),
+    QStringLiteral("fsync"),     QStringLiteral("data-dir"),       QStringLiteral("broker"),
+    QStringLiteral("host"),      QStringLiteral("port"),           QStringLiteral("broker-pid"),
+    QStringLiteral("peer"),      QStringLiteral("topic"),          QStringLiteral("json"),
+    QStringLiteral("runs"),      QStringLiteral("partition-scale"),
+    QStringLiteral("idle-connections")};
 const QStringList kFlagOptions = {QStringLiteral("seed-values"), QStringLiteral("seed-workload"),
                                   QStringLiteral("sequential"),  QStringLiteral("in-memory"),
                                   QStringLiteral("keep-data"),   QStringLiteral("quiet"),
@@ -353,6 +352,12 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
                          .arg(perPartition));
 
     o.topic = p.values.value(QStringLiteral("topic"));
+    if (p.values.contains(QStringLiteral("partition-scale"))) {
+        int partitions = 0;
+        if (!number(p, "partition-scale", 1, 1000000, partitions, error))
+            return usage(error);
+        return runPartitionScale(o, partitions);
+    }
     if (p.flags.contains(QStringLiteral("recovery"))) {
         // reading 20M messages back 30 at a time, one request at a time, takes minutes
         if (!p.values.contains(QStringLiteral("limit")))

@@ -33,6 +33,7 @@ const char kUsage[] =
     "        [--rate MSGS] [--sequential] [--seed-workload] [--in-memory]\n"
     "        [--fsync never|interval|always] [--data-dir D] [--keep-data]\n"
     "        [--idle-connections N] [--json FILE] [--recovery [--runs N]]\n"
+    "        [--partition-scale N]\n"
     "                                     drive a broker with producers and consumers,\n"
     "                                     verify every message, print msgs/s, MB/s,\n"
     "                                     latency, broker CPU per message and RSS;\n"

@@ -35,6 +35,9 @@ QByteArray clusterIdFor(const Broker &broker)
 
 int main(int argc, char **argv)
 {
+    // Descriptors are for sockets and the segment pool (sized from this limit when first
+    // used): take all the hard limit allows.
+    raiseDescriptorLimit();
     // The window needs a QApplication before the command line can be parsed with Qt, so
     // decide on headless from the raw arguments first.
     bool headless = false;
@@ -66,8 +69,6 @@ int main(int argc, char **argv)
 
     // a write past RLIMIT_FSIZE must fail with EFBIG like a full disk, not kill the broker
     std::signal(SIGXFSZ, SIG_IGN);
-    // every connection and open segment takes a descriptor: use all the system allows
-    raiseDescriptorLimit();
 
     BrokerConfig config;
     if (options.maxRequestBytes > 0)

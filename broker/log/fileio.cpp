@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace rivulet::fileio {
 namespace {
@@ -22,24 +23,39 @@ QString failure(const char *what, const QString &path)
 
 FileHandle::~FileHandle()
 {
-    if (m_fd >= 0)
-        ::close(m_fd);
+    if (m_fd < 0)
+        return;
+    if (m_sync && m_sync->syncOnClose && m_sync->dirty()) {
+        const std::uint64_t writes = m_sync->writes.load();
+        if (::fdatasync(m_fd) == 0) {
+            m_sync->syncedUpTo(writes);
+        } else {
+            const QString why = failure("cannot fsync (on close)", m_path);
+            std::lock_guard lock(m_sync->mutex);
+            m_sync->closeFailure = why;
+        }
+    }
+    ::close(m_fd);
 }
 
-std::shared_ptr<FileHandle> openReadWrite(const QString &path, bool create, QString &error)
+std::shared_ptr<FileHandle> openReadWrite(const QString &path, bool create, QString &error,
+                                          std::shared_ptr<SyncState> sync, int *savedErrno)
 {
     const QByteArray native = QFile::encodeName(path);
     const int fd = ::open(native.constData(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
     if (fd < 0) {
+        if (savedErrno)
+            *savedErrno = errno;
         error = failure("cannot open", path);
         return nullptr;
     }
-    return std::make_shared<FileHandle>(fd, path);
+    return std::make_shared<FileHandle>(fd, path, std::move(sync));
 }
 
 bool writeAt(const FileHandle &file, std::int64_t position, const char *data, std::size_t size,
              QString &error)
 {
+    file.markDirty();
     while (size > 0) {
         const ssize_t n = ::pwrite(file.fd(), data, size, off_t(position));
         if (n < 0) {
@@ -81,6 +97,7 @@ std::int64_t readAt(const FileHandle &file, std::int64_t position, char *data, s
 
 bool truncate(const FileHandle &file, std::int64_t size, QString &error)
 {
+    file.markDirty();
     while (::ftruncate(file.fd(), off_t(size)) != 0) {
         if (errno == EINTR)
             continue;
@@ -92,10 +109,22 @@ bool truncate(const FileHandle &file, std::int64_t size, QString &error)
 
 bool syncData(const FileHandle &file, QString &error)
 {
+    SyncState *state = file.syncState().get();
+    const std::uint64_t writes = state ? state->writes.load() : 0;
+    if (state) {
+        std::lock_guard lock(state->mutex);
+        if (!state->closeFailure.isEmpty()) {
+            // an earlier descriptor's bytes may not be on disk: say so once, never "synced"
+            error = std::exchange(state->closeFailure, QString());
+            return false;
+        }
+    }
     if (::fdatasync(file.fd()) != 0) {
         error = failure("cannot fsync", file.path());
         return false;
     }
+    if (state)
+        state->syncedUpTo(writes);
     return true;
 }
 
@@ -124,6 +153,37 @@ bool syncDirectory(const QString &directory, QString &error)
     return ok;
 }
 
+bool syncFileSystem(const QString &path, QString &error)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = failure("cannot open", path);
+        return false;
+    }
+    const bool ok = ::syncfs(fd) == 0;
+    if (!ok)
+        error = failure("cannot sync the file system of", path);
+    ::close(fd);
+    return ok;
+}
+
+bool replaceFile(const QString &path, const QByteArray &content, QString &error)
+{
+    const QString temp = path + QStringLiteral(".tmp");
+    {
+        auto file = openReadWrite(temp, true, error);
+        if (!file || !truncate(*file, 0, error) ||
+            !writeAt(*file, 0, content.constData(), std::size_t(content.size()), error))
+            return false;
+    }
+    if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {
+        error = failure("cannot rename over", path);
+        return false;
+    }
+    return true;
+}
+
 bool writeFileAtomically(const QString &path, const QByteArray &content, QString &error)
 {
     const QString temp = path + QStringLiteral(".tmp");
@@ -142,6 +202,14 @@ bool writeFileAtomically(const QString &path, const QByteArray &content, QString
         return false;
     }
     return syncDirectory(QFileInfo(path).absolutePath(), error);
+}
+
+bool removeIfPresent(const QString &path, QString &error)
+{
+    if (::unlink(QFile::encodeName(path).constData()) == 0 || errno == ENOENT)
+        return true;
+    error = failure("cannot remove", path);
+    return false;
 }
 
 bool readFile(const QString &path, QByteArray &content, QString &error)

@@ -6,6 +6,10 @@
 #include <QFile>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace rivulet {
 namespace {
@@ -41,13 +45,36 @@ QString FileLog::startOffsetPath(const QString &directory)
     return directory + QStringLiteral("/log-start-offset");
 }
 
-FileLog::FileLog(QString directory, const LogSettings &settings)
-    : m_directory(std::move(directory)), m_settings(settings)
+FileLog::FileLog(QString directory, const LogSettings &settings, FilePool &pool)
+    : m_directory(std::move(directory)), m_settings(settings), m_pool(pool)
 {
 }
 
+std::unique_ptr<PartitionLog> FileLog::create(const QString &directory, const LogSettings &settings,
+                                              FilePool *pool)
+{
+    const QByteArray native = QFile::encodeName(directory);
+    if (::mkdir(native.constData(), 0755) != 0) {
+        // a topic's first partition makes the topic's directory too
+        const int err = errno;
+        if (err != ENOENT || !QDir().mkpath(directory))
+            return std::make_unique<BrokenLog>(
+                QStringLiteral("cannot create directory %1: %2")
+                    .arg(directory,
+                         QString::fromLocal8Bit(std::strerror(err == ENOENT ? errno : err))));
+    }
+    std::unique_ptr<FileLog> log(
+        new FileLog(directory, settings, pool ? *pool : FilePool::shared()));
+    QString error;
+    auto segment = Segment::create(log->m_pool, directory, 0, log->syncOnClose(), error, true);
+    if (!segment)
+        return std::make_unique<BrokenLog>(error);
+    log->pushNewSegment(std::move(segment));
+    return log;
+}
+
 std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogSettings &settings,
-                                            bool cleanShutdown, QStringList &notes)
+                                            bool cleanShutdown, QStringList &notes, FilePool *pool)
 {
     auto broken = [&](const QString &why) -> std::unique_ptr<PartitionLog> {
         return std::make_unique<BrokenLog>(why);
@@ -55,19 +82,23 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
     QDir dir(directory);
     if (!dir.mkpath(QStringLiteral(".")))
         return broken(QStringLiteral("cannot create directory %1").arg(directory));
-    for (const QString &temp : dir.entryList({QStringLiteral("*.tmp")}, QDir::Files))
-        dir.remove(temp);
 
+    // one listing: leftover temp files go, segments are counted
     std::vector<std::int64_t> bases;
-    for (const QString &name : dir.entryList({QStringLiteral("*.log")}, QDir::Files)) {
-        bool ok = false;
-        const std::int64_t base = name.chopped(4).toLongLong(&ok);
-        if (ok && base >= 0)
-            bases.push_back(base);
+    for (const QString &name : dir.entryList(QDir::Files | QDir::Hidden, QDir::NoSort)) {
+        if (name.endsWith(QLatin1String(".tmp"))) {
+            dir.remove(name);
+        } else if (name.endsWith(QLatin1String(".log"))) {
+            bool ok = false;
+            const std::int64_t base = name.chopped(4).toLongLong(&ok);
+            if (ok && base >= 0)
+                bases.push_back(base);
+        }
     }
     std::sort(bases.begin(), bases.end());
 
-    std::unique_ptr<FileLog> log(new FileLog(directory, settings));
+    std::unique_ptr<FileLog> log(
+        new FileLog(directory, settings, pool ? *pool : FilePool::shared()));
     QString error;
     std::int64_t deletedBefore = 0;
     if (!readStartOffset(startOffsetPath(directory), deletedBefore, error))
@@ -75,7 +106,8 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
     for (std::size_t i = 0; i < bases.size(); ++i) {
         const bool newest = i + 1 == bases.size();
         Segment::Damage damage;
-        auto segment = Segment::open(directory, bases[i], cleanShutdown || !newest, damage, error);
+        auto segment = Segment::open(log->m_pool, directory, bases[i], cleanShutdown || !newest,
+                                     log->syncOnClose(), damage, error);
         if (!segment)
             return broken(error);
         const QString file = segment->logPath();
@@ -88,8 +120,12 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
                                   .arg(file)
                                   .arg(damage.position)
                                   .arg(damage.reason));
-            if (!segment->truncateToSize(error))
+            // the cut makes an older index of this segment wrong past it: gone with it (a
+            // clean stop writes a new one)
+            if (!segment->truncateToSize(error) ||
+                !fileio::removeIfPresent(Segment::indexPath(directory, bases[i]), error))
                 return broken(error);
+            log->m_changed = true;
             notes << QStringLiteral("recovered %1: cut %2 bytes at byte %3 (%4); the log ends at "
                                     "offset %5")
                          .arg(file)
@@ -116,7 +152,8 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
     // Offsets are never given twice: a log whose records were all deleted goes on from its
     // start offset, even when its segments are gone or recovery cut it shorter than that.
     if (log->m_segments.empty() || log->endOffset() < deletedBefore) {
-        auto segment = Segment::create(directory, deletedBefore, error);
+        auto segment =
+            Segment::create(log->m_pool, directory, deletedBefore, log->syncOnClose(), error);
         if (!segment)
             return broken(error);
         if (!log->m_segments.empty())
@@ -124,11 +161,12 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
                                     "goes on empty from %2")
                          .arg(log->endOffset())
                          .arg(deletedBefore);
-        log->m_segments.push_back(std::move(segment));
+        log->pushNewSegment(std::move(segment));
     }
     log->m_deletedBefore = deletedBefore;
     log->removeSegmentsBefore(deletedBefore);
-    log->setActiveFile();
+    std::lock_guard lock(log->m_syncMutex);
+    log->m_active = log->m_segments.back();
     return log;
 }
 
@@ -151,6 +189,7 @@ bool FileLog::deleteRecordsBefore(std::int64_t offset, QString &error)
                                      QByteArray::number(offset) + '\n', error))
         return false;
     m_deletedBefore = offset;
+    m_changed = true;
     // Every record deleted: a new segment from here lets the newest one go as well. Should
     // that fail, its records are not served all the same, and its space comes back when the
     // log next rolls.
@@ -162,10 +201,12 @@ bool FileLog::deleteRecordsBefore(std::int64_t offset, QString &error)
     return true;
 }
 
-void FileLog::setActiveFile()
+void FileLog::pushNewSegment(std::shared_ptr<Segment> segment)
 {
+    m_segments.push_back(std::move(segment));
     std::lock_guard lock(m_syncMutex);
-    m_activeFile = m_segments.back()->file();
+    m_active = m_segments.back();
+    ++m_filesMade;
 }
 
 AppendResult FileLog::append(QByteArray &batch)
@@ -180,8 +221,11 @@ AppendResult FileLog::append(QByteArray &batch)
     const std::int64_t base = active->endOffset();
     RecordBatchView::setBaseOffset(batch.data(), base);
     const RecordBatchView view(batch);
-    if (!active->append(batch, view.lastOffset(), view.maxTimestamp(), result.error))
+    m_changed = true;
+    if (!active->append(batch, view.lastOffset(), view.maxTimestamp(), result.error)) {
+        m_appendFailed = true;
         return result;
+    }
     m_sizeBytes += batch.size();
     {
         std::lock_guard lock(m_syncMutex);
@@ -198,15 +242,16 @@ bool FileLog::roll(QString &error)
     // The finished segment is fsynced and indexed later by housekeeping (seal()), not here:
     // an fsync of up to a whole segment would stall this producer for tens of ms. Until it
     // is sealed, recovery after a crash scans it like the newest segment.
-    auto next = Segment::create(m_directory, m_segments.back()->endOffset(), error);
+    auto next =
+        Segment::create(m_pool, m_directory, m_segments.back()->endOffset(), syncOnClose(), error);
     if (!next)
         return false;
     {
         std::lock_guard lock(m_syncMutex);
         m_unsealed.push_back(m_segments.back());
     }
-    m_segments.push_back(std::move(next));
-    setActiveFile();
+    pushNewSegment(std::move(next));
+    m_changed = true;
     return true;
 }
 
@@ -243,14 +288,20 @@ bool FileLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
     --it;
     std::int64_t position = (*it)->positionFor(fromOffset);
     std::int64_t readSize = kFirstRead;
+    // one buffer per thread, not per partition: tens of thousands of partitions read once
+    // each would otherwise keep a buffer each
+    thread_local QByteArray readBuffer;
     for (; it != m_segments.end(); ++it, position = 0) {
         const Segment &segment = **it;
+        std::shared_ptr<fileio::FileHandle> file;
         while (position < segment.size()) {
+            if (!file && !(file = segment.file(error)))
+                return false;
             const std::int64_t want = std::min(readSize, segment.size() - position);
-            if (m_readBuffer.size() < want)
-                m_readBuffer.resize(qsizetype(want));
-            const std::int64_t got = fileio::readAt(*segment.file(), position, m_readBuffer.data(),
-                                                    std::size_t(want), error);
+            if (readBuffer.size() < want)
+                readBuffer.resize(qsizetype(want));
+            const std::int64_t got =
+                fileio::readAt(*file, position, readBuffer.data(), std::size_t(want), error);
             if (got < want) {
                 if (got >= 0)
                     error = QStringLiteral("%1 is shorter than expected (%2 bytes missing at "
@@ -262,7 +313,7 @@ bool FileLog::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor,
             }
             std::int64_t at = 0;
             while (at + batch::kLogOverhead <= got) {
-                const char *p = m_readBuffer.constData() + at;
+                const char *p = readBuffer.constData() + at;
                 const std::int64_t size = *RecordBatchView::sizeAt(p, std::size_t(got - at));
                 if (size < batch::kHeaderSize || size > segment.size() - (position + at)) {
                     // a length that cannot be right: damage, never a reason to read on
@@ -318,13 +369,22 @@ bool FileLog::syncTo(std::int64_t target, QString &error)
         // and then find their bytes covered.
         m_syncing = true;
         const std::int64_t goal = m_appended;
-        const auto file = m_activeFile;
+        const std::uint64_t filesMade = m_filesMade;
+        const bool newFiles = m_filesSynced != filesMade;
+        const auto active = m_active;
         lock.unlock();
-        const bool ok = fileio::syncData(*file, error);
+        // a new segment file's directory entry first, or its data could be unreachable
+        bool ok = !newFiles || fileio::syncDirectory(m_directory, error);
+        if (ok) {
+            const auto file = active->file(error);
+            ok = file && fileio::syncData(*file, error);
+        }
         lock.lock();
         m_syncing = false;
-        if (ok)
+        if (ok) {
             m_synced = std::max(m_synced, goal);
+            m_filesSynced = std::max(m_filesSynced, filesMade);
+        }
         m_syncDone.notify_all();
         if (!ok)
             return false;
@@ -347,10 +407,38 @@ int FileLog::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
     return deleted;
 }
 
+std::optional<SyncPoint> FileLog::pendingSync() const
+{
+    std::lock_guard lock(m_syncMutex);
+    if (m_synced >= m_appended && m_filesSynced == m_filesMade)
+        return std::nullopt;
+    const auto &file = m_active->syncState();
+    return SyncPoint{m_appended, m_filesMade, file, file->writes.load()};
+}
+
+void FileLog::noteSynced(const SyncPoint &point)
+{
+    std::lock_guard lock(m_syncMutex);
+    m_synced = std::max(m_synced, point.appendedBytes);
+    m_filesSynced = std::max(m_filesSynced, point.filesMade);
+    if (point.file)
+        point.file->syncedUpTo(point.fileWrites);
+}
+
 bool FileLog::close(QString &error)
 {
+    if (!seal(error))
+        return false;
     Segment &active = *m_segments.back();
-    return seal(error) && active.truncateToSize(error) && active.writeIndex(error);
+    // nothing written since open: the files are as the last clean stop (or recovery) left them
+    if (!m_changed || !active.existsOnDisk())
+        return true;
+    // cut what a failed append may have left, and make the data durable unless it is
+    if ((m_appendFailed && !active.truncateToSize(error, false)) || !syncTo(appendedBytes(), error))
+        return false;
+    // An index of one entry saves nothing (the scan starts at byte 0 either way). A written
+    // one needs no fsync: a lost or damaged one is found out at open and rebuilt.
+    return active.indexEntries() < 2 || active.writeIndex(error, false);
 }
 
 } // namespace rivulet

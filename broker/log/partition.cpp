@@ -5,8 +5,22 @@ namespace rivulet {
 Partition::Partition(int index, std::unique_ptr<PartitionLog> log)
     : m_index(index), m_log(std::move(log))
 {
-    if (const auto *broken = dynamic_cast<const BrokenLog *>(m_log.get()))
-        m_unavailable = broken->reason();
+    if (m_log->isLoaded())
+        loadLocked(); // nobody else can see the partition yet
+}
+
+void Partition::load()
+{
+    std::lock_guard lock(m_logMutex);
+    loadLocked();
+}
+
+void Partition::loadLocked()
+{
+    if (m_loaded.load(std::memory_order_relaxed))
+        return;
+    m_log->load();
+    m_unavailable = m_log->brokenReason();
     publishStats();
     // After a restart the last write is the newest stored batch's time (one batch read,
     // found by the index): the log knows when it was last written to.
@@ -23,6 +37,7 @@ Partition::Partition(int index, std::unique_ptr<PartitionLog> log)
             },
             error);
     }
+    m_loaded.store(true, std::memory_order_release);
 }
 
 void Partition::publishStats()
@@ -39,6 +54,7 @@ AppendResult Partition::append(QByteArray &batch, std::int64_t nowMs)
     bool syncNow = false;
     {
         std::lock_guard lock(m_logMutex);
+        loadLocked();
         result = m_log->append(batch);
         if (!result.ok)
             return result;
@@ -66,11 +82,13 @@ bool Partition::readBatches(std::int64_t fromOffset, const BatchVisitor &visitor
                             QString &error) const
 {
     std::lock_guard lock(m_logMutex);
+    const_cast<Partition *>(this)->loadLocked();
     return m_log->readBatches(fromOffset, visitor, error);
 }
 
 PartitionStats Partition::stats() const
 {
+    ensureLoaded();
     PartitionStats s;
     s.endOffset = endOffset();
     s.startOffset = startOffset();
@@ -87,6 +105,8 @@ PartitionStats Partition::stats() const
 
 bool Partition::sync(QString &error)
 {
+    if (!isLoaded())
+        return true; // nothing written since start-up
     std::int64_t appended = 0;
     {
         std::lock_guard lock(m_logMutex);
@@ -100,6 +120,7 @@ int Partition::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
     if (policy.keepsEverything())
         return 0;
     std::lock_guard lock(m_logMutex);
+    loadLocked();
     const int deleted = m_log->applyRetention(policy, nowMs);
     if (deleted > 0)
         publishStats();
@@ -109,6 +130,7 @@ int Partition::applyRetention(const RetentionPolicy &policy, std::int64_t nowMs)
 bool Partition::deleteRecordsBefore(std::int64_t offset, QString &error)
 {
     std::lock_guard lock(m_logMutex);
+    loadLocked();
     const bool ok = m_log->deleteRecordsBefore(offset, error);
     publishStats();
     return ok;

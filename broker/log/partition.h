@@ -56,8 +56,20 @@ public:
 
     int index() const { return m_index; }
     // Why the partition could not be opened (its log refuses every read and append), or
-    // empty. Set once at construction.
-    const QString &unavailable() const { return m_unavailable; }
+    // empty. Set once, when the log is loaded.
+    const QString &unavailable() const
+    {
+        ensureLoaded();
+        return m_unavailable;
+    }
+    // A log opened lazily (LazyLog) is loaded by the first call that needs it: an append, a
+    // read, its offsets or statistics. Until then the partition holds no file open.
+    bool isLoaded() const { return m_loaded.load(std::memory_order_acquire); }
+    void ensureLoaded() const
+    {
+        if (!isLoaded())
+            const_cast<Partition *>(this)->load();
+    }
     // Appends and, with --fsync always, waits (outside the lock) until the batch is on disk.
     AppendResult append(QByteArray &batch, std::int64_t nowMs);
 
@@ -68,8 +80,16 @@ public:
     ReadOutcome readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
     bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor, QString &error) const;
 
-    std::int64_t startOffset() const { return m_startOffset.load(std::memory_order_relaxed); }
-    std::int64_t endOffset() const { return m_endOffset.load(std::memory_order_acquire); }
+    std::int64_t startOffset() const
+    {
+        ensureLoaded();
+        return m_startOffset.load(std::memory_order_relaxed);
+    }
+    std::int64_t endOffset() const
+    {
+        ensureLoaded();
+        return m_endOffset.load(std::memory_order_acquire);
+    }
     PartitionStats stats() const;
     // Transaction markers stored (counted as they are appended; the count is kept across
     // restarts by the broker, in transactions.json).
@@ -78,7 +98,18 @@ public:
 
     // Housekeeping, called from the broker's housekeeping thread and at shutdown.
     bool sync(QString &error);
-    bool seal(QString &error) { return m_log->seal(error); } // no lock: the log guards it
+    // no lock: the log guards it (a log not loaded has nothing to seal)
+    bool seal(QString &error) { return !isLoaded() || m_log->seal(error); }
+    // What is not on disk yet, and noting it synced by a syncfs(2) (see PartitionLog).
+    std::optional<SyncPoint> pendingSync() const
+    {
+        return isLoaded() ? m_log->pendingSync() : std::nullopt;
+    }
+    void noteSynced(const SyncPoint &point)
+    {
+        if (isLoaded())
+            m_log->noteSynced(point);
+    }
     int applyRetention(const RetentionPolicy &policy, std::int64_t nowMs);
     // Kafka's DeleteRecords: moves the start offset up to offset (clamped to the end; a lower
     // one changes nothing). Reads before it are refused as after retention, also after a
@@ -110,11 +141,14 @@ public:
 
 private:
     void publishStats();
+    void load();
+    void loadLocked(); // under m_logMutex
 
     const int m_index;
     QString m_unavailable;
     mutable std::mutex m_logMutex;
     std::unique_ptr<PartitionLog> m_log;
+    std::atomic<bool> m_loaded{false};
     std::atomic<std::int64_t> m_startOffset{0};
     std::atomic<std::int64_t> m_endOffset{0};
     std::atomic<std::int64_t> m_sizeBytes{0};
@@ -141,6 +175,7 @@ ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&
     if (maxRecords <= 0)
         return outcome;
     std::lock_guard lock(m_logMutex);
+    const_cast<Partition *>(this)->loadLocked();
     m_log->readBatches(
         fromOffset,
         [&](QByteArrayView bytes) {

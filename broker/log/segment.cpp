@@ -29,35 +29,39 @@ QString Segment::indexPath(const QString &directory, std::int64_t baseOffset)
     return QStringLiteral("%1/%2.index").arg(directory).arg(baseOffset, 20, 10, QLatin1Char('0'));
 }
 
-Segment::Segment(QString directory, std::int64_t baseOffset,
-                 std::shared_ptr<fileio::FileHandle> file)
+Segment::Segment(QString directory, std::int64_t baseOffset, std::unique_ptr<PooledFile> file)
     : m_directory(std::move(directory)), m_baseOffset(baseOffset), m_file(std::move(file)),
       m_endOffset(baseOffset)
 {
 }
 
-std::unique_ptr<Segment> Segment::create(const QString &directory, std::int64_t baseOffset,
-                                         QString &error)
+std::unique_ptr<Segment> Segment::create(FilePool &pool, const QString &directory,
+                                         std::int64_t baseOffset, bool syncOnClose, QString &error,
+                                         bool newDirectory)
 {
-    auto file = fileio::openReadWrite(logPath(directory, baseOffset), true, error);
-    if (!file || !fileio::truncate(*file, 0, error))
-        return nullptr;
-    QFile::remove(indexPath(directory, baseOffset));
-    if (!fileio::syncDirectory(directory, error))
-        return nullptr;
-    return std::unique_ptr<Segment>(new Segment(directory, baseOffset, std::move(file)));
+    const QString path = logPath(directory, baseOffset);
+    // (in a directory just made there is nothing to remove: two lookups saved per partition)
+    if (!newDirectory)
+        for (const QString &stale : {path, indexPath(directory, baseOffset)})
+            if (!fileio::removeIfPresent(stale, error))
+                return nullptr;
+    return std::unique_ptr<Segment>(new Segment(
+        directory, baseOffset, std::make_unique<PooledFile>(pool, path, true, syncOnClose)));
 }
 
-std::unique_ptr<Segment> Segment::open(const QString &directory, std::int64_t baseOffset,
-                                       bool trustIndex, Damage &damage, QString &error)
+std::unique_ptr<Segment> Segment::open(FilePool &pool, const QString &directory,
+                                       std::int64_t baseOffset, bool trustIndex, bool syncOnClose,
+                                       Damage &damage, QString &error)
 {
-    auto file = fileio::openReadWrite(logPath(directory, baseOffset), false, error);
+    std::unique_ptr<Segment> segment(new Segment(
+        directory, baseOffset,
+        std::make_unique<PooledFile>(pool, logPath(directory, baseOffset), false, syncOnClose)));
+    const auto file = segment->file(error);
     if (!file)
         return nullptr;
     const std::int64_t fileSize = fileio::fileSize(*file, error);
     if (fileSize < 0)
         return nullptr;
-    std::unique_ptr<Segment> segment(new Segment(directory, baseOffset, std::move(file)));
     std::int64_t from = 0;
     if (trustIndex && segment->loadIndex(fileSize)) {
         // everything before the last indexed batch is taken as it was written
@@ -67,7 +71,7 @@ std::unique_ptr<Segment> Segment::open(const QString &directory, std::int64_t ba
         segment->m_bytesSinceIndex = kIndexInterval;
         segment->m_indexLoaded = true;
     }
-    if (!segment->scanFrom(from, fileSize, damage, error))
+    if (!segment->scanFrom(*file, from, fileSize, damage, error))
         return nullptr;
     return segment;
 }
@@ -104,7 +108,7 @@ bool Segment::loadIndex(std::int64_t fileSize)
     return true;
 }
 
-bool Segment::writeIndex(QString &error) const
+bool Segment::writeIndex(QString &error, bool durable) const
 {
     QByteArray bytes(kIndexHeader + qsizetype(m_index.size()) * 8 + 4, '\0');
     char *p = bytes.data();
@@ -117,7 +121,8 @@ bool Segment::writeIndex(QString &error) const
         be::writeU32(p + kIndexHeader + i * 8 + 4, m_index[i].position);
     }
     be::writeU32(p + bytes.size() - 4, crc32c(p, std::size_t(bytes.size() - 4)));
-    return fileio::writeFileAtomically(indexPath(m_directory, m_baseOffset), bytes, error);
+    return durable ? fileio::writeFileAtomically(indexPath(m_directory, m_baseOffset), bytes, error)
+                   : fileio::replaceFile(indexPath(m_directory, m_baseOffset), bytes, error);
 }
 
 void Segment::noteBatch(std::int64_t position, std::int64_t size, std::int64_t baseOffset,
@@ -133,7 +138,8 @@ void Segment::noteBatch(std::int64_t position, std::int64_t size, std::int64_t b
     m_maxTimestamp = std::max(m_maxTimestamp, maxTimestamp);
 }
 
-bool Segment::scanFrom(std::int64_t position, std::int64_t fileSize, Damage &damage, QString &error)
+bool Segment::scanFrom(const fileio::FileHandle &file, std::int64_t position, std::int64_t fileSize,
+                       Damage &damage, QString &error)
 {
     QByteArray buffer;
     std::int64_t windowStart = 0, windowSize = 0;
@@ -146,8 +152,7 @@ bool Segment::scanFrom(std::int64_t position, std::int64_t fileSize, Damage &dam
         const std::int64_t want = std::min(std::max(n, kScanBuffer), fileSize - at);
         if (buffer.size() < want)
             buffer.resize(qsizetype(want));
-        const std::int64_t got =
-            fileio::readAt(*m_file, at, buffer.data(), std::size_t(want), error);
+        const std::int64_t got = fileio::readAt(file, at, buffer.data(), std::size_t(want), error);
         if (got < 0)
             return -1;
         windowStart = at;
@@ -201,7 +206,7 @@ bool Segment::scanFrom(std::int64_t position, std::int64_t fileSize, Damage &dam
         noteBatch(position, size, view.baseOffset(), view.lastOffset(), view.maxTimestamp());
         position += size;
     }
-    if (damage.found && !findIntactBatchAfter(damage.position, fileSize, error)) {
+    if (damage.found && !findIntactBatchAfter(file, damage.position, fileSize, error)) {
         if (!error.isEmpty())
             return false;
     } else if (damage.found) {
@@ -212,14 +217,14 @@ bool Segment::scanFrom(std::int64_t position, std::int64_t fileSize, Damage &dam
 
 // Looks for a batch with a valid CRC anywhere after a damaged one. Torn writes only ever
 // leave a partial batch at the very end, so finding one means the damage is in the middle.
-bool Segment::findIntactBatchAfter(std::int64_t position, std::int64_t fileSize,
-                                   QString &error) const
+bool Segment::findIntactBatchAfter(const fileio::FileHandle &file, std::int64_t position,
+                                   std::int64_t fileSize, QString &error) const
 {
     const std::int64_t length = fileSize - position;
     if (length > kMaxSearchAfterDamage)
         return true; // too much to search: assume the worst and refuse rather than cut
     QByteArray rest(qsizetype(length), '\0');
-    if (fileio::readAt(*m_file, position, rest.data(), std::size_t(length), error) != length)
+    if (fileio::readAt(file, position, rest.data(), std::size_t(length), error) != length)
         return false;
     const char *p = rest.constData();
     for (std::int64_t q = 1; q + batch::kHeaderSize <= length; ++q) {
@@ -242,9 +247,12 @@ bool Segment::append(const QByteArray &batch, std::int64_t lastOffset, std::int6
                      QString &error)
 {
     const auto size = std::int64_t(batch.size());
-    if (!fileio::writeAt(*m_file, m_size, batch.constData(), std::size_t(size), error)) {
+    const auto file = m_file->acquire(error, true);
+    if (!file)
+        return false;
+    if (!fileio::writeAt(*file, m_size, batch.constData(), std::size_t(size), error)) {
         QString ignored; // the write error is what matters; later writes overwrite the tail
-        fileio::truncate(*m_file, m_size, ignored);
+        fileio::truncate(*file, m_size, ignored);
         return false;
     }
     noteBatch(m_size, size, RecordBatchView(batch).baseOffset(), lastOffset, maxTimestamp);
@@ -260,23 +268,33 @@ std::int64_t Segment::positionFor(std::int64_t offset) const
     return it == m_index.begin() ? 0 : std::prev(it)->position;
 }
 
-bool Segment::truncateToSize(QString &error)
+bool Segment::truncateToSize(QString &error, bool sync)
 {
-    return fileio::truncate(*m_file, m_size, error) && fileio::syncData(*m_file, error);
+    const auto file = m_file->acquire(error);
+    if (!file)
+        return false;
+    const std::int64_t onDisk = fileio::fileSize(*file, error);
+    if (onDisk < 0)
+        return false;
+    if (onDisk != m_size && !fileio::truncate(*file, m_size, error))
+        return false;
+    return !sync || fileio::syncData(*file, error);
 }
 
 bool Segment::seal(QString &error) const
 {
     std::lock_guard lock(m_sealMutex);
-    if (m_removed)
+    if (m_removed || !m_file->exists())
         return true;
-    return fileio::syncData(*m_file, error) && writeIndex(error);
+    const auto file = m_file->acquire(error);
+    return file && fileio::syncData(*file, error) && writeIndex(error);
 }
 
 void Segment::removeFiles() const
 {
     std::lock_guard lock(m_sealMutex);
     m_removed = true;
+    m_file->release(true);
     QFile::remove(logPath(m_directory, m_baseOffset));
     QFile::remove(indexPath(m_directory, m_baseOffset));
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "fileio.h"
+#include "filepool.h"
 
 #include <QByteArray>
 #include <QString>
@@ -15,6 +15,7 @@ namespace rivulet {
 // One segment file of a partition: RecordBatches back to back, named by the offset of its
 // first record (00000000000000000000.log), with a sparse offset index kept in memory and
 // written beside it (.index) when the segment is rolled or the broker shuts down cleanly.
+// Its descriptor comes from a FilePool: opened on demand, closed when the pool needs room.
 class Segment
 {
 public:
@@ -41,15 +42,20 @@ public:
     static QString logPath(const QString &directory, std::int64_t baseOffset);
     static QString indexPath(const QString &directory, std::int64_t baseOffset);
 
-    // A new, empty segment (an existing file of that name is truncated).
-    static std::unique_ptr<Segment> create(const QString &directory, std::int64_t baseOffset,
-                                           QString &error);
+    // A new, empty segment (existing files of that name are removed, unless the directory
+    // was just made). The file itself is made by its first write: creating thousands of
+    // partitions costs no descriptor and no fsync each. The caller fsyncs the directory
+    // before data in it is counted as durable.
+    static std::unique_ptr<Segment> create(FilePool &pool, const QString &directory,
+                                           std::int64_t baseOffset, bool syncOnClose,
+                                           QString &error, bool newDirectory = false);
     // Opens an existing segment. With trustIndex, the .index file is used if it is intact and
     // only the bytes after its last entry are checked; otherwise every batch is read and its
     // CRC checked. Damage (a bad batch and whatever follows it) is reported, not repaired;
     // nullptr only on an I/O error.
-    static std::unique_ptr<Segment> open(const QString &directory, std::int64_t baseOffset,
-                                         bool trustIndex, Damage &damage, QString &error);
+    static std::unique_ptr<Segment> open(FilePool &pool, const QString &directory,
+                                         std::int64_t baseOffset, bool trustIndex, bool syncOnClose,
+                                         Damage &damage, QString &error);
 
     std::int64_t baseOffset() const { return m_baseOffset; }
     std::int64_t endOffset() const { return m_endOffset; } // next offset after this segment
@@ -58,7 +64,16 @@ public:
     bool isEmpty() const { return m_size == 0; }
     // false when the .index file was missing or damaged and the index was rebuilt by a scan
     bool indexWasLoaded() const { return m_indexLoaded; }
-    const std::shared_ptr<fileio::FileHandle> &file() const { return m_file; }
+    // The open file (from the pool, opened again if it was closed); nullptr and why on failure.
+    // forWrite keeps it among the pool's hot files.
+    std::shared_ptr<fileio::FileHandle> file(QString &error, bool forWrite = false) const
+    {
+        return m_file->acquire(error, forWrite);
+    }
+    // false for a segment made by create() and not written yet
+    bool existsOnDisk() const { return m_file->exists(); }
+    const std::shared_ptr<fileio::SyncState> &syncState() const { return m_file->syncState(); }
+    std::size_t indexEntries() const { return m_index.size(); }
     QString logPath() const { return logPath(m_directory, m_baseOffset); }
 
     // Writes the batch (its baseOffset already set) at the end. On failure nothing is
@@ -67,26 +82,31 @@ public:
                 QString &error);
     // The byte position to start scanning from to find offset (an index entry at or before it).
     std::int64_t positionFor(std::int64_t offset) const;
-    // Cuts the file back to the intact batches (after a torn tail was reported).
-    bool truncateToSize(QString &error);
-    bool writeIndex(QString &error) const;
+    // Cuts the file back to the intact batches (after a torn tail was reported, or what a
+    // failed append left), then fsyncs it unless told not to.
+    bool truncateToSize(QString &error, bool sync = true);
+    // durable: written atomically with fsyncs; otherwise replaced without any fsync (a clean
+    // stop, which syncs the file system once after every partition is closed).
+    bool writeIndex(QString &error, bool durable = true) const;
     // Makes a finished segment durable: its data fsynced, then its index written. Safe from
     // another thread once nothing appends to the segment; does nothing after removeFiles().
     bool seal(QString &error) const;
     void removeFiles() const;
 
 private:
-    Segment(QString directory, std::int64_t baseOffset, std::shared_ptr<fileio::FileHandle> file);
+    Segment(QString directory, std::int64_t baseOffset, std::unique_ptr<PooledFile> file);
     bool loadIndex(std::int64_t fileSize);
     // Reads batches from position on, checking each; extends the index and end offset.
-    bool scanFrom(std::int64_t position, std::int64_t fileSize, Damage &damage, QString &error);
-    bool findIntactBatchAfter(std::int64_t position, std::int64_t fileSize, QString &error) const;
+    bool scanFrom(const fileio::FileHandle &file, std::int64_t position, std::int64_t fileSize,
+                  Damage &damage, QString &error);
+    bool findIntactBatchAfter(const fileio::FileHandle &file, std::int64_t position,
+                              std::int64_t fileSize, QString &error) const;
     void noteBatch(std::int64_t position, std::int64_t size, std::int64_t baseOffset,
                    std::int64_t lastOffset, std::int64_t maxTimestamp);
 
     QString m_directory;
     std::int64_t m_baseOffset;
-    std::shared_ptr<fileio::FileHandle> m_file;
+    std::unique_ptr<PooledFile> m_file;
     std::int64_t m_size = 0;
     std::int64_t m_endOffset;
     std::int64_t m_maxTimestamp = -1;

@@ -21,7 +21,8 @@ std::shared_ptr<Topic> TopicRegistry::find(QByteArrayView name) const
 
 TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int64_t partitions,
                                                   const LogFactory &factory,
-                                                  const RetentionPolicy &retention, const QUuid &id)
+                                                  const RetentionPolicy &retention, const QUuid &id,
+                                                  bool allOrNothing)
 {
     if (QString problem = topicNameProblem(name); !problem.isEmpty())
         return {CreateOutcome::Invalid, nullptr, problem};
@@ -42,8 +43,14 @@ TopicRegistry::CreateResult TopicRegistry::create(QByteArrayView name, std::int6
     const QString topicName = QString::fromLatin1(name);
     std::vector<std::shared_ptr<Partition>> list;
     list.reserve(std::size_t(partitions));
-    for (int i = 0; i < partitions; ++i)
+    for (int i = 0; i < partitions; ++i) {
         list.push_back(std::make_shared<Partition>(i, factory(topicName, i)));
+        if (allOrNothing && list.back()->isLoaded() && !list.back()->unavailable().isEmpty())
+            return {CreateOutcome::Invalid, nullptr,
+                    QStringLiteral("cannot create partition %1 of %2: %3")
+                        .arg(i)
+                        .arg(topicName, list.back()->unavailable())};
+    }
     QUuid topicId = id;
     while (topicId.isNull() || m_byId.count(topicId))
         topicId = QUuid::createUuid();

@@ -34,9 +34,13 @@ public:
     };
     // Creating an existing topic with the same partition count is a no-op that keeps its
     // data; with another count it is a Conflict. New partitions' logs come from factory.
-    // A null id gives the topic a new random one.
+    // A null id gives the topic a new random one. With allOrNothing, a partition whose log
+    // could not be made (BrokenLog) fails the whole creation (Invalid, saying why) and no
+    // topic is registered; without it (topics loaded at start-up) such a partition is kept,
+    // refusing reads and appends, so that the others serve.
     CreateResult create(QByteArrayView name, std::int64_t partitions, const LogFactory &factory,
-                        const RetentionPolicy &retention = {}, const QUuid &id = {});
+                        const RetentionPolicy &retention = {}, const QUuid &id = {},
+                        bool allOrNothing = false);
     // Puts topic in the place of the registered topic of its name and id (one with more
     // partitions, made by Topic::withPartitions()); false when there is none.
     bool replace(std::shared_ptr<Topic> topic);
