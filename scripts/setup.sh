@@ -7,6 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
     # build
     cmake ninja-build g++ make pkg-config qt6-base-dev
+    # the fuzz harnesses (build-fuzz/): clang with libFuzzer and the sanitizer runtimes
+    clang libclang-rt-14-dev
     # Kafka batch codecs, decoded for display and for native consumers
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     # tests: the spec client, the window offscreen and under Xvfb

@@ -5,7 +5,21 @@
 #include "crc32c.h"
 #include "varint.h"
 
+#include <cstring>
+
 namespace rivulet {
+namespace {
+
+// memcpy with a null source is undefined even for 0 bytes, and an empty view's data() may be
+// null (found by fuzz_native_request: a native Produce of an empty value)
+char *copyBytes(char *to, QByteArrayView bytes)
+{
+    if (!bytes.isEmpty())
+        std::memcpy(to, bytes.data(), std::size_t(bytes.size()));
+    return to + bytes.size();
+}
+
+} // namespace
 
 std::optional<std::int64_t> RecordBatchView::sizeAt(const char *data, std::size_t available)
 {
@@ -202,21 +216,16 @@ void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayVie
     p = varint::write(p, 0);
     p = varint::write(p, m_count);
     p = varint::write(p, keyLength);
-    if (key) {
-        std::memcpy(p, key->data(), key->size());
-        p += key->size();
-    }
+    if (key)
+        p = copyBytes(p, *key);
     p = varint::write(p, value.size());
-    std::memcpy(p, value.data(), value.size());
-    p += value.size();
+    p = copyBytes(p, value);
     p = varint::write(p, qsizetype(headers.size()));
     for (const HeaderView &h : headers) {
         p = varint::write(p, h.name.size());
-        std::memcpy(p, h.name.data(), h.name.size());
-        p += h.name.size();
+        p = copyBytes(p, h.name);
         p = varint::write(p, h.value.size());
-        std::memcpy(p, h.value.data(), h.value.size());
-        p += h.value.size();
+        p = copyBytes(p, h.value);
     }
     ++m_count;
 }
