@@ -15,6 +15,8 @@
 
 #include <QTest>
 
+#include <limits>
+
 using namespace rivulet;
 
 namespace {
@@ -139,6 +141,40 @@ private Q_SLOTS:
         be::writeU32(batch.data() + batch::kBaseSequence, 0x7fffffff);
         be::writeU32(batch.data() + batch::kLastOffsetDelta, 2);
         QCOMPARE(producerOf(batch).lastSequence, 1); // wraps to 0, as Kafka's sequences do
+    }
+
+    // fuzz_record_batch: a batch with base offset INT64_MAX - its record's offset delta 1
+    // overflowed int64 in decodeRecord() (base + delta) and lastOffset(); a Kafka Produce
+    // reaches them before validation refuses the batch. The input as the harness takes it:
+    // mode byte 1 (CRC fixed up), then the batch.
+    void batchWithBaseOffsetAtTheTopOfInt64()
+    {
+        const QByteArray input = hex("017fffffffffffffff00000039000000000200000000000000000001"
+                                     "7ffffffffffffffe0000000000000000ffffffffffffffffffffffff"
+                                     "ffff000000010e000a0201027800");
+        QByteArray bytes = input.mid(1);
+        be::writeU32(bytes.data() + batch::kCrc,
+                     crc32c(bytes.constData() + batch::kAttributes,
+                            std::size_t(bytes.size() - batch::kAttributes)));
+        const RecordBatchView view(bytes);
+        // offsets wrap: the record's delta (1) still agrees with lastOffsetDelta (1)
+        QCOMPARE(view.validate(true), RecordBatchView::Check::Ok);
+        QCOMPARE(view.lastOffset(), std::numeric_limits<std::int64_t>::min());
+        int records = 0;
+        QVERIFY(view.forEachRecord(std::numeric_limits<std::int64_t>::min(),
+                                   [&](const RecordView &record) {
+                                       ++records;
+                                       return record.value == "x";
+                                   }));
+        QCOMPARE(records, 1);
+
+        // a client's base offset means nothing: the log gives the batch its own offsets
+        Broker broker;
+        broker.createTopic("t", 1);
+        const ProduceResult result = broker.produce("t", 0, bytes);
+        QCOMPARE(result.error, ProduceError::None);
+        QCOMPARE(result.baseOffset, std::int64_t(0));
+        QCOMPARE(result.lastOffset, std::int64_t(1));
     }
 
     // fuzz_record_batch: decompress() told success by the error string being empty, so an

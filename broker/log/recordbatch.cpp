@@ -19,6 +19,19 @@ char *copyBytes(char *to, QByteArrayView bytes)
     return to + bytes.size();
 }
 
+// A batch's base offset or timestamp plus a record's delta, wrapping: a batch being validated
+// may hold any values, and a signed overflow is undefined (found by fuzz_record_batch: base
+// offset INT64_MAX, offset delta 1). validate() turns a wrapped offset back into its delta.
+std::int64_t wrappingAdd(std::int64_t a, std::int64_t b)
+{
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
+std::int64_t wrappingSub(std::int64_t a, std::int64_t b)
+{
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+
 } // namespace
 
 std::optional<std::int64_t> RecordBatchView::sizeAt(const char *data, std::size_t available)
@@ -54,7 +67,7 @@ RecordBatchView::Check RecordBatchView::validate(bool records) const
         RecordView record;
         if (!decodeRecord(p, end, record))
             return Check::BadRecords;
-        const std::int64_t delta = record.offset - baseOffset();
+        const std::int64_t delta = wrappingSub(record.offset, baseOffset());
         if (delta <= previousDelta || delta > lastOffsetDelta())
             return Check::BadRecords;
         previousDelta = delta;
@@ -168,8 +181,8 @@ bool RecordBatchView::decodeRecord(const char *&p, const char *end, RecordView &
         return false;
     out.headerCount = static_cast<std::int32_t>(headerCount);
     out.headerBytes = QByteArrayView(p, recordEnd - p);
-    out.offset = baseOffset() + offsetDelta;
-    out.timestamp = baseTimestamp() + timestampDelta;
+    out.offset = wrappingAdd(baseOffset(), offsetDelta);
+    out.timestamp = wrappingAdd(baseTimestamp(), timestampDelta);
     p = recordEnd;
     return true;
 }

@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         if (outcome.kind == Kind::Close)
             break;
         if (outcome.kind == Kind::WaitForData) {
-            auto response = handler.retryFetch(Broker::nowMs() + 24 * 3600 * 1000);
+            // past any max_wait_ms (an int32 of milliseconds)
+            auto response = handler.retryFetch(Broker::nowMs() + (std::int64_t(1) << 32));
             if (!response)
                 fuzz::fail("a waiting Fetch does not answer when its wait is over");
             outcome.response = *response;
