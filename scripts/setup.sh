@@ -9,6 +9,8 @@ packages=(
     cmake ninja-build g++ make pkg-config qt6-base-dev librsvg2-bin
     # make package: dpkg-shlibdeps finds the .deb's dependencies
     dpkg-dev
+    # the fuzz harnesses (build-fuzz/): clang with libFuzzer and the sanitizer runtimes
+    clang libclang-rt-14-dev
     # Kafka batch codecs, decoded for display and for native consumers
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     # tests: the spec client, the window offscreen and under Xvfb

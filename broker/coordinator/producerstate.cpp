@@ -27,11 +27,14 @@ ProducerBatch producerOf(QByteArrayView bytes)
     b.producerId = be::readI64(p + batch::kProducerId);
     b.epoch = be::readI16(p + batch::kProducerEpoch);
     b.firstSequence = be::readI32(p + batch::kBaseSequence);
-    const std::int32_t delta = be::readI32(p + batch::kLastOffsetDelta);
-    b.lastSequence = b.firstSequence < 0 ? -1
-                     : b.firstSequence > std::numeric_limits<std::int32_t>::max() - delta
-                         ? delta - (std::numeric_limits<std::int32_t>::max() - b.firstSequence) - 1
-                         : b.firstSequence + delta;
+    // in 64 bits: the batch is not validated yet, its delta may be anything (a negative one
+    // overflowed int32 here, found by fuzz_kafka_handler)
+    const std::int64_t last =
+        std::int64_t(b.firstSequence) + be::readI32(p + batch::kLastOffsetDelta);
+    constexpr std::int64_t kMaxSequence = std::numeric_limits<std::int32_t>::max();
+    b.lastSequence = b.firstSequence < 0   ? -1
+                     : last > kMaxSequence ? std::int32_t(last - kMaxSequence - 1)
+                                           : std::int32_t(last);
     b.transactional = be::readI16(p + batch::kAttributes) & 0x10;
     return b;
 }

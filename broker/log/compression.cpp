@@ -191,6 +191,8 @@ bool decompress(int codec, QByteArrayView input, QByteArray &out, QString &error
                 qsizetype maxOutput)
 {
     out.clear();
+    // the codecs tell success by an empty error: one left from an earlier call must not count
+    error.clear();
     switch (codec) {
     case 1:
         return gzipDecompress(input, out, error, maxOutput);

@@ -5,7 +5,34 @@
 #include "crc32c.h"
 #include "varint.h"
 
+#include <cstring>
+
 namespace rivulet {
+namespace {
+
+// memcpy with a null source is undefined even for 0 bytes, and an empty view's data() may be
+// null (found by fuzz_native_request: a native Produce of an empty value)
+char *copyBytes(char *to, QByteArrayView bytes)
+{
+    if (!bytes.isEmpty())
+        std::memcpy(to, bytes.data(), std::size_t(bytes.size()));
+    return to + bytes.size();
+}
+
+// A batch's base offset or timestamp plus a record's delta, wrapping: a batch being validated
+// may hold any values, and a signed overflow is undefined (found by fuzz_record_batch: base
+// offset INT64_MAX, offset delta 1). validate() turns a wrapped offset back into its delta.
+std::int64_t wrappingAdd(std::int64_t a, std::int64_t b)
+{
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
+std::int64_t wrappingSub(std::int64_t a, std::int64_t b)
+{
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+
+} // namespace
 
 std::optional<std::int64_t> RecordBatchView::sizeAt(const char *data, std::size_t available)
 {
@@ -40,7 +67,7 @@ RecordBatchView::Check RecordBatchView::validate(bool records) const
         RecordView record;
         if (!decodeRecord(p, end, record))
             return Check::BadRecords;
-        const std::int64_t delta = record.offset - baseOffset();
+        const std::int64_t delta = wrappingSub(record.offset, baseOffset());
         if (delta <= previousDelta || delta > lastOffsetDelta())
             return Check::BadRecords;
         previousDelta = delta;
@@ -154,8 +181,8 @@ bool RecordBatchView::decodeRecord(const char *&p, const char *end, RecordView &
         return false;
     out.headerCount = static_cast<std::int32_t>(headerCount);
     out.headerBytes = QByteArrayView(p, recordEnd - p);
-    out.offset = baseOffset() + offsetDelta;
-    out.timestamp = baseTimestamp() + timestampDelta;
+    out.offset = wrappingAdd(baseOffset(), offsetDelta);
+    out.timestamp = wrappingAdd(baseTimestamp(), timestampDelta);
     p = recordEnd;
     return true;
 }
@@ -202,21 +229,16 @@ void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayVie
     p = varint::write(p, 0);
     p = varint::write(p, m_count);
     p = varint::write(p, keyLength);
-    if (key) {
-        std::memcpy(p, key->data(), key->size());
-        p += key->size();
-    }
+    if (key)
+        p = copyBytes(p, *key);
     p = varint::write(p, value.size());
-    std::memcpy(p, value.data(), value.size());
-    p += value.size();
+    p = copyBytes(p, value);
     p = varint::write(p, qsizetype(headers.size()));
     for (const HeaderView &h : headers) {
         p = varint::write(p, h.name.size());
-        std::memcpy(p, h.name.data(), h.name.size());
-        p += h.name.size();
+        p = copyBytes(p, h.name);
         p = varint::write(p, h.value.size());
-        std::memcpy(p, h.value.data(), h.value.size());
-        p += h.value.size();
+        p = copyBytes(p, h.value);
     }
     ++m_count;
 }

@@ -79,7 +79,12 @@ public:
 
     std::int64_t baseOffset() const;
     std::int32_t lastOffsetDelta() const;
-    std::int64_t lastOffset() const { return baseOffset() + lastOffsetDelta(); }
+    // wrapping: an unchecked batch may hold any base offset (a signed overflow is undefined)
+    std::int64_t lastOffset() const
+    {
+        return static_cast<std::int64_t>(static_cast<std::uint64_t>(baseOffset()) +
+                                         static_cast<std::uint64_t>(lastOffsetDelta()));
+    }
     std::int32_t recordCount() const;
     std::int16_t attributes() const;
     int compression() const { return attributes() & batch::kCompressionMask; }
