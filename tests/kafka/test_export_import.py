@@ -100,7 +100,7 @@ class ExportImport(unittest.TestCase):
         admin = AdminClient({"bootstrap.servers": cls.broker.bootstrap})
         futures = admin.create_topics([NewTopic(t, n, 1) for t, n in
                                        (("src", 3), ("dst", 3), ("one", 1), ("bad", 3),
-                                        ("piped", 3))], request_timeout=TIMEOUT)
+                                        ("piped", 3), ("big", 1))], request_timeout=TIMEOUT)
         for f in futures.values():
             f.result(timeout=TIMEOUT)
         cls.produced = records_to_produce()
@@ -288,6 +288,22 @@ class ExportImport(unittest.TestCase):
             self.assertIn(expected, result.stderr)
             self.assertIn("nothing was imported", result.stderr)
         self.assert_nothing_in("bad")
+
+    def test_refused_record_is_reported_with_what_was_acknowledged(self):
+        # the second of three records is over import's 32 MiB record limit: the first is in
+        # the topic, and the command says so, names the line and exits 1
+        big = self.path("big.jsonl")
+        with open(big, "w") as f:
+            f.write('{"value":"small","partition":0}\n')
+            f.write('{"partition":0,"valueEncoding":"base64","value":"' +
+                    base64.b64encode(b"\x00" * (33 << 20)).decode() + '"}\n')
+            f.write('{"value":"never sent","partition":0}\n')
+        result = self.cli("import", "big", big, "--bootstrap", self.broker.bootstrap)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(f"1 of 3 records from {big} were acknowledged by the broker and are in "
+                      "'big'; the rest were not imported", result.stderr)
+        self.assertIn("line 2: the client refused the record", result.stderr)
+        self.assertEqual([r[3] for r in self.read_topic("big", partitions=1)], [b"small"])
 
     def test_command_line_errors(self):
         for args, expected in ((["export"], "give exactly one TOPIC"),
