@@ -43,15 +43,24 @@ public:
     QLineEdit *filterEdit() const { return m_filter; }
     QToolButton *liveTailButton() const { return m_liveTail; }
     QSplitter *splitter() const { return m_splitter; }
+    QToolButton *exportButton() const { return m_export; }
+
+    // Writes the records shown (the filter applied) to path, JSON Lines or CSV by its suffix,
+    // off the GUI thread; exportFinished says how it went, as does the status line.
+    void exportTo(const QString &path);
 
 public Q_SLOTS:
     // Reads again with the chosen topic, partition and start.
     void go();
 
+Q_SIGNALS:
+    void exportFinished(qint64 written, const QString &error);
+
 private:
     void updatePartitionRange();
     void updateStatus();
     void selectionChanged();
+    void chooseExportFile();
 
     Broker &m_broker;
     MessagesModel *m_model;
@@ -68,6 +77,7 @@ private:
     RecordDetailPane *m_detail;
     QSplitter *m_splitter;
     bool m_follow = false; // live tail keeps the newest row in view
+    QToolButton *m_export;
 };
 
 } // namespace rivulet

@@ -181,6 +181,10 @@ class ExportImport(unittest.TestCase):
             exported.append((obj["partition"], obj["offset"], decode_field(obj, "key"),
                              decode_field(obj, "value"), headers, obj["timestamp"]))
         self.assertEqual(sorted(exported, key=lambda r: (r[0], r[1])), self.source)
+        # the export read without a consumer group: none was created for it
+        groups = AdminClient({"bootstrap.servers": self.broker.bootstrap}).list_groups(
+            timeout=TIMEOUT)
+        self.assertFalse([g.id for g in groups if g.id not in ("reader", "check")])
         # binary bytes are marked, text is not
         self.assertIn(b'"valueEncoding":"base64"', b"\n".join(lines))
         self.assertIn(b'"key":null', b"\n".join(lines))
