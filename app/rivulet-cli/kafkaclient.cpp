@@ -93,9 +93,12 @@ int partitionCount(rd_kafka_t *rk, const QByteArray &topic, Events *events, QStr
             rd_kafka_metadata_destroy(md);
             if (count > 0)
                 return count;
-            // a topic the broker is creating for us answers LEADER_NOT_AVAILABLE first
-            if (last != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE &&
-                last != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            // a topic the broker is creating answers LEADER_NOT_AVAILABLE first; a producer's
+            // metadata request may create it (the broker's auto-create), a consumer's not
+            const bool mayAppear = last == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                                   (last == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+                                    rd_kafka_type(rk) == RD_KAFKA_PRODUCER);
+            if (!mayAppear)
                 break;
         } else if (!isUnreachable(last) || events->allBrokersDown) {
             break;

@@ -11,6 +11,7 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QHash>
+#include <QSaveFile>
 
 #include <cstdio>
 #include <limits>
@@ -174,15 +175,12 @@ int exportTopic(const QStringList &argv)
     if (rc = planRanges(rk.get(), topic, ranges, fromOffset, fromTimestamp, events); rc != Ok)
         return rc;
 
-    QFile output;
-    bool opened = false;
-    if (toStdout) {
-        opened = output.open(stdout, QIODevice::WriteOnly);
-    } else {
-        output.setFileName(outputName);
-        opened = output.open(QIODevice::WriteOnly | QIODevice::Truncate);
-    }
-    if (!opened)
+    // a file appears whole when the export succeeds, and not at all when it fails
+    QFile standardOutput;
+    QSaveFile file(outputName);
+    QIODevice &output = toStdout ? static_cast<QIODevice &>(standardOutput) : file;
+    if (toStdout ? !standardOutput.open(stdout, QIODevice::WriteOnly)
+                 : !file.open(QIODevice::WriteOnly))
         return usage(command, QStringLiteral("cannot write %1: %2")
                                   .arg(toStdout ? QStringLiteral("stdout") : outputName,
                                        output.errorString()));
@@ -270,13 +268,13 @@ int exportTopic(const QStringList &argv)
     for (const std::int32_t p : started)
         rd_kafka_consume_stop(rkt.get(), p);
     rd_kafka_queue_destroy(queue);
-    if (!output.flush() && rc == Ok) {
+    const bool written = toStdout ? standardOutput.flush() : (rc == Ok && file.commit());
+    if (!written && rc == Ok) {
         std::fprintf(stderr, "rivulet-cli export: cannot write %s: %s\n",
                      qPrintable(toStdout ? QStringLiteral("stdout") : outputName),
                      qPrintable(output.errorString()));
         rc = Usage;
     }
-    output.close();
     if (rc == Ok)
         std::fprintf(stderr, "exported %lld record%s of %s%s to %s\n", exported,
                      exported == 1 ? "" : "s", qPrintable(topicName),
