@@ -405,28 +405,65 @@ JsonLinesReader::JsonLinesReader(QIODevice *device, Limits limits)
 {
 }
 
+bool JsonLinesReader::readLine(QByteArray &line, bool &tooLong)
+{
+    // Lines are cut from a buffer filled a chunk at a time: QIODevice::readLine(max) would
+    // allocate the whole maximum for every line, and readLine() without one is unbounded.
+    constexpr qint64 kChunk = 64 * 1024;
+    tooLong = false;
+    for (;;) {
+        const qsizetype newline = m_buffer.indexOf('\n', m_scan);
+        if (newline >= 0) {
+            line = m_buffer.mid(m_pos, newline + 1 - m_pos);
+            m_pos = m_scan = newline + 1;
+            return true;
+        }
+        m_scan = m_buffer.size();
+        if (m_buffer.size() - m_pos > m_limits.maxLineBytes + 2) {
+            tooLong = true;
+            return true;
+        }
+        if (m_pos > 0) { // drop what was read before, once per chunk
+            m_buffer.remove(0, m_pos);
+            m_scan -= m_pos;
+            m_pos = 0;
+        }
+        const qsizetype had = m_buffer.size();
+        m_buffer.resize(had + kChunk);
+        const qint64 got = m_device->read(m_buffer.data() + had, kChunk);
+        m_buffer.resize(had + qMax<qint64>(got, 0));
+        if (got < 0) {
+            m_error = QStringLiteral("line %1: cannot read: %2")
+                          .arg(m_line + 1)
+                          .arg(m_device->errorString());
+            return false;
+        }
+        if (got == 0) { // the end: a last line without a line end, or nothing
+            if (m_buffer.isEmpty())
+                return false;
+            line = m_buffer;
+            m_buffer.clear();
+            m_pos = m_scan = 0;
+            return true;
+        }
+    }
+}
+
 JsonLinesReader::Status JsonLinesReader::next(Record &record)
 {
     if (!m_error.isEmpty())
         return Status::Error;
+    QByteArray line;
+    bool tooLong = false;
     for (;;) {
-        if (m_device->atEnd())
-            return Status::End;
-        // room for CR LF, so that a line of exactly the limit still fits (readLine(n) reads
-        // at most n - 1 bytes)
-        QByteArray line = m_device->readLine(m_limits.maxLineBytes + 3);
+        if (!readLine(line, tooLong))
+            return m_error.isEmpty() ? Status::End : Status::Error;
         ++m_line;
-        if (line.isEmpty() && !m_device->atEnd()) {
-            m_error =
-                QStringLiteral("line %1: cannot read: %2").arg(m_line).arg(m_device->errorString());
-            return Status::Error;
-        }
-        const bool ended = line.endsWith('\n');
-        if (ended)
+        if (line.endsWith('\n'))
             line.chop(1);
         if (line.endsWith('\r'))
             line.chop(1);
-        if (line.size() > m_limits.maxLineBytes || (!ended && !m_device->atEnd())) {
+        if (tooLong || line.size() > m_limits.maxLineBytes) {
             m_error = QStringLiteral("line %1: longer than the limit of %2 bytes")
                           .arg(m_line)
                           .arg(m_limits.maxLineBytes);

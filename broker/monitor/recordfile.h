@@ -77,7 +77,7 @@ struct Limits
 bool parseJsonLine(QByteArrayView line, Record &record, QString &error, const Limits &limits = {});
 
 // Reads a JSON Lines file record by record, never holding more than one line
-// (Limits::maxLineBytes) in memory.
+// (Limits::maxLineBytes) and a 64 KiB read-ahead in memory.
 class JsonLinesReader
 {
 public:
@@ -97,10 +97,17 @@ public:
     qint64 lineNumber() const { return m_line; }
 
 private:
+    // The next line, line end included; false at the end of the input or on a read error.
+    // tooLong: no line end within the limit.
+    bool readLine(QByteArray &line, bool &tooLong);
+
     QIODevice *m_device;
     Limits m_limits;
     qint64 m_line = 0;
     QString m_error;
+    QByteArray m_buffer; // read ahead; m_pos: where the next line starts
+    qsizetype m_pos = 0;
+    qsizetype m_scan = 0; // where to look for the next line end
 };
 
 } // namespace rivulet::recordfile
