@@ -3,6 +3,7 @@
 #include <QBuffer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryFile>
 #include <QTest>
 
 using namespace rivulet::recordfile;
@@ -279,6 +280,32 @@ private Q_SLOTS:
         QVERIFY2(reader.errorString().startsWith(QStringLiteral("line 3: not JSON: ")),
                  qPrintable(reader.errorString()));
         QCOMPARE(reader.next(r), JsonLinesReader::Status::Error); // reading stops there
+    }
+
+    void readerReadsLinesAcrossItsReadAhead()
+    {
+        // lines shorter and longer than the reader's 64 KiB chunks, from a file on disk
+        QList<Record> written;
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        for (int i = 0; i < 40; ++i) {
+            Record r;
+            r.offset = i;
+            r.value = QByteArray((i * 7919) % 150000 + 1, char('a' + i % 26));
+            if (i % 5 == 0)
+                r.key = QByteArray(3, char(0xff)); // base64
+            written.append(r);
+            file.write(encode(Format::JsonLines, r));
+        }
+        QVERIFY(file.seek(0));
+        JsonLinesReader reader(&file);
+        Record r;
+        for (const Record &expected : written) {
+            QCOMPARE(reader.next(r), JsonLinesReader::Status::Record);
+            compareRecords(r, expected);
+            QCOMPARE(reader.lineNumber(), expected.offset + 1);
+        }
+        QCOMPARE(reader.next(r), JsonLinesReader::Status::End);
     }
 
     void readerBoundsTheLineLength()
