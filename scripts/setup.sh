@@ -13,6 +13,8 @@ packages=(
     clang libclang-rt-14-dev
     # Kafka batch codecs, decoded for display and for native consumers
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+    # rivulet-cli export/import talk the Kafka protocol through librdkafka (C API)
+    librdkafka-dev
     # tests: the spec client, the window offscreen and under Xvfb
     python3 xvfb xauth
     # tests: the .desktop file and the AppStream metainfo validate

@@ -4,9 +4,14 @@
 #include "celldelegate.h"
 #include "displayformat.h"
 #include "messagesmodel.h"
+#include "offthread.h"
 #include "recorddetailpane.h"
+#include "recordexport.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -28,7 +33,7 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
       m_offset(new QLineEdit(this)), m_liveTail(new QToolButton(this)),
       m_filter(new QLineEdit(this)), m_filterDelay(new QTimer(this)), m_status(new QLabel(this)),
       m_view(new QTableView(this)), m_detail(new RecordDetailPane(this)),
-      m_splitter(new QSplitter(Qt::Vertical, this))
+      m_splitter(new QSplitter(Qt::Vertical, this)), m_export(new QToolButton(this))
 {
     m_topic->setMinimumContentsLength(16);
     m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -85,6 +90,11 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     bar->addSpacing(8);
     bar->addWidget(m_liveTail);
     bar->addWidget(m_filter, 3);
+    m_export->setText(tr("Export…"));
+    m_export->setToolTip(tr("Write the records shown to a JSON Lines or CSV file, keys, headers "
+                            "and timestamps included (the format of rivulet-cli export)"));
+    connect(m_export, &QToolButton::clicked, this, &MessageBrowser::chooseExportFile);
+    bar->addWidget(m_export);
 
     auto *top = new QWidget(this);
     auto *topLayout = new QVBoxLayout(top);
@@ -275,6 +285,51 @@ void MessageBrowser::updateStatus()
     if (!m_message.isEmpty())
         parts << m_message;
     m_status->setText(parts.join(QStringLiteral(" · ")));
+}
+
+void MessageBrowser::chooseExportFile()
+{
+    if (m_model->rowCount() == 0) {
+        m_message = tr("nothing to export");
+        updateStatus();
+        return;
+    }
+    const QString jsonl = tr("JSON Lines (*.jsonl)");
+    const QString csv = tr("CSV (*.csv)");
+    QString filter = jsonl;
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Export records"),
+        QStringLiteral("%1-%2.jsonl").arg(m_model->topicName()).arg(m_model->partition()),
+        jsonl + QStringLiteral(";;") + csv, &filter);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += filter == csv ? QStringLiteral(".csv") : QStringLiteral(".jsonl");
+    exportTo(path);
+}
+
+void MessageBrowser::exportTo(const QString &path)
+{
+    RecordExport what;
+    what.topic = m_model->topicName();
+    what.partition = m_model->partition();
+    const int rows = m_model->rowCount();
+    what.records.reserve(rows);
+    for (int row = 0; row < rows; ++row)
+        what.records.append(*m_model->record(row)); // shares the bytes, copies nothing big
+    m_export->setEnabled(false);
+    runOffGuiThread(
+        *QThreadPool::globalInstance(), this,
+        [path, what = std::move(what)] { return writeRecordFile(path, what); },
+        [this, path](const RecordExportResult &result) {
+            m_export->setEnabled(true);
+            m_message = result.error.isEmpty() ? tr("exported %1 to %2")
+                                                     .arg(display::count(result.written),
+                                                          QDir::toNativeSeparators(path))
+                                               : result.error;
+            updateStatus();
+            Q_EMIT exportFinished(result.written, result.error);
+        });
 }
 
 } // namespace rivulet

@@ -45,10 +45,18 @@ public:
     QLineEdit *filterEdit() const { return m_filter; }
     QToolButton *liveTailButton() const { return m_liveTail; }
     QSplitter *splitter() const { return m_splitter; }
+    QToolButton *exportButton() const { return m_export; }
+
+    // Writes the records shown (the filter applied) to path, JSON Lines or CSV by its suffix,
+    // off the GUI thread; exportFinished says how it went, as does the status line.
+    void exportTo(const QString &path);
 
 public Q_SLOTS:
     // Reads again with the chosen topic, partition and start.
     void go();
+
+Q_SIGNALS:
+    void exportFinished(qint64 written, const QString &error);
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -57,6 +65,7 @@ private:
     void updatePartitionRange();
     void updateStatus();
     void selectionChanged();
+    void chooseExportFile();
 
     Broker &m_broker;
     MessagesModel *m_model;
@@ -74,6 +83,7 @@ private:
     QSplitter *m_splitter;
     bool m_follow = false;         // live tail keeps the newest row in view
     bool m_scrollToNewest = false; // Newest: the first rows of the read bring the last in view
+    QToolButton *m_export;
 };
 
 } // namespace rivulet

@@ -27,5 +27,8 @@ int remove(const Target &target, const QStringList &args);
 int retention(const Target &target, const QStringList &args);
 int topics(const Target &target, const QStringList &args);
 int consumers(const Target &target, const QStringList &args);
+// Over the Kafka protocol (--bootstrap), which carries keys, headers and timestamps.
+int exportTopic(const QStringList &args);
+int importTopic(const QStringList &args);
 
 } // namespace cli

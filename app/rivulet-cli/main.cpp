@@ -11,7 +11,8 @@ namespace {
 const char kUsage[] =
     "Usage: rivulet-cli [--host H] [--port N] COMMAND [options]\n"
     "\n"
-    "Talks to a Rivulet broker over its native protocol (default 127.0.0.1:8080).\n"
+    "Talks to a Rivulet broker over its native protocol (default 127.0.0.1:8080);\n"
+    "export and import use its Kafka listener (--bootstrap, default 127.0.0.1:9092).\n"
     "\n"
     "Commands:\n"
     "  create TOPIC [--partitions N] [--retention-ms MS] [--retention-bytes B]\n"
@@ -28,6 +29,17 @@ const char kUsage[] =
     "                                     (default \"%v\")\n"
     "  topics                             list topics, partitions and offsets\n"
     "  consumers                          list consumer positions and lag\n"
+    "  export TOPIC [--partition P] [--from-offset O | --from-timestamp MS]\n"
+    "         [--count N] [--format jsonl|csv] [--output FILE] [--bootstrap HOST:PORT]\n"
+    "                                     write records with their keys, headers and\n"
+    "                                     timestamps (default: all partitions, from the\n"
+    "                                     oldest to the end offsets at start, JSON Lines\n"
+    "                                     to stdout)\n"
+    "  import TOPIC [--partition P] [--bootstrap HOST:PORT] [FILE|-]\n"
+    "                                     produce the records of a JSON Lines file (as\n"
+    "                                     export writes it; default stdin), keys, headers\n"
+    "                                     and timestamps kept, each to its partition\n"
+    "                                     unless --partition; checks the whole file first\n"
     "  bench [--producers N] [--consumers N] [--partitions N] [--messages N]\n"
     "        [--size B | --seed-values] [--batch N] [--inflight N] [--limit N]\n"
     "        [--rate MSGS] [--sequential] [--seed-workload] [--in-memory]\n"
@@ -41,8 +53,8 @@ const char kUsage[] =
     "                                     --idle-connections holds N silent connections\n"
     "                                     open to the broker while the load runs\n"
     "\n"
-    "Exit status: 0 ok, 1 the broker refused the request, 2 bad command line,\n"
-    "3 broker not reachable.\n";
+    "Exit status: 0 ok, 1 the broker refused the request, 2 bad command line (or a\n"
+    "bad file to import: nothing was sent), 3 broker not reachable.\n";
 
 int usageError(const QString &message)
 {
@@ -107,6 +119,10 @@ int main(int argc, char **argv)
         return cli::topics(target, args);
     if (command == u"consumers")
         return cli::consumers(target, args);
+    if (command == u"export")
+        return cli::exportTopic(args);
+    if (command == u"import")
+        return cli::importTopic(args);
     if (command == u"bench")
         return cli::runBench(target.host, target.port, portGiven, args);
     if (command == u"help") {

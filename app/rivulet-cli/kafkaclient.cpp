@@ -1,0 +1,145 @@
+#include "kafkaclient.h"
+
+#include "args.h"
+#include "commands.h"
+
+#include <QDeadlineTimer>
+#include <QThread>
+
+#include <cstdio>
+
+namespace cli::kafka {
+namespace {
+
+void dropLog(const rd_kafka_t *, int, const char *, const char *) {}
+
+void keepError(rd_kafka_t *, int err, const char *reason, void *opaque)
+{
+    auto *events = static_cast<Events *>(opaque);
+    if (!events)
+        return;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        events->allBrokersDown = true; // its reason is in the error before it
+    else
+        events->lastError = QString::fromUtf8(reason);
+}
+
+} // namespace
+
+Handle create(rd_kafka_type_t type, const QList<std::pair<const char *, QByteArray>> &config,
+              Events *events, QString &error, DeliveryCallback delivered)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    QList<std::pair<const char *, QByteArray>> all = config;
+    all.prepend({"bootstrap.servers", events->bootstrap.toUtf8()});
+    for (const auto &[name, value] : all) {
+        if (rd_kafka_conf_set(conf, name, value.constData(), errstr, sizeof errstr) !=
+            RD_KAFKA_CONF_OK) {
+            error = QString::fromUtf8(errstr);
+            rd_kafka_conf_destroy(conf);
+            return {};
+        }
+    }
+    rd_kafka_conf_set_log_cb(conf, dropLog);
+    rd_kafka_conf_set_error_cb(conf, keepError);
+    if (delivered)
+        rd_kafka_conf_set_dr_msg_cb(conf, delivered);
+    rd_kafka_conf_set_opaque(conf, events);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+    if (!rk) {
+        error = QString::fromUtf8(errstr);
+        rd_kafka_conf_destroy(conf);
+        return {};
+    }
+    return Handle(rk);
+}
+
+bool isUnreachable(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+           err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__RESOLVE ||
+           err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
+}
+
+QString unreachableHint(const Events &events)
+{
+    QString hint = QStringLiteral("no Kafka broker answered at %1").arg(events.bootstrap);
+    if (!events.lastError.isEmpty())
+        hint += QStringLiteral(" (%1)").arg(events.lastError);
+    return hint + QStringLiteral(". Is the broker running? Start one with 'rivulet --headless' "
+                                 "or pass --bootstrap HOST:PORT (its Kafka listener).");
+}
+
+int partitionCount(rd_kafka_t *rk, const QByteArray &topic, Events *events, QString &error,
+                   int &exitCode)
+{
+    TopicHandle rkt(rd_kafka_topic_new(rk, topic.constData(), nullptr));
+    const QDeadlineTimer deadline(kMetadataTimeoutMs);
+    rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (;;) {
+        const struct rd_kafka_metadata *md = nullptr;
+        // a second at a time, to stop as soon as the client knows no broker is there
+        const int timeout = int(qBound(qint64(1), deadline.remainingTime(), qint64(1000)));
+        last = rd_kafka_metadata(rk, 0, rkt.get(), &md, timeout);
+        rd_kafka_poll(rk, 0); // serves the error events that say why
+        if (last == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            int count = -1;
+            if (md->topic_cnt == 1) {
+                last = md->topics[0].err;
+                if (last == RD_KAFKA_RESP_ERR_NO_ERROR)
+                    count = md->topics[0].partition_cnt;
+            }
+            rd_kafka_metadata_destroy(md);
+            if (count > 0)
+                return count;
+            // a topic the broker is creating answers LEADER_NOT_AVAILABLE first; a producer's
+            // metadata request may create it (the broker's auto-create), a consumer's not
+            const bool mayAppear = last == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                                   (last == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+                                    rd_kafka_type(rk) == RD_KAFKA_PRODUCER);
+            if (!mayAppear)
+                break;
+        } else if (!isUnreachable(last) || events->allBrokersDown) {
+            break;
+        }
+        if (deadline.hasExpired())
+            break;
+        QThread::msleep(100); // metadata of a topic being created: ask again shortly
+    }
+    if (isUnreachable(last)) {
+        exitCode = Unreachable;
+        error = unreachableHint(*events);
+        return -1;
+    }
+    exitCode = BrokerError;
+    if (last == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        error = QStringLiteral("there is no topic '%1' (create it with 'rivulet-cli create %1')")
+                    .arg(QString::fromUtf8(topic));
+    else
+        error = QStringLiteral("metadata of '%1': %2")
+                    .arg(QString::fromUtf8(topic), QString::fromUtf8(rd_kafka_err2str(last)));
+    return -1;
+}
+
+int checkedPartitionCount(rd_kafka_t *rk, const QString &command, const QString &topic,
+                          qint64 wanted, Events *events, int &exitCode, const char *suffix)
+{
+    QString error;
+    const int partitions = partitionCount(rk, topic.toUtf8(), events, error, exitCode);
+    if (partitions < 0) {
+        std::fprintf(stderr, "rivulet-cli %s: %s%s\n", qPrintable(command), qPrintable(error),
+                     suffix);
+        return -1;
+    }
+    if (wanted >= partitions) {
+        exitCode = usage(command, QStringLiteral("topic '%1' has partitions 0 to %2, not %3")
+                                      .arg(topic)
+                                      .arg(partitions - 1)
+                                      .arg(wanted));
+        return -1;
+    }
+    return partitions;
+}
+
+} // namespace cli::kafka
