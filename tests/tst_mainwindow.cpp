@@ -29,7 +29,9 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -144,6 +146,21 @@ class TestMainWindow : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // Without saved settings the window opens no larger than the screen's free area: at its
+    // old fixed 1340×840 a 1280×800 screen hid the status bar and the right-hand buttons.
+    void opensWithinTheScreen()
+    {
+        QSettings().remove(QStringLiteral("window/geometry"));
+        Fixture f;
+        const QRect free = f.window->screen()->availableGeometry();
+        QVERIFY2(f.window->width() <= free.width() && f.window->height() <= free.height(),
+                 qPrintable(QStringLiteral("%1x%2 on a %3x%4 screen")
+                                .arg(f.window->width())
+                                .arg(f.window->height())
+                                .arg(free.width())
+                                .arg(free.height())));
+    }
+
     void showsWhatExternalClientsDo()
     {
         Fixture f;

@@ -35,6 +35,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
@@ -217,7 +218,12 @@ void MainWindow::buildLayout()
                 m_browser->showPartition(topic, partition);
                 m_tabs->setCurrentIndex(MessagesTab);
             });
-    resize(1340, 840);
+    // the size it opens at without saved settings: roomy, but never past the screen (at
+    // 1340×840 a 1280×800 laptop screen lost the status bar and the right-hand buttons)
+    QSize size(1340, 840);
+    if (const QScreen *s = screen())
+        size = size.boundedTo(s->availableGeometry().size() * 0.92);
+    resize(size.expandedTo(minimumSizeHint()));
 }
 
 QTableView *MainWindow::makeTable(QSortFilterProxyModel *proxy)
