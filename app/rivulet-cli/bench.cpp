@@ -1,5 +1,6 @@
 #include "bench.h"
 
+#include "args.h"
 #include "benchbroker.h"
 #include "benchidle.h"
 #include "benchpartitions.h"
@@ -28,15 +29,27 @@ namespace {
 
 using namespace bench;
 
-const QStringList kValueOptions = {
-    QStringLiteral("producers"), QStringLiteral("consumers"),      QStringLiteral("partitions"),
-    QStringLiteral("messages"),  QStringLiteral("size"),           QStringLiteral("batch"),
-    QStringLiteral("inflight"),  QStringLiteral("limit"),          QStringLiteral("rate"),
-    QStringLiteral("fsync"),     QStringLiteral("data-dir"),       QStringLiteral("broker"),
-    QStringLiteral("host"),      QStringLiteral("port"),           QStringLiteral("broker-pid"),
-    QStringLiteral("peer"),      QStringLiteral("topic"),          QStringLiteral("json"),
-    QStringLiteral("runs"),      QStringLiteral("partition-scale"),
-    QStringLiteral("idle-connections")};
+const QStringList kValueOptions = {QStringLiteral("producers"),
+                                   QStringLiteral("consumers"),
+                                   QStringLiteral("partitions"),
+                                   QStringLiteral("messages"),
+                                   QStringLiteral("size"),
+                                   QStringLiteral("batch"),
+                                   QStringLiteral("inflight"),
+                                   QStringLiteral("limit"),
+                                   QStringLiteral("rate"),
+                                   QStringLiteral("fsync"),
+                                   QStringLiteral("data-dir"),
+                                   QStringLiteral("broker"),
+                                   QStringLiteral("host"),
+                                   QStringLiteral("port"),
+                                   QStringLiteral("broker-pid"),
+                                   QStringLiteral("peer"),
+                                   QStringLiteral("topic"),
+                                   QStringLiteral("json"),
+                                   QStringLiteral("runs"),
+                                   QStringLiteral("partition-scale"),
+                                   QStringLiteral("idle-connections")};
 const QStringList kFlagOptions = {QStringLiteral("seed-values"), QStringLiteral("seed-workload"),
                                   QStringLiteral("sequential"),  QStringLiteral("in-memory"),
                                   QStringLiteral("keep-data"),   QStringLiteral("quiet"),
@@ -44,49 +57,19 @@ const QStringList kFlagOptions = {QStringLiteral("seed-values"), QStringLiteral(
 
 int usage(const QString &message)
 {
-    std::fprintf(stderr, "rivulet-cli bench: %s\nTry 'rivulet-cli --help'.\n", qPrintable(message));
-    return Usage;
+    return cli::usage(QStringLiteral("bench"), message);
 }
 
-struct Parsed
+// The bench takes options only: a positional argument is a mistake worth naming.
+struct Parsed : cli::Args
 {
-    QHash<QString, QString> values;
-    QSet<QString> flags;
-    QString error;
 };
 
 Parsed parse(const QStringList &args)
 {
-    Parsed out;
-    for (qsizetype i = 0; i < args.size(); ++i) {
-        QString name = args[i];
-        if (!name.startsWith(u"--")) {
-            out.error = QStringLiteral("unexpected argument '%1'").arg(name);
-            return out;
-        }
-        name = name.mid(2);
-        QString value;
-        const qsizetype eq = name.indexOf(u'=');
-        if (eq >= 0) {
-            value = name.mid(eq + 1);
-            name = name.left(eq);
-        }
-        if (kFlagOptions.contains(name) && eq < 0) {
-            out.flags.insert(name);
-        } else if (kValueOptions.contains(name)) {
-            if (eq < 0) {
-                if (i + 1 >= args.size()) {
-                    out.error = QStringLiteral("--%1 needs a value").arg(name);
-                    return out;
-                }
-                value = args[++i];
-            }
-            out.values.insert(name, value);
-        } else {
-            out.error = QStringLiteral("unknown option '--%1'").arg(name);
-            return out;
-        }
-    }
+    Parsed out{cli::parseArgs(args, kValueOptions, kFlagOptions)};
+    if (out.error.isEmpty() && !out.positional.isEmpty())
+        out.error = QStringLiteral("unexpected argument '%1'").arg(out.positional.first());
     return out;
 }
 
