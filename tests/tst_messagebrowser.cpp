@@ -8,12 +8,12 @@
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QScrollBar>
-#include <QTableView>
-#include <QToolButton>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryFile>
 #include <QTest>
 #include <QThreadPool>
+#include <QToolButton>
 
 using namespace rivulet;
 
@@ -326,8 +326,8 @@ private Q_SLOTS:
         QCOMPARE(model->rowCount(), 0);
         QScrollBar *bar = browser.view()->verticalScrollBar();
         auto newestInView = [&] {
-            return model->rowCount() > 0 && model->record(model->rowCount() - 1)->offset ==
-                                                p.endOffset() - 1 &&
+            return model->rowCount() > 0 &&
+                   model->record(model->rowCount() - 1)->offset == p.endOffset() - 1 &&
                    bar->value() == bar->maximum();
         };
 
@@ -335,8 +335,8 @@ private Q_SLOTS:
         browser.hide();
         produce(p, 1000);
         browser.show();
-        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() == MessagesModel::kPageSize && !model->isReading(),
-                                 kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            model->rowCount() == MessagesModel::kPageSize && !model->isReading(), kTimeoutMs);
         QCOMPARE(model->record(0)->offset, 800);
         QTRY_VERIFY(newestInView());
 
@@ -373,8 +373,8 @@ private Q_SLOTS:
         produce(p, 1000);
         MessageBrowser browser(broker);
         browser.setTopics({QStringLiteral("t")});
-        browser.startBox()->setCurrentIndex(browser.startBox()->findData(
-            int(MessagesModel::Start::Oldest)));
+        browser.startBox()->setCurrentIndex(
+            browser.startBox()->findData(int(MessagesModel::Start::Oldest)));
         QTRY_VERIFY(!browser.model()->isReading());
         QCOMPARE(browser.model()->record(0)->offset, 0);
         QTest::mouseClick(browser.liveTailButton(), Qt::LeftButton);

@@ -2,8 +2,8 @@
 
 #include "broker.h"
 #include "refreshdata.h"
-#include "statusline.h"
 #include "server/server.h"
+#include "statusline.h"
 
 #include <QMainWindow>
 #include <QMessageBox>
