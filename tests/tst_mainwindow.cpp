@@ -569,17 +569,7 @@ private Q_SLOTS:
         Fixture f;
         MainWindow &w = *f.window;
         w.setRefreshIntervalMs(0);
-        QVERIFY(f.broker.createTopic("cg", 2).topic);
-        InjectRequest request;
-        request.topic = QStringLiteral("cg");
-        request.partition = 0;
-        request.values = {"x"};
-        request.repeat = 5;
-        InjectProgress progress;
-        QCOMPARE(injectMessages(f.broker, request, progress).written, 5);
-        request.partition = 1;
-        request.repeat = 3;
-        QCOMPARE(injectMessages(f.broker, request, progress).written, 3);
+        QVERIFY(createFilledTopic(f.broker, QStringLiteral("cg"), {5, 3}));
         const std::int64_t now = Broker::nowMs();
         QCOMPARE(f.broker.groups().commit("audit-svc", -1, {}, {{"cg", 0, 2, {}}}, now), 0);
         f.broker.topics().find("cg")->partition(0)->noteConsumer("reader", 4, 4, now);

@@ -163,11 +163,7 @@ private Q_SLOTS:
     {
         Fixture f;
         MainWindow &w = *f.window;
-        kafka::KafkaConfig config;
-        config.port = 0;
-        Server kafka(f.broker, 1, config);
-        QVERIFY(kafka.start(QHostAddress::LocalHost, 0));
-        w.addListener(kafka);
+        Server &kafka = f.addKafkaListener();
         const QString kafkaAddress = QStringLiteral("127.0.0.1:%1").arg(kafka.serverPort());
         w.setRefreshIntervalMs(0);
         f.broker.createTopic("busy", 1);
@@ -232,17 +228,7 @@ private Q_SLOTS:
         Fixture f;
         MainWindow &w = *f.window;
         w.setRefreshIntervalMs(0);
-        QVERIFY(f.broker.createTopic("cg", 2).topic);
-        InjectRequest request;
-        request.topic = QStringLiteral("cg");
-        request.partition = 0;
-        request.values = {"x"};
-        request.repeat = 5;
-        InjectProgress progress;
-        QCOMPARE(injectMessages(f.broker, request, progress).written, 5);
-        request.partition = 1;
-        request.repeat = 3;
-        QCOMPARE(injectMessages(f.broker, request, progress).written, 3);
+        QVERIFY(createFilledTopic(f.broker, QStringLiteral("cg"), {5, 3}));
         QCOMPARE(f.broker.groups().commit("audit", -1, {}, {{"cg", 0, 2, {}}, {"cg", 1, 1, {}}},
                                           Broker::nowMs()),
                  0);
@@ -299,11 +285,7 @@ private Q_SLOTS:
     {
         Fixture f;
         MainWindow &w = *f.window;
-        kafka::KafkaConfig config;
-        config.port = 0;
-        Server kafka(f.broker, 1, config);
-        QVERIFY(kafka.start(QHostAddress::LocalHost, 0));
-        w.addListener(kafka);
+        Server &kafka = f.addKafkaListener();
 
         // the dialog asks for both ports, under a title it is wide enough to show
         QPointer<QDialog> dialog;

@@ -6,6 +6,7 @@
 #include "broker.h"
 #include "consumersmodel.h"
 #include "mainwindow.h"
+#include "messageinjector.h"
 #include "server/server.h"
 
 #include <QAbstractButton>
@@ -34,16 +35,50 @@ struct Fixture
     ~Fixture()
     {
         window.reset();
+        if (kafkaServer)
+            kafkaServer->stop();
         server.stop();
         broker.shutdown();
     }
     quint16 port() const { return server.serverPort(); }
 
+    // A Kafka listener on a free port too, shown by the window.
+    Server &addKafkaListener()
+    {
+        kafka::KafkaConfig config;
+        config.port = 0;
+        kafkaServer = std::make_unique<Server>(broker, 1, config);
+        if (!kafkaServer->start(QHostAddress::LocalHost, 0))
+            qFatal("cannot listen: %s", qPrintable(kafkaServer->errorString()));
+        window->addListener(*kafkaServer);
+        return *kafkaServer;
+    }
+
     Broker broker;
     Server server;
     QString address;
     std::unique_ptr<MainWindow> window;
+    std::unique_ptr<Server> kafkaServer; // addKafkaListener()
 };
+
+// Creates topic with one partition per count and writes that many values ("x") to each;
+// false if any did not take them all.
+inline bool createFilledTopic(Broker &broker, const QString &topic, const QList<int> &counts)
+{
+    if (!broker.createTopic(topic.toUtf8(), counts.size()).topic)
+        return false;
+    InjectRequest request;
+    request.topic = topic;
+    request.values = {"x"};
+    InjectProgress progress;
+    for (int partition = 0; partition < counts.size(); ++partition) {
+        request.partition = partition;
+        request.repeat = counts[partition];
+        if (injectMessages(broker, request, progress).written != counts[partition])
+            return false;
+    }
+    return true;
+}
 
 inline QString cell(const QAbstractItemModel *model, int row, int column,
                     const QModelIndex &parent = {})
@@ -53,7 +88,7 @@ inline QString cell(const QAbstractItemModel *model, int row, int column,
 
 // The consumers row of consumer/topic/partition in the view's (sorted) model, or -1.
 inline int consumerRow(const QAbstractItemModel *m, const QString &consumer, const QString &topic,
-                int partition)
+                       int partition)
 {
     for (int row = 0; row < m->rowCount(); ++row)
         if (cell(m, row, ConsumersModel::Consumer) == consumer &&
