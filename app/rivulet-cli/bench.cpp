@@ -440,12 +440,8 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
         std::printf("data kept in %s\n",
                     qPrintable(o.dataDir.isEmpty() ? tempDir.path() : o.dataDir));
     report(o, brokerKind, result);
-    if (!o.jsonPath.isEmpty()) {
-        QFile f(o.jsonPath);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            f.write(QJsonDocument(toJson(o, brokerKind, result)).toJson()) < 0)
-            std::fprintf(stderr, "rivulet-cli bench: cannot write %s\n", qPrintable(o.jsonPath));
-    }
+    if (!o.jsonPath.isEmpty())
+        writeJsonReport(o, toJson(o, brokerKind, result));
     if (result.mismatch)
         return BrokerError;
     return result.failed ? Unreachable : Ok;

@@ -236,10 +236,7 @@ int runPartitionScale(const Options &o, int total)
         put("after_produce", afterProduce);
         put("after_restart", afterRestart);
         put("after_consume", afterConsume);
-        QFile f(o.jsonPath);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            f.write(QJsonDocument(json).toJson()) < 0)
-            std::fprintf(stderr, "rivulet-cli bench: cannot write %s\n", qPrintable(o.jsonPath));
+        writeJsonReport(o, json);
     }
     return Ok;
 }

@@ -300,10 +300,7 @@ int runRecovery(const Options &given, int runs)
         json[u"read_msgs_per_s"] = read.consume.rate();
         json[u"rss_after_read_mib"] = rssAfterRead;
         json[u"peak_rss_after_read_mib"] = peakAfterRead;
-        QFile f(o.jsonPath);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            f.write(QJsonDocument(json).toJson()) < 0)
-            std::fprintf(stderr, "rivulet-cli bench: cannot write %s\n", qPrintable(o.jsonPath));
+        writeJsonReport(o, json);
     }
     return Ok;
 }

@@ -1,7 +1,11 @@
 #include "benchworkload.h"
 
+#include <QFile>
+#include <QJsonDocument>
+
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 namespace cli::bench {
@@ -191,6 +195,16 @@ std::vector<std::uint32_t> producersOf(int partition, int producers, int partiti
     for (int i = partition; i < producers; i += partitions)
         out.push_back(std::uint32_t(i));
     return out;
+}
+
+void writeJsonReport(const Options &options, const QJsonObject &json)
+{
+    if (options.jsonPath.isEmpty())
+        return;
+    QFile f(options.jsonPath);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        f.write(QJsonDocument(json).toJson()) < 0)
+        std::fprintf(stderr, "rivulet-cli bench: cannot write %s\n", qPrintable(options.jsonPath));
 }
 
 } // namespace cli::bench

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <cstdint>
@@ -124,5 +125,8 @@ Percentiles percentiles(std::vector<std::uint32_t> samples);
 std::vector<int> partitionsOf(int consumer, int consumers, int partitions);
 // Which producers write to partition p (producer i writes to partition i % partitions).
 std::vector<std::uint32_t> producersOf(int partition, int producers, int partitions);
+
+// --json FILE: writes json there when the options name a file; says on stderr if it cannot.
+void writeJsonReport(const Options &options, const QJsonObject &json);
 
 } // namespace cli::bench
