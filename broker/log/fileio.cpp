@@ -19,7 +19,26 @@ QString failure(const char *what, const QString &path)
         .arg(QLatin1String(what), path, QString::fromLocal8Bit(std::strerror(errno)));
 }
 
+std::atomic<IoObserver *> g_observer{nullptr};
+
+// An fdatasync(2) the observer hears of; true when it succeeded.
+bool dataSync(int fd, const QString &path)
+{
+    IoObserver *observer = g_observer.load(std::memory_order_acquire);
+    if (observer)
+        observer->syncing(IoObserver::Sync::File, path);
+    const bool ok = ::fdatasync(fd) == 0;
+    if (ok && observer)
+        observer->synced(IoObserver::Sync::File, path);
+    return ok;
+}
+
 } // namespace
+
+void setObserver(IoObserver *observer)
+{
+    g_observer.store(observer, std::memory_order_release);
+}
 
 FileHandle::~FileHandle()
 {
@@ -27,7 +46,7 @@ FileHandle::~FileHandle()
         return;
     if (m_sync && m_sync->syncOnClose && m_sync->dirty()) {
         const std::uint64_t writes = m_sync->writes.load();
-        if (::fdatasync(m_fd) == 0) {
+        if (dataSync(m_fd, m_path)) {
             m_sync->syncedUpTo(writes);
         } else {
             const QString why = failure("cannot fsync (on close)", m_path);
@@ -49,6 +68,8 @@ std::shared_ptr<FileHandle> openReadWrite(const QString &path, bool create, QStr
         error = failure("cannot open", path);
         return nullptr;
     }
+    if (IoObserver *observer = g_observer.load(std::memory_order_acquire))
+        observer->opened(path, create);
     return std::make_shared<FileHandle>(fd, path, std::move(sync));
 }
 
@@ -56,6 +77,8 @@ bool writeAt(const FileHandle &file, std::int64_t position, const char *data, st
              QString &error)
 {
     file.markDirty();
+    if (IoObserver *observer = g_observer.load(std::memory_order_acquire))
+        observer->wrote(file.path(), position, std::int64_t(size));
     while (size > 0) {
         const ssize_t n = ::pwrite(file.fd(), data, size, off_t(position));
         if (n < 0) {
@@ -119,7 +142,7 @@ bool syncData(const FileHandle &file, QString &error)
             return false;
         }
     }
-    if (::fdatasync(file.fd()) != 0) {
+    if (!dataSync(file.fd(), file.path())) {
         error = failure("cannot fsync", file.path());
         return false;
     }
@@ -146,9 +169,14 @@ bool syncDirectory(const QString &directory, QString &error)
         error = failure("cannot open directory", directory);
         return false;
     }
+    IoObserver *observer = g_observer.load(std::memory_order_acquire);
+    if (observer)
+        observer->syncing(IoObserver::Sync::Directory, directory);
     const bool ok = ::fsync(fd) == 0;
     if (!ok)
         error = failure("cannot fsync directory", directory);
+    else if (observer)
+        observer->synced(IoObserver::Sync::Directory, directory);
     ::close(fd);
     return ok;
 }
@@ -161,9 +189,14 @@ bool syncFileSystem(const QString &path, QString &error)
         error = failure("cannot open", path);
         return false;
     }
+    IoObserver *observer = g_observer.load(std::memory_order_acquire);
+    if (observer)
+        observer->syncing(IoObserver::Sync::FileSystem, path);
     const bool ok = ::syncfs(fd) == 0;
     if (!ok)
         error = failure("cannot sync the file system of", path);
+    else if (observer)
+        observer->synced(IoObserver::Sync::FileSystem, path);
     ::close(fd);
     return ok;
 }
@@ -192,7 +225,7 @@ bool writeFileAtomically(const QString &path, const QByteArray &content, QString
         if (!file || !truncate(*file, 0, error) ||
             !writeAt(*file, 0, content.constData(), std::size_t(content.size()), error))
             return false;
-        if (::fsync(file->fd()) != 0) {
+        if (!dataSync(file->fd(), temp)) {
             error = failure("cannot fsync", temp);
             return false;
         }

@@ -63,6 +63,29 @@ private:
     std::shared_ptr<SyncState> m_sync;
 };
 
+// A seam for tests: told of every write, truncation and sync this layer makes, on the thread
+// that makes it, so that a test can check which bytes of which file were on stable storage
+// when an acknowledgement went out (tst_fsyncorder). Costs one atomic load per call when
+// unset, as in the broker.
+class IoObserver
+{
+public:
+    enum class Sync
+    {
+        File,       // fdatasync of one file (path), covering every write to it before
+        Directory,  // fsync of a directory (path): the entries of the files made in it
+        FileSystem, // syncfs of the file system holding path: everything written before
+    };
+    virtual ~IoObserver() = default;
+    virtual void opened(const QString &path, bool create) = 0;
+    virtual void wrote(const QString &path, std::int64_t position, std::int64_t size) = 0;
+    // before the call starts; synced() only when it succeeded
+    virtual void syncing(Sync kind, const QString &path) = 0;
+    virtual void synced(Sync kind, const QString &path) = 0;
+};
+// Installs (or with nullptr removes) the process's one observer. Not for production use.
+void setObserver(IoObserver *observer);
+
 // Opens (creating if asked) for reading and writing; nullptr and error on failure, with
 // errno in *savedErrno if given (EMFILE tells the file pool to close more).
 std::shared_ptr<FileHandle> openReadWrite(const QString &path, bool create, QString &error,

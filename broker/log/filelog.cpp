@@ -257,22 +257,25 @@ bool FileLog::roll(QString &error)
 
 bool FileLog::seal(QString &error)
 {
+    // The segments stay listed until sealed: an acknowledgement meanwhile (syncTo) must
+    // still find the ones whose bytes it needs on disk.
     std::vector<std::shared_ptr<Segment>> pending;
     {
         std::lock_guard lock(m_syncMutex);
-        pending.swap(m_unsealed);
+        pending = m_unsealed;
     }
+    std::size_t sealed = 0;
     bool ok = true;
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-        if (!pending[i]->seal(error)) {
-            // keep the rest for the next round
-            std::lock_guard lock(m_syncMutex);
-            m_unsealed.insert(m_unsealed.begin(), pending.begin() + std::ptrdiff_t(i),
-                              pending.end());
-            ok = false;
+    for (; sealed < pending.size(); ++sealed)
+        if (!pending[sealed]->seal(error)) {
+            ok = false; // the rest wait for the next round
             break;
         }
-    }
+    std::lock_guard lock(m_syncMutex);
+    std::erase_if(m_unsealed, [&](const std::shared_ptr<Segment> &segment) {
+        return std::find(pending.begin(), pending.begin() + std::ptrdiff_t(sealed), segment) !=
+               pending.begin() + std::ptrdiff_t(sealed);
+    });
     return ok;
 }
 
@@ -372,9 +375,14 @@ bool FileLog::syncTo(std::int64_t target, QString &error)
         const std::uint64_t filesMade = m_filesMade;
         const bool newFiles = m_filesSynced != filesMade;
         const auto active = m_active;
+        // Bytes counted in goal may sit in segments rolled since (another producer's append
+        // rolled): those are fsynced too, not left to housekeeping's seal.
+        const std::vector<std::shared_ptr<Segment>> rolled = m_unsealed;
         lock.unlock();
         // a new segment file's directory entry first, or its data could be unreachable
         bool ok = !newFiles || fileio::syncDirectory(m_directory, error);
+        for (std::size_t i = 0; ok && i < rolled.size(); ++i)
+            ok = rolled[i]->syncWritten(error);
         if (ok) {
             const auto file = active->file(error);
             ok = file && fileio::syncData(*file, error);

@@ -286,8 +286,21 @@ bool Segment::seal(QString &error) const
     std::lock_guard lock(m_sealMutex);
     if (m_removed || !m_file->exists())
         return true;
+    return syncWrittenLocked(error) && writeIndex(error);
+}
+
+bool Segment::syncWritten(QString &error) const
+{
+    std::lock_guard lock(m_sealMutex);
+    return m_removed || !m_file->exists() || syncWrittenLocked(error);
+}
+
+bool Segment::syncWrittenLocked(QString &error) const
+{
+    if (!m_file->syncState()->dirty())
+        return true;
     const auto file = m_file->acquire(error);
-    return file && fileio::syncData(*file, error) && writeIndex(error);
+    return file && fileio::syncData(*file, error);
 }
 
 void Segment::removeFiles() const

@@ -91,6 +91,10 @@ public:
     // Makes a finished segment durable: its data fsynced, then its index written. Safe from
     // another thread once nothing appends to the segment; does nothing after removeFiles().
     bool seal(QString &error) const;
+    // fsyncs the data written so far unless an fsync already covers it: for a finished
+    // segment whose bytes an acknowledgement needs before housekeeping seals it. Safe from
+    // any thread; does nothing after removeFiles().
+    bool syncWritten(QString &error) const;
     void removeFiles() const;
 
 private:
@@ -101,6 +105,7 @@ private:
                   Damage &damage, QString &error);
     bool findIntactBatchAfter(const fileio::FileHandle &file, std::int64_t position,
                               std::int64_t fileSize, QString &error) const;
+    bool syncWrittenLocked(QString &error) const; // under m_sealMutex
     void noteBatch(std::int64_t position, std::int64_t size, std::int64_t baseOffset,
                    std::int64_t lastOffset, std::int64_t maxTimestamp);
 
