@@ -1,7 +1,9 @@
 #include "support/rivuletprocess.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 // rivulet-cli end to end: a real broker process and the command line tool against it.
@@ -234,6 +236,45 @@ private Q_SLOTS:
             QCOMPARE(columns[4], expectedEnds[p]);     // MESSAGES
         }
         QVERIFY2(row(r.out, {"listed", "3"}).isEmpty(), r.describe());
+    }
+
+    // The same table through the cluster source's librdkafka client, as for any Kafka
+    // cluster: offsets, leader, replicas and ISR from Rivulet's Kafka listener.
+    void topicsOverKafka()
+    {
+        QVERIFY2(cli({"create", "viakafka", "--partitions", "2"}).exitCode == 0, "create failed");
+        QVERIFY2(cli({"produce", "viakafka", "--partition", "1", "a", "b"}).exitCode == 0,
+                 "produce failed");
+        const QString bootstrap = QStringLiteral("127.0.0.1:%1").arg(m_broker.kafkaPort());
+        const Run r = runProcess(binary("rivulet-cli"), {"--bootstrap", bootstrap, "topics"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        const QStringList header = r.out.section(u'\n', 0, 0).split(u' ', Qt::SkipEmptyParts);
+        QCOMPARE(header, QStringList({"TOPIC", "PARTITION", "START", "END", "MESSAGES", "LEADER",
+                                      "REPLICAS", "ISR"}));
+        QCOMPARE(row(r.out, {"viakafka", "0"}),
+                 QStringList({"viakafka", "0", "0", "0", "0", "0", "0", "0"}));
+        QCOMPARE(row(r.out, {"viakafka", "1"}),
+                 QStringList({"viakafka", "1", "0", "2", "2", "0", "0", "0"}));
+
+        // a configuration file with a property librdkafka does not know: named, exit 2
+        QTemporaryDir dir;
+        QFile config(dir.filePath(QStringLiteral("client.properties")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("no.such.property=hidden-value\n");
+        config.close();
+        const Run bad =
+            runProcess(binary("rivulet-cli"),
+                       {"--bootstrap", bootstrap, "--kafka-config", config.fileName(), "topics"});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains(QLatin1String("no.such.property")), bad.describe());
+        QVERIFY2(!bad.err.contains(QLatin1String("hidden-value")), bad.describe());
+
+        // a command that does not go over Kafka yet says so
+        const Run notYet =
+            runProcess(binary("rivulet-cli"), {"--bootstrap", bootstrap, "consumers"});
+        QCOMPARE(notYet.exitCode, 2);
+        QVERIFY2(notYet.err.contains(QLatin1String("does not work with --bootstrap yet")),
+                 notYet.describe());
     }
 
     void unknownTopic_data()

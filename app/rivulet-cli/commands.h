@@ -2,6 +2,10 @@
 
 #include <QStringList>
 
+namespace rivulet {
+struct KafkaSettings;
+}
+
 // rivulet-cli's commands. Each returns the process exit code:
 // 0 done, 1 the broker answered Error, 2 bad command line, 3 broker unreachable or gone.
 namespace cli {
@@ -30,5 +34,7 @@ int consumers(const Target &target, const QStringList &args);
 // Over the Kafka protocol (--bootstrap), which carries keys, headers and timestamps.
 int exportTopic(const QStringList &args);
 int importTopic(const QStringList &args);
+// Against any Kafka cluster through librdkafka (--bootstrap before the command).
+int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &args);
 
 } // namespace cli

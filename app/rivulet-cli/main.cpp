@@ -1,5 +1,6 @@
 #include "bench.h"
 #include "commands.h"
+#include "kafkasettings.h"
 #include "server/descriptorlimit.h"
 
 #include <QCoreApplication>
@@ -10,9 +11,13 @@ namespace {
 
 const char kUsage[] =
     "Usage: rivulet-cli [--host H] [--port N] COMMAND [options]\n"
+    "       rivulet-cli --bootstrap HOST:PORT [--kafka-config FILE] topics\n"
     "\n"
     "Talks to a Rivulet broker over its native protocol (default 127.0.0.1:8080);\n"
     "export and import use its Kafka listener (--bootstrap, default 127.0.0.1:9092).\n"
+    "With --bootstrap before the command, topics asks any Kafka cluster (Rivulet's\n"
+    "Kafka listener, Kafka, Redpanda...) through librdkafka; FILE holds librdkafka\n"
+    "properties (security.protocol, sasl.mechanism, sasl.username, ssl.ca.location...).\n"
     "\n"
     "Commands:\n"
     "  create TOPIC [--partitions N] [--retention-ms MS] [--retention-bytes B]\n"
@@ -72,6 +77,8 @@ int main(int argc, char **argv)
     QStringList args = QCoreApplication::arguments().mid(1);
     cli::Target target;
     bool portGiven = false;
+    QString bootstrap;   // --bootstrap: a Kafka cluster instead of the native protocol
+    QString kafkaConfig; // --kafka-config: its librdkafka properties
 
     while (!args.isEmpty() && args.first().startsWith(u'-')) {
         const QString option = args.takeFirst();
@@ -82,6 +89,12 @@ int main(int argc, char **argv)
         if (option == u"--version") {
             std::printf("rivulet-cli %s\n", RIVULET_VERSION);
             return cli::Ok;
+        }
+        if (option == u"--bootstrap" || option == u"--kafka-config") {
+            if (args.isEmpty())
+                return usageError(QStringLiteral("%1 needs a value").arg(option));
+            (option == u"--bootstrap" ? bootstrap : kafkaConfig) = args.takeFirst();
+            continue;
         }
         if (option != u"--host" && option != u"--port")
             return usageError(QStringLiteral("unknown option '%1'").arg(option));
@@ -105,6 +118,32 @@ int main(int argc, char **argv)
         return cli::Usage;
     }
     const QString command = args.takeFirst();
+    if (!bootstrap.isEmpty() || !kafkaConfig.isEmpty()) {
+        if (command == u"export" || command == u"import") {
+            if (!kafkaConfig.isEmpty())
+                return usageError(QStringLiteral("%1 does not take --kafka-config yet; it "
+                                                 "reaches Rivulet's plaintext Kafka listener "
+                                                 "only")
+                                      .arg(command));
+            args.prepend(bootstrap);
+            args.prepend(QStringLiteral("--bootstrap"));
+            return command == u"export" ? cli::exportTopic(args) : cli::importTopic(args);
+        }
+        if (command != u"topics")
+            return usageError(QStringLiteral("%1 does not work with --bootstrap yet (only topics, "
+                                             "export and import do); drop --bootstrap to use the "
+                                             "native protocol")
+                                  .arg(command));
+        rivulet::KafkaSettings settings;
+        settings.bootstrap = bootstrap;
+        if (QString error;
+            !kafkaConfig.isEmpty() && !rivulet::loadKafkaConfig(kafkaConfig, settings, error))
+            return usageError(error);
+        if (settings.bootstrap.isEmpty())
+            return usageError(QStringLiteral("--kafka-config names no bootstrap.servers; give "
+                                             "--bootstrap HOST:PORT"));
+        return cli::clusterTopics(settings, args);
+    }
     if (command == u"create")
         return cli::create(target, args);
     if (command == u"produce")

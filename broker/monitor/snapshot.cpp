@@ -16,7 +16,12 @@ BrokerSnapshot takeSnapshot(const TopicRegistry &registry, std::int64_t nowMs)
         t.partitions.reserve(std::size_t(topic->partitionCount()));
         for (int i = 0; i < topic->partitionCount(); ++i) {
             const Partition *p = topic->partition(i);
-            t.partitions.push_back({i, p->stats(), p->consumers(), p->unavailable()});
+            PartitionSnapshot partition;
+            partition.partition = i;
+            partition.stats = p->stats();
+            partition.consumers = p->consumers();
+            partition.unavailable = p->unavailable();
+            t.partitions.push_back(std::move(partition));
         }
         snapshot.topics.push_back(std::move(t));
     }

@@ -19,6 +19,11 @@ struct PartitionSnapshot
     PartitionStats stats;
     std::vector<ConsumerPosition> consumers;
     QString unavailable; // why the partition could not be opened, or empty
+    // Where it lives, as Kafka's Metadata says: broker ids (this broker is 0, the only
+    // replica; a cluster's come from its answer). -1: no leader.
+    int leader = 0;
+    std::vector<int> replicas{0};
+    std::vector<int> isr{0};
 };
 
 struct TopicSnapshot

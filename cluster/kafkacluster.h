@@ -1,0 +1,67 @@
+#pragma once
+
+#include "kafkasettings.h"
+#include "monitor/snapshot.h"
+#include "rdkafkahandle.h"
+
+#include <QString>
+
+#include <vector>
+
+namespace rivulet {
+
+// A broker of the cluster, as Metadata lists it.
+struct ClusterNode
+{
+    int id = -1;
+    QString host;
+    int port = 0;
+};
+
+// One look at a Kafka cluster: its brokers, and its topics in the same snapshot types the
+// in-process broker gives the window (partitions with start/end offsets, leader, replicas
+// and in-sync replicas). What the Kafka protocol does not tell a client is left unknown:
+// sizes (-1), message counters and consumer positions (zero, empty).
+struct ClusterDescription
+{
+    std::int64_t takenMs = 0;
+    std::vector<ClusterNode> brokers;  // by id
+    int answeredBy = -1;               // the broker that answered the Metadata request
+    std::vector<TopicSnapshot> topics; // by name, internal ones (__…) included
+    QStringList problems;              // topics or partitions whose metadata had an error
+};
+
+// A connection to a Kafka cluster through librdkafka (Debian's librdkafka, the C API), for
+// the window's cluster source and `rivulet-cli --bootstrap`. Every call blocks for up to
+// its timeout: run them off the GUI thread. Not thread-safe: one thread at a time.
+class KafkaCluster
+{
+public:
+    explicit KafkaCluster(KafkaSettings settings);
+    ~KafkaCluster();
+    KafkaCluster(const KafkaCluster &) = delete;
+    KafkaCluster &operator=(const KafkaCluster &) = delete;
+
+    // Makes the client (no network yet). False with error for a configuration librdkafka
+    // refuses (an unknown property, a bad value: named, the value never repeated).
+    bool open(QString &error);
+    // Brokers, topics, partitions and their offsets, within timeoutMs. False with error
+    // when no broker answered ("no Kafka broker answered at …: <why>"), or authentication
+    // failed; per-topic errors go to out.problems instead.
+    bool describe(ClusterDescription &out, int timeoutMs, QString &error);
+
+    const KafkaSettings &settings() const { return m_settings; }
+
+private:
+    // the reason for a failed request, with what the client's error events said
+    QString failure(rd_kafka_resp_err_t err) const;
+    // start or end offsets (earliest: -2, latest: -1) of every partition of topics
+    bool queryOffsets(std::vector<TopicSnapshot> &topics, std::int64_t which, int timeoutMs,
+                      QString &error);
+
+    KafkaSettings m_settings;
+    rdkafka::Events m_events;
+    rdkafka::Handle m_client;
+};
+
+} // namespace rivulet

@@ -1,0 +1,62 @@
+#include "rdkafkahandle.h"
+
+namespace rivulet::rdkafka {
+namespace {
+
+void dropLog(const rd_kafka_t *, int, const char *, const char *) {}
+
+void keepError(rd_kafka_t *, int err, const char *reason, void *opaque)
+{
+    auto *events = static_cast<Events *>(opaque);
+    if (!events)
+        return;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        events->allBrokersDown = true; // its reason is in the error before it
+        return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+        err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED)
+        events->authenticationFailed = true;
+    events->lastError = QString::fromUtf8(reason);
+}
+
+} // namespace
+
+Handle create(rd_kafka_type_t type, const QList<std::pair<QByteArray, QByteArray>> &config,
+              Events *events, QString &error, DeliveryCallback delivered)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    QList<std::pair<QByteArray, QByteArray>> all = config;
+    all.prepend({QByteArrayLiteral("bootstrap.servers"), events->bootstrap.toUtf8()});
+    for (const auto &[name, value] : all) {
+        if (rd_kafka_conf_set(conf, name.constData(), value.constData(), errstr, sizeof errstr) !=
+            RD_KAFKA_CONF_OK) {
+            // librdkafka's message names the property, never its value
+            error = QString::fromUtf8(errstr);
+            rd_kafka_conf_destroy(conf);
+            return {};
+        }
+    }
+    rd_kafka_conf_set_log_cb(conf, dropLog);
+    rd_kafka_conf_set_error_cb(conf, keepError);
+    if (delivered)
+        rd_kafka_conf_set_dr_msg_cb(conf, delivered);
+    rd_kafka_conf_set_opaque(conf, events);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+    if (!rk) {
+        error = QString::fromUtf8(errstr);
+        rd_kafka_conf_destroy(conf);
+        return {};
+    }
+    return Handle(rk);
+}
+
+bool isUnreachable(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+           err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__RESOLVE ||
+           err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
+}
+
+} // namespace rivulet::rdkafka
