@@ -159,17 +159,13 @@ struct IdleMemory
     void report(int connections) const
     {
         if (!before.ok || !open.ok || !after.ok) {
-            std::printf("idle     broker RSS unknown (give --broker-pid for a broker at --port)
-");
+            std::printf("idle     broker RSS unknown (give --broker-pid for a broker at --port)\n");
             return;
         }
         std::printf("idle     broker RSS %.1f MiB before %s idle connections, %.1f MiB with them "
-                    "open, %.1f MiB %.1f s after they closed
-                    ",
-                        double(before.rssKiB) /
-                        1024,
-                    qPrintable(grouped(connections)), double(open.rssKiB) / 1024,
-                    double(after.rssKiB) / 1024, afterSeconds);
+                    "open, %.1f MiB %.1f s after they closed\n",
+                    double(before.rssKiB) / 1024, qPrintable(grouped(connections)),
+                    double(open.rssKiB) / 1024, double(after.rssKiB) / 1024, afterSeconds);
     }
     QJsonObject toJson() const
     {
