@@ -190,6 +190,11 @@ void Connection::write(const QByteArray &bytes)
         m_out = bytes; // shared, not copied: the rest goes from m_outStart
         m_outStart = sent;
     } else {
+        // drop what was sent before appending: the buffer holds only what waits
+        if (m_outStart > 0) {
+            m_out.remove(0, m_outStart);
+            m_outStart = 0;
+        }
         m_out.append(bytes);
     }
     updateNotifiers();
