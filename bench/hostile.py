@@ -6,7 +6,7 @@
 starts RIVULET --headless --in-memory --port 0 (plus the options given), runs one LOAD over
 loopback and prints the broker's RSS (VmRSS from /proc) and what the load saw:
 
-  pipeline   10 native clients each pipelining 2,000 Consumes of a 10 MB partition, never
+  pipeline   10 native clients each pipelining 2,000 Consumes of a 64 MB partition, never
              reading the answers
   fetch      one Kafka Fetch with max_bytes and partition_max_bytes 2^31-1 on a 256 MB
              partition, the answer never read
@@ -146,7 +146,7 @@ def settle(pid, seconds=3.0):
 
 
 def load_pipeline(pid, native, kafka):
-    fill(native, b"deep", 10_000_000)
+    fill(native, b"deep", 64_000_000)
     before = settle(pid, 1)
     req = native_consume(b"deep", 0, 100000) * 2000
     socks = [connect(native, rcvbuf=4096) for _ in range(10)]

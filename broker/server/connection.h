@@ -51,8 +51,8 @@ public:
     // True while output is backed up: the session should stop producing replies.
     bool isBlocked() const { return m_blocked; }
     // How many more reply bytes may be queued now (0 when blocked). A session builds no
-    // reply bigger than this, except to carry the first record or batch (so that a client
-    // always makes progress).
+    // reply bigger than this or BufferBudget::kFloorBytes, whichever is larger, except to
+    // carry the first record or batch (so that a client always makes progress).
     qint64 replyRoom() const;
     // Stops delivering input (the session waits for something, e.g. a deferred answer).
     void setPaused(bool paused);

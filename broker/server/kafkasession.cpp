@@ -3,6 +3,8 @@
 #include "broker.h"
 #include "log/bytes.h"
 
+#include <algorithm>
+
 namespace rivulet {
 
 KafkaSession::KafkaSession(Broker &broker, std::shared_ptr<const kafka::KafkaConfig> config,
@@ -53,7 +55,7 @@ void KafkaSession::processInput()
         const QByteArrayView frame(m_connection.data() + 4, size);
         const std::shared_ptr<Handle> handle = m_handle;
         // a Fetch answer is no bigger than the connection may queue now (first batch apart)
-        m_handler->setReplyRoom(m_connection.replyRoom());
+        m_handler->setReplyRoom(std::max(m_connection.replyRoom(), BufferBudget::kFloorBytes));
         const auto outcome = m_handler->handle(frame, [handle](QByteArray response) {
             std::lock_guard lock(handle->mutex);
             if (KafkaSession *s = handle->session)

@@ -2,6 +2,8 @@
 
 #include "broker.h"
 
+#include <algorithm>
+
 namespace rivulet {
 
 NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent)
@@ -48,7 +50,9 @@ void NativeSession::processInput()
             m_closing = true;
             break;
         }
-        const auto outcome = m_handler->handle(result.request, out, room);
+        // a reply up to the floor is never cut short, a bigger one stops at the room left
+        const auto outcome =
+            m_handler->handle(result.request, out, std::max(room, BufferBudget::kFloorBytes));
         m_connection.consume(qsizetype(result.consumed));
         m_counted -= qsizetype(result.consumed);
         if (outcome == native::NativeHandler::Outcome::Close)
