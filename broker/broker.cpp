@@ -14,7 +14,8 @@ namespace rivulet {
 
 Broker::Broker(BrokerConfig config)
     : m_config(std::move(config)), m_connections(m_config.maxConnections),
-      m_groups(m_config.groupInitialRebalanceDelayMs), m_transactions(transactionHooks())
+      m_groups(m_config.groupInitialRebalanceDelayMs), m_transactions(transactionHooks()),
+      m_buffers(m_config.maxBufferedBytes)
 {
 }
 

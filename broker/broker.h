@@ -11,6 +11,7 @@
 #include "monitor/snapshot.h"
 #include "native/protocol.h"
 #include "produce.h"
+#include "server/bufferbudget.h"
 
 #include <QHash>
 #include <QStringList>
@@ -41,6 +42,21 @@ struct BrokerConfig
     // partition: its last record, labelled with the offset asked for (PROTOCOL.md §5.2.1).
     // Off by default; for clients written against the original that depend on it.
     bool seedCompat = false;
+    // Bounded abuse (docs/ARCHITECTURE.md, "Connections and the event loop"). A connection
+    // that has begun a request and not finished it within requestTimeoutMs is closed, and so
+    // is one idle between requests for idleTimeoutMs (Kafka's connections.max.idle.ms);
+    // 0 turns either off.
+    int requestTimeoutMs = 30000;
+    int idleTimeoutMs = 600000;
+    // A connection stops handling requests while this many reply bytes wait for its peer to
+    // read them (back-pressure; it goes on once they drain), and no single reply is built
+    // bigger than the room left, except to give the first record or batch.
+    qint64 maxQueuedReplyBytes = qint64(16) << 20;
+    // Bytes held for requests and replies by all connections together (BufferBudget).
+    qint64 maxBufferedBytes = BufferBudget::kDefaultMax;
+    // The most record bytes one Kafka Fetch answer carries, whatever its max_bytes (Kafka's
+    // broker setting fetch.max.bytes, same default).
+    std::int32_t fetchMaxBytes = 57671680;
 };
 
 // The broker's state shared by every connection and worker thread: topics, their logs
@@ -119,6 +135,8 @@ public:
 
     ClientRegistry &clients() { return m_clients; }
     ConnectionLimit &connections() { return m_connections; }
+    // Bytes held by the connections for requests and replies, against maxBufferedBytes.
+    BufferBudget &buffers() { return m_buffers; }
     kafka::GroupCoordinator &groups() { return m_groups; }
     TransactionCoordinator &transactions() { return m_transactions; }
     // Transactions as Fetch sees them: the last stable offset (the first offset of the oldest
@@ -210,6 +228,7 @@ private:
     std::uint64_t m_savedGroupVersion = 0; // under m_groupSaveMutex
     std::mutex m_groupSaveMutex;
     bool m_shutDown = false;
+    BufferBudget m_buffers;
 };
 
 } // namespace rivulet

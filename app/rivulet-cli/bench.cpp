@@ -11,6 +11,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
 #include <QJsonArray>
@@ -130,6 +131,49 @@ QString describeLoad(const Options &o)
                  .arg(grouped(o.idleConnections));
     return s;
 }
+
+// The broker's memory around --idle-connections: before they open, once they are open (before
+// the load), and after they closed, when the broker should have given their memory back.
+struct IdleMemory
+{
+    ProcessUsage before;
+    ProcessUsage open;
+    ProcessUsage after;
+    double afterSeconds = 0;
+
+    // The broker notices the closes, frees the sessions and gives the memory back on its
+    // next sweep (at most a second later): sampled for a few seconds, the lowest kept.
+    void measureAfterClose(qint64 pid)
+    {
+        QElapsedTimer clock;
+        clock.start();
+        for (int i = 0; i < 16; ++i) {
+            QThread::msleep(250);
+            const ProcessUsage now = processUsage(pid);
+            if (now.ok && (!after.ok || now.rssKiB < after.rssKiB)) {
+                after = now;
+                afterSeconds = double(clock.elapsed()) / 1000;
+            }
+        }
+    }
+    void report(int connections) const
+    {
+        if (!before.ok || !open.ok || !after.ok) {
+            std::printf("idle     broker RSS unknown (give --broker-pid for a broker at --port)\n");
+            return;
+        }
+        std::printf("idle     broker RSS %.1f MiB before %s idle connections, %.1f MiB with them "
+                    "open, %.1f MiB %.1f s after they closed\n",
+                    double(before.rssKiB) / 1024, qPrintable(grouped(connections)),
+                    double(open.rssKiB) / 1024, double(after.rssKiB) / 1024, afterSeconds);
+    }
+    QJsonObject toJson() const
+    {
+        return {{QStringLiteral("before"), double(before.rssKiB) / 1024},
+                {QStringLiteral("open"), double(open.rssKiB) / 1024},
+                {QStringLiteral("after_close"), double(after.rssKiB) / 1024}};
+    }
+};
 
 void printPhase(const char *name, const Phase &phase)
 {
@@ -420,7 +464,9 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
         return Unreachable;
     }
     IdleConnections idle;
+    IdleMemory idleMemory;
     if (o.idleConnections > 0) {
+        idleMemory.before = processUsage(brokerPid);
         error = idle.open(o.host, brokerPort, topic, o.idleConnections);
         if (!error.isEmpty()) {
             std::fprintf(stderr, "rivulet-cli bench: %s\n", qPrintable(error));
@@ -430,18 +476,27 @@ int runBench(const QString &host, quint16 port, bool portGiven, const QStringLis
             return Unreachable;
         }
     }
+    idleMemory.open = processUsage(brokerPid);
     RunPlan plan;
     plan.perProducer = std::uint64_t(o.messages);
     const RunResult result = runLoad(o, brokerPort, brokerPid, topic, values, plan);
     idle.close();
+    if (o.idleConnections > 0)
+        idleMemory.measureAfterClose(brokerPid);
     if (!o.external && !child.stop())
         std::fprintf(stderr, "rivulet-cli bench: the broker did not stop cleanly\n");
     if (!o.external && o.keepData && !o.inMemory)
         std::printf("data kept in %s\n",
                     qPrintable(o.dataDir.isEmpty() ? tempDir.path() : o.dataDir));
     report(o, brokerKind, result);
-    if (!o.jsonPath.isEmpty())
-        writeJsonReport(o, toJson(o, brokerKind, result));
+    if (o.idleConnections > 0)
+        idleMemory.report(o.idleConnections);
+    if (!o.jsonPath.isEmpty()) {
+        QJsonObject json = toJson(o, brokerKind, result);
+        if (o.idleConnections > 0 && idleMemory.before.ok)
+            json[u"idle_rss_mib"] = idleMemory.toJson();
+        writeJsonReport(o, json);
+    }
     if (result.mismatch)
         return BrokerError;
     return result.failed ? Unreachable : Ok;

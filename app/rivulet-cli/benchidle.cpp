@@ -17,8 +17,9 @@
 namespace cli::bench {
 namespace {
 
-// Connections opened at once: below a listen backlog of 50 (QTcpServer's default), so that
-// no SYN is dropped and retried a second later.
+// Connections opened at once: below a listen backlog of 50 (QTcpServer's default, which
+// brokers before issue 14 used; Rivulet now takes somaxconn), so that no SYN is dropped and
+// retried a second later.
 constexpr int kWave = 40;
 constexpr int kWaveTimeoutMs = 30000;
 

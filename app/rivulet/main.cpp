@@ -77,6 +77,11 @@ int main(int argc, char **argv)
     config.maxConnections = options.maxConnections;
     config.defaultRetention = options.retention;
     config.seedCompat = options.seedCompat;
+    config.requestTimeoutMs = options.requestTimeoutMs;
+    config.idleTimeoutMs = options.idleTimeoutMs;
+    config.maxQueuedReplyBytes = options.maxQueuedReplyBytes;
+    config.maxBufferedBytes = options.maxBufferedBytes;
+    config.fetchMaxBytes = std::int32_t(options.fetchMaxBytes);
     Broker broker(config);
     if (!options.inMemory) {
         QStringList notes;

@@ -130,6 +130,33 @@ ParsedOptions parseOptions(const QStringList &arguments)
                        "soon as they are accepted (default 10000)."),
         QStringLiteral("N"));
     parser.addOption(maxConnections);
+    const QCommandLineOption requestTimeout(
+        QStringLiteral("request-timeout-ms"),
+        QStringLiteral("Close a connection that began a request and did not finish sending it "
+                       "within this long (default 30000; 0: never)."),
+        QStringLiteral("MS"));
+    const QCommandLineOption idleTimeout(
+        QStringLiteral("idle-timeout-ms"),
+        QStringLiteral("Close a connection idle between requests for this long, as Kafka's "
+                       "connections.max.idle.ms (default 600000; 0: never)."),
+        QStringLiteral("MS"));
+    const QCommandLineOption maxQueuedReply(
+        QStringLiteral("max-queued-reply-bytes"),
+        QStringLiteral("Replies a connection may have waiting for its client to read them; "
+                       "past it the connection's next requests wait (default 16777216 = "
+                       "16 MiB)."),
+        QStringLiteral("BYTES"));
+    const QCommandLineOption maxBuffered(
+        QStringLiteral("max-buffered-bytes"),
+        QStringLiteral("Request and reply bytes all connections together may hold; past it "
+                       "big requests and replies wait (default 268435456 = 256 MiB)."),
+        QStringLiteral("BYTES"));
+    const QCommandLineOption fetchMax(
+        QStringLiteral("fetch-max-bytes"),
+        QStringLiteral("Most record bytes in one Kafka Fetch answer, whatever the client asks "
+                       "(default 57671680, as Kafka's fetch.max.bytes)."),
+        QStringLiteral("BYTES"));
+    parser.addOptions({requestTimeout, idleTimeout, maxQueuedReply, maxBuffered, fetchMax});
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
@@ -187,6 +214,19 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (auto error = readNumber(parser, maxRequest, {1024, 1LL << 30}, o.maxRequestBytes))
         return fail(*error);
     if (auto error = readNumber(parser, maxConnections, {1, 1000000}, o.maxConnections))
+        return fail(*error);
+    const Accepts timeout{0, std::numeric_limits<int>::max(),
+                          "0 (never) or a number of milliseconds"};
+    if (auto error = readNumber(parser, requestTimeout, timeout, o.requestTimeoutMs))
+        return fail(*error);
+    if (auto error = readNumber(parser, idleTimeout, timeout, o.idleTimeoutMs))
+        return fail(*error);
+    if (auto error = readNumber(parser, maxQueuedReply, {65536, 1LL << 40}, o.maxQueuedReplyBytes))
+        return fail(*error);
+    if (auto error = readNumber(parser, maxBuffered, {1LL << 20, 1LL << 40}, o.maxBufferedBytes))
+        return fail(*error);
+    if (auto error = readNumber(parser, fetchMax, {1024, std::numeric_limits<std::int32_t>::max()},
+                                o.fetchMaxBytes))
         return fail(*error);
     o.inMemory = parser.isSet(inMemory);
     o.seedCompat = parser.isSet(seedCompat);

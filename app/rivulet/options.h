@@ -24,6 +24,12 @@ struct Options
     std::size_t maxRequestBytes = 0;
     int maxConnections = 10000; // rivulet::ConnectionLimit::kDefaultMax
     bool seedCompat = false;
+    // bounded abuse; the defaults are BrokerConfig's
+    int requestTimeoutMs = 30000;
+    int idleTimeoutMs = 600000;
+    qint64 maxQueuedReplyBytes = qint64(16) << 20;
+    qint64 maxBufferedBytes = qint64(256) << 20;
+    qint64 fetchMaxBytes = 57671680;
 };
 
 struct ParsedOptions

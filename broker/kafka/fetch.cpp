@@ -1,8 +1,14 @@
 // Fetch (PROTOCOL.md §15.4): whole stored batches from the one holding fetch_offset, held
-// until there is data or max_wait_ms is over. Sessionless: a client asking for a fetch
+// until there is data or max_wait_ms is over. The answer's records stay within max_bytes,
+// each partition's within partition_max_bytes, and both within the broker's fetchMaxBytes
+// and the connection's room for replies; as in Kafka, the first batch of the first partition
+// with data is given even when it is larger, so that a consumer always makes progress. A
+// partition named more than once is answered once. Sessionless: a client asking for a fetch
 // session is answered with session id 0 ("no session"), as a Kafka broker whose session cache
 // is full answers, and goes on sending full fetches.
 #include "kafkahandler.h"
+
+#include <algorithm>
 
 #include "broker.h"
 #include "log/recordbatch.h"
@@ -20,20 +26,38 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, FetchRequest &reque
     auto f = std::make_unique<PendingFetch>();
     f->header = call.header;
     f->minBytes = request.minBytes;
-    f->maxBytes = request.maxBytes;
+    f->maxBytes = std::int32_t(
+        std::clamp<qint64>(std::min<qint64>({qint64(request.maxBytes),
+                                             qint64(m_broker.config().fetchMaxBytes), m_replyRoom}),
+                           0, std::numeric_limits<std::int32_t>::max()));
     f->readCommitted = request.isolationLevel == 1;
     // session id 0 with epoch 0 (new session) or -1 (none): a full fetch; any other id names
     // a session this broker never created
     if (call.version() >= 7 && request.sessionId != 0)
         f->sessionError = error::FetchSessionIdNotFound;
     for (auto &wanted : request.topics) {
-        PendingFetch::Topic t;
-        if (call.version() >= 13)
-            t.id = wanted.topicId;
-        else
-            t.name = wanted.topic;
-        t.partitions = std::move(wanted.partitions);
-        f->topics.push_back(std::move(t));
+        // a topic named twice is one topic, and a partition named twice is answered once
+        // (the first time it is named): a small request cannot ask for a huge answer
+        const bool byId = call.version() >= 13;
+        auto same = std::find_if(f->topics.begin(), f->topics.end(), [&](const auto &t) {
+            return byId ? t.id == wanted.topicId : t.name == wanted.topic;
+        });
+        if (same == f->topics.end()) {
+            PendingFetch::Topic t;
+            if (byId)
+                t.id = wanted.topicId;
+            else
+                t.name = wanted.topic;
+            f->topics.push_back(std::move(t));
+            same = f->topics.end() - 1;
+        }
+        for (auto &fp : wanted.partitions) {
+            const bool named =
+                std::any_of(same->partitions.begin(), same->partitions.end(),
+                            [&](const auto &known) { return known.partition == fp.partition; });
+            if (!named)
+                same->partitions.push_back(std::move(fp));
+        }
     }
     if (auto answer = answerFetch(*f, Broker::nowMs(), request.maxWaitMs <= 0))
         return {Outcome::Kind::Respond, *answer, {}};
@@ -69,6 +93,8 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
     FetchResponse response;
     response.errorCode = f.sessionError;
     std::int64_t recordBytes = 0;
+    // Kafka's rule: the first batch of the first partition with data may pass the limits
+    bool minOneBatch = true;
     bool anyError = f.sessionError != error::None;
     struct Delivered
     {
@@ -115,7 +141,10 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
                 out.partitions.push_back(std::move(pd));
                 continue;
             }
-            if (fp.fetchOffset < limit) {
+            // what this partition may carry: its own maximum, within what is left overall
+            const std::int64_t partitionLimit =
+                std::min<std::int64_t>(fp.partitionMaxBytes, f.maxBytes - recordBytes);
+            if (fp.fetchOffset < limit && (partitionLimit > 0 || minOneBatch)) {
                 // whole batches from the one holding fetch_offset; at least one batch even
                 // when it is larger than the limits, or the consumer would be stuck
                 QString readError;
@@ -128,8 +157,7 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
                         if (view.baseOffset() >= limit)
                             return false; // an open transaction's records wait for its end
                         const std::int64_t taken = pd.records.size();
-                        if (taken > 0 && (taken + batch.size() > fp.partitionMaxBytes ||
-                                          recordBytes + batch.size() > f.maxBytes))
+                        if (taken + batch.size() > partitionLimit && !(taken == 0 && minOneBatch))
                             return false;
                         pd.records.append(batch.data(), batch.size());
                         recordBytes += batch.size();
@@ -154,6 +182,8 @@ std::optional<QByteArray> KafkaHandler::answerFetch(PendingFetch &f, std::int64_
                              m_broker.abortedTransactions(*topic, *p, fp.fetchOffset, lastTaken))
                             pd.abortedTransactions->push_back({producerId, first});
                     }
+                    if (!pd.records.isEmpty())
+                        minOneBatch = false;
                     if (records > 0)
                         delivered.push_back({p, topic, fp.partition, records, pd.records.size()});
                 }

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <functional>
+#include <limits>
 #include <memory>
 
 namespace rivulet {
@@ -70,6 +71,10 @@ public:
     Outcome handle(QByteArrayView frame, const Sink &sink);
     // For a Fetch that is waiting: the response once there is data or the wait is over.
     std::optional<QByteArray> retryFetch(std::int64_t nowMs);
+    // How many bytes the connection may queue for the next answer: a Fetch carries no more
+    // records than this (nor than its max_bytes or the broker's fetchMaxBytes), except its
+    // first batch, as Kafka's rules have it.
+    void setReplyRoom(qint64 bytes) { m_replyRoom = bytes; }
 
 private:
     // What a handler knows of its request besides the body.
@@ -120,6 +125,7 @@ private:
     std::shared_ptr<ClientStats> m_stats;
     QString m_peerHost;
     std::unique_ptr<PendingFetch> m_pendingFetch;
+    qint64 m_replyRoom = std::numeric_limits<qint64>::max();
 };
 
 // configs.cpp: a topic's configs as DescribeConfigs lists them (CreateTopics v5+ too)

@@ -27,7 +27,7 @@ NativeHandler::NativeHandler(Broker &broker, QByteArray peer, std::shared_ptr<Cl
 {
 }
 
-NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out)
+NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out, qint64 replyRoom)
 {
     if (std::size_t(r.consumerId.size()) > kMaxConsumerIdBytes && r.action != Action::Quit) {
         error(out, QStringLiteral("consumer_id is longer than %1 bytes").arg(kMaxConsumerIdBytes));
@@ -42,7 +42,7 @@ NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out)
         produce(r, out);
         break;
     case Action::Consume:
-        consume(r, out);
+        consume(r, out, replyRoom);
         break;
     case Action::CreateTopic:
         createTopic(r, out);
@@ -133,7 +133,7 @@ void NativeHandler::produce(const Request &r, QByteArray &out)
     appendEmpty(out);
 }
 
-void NativeHandler::consume(const Request &r, QByteArray &out)
+void NativeHandler::consume(const Request &r, QByteArray &out, qint64 replyRoom)
 {
     std::shared_ptr<Topic> topic;
     Partition *partition = find(r, topic, out);
@@ -154,10 +154,12 @@ void NativeHandler::consume(const Request &r, QByteArray &out)
         return error(out, why);
     if (m_broker.config().seedCompat && std::int64_t(r.offset) >= partition->endOffset())
         return seedCompatEnd(*topic, *partition, r, out);
-    // A reply stops growing at the request bound, so a huge limit cannot exhaust memory;
-    // the client simply asks again from the next offset.
+    // A reply stops growing at the request bound, or sooner at the room the connection has
+    // for queued replies, so neither a huge limit nor many pipelined Consumes can exhaust
+    // memory; the client simply asks again from the next offset.
     const qsizetype start = out.size();
-    const auto maxReply = qsizetype(m_broker.config().maxRequestBytes);
+    const auto maxReply = qsizetype(std::min<qint64>(qint64(m_broker.config().maxRequestBytes),
+                                                     std::max<qint64>(replyRoom, 1)));
     std::int64_t next = r.offset;
     const int limit = int(std::min<std::uint32_t>(r.limit, std::numeric_limits<int>::max()));
     const ReadOutcome read = partition->readRecords(r.offset, limit, [&](const RecordView &record) {

@@ -4,6 +4,8 @@
 
 #include "monitor/clientregistry.h"
 
+#include <limits>
+
 namespace rivulet {
 class Broker;
 class Partition;
@@ -26,7 +28,10 @@ public:
     // peer names the connection ("127.0.0.1:50123") where a request's consumer_id is empty.
     NativeHandler(Broker &broker, QByteArray peer, std::shared_ptr<ClientStats> stats = {});
 
-    Outcome handle(const Request &request, QByteArray &out);
+    // replyRoom: how many bytes the reply may take (the connection's room for queued
+    // replies); a Consume stops there, after at least one record.
+    Outcome handle(const Request &request, QByteArray &out,
+                   qint64 replyRoom = std::numeric_limits<qint64>::max());
     // A request the parser refused: Error (with its text, if asked for), then close.
     void refuse(const QString &why, QByteArray &out);
 
@@ -38,7 +43,7 @@ private:
     // The request's topic and partition; on failure nullptr, with the Error already in out.
     Partition *find(const Request &r, std::shared_ptr<Topic> &topic, QByteArray &out);
     void produce(const Request &r, QByteArray &out);
-    void consume(const Request &r, QByteArray &out);
+    void consume(const Request &r, QByteArray &out, qint64 replyRoom);
     // --seed-compat: the answer to a Consume at or past the end (PROTOCOL.md §5.2.1)
     void seedCompatEnd(const Topic &topic, Partition &partition, const Request &r, QByteArray &out);
     struct Delivered

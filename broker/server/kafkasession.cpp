@@ -3,12 +3,15 @@
 #include "broker.h"
 #include "log/bytes.h"
 
+#include <algorithm>
+
 namespace rivulet {
 
 KafkaSession::KafkaSession(Broker &broker, std::shared_ptr<const kafka::KafkaConfig> config,
                            qintptr descriptor, QObject *parent)
     : Session(parent), m_broker(broker), m_config(std::move(config)),
-      m_handle(std::make_shared<Handle>()), m_connection(descriptor, this)
+      m_handle(std::make_shared<Handle>()),
+      m_connection(descriptor, broker.config().maxQueuedReplyBytes, &broker.buffers(), this)
 {
     m_handle->session = this;
     m_stats =
@@ -47,15 +50,19 @@ void KafkaSession::processInput()
         if (have < 4 + size)
             break;
         m_stats->addBytesIn(4 + size);
-        const QByteArray frame(m_connection.data() + 4, size);
-        m_connection.consume(4 + size);
+        // decoded straight from the connection's buffer (no copy of a big Produce), which
+        // nothing changes until handle() returns
+        const QByteArrayView frame(m_connection.data() + 4, size);
         const std::shared_ptr<Handle> handle = m_handle;
+        // a Fetch answer is no bigger than the connection may queue now (first batch apart)
+        m_handler->setReplyRoom(std::max(m_connection.replyRoom(), BufferBudget::kFloorBytes));
         const auto outcome = m_handler->handle(frame, [handle](QByteArray response) {
             std::lock_guard lock(handle->mutex);
             if (KafkaSession *s = handle->session)
                 QMetaObject::invokeMethod(
                     s, [s, response] { s->deliver(response); }, Qt::QueuedConnection);
         });
+        m_connection.consume(4 + size);
         using Kind = kafka::KafkaHandler::Outcome::Kind;
         switch (outcome.kind) {
         case Kind::Respond:
@@ -108,6 +115,21 @@ void KafkaSession::pollFetch()
         m_fetchTimer.stop();
         deliver(*response);
     }
+}
+
+Connection::Expiry KafkaSession::sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs)
+{
+    if (m_closing)
+        return Connection::Expiry::None;
+    // waiting for a deferred answer or for data: the connection is busy, not idle
+    const auto expiry = m_connection.sweep(nowMs, requestTimeoutMs, idleTimeoutMs, m_waiting);
+    if (expiry != Connection::Expiry::None) {
+        // as a Kafka broker does: closed without a word (the worker logs a count)
+        m_closing = true;
+        m_fetchTimer.stop();
+        m_connection.closeGracefully();
+    }
+    return expiry;
 }
 
 void KafkaSession::close(const QString &why)

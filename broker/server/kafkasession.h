@@ -27,6 +27,8 @@ public:
                  qintptr descriptor, QObject *parent = nullptr);
     ~KafkaSession() override;
 
+    Connection::Expiry sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs) override;
+
 private:
     // Lets other threads hand a deferred answer to this session while it exists.
     struct Handle

@@ -2,10 +2,13 @@
 
 #include "broker.h"
 
+#include <algorithm>
+
 namespace rivulet {
 
 NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent)
-    : Session(parent), m_broker(broker), m_connection(descriptor, this),
+    : Session(parent), m_broker(broker),
+      m_connection(descriptor, broker.config().maxQueuedReplyBytes, &broker.buffers(), this),
       m_parser(broker.config().maxRequestBytes)
 {
     const QByteArray peer = m_connection.peerName().toLatin1();
@@ -32,7 +35,10 @@ void NativeSession::processInput()
     QByteArray out;
     bool full = false;
     while (!m_closing && m_connection.size() > 0) {
-        if (m_connection.pendingWrite() + out.size() >= Connection::kMaxPendingWrite) {
+        // a client that sends requests and does not read the answers gets no more answers
+        // than the connection may queue (back-pressure), however many requests it sent
+        const qint64 room = m_connection.replyRoom() - out.size();
+        if (room <= 0) {
             full = true; // answer the rest once the client has read some of this
             break;
         }
@@ -44,7 +50,9 @@ void NativeSession::processInput()
             m_closing = true;
             break;
         }
-        const auto outcome = m_handler->handle(result.request, out);
+        // a reply up to the floor is never cut short, a bigger one stops at the room left
+        const auto outcome =
+            m_handler->handle(result.request, out, std::max(room, BufferBudget::kFloorBytes));
         m_connection.consume(qsizetype(result.consumed));
         m_counted -= qsizetype(result.consumed);
         if (outcome == native::NativeHandler::Outcome::Close)
@@ -64,6 +72,18 @@ void NativeSession::processInput()
     else if (full && !m_connection.isBlocked())
         // the socket took everything at once: carry on after other connections had a turn
         QMetaObject::invokeMethod(this, &NativeSession::processInput, Qt::QueuedConnection);
+}
+
+Connection::Expiry NativeSession::sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs)
+{
+    if (m_closing)
+        return Connection::Expiry::None;
+    const auto expiry = m_connection.sweep(nowMs, requestTimeoutMs, idleTimeoutMs, false);
+    if (expiry != Connection::Expiry::None) {
+        m_closing = true;
+        m_connection.closeGracefully();
+    }
+    return expiry;
 }
 
 } // namespace rivulet

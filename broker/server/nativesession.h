@@ -15,6 +15,8 @@ public:
     NativeSession(Broker &broker, qintptr descriptor, QObject *parent = nullptr);
     ~NativeSession() override;
 
+    Connection::Expiry sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs) override;
+
 private:
     void processInput();
 

@@ -50,6 +50,10 @@ public:
     void close();
 
     static constexpr int kAcceptRetryMs = 250;
+    // The listen backlog: the system's maximum (/proc/sys/net/core/somaxconn), or this when
+    // it cannot be read.
+    static constexpr int kFallbackListenBacklog = 4096;
+    static int systemListenBacklog();
     static constexpr int kAcceptBatch = 64; // accepts per wake-up
     // At most one "refused" line per this long, with the count since the last one.
     static constexpr int kRefusalLogMs = 10000;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "connection.h"
+
 #include <QObject>
 
 namespace rivulet {
@@ -11,6 +13,10 @@ class Session : public QObject
     Q_OBJECT
 public:
     using QObject::QObject;
+
+    // The worker's periodic sweep (Worker::sweep): checks the connection's timeouts and
+    // closes it when one has passed; returns which one (None while it lives on).
+    virtual Connection::Expiry sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs) = 0;
 
 Q_SIGNALS:
     void finished();
