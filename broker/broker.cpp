@@ -16,6 +16,7 @@ Broker::Broker(BrokerConfig config)
     : m_config(std::move(config)), m_connections(m_config.maxConnections),
       m_groups(m_config.groupInitialRebalanceDelayMs), m_transactions(transactionHooks())
 {
+    compression::setMaxInflatedBytes(m_config.maxMessageBytes);
 }
 
 Broker::~Broker()

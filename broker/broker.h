@@ -3,6 +3,7 @@
 #include "coordinator/producerstate.h"
 #include "coordinator/transactioncoordinator.h"
 #include "kafka/groupcoordinator.h"
+#include "log/compression.h"
 #include "log/datadir.h"
 #include "log/topicregistry.h"
 #include "monitor/clientregistry.h"
@@ -27,6 +28,9 @@ namespace rivulet {
 struct BrokerConfig
 {
     std::size_t maxRequestBytes = native::kDefaultMaxRequestBytes;
+    // The largest record batch a Kafka producer may send, counted uncompressed; also the
+    // bound on decompressing a stored batch (compression::setMaxInflatedBytes, process-wide).
+    qsizetype maxMessageBytes = compression::kDefaultMaxInflatedBytes;
     LogSettings log;                  // durable storage only
     RetentionPolicy defaultRetention; // for topics created without their own
     int retentionCheckMs = 5000;

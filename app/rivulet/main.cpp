@@ -75,6 +75,8 @@ int main(int argc, char **argv)
         config.maxRequestBytes = options.maxRequestBytes;
     config.log = options.log;
     config.maxConnections = options.maxConnections;
+    if (options.maxMessageBytes > 0)
+        config.maxMessageBytes = qsizetype(options.maxMessageBytes);
     config.defaultRetention = options.retention;
     config.seedCompat = options.seedCompat;
     Broker broker(config);

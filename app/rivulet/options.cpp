@@ -130,6 +130,14 @@ ParsedOptions parseOptions(const QStringList &arguments)
                        "soon as they are accepted (default 10000)."),
         QStringLiteral("N"));
     parser.addOption(maxConnections);
+    const QCommandLineOption maxMessage(
+        QStringLiteral("max-message-bytes"),
+        QStringLiteral("Largest record batch a Kafka producer may send, counted uncompressed: a "
+                       "compressed batch that inflates past it is refused (MESSAGE_TOO_LARGE), "
+                       "and reading a stored one that does stops there (default 33554432 = 32 "
+                       "MiB)."),
+        QStringLiteral("BYTES"));
+    parser.addOption(maxMessage);
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
@@ -187,6 +195,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (auto error = readNumber(parser, maxRequest, {1024, 1LL << 30}, o.maxRequestBytes))
         return fail(*error);
     if (auto error = readNumber(parser, maxConnections, {1, 1000000}, o.maxConnections))
+        return fail(*error);
+    if (auto error = readNumber(parser, maxMessage, {1024, 1LL << 30}, o.maxMessageBytes))
         return fail(*error);
     o.inMemory = parser.isSet(inMemory);
     o.seedCompat = parser.isSet(seedCompat);
