@@ -201,6 +201,8 @@ private:
     std::unique_ptr<DataDir> m_dataDir;
     std::unique_ptr<CommitJournal> m_journal; // with m_dataDir
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes
+    // topics.json is behind memory (a topic deleted on a full disk): housekeeping retries
+    bool m_topicsUnsaved = false; // under m_metaMutex
     QHash<QString, std::int64_t> m_createdMs;
 
     std::mutex m_housekeepingMutex;
