@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QHostInfo>
+#include <QMessageBox>
 
 #include <csignal>
 #include <cstdio>
@@ -88,6 +89,11 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "rivulet: %s\n", qPrintable(note));
         if (!opened) {
             std::fprintf(stderr, "rivulet: %s\n", qPrintable(error));
+            // started from a desktop, nobody reads stderr: say it in a dialog too (not on
+            // the offscreen and minimal platforms, which tests and scripts use)
+            const QString platform = QGuiApplication::platformName();
+            if (!headless && platform != u"offscreen" && platform != u"minimal")
+                QMessageBox::critical(nullptr, QStringLiteral("Rivulet cannot start"), error);
             return 1;
         }
     }

@@ -182,9 +182,11 @@ bool DataDir::open(const QString &path, QString &error)
     // one before the file is cut to length, so a full disk (no room for a new block) keeps
     // the broker from starting no more than a stale pid does.
     const QByteArray pid = QByteArray::number(::getpid()) + '\n';
-    if (::pwrite(m_lockFd, pid.constData(), std::size_t(pid.size()), 0) == pid.size())
-        [[maybe_unused]]
-        auto cut = ::ftruncate(m_lockFd, pid.size());
+    const bool pidWritten =
+        ::pwrite(m_lockFd, pid.constData(), std::size_t(pid.size()), 0) == pid.size();
+    if (pidWritten && ::ftruncate(m_lockFd, pid.size()) != 0) {
+        // the tail of a longer old pid stays after the new one's newline: harmless
+    }
     const QString marker = m_path + QStringLiteral("/clean-shutdown");
     m_clean = QFile::exists(marker);
     if (m_clean && (!QFile::remove(marker) || !fileio::syncDirectory(m_path, error))) {
