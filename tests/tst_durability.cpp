@@ -1030,8 +1030,9 @@ private Q_SLOTS:
         QVERIFY2(produce(f.client, "keep", 0, kept, last, f.why), qPrintable(f.why));
         // what a broker killed in the middle of an atomic write leaves
         const QString strayMeta = f.dir.path() + QStringLiteral("/topics.json.tmp");
-        const QString strayIndex = partitionDir(f.dir.path(), "big", 0) +
-                                   QStringLiteral("/00000000000000000000.index.tmp");
+        // (not an .index.tmp: sealing a segment writes through that name and takes it over)
+        const QString strayIndex =
+            partitionDir(f.dir.path(), "big", 0) + QStringLiteral("/log-start-offset.tmp");
         for (const QString &path : {strayMeta, strayIndex}) {
             QFile stray(path);
             QVERIFY(stray.open(QIODevice::WriteOnly) && stray.write("{\"half") > 0);
