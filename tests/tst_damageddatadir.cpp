@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -138,7 +139,7 @@ private Q_SLOTS:
         QFETCH(QString, problem);
         QTemporaryDir dir;
         QVERIFY(write(dir.filePath(QStringLiteral("topics.json")), kTopics) ||
-                file == "topics.json");
+                file == u"topics.json");
         const QString path = dir.filePath(file);
         if (content.isNull())
             QVERIFY(QDir().mkpath(path));
