@@ -2,6 +2,8 @@
 """Hostile record batches against a rivulet broker (issue 14 section 4, the data side).
 
 Starts RIVULET on a fresh data directory and, over loopback:
+  0. produces 200 ordinary gzip batches (1,000 records, ~1 MiB uncompressed each), for the
+     cost of checking compressed records at produce;
   1. produces a gzip "bomb" (a ~250 KB batch whose one record inflates to 255 MiB) with
      Kafka Produce v3, 20 times, pipelined on one connection, while a second connection
      times ApiVersions round trips: the error code, the time per refused (or stored) batch,
@@ -56,6 +58,20 @@ def varint(v):
         v >>= 7
     out.append(v)
     return bytes(out)
+
+
+def gzip_batch(values):
+    """A magic-2 batch, gzip, one record per value (offset deltas 0, 1, 2...)."""
+    records = bytearray()
+    for i, value in enumerate(values):
+        body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(value)) + value + varint(0)
+        records += varint(len(body)) + body
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+    packed = z.compress(bytes(records)) + z.flush()
+    now = int(time.time() * 1000)
+    n = len(values)
+    covered = struct.pack(">hiqqqhii", 1, n - 1, now, now, -1, -1, -1, n) + packed
+    return struct.pack(">qiibI", 0, 4 + 1 + 4 + len(covered), -1, 2, crc32c(covered)) + covered
 
 
 def gzip_bomb(value_bytes):
@@ -142,6 +158,40 @@ def stop(proc):
     proc.wait(60)
 
 
+def ordinary_produce(binary, data_dir):
+    """What the produce-time check costs an honest producer: 200 gzip batches of 1,000
+    JSON-like records (~1 MiB uncompressed each), 10 in flight."""
+    values = [(b'{"id": %d, "user": "user-%d", "action": "view", "page": "/products/%d", '
+               b'"ms": %d, "pad": "%s"}' % (i, i % 97, i % 1013, i * 7, b"x" * (900 + i % 50)))
+              for i in range(1000)]
+    batch = gzip_batch(values)
+    raw = sum(len(v) for v in values)
+    proc, _, kafka_port = start(binary, data_dir)
+    s = socket.create_connection(("127.0.0.1", kafka_port))
+    cpu0 = proc_cpu(proc.pid)
+    t0 = time.monotonic()
+    sent = received = 0
+    errors = set()
+    while received < 200:
+        while sent < 200 and sent - received < 10:
+            s.sendall(produce_frame(sent + 1, "honest", batch))
+            sent += 1
+        errors.add(produce_error(read_frame(s)))
+        received += 1
+    elapsed = time.monotonic() - t0
+    cpu = proc_cpu(proc.pid) - cpu0
+    print(f"ordinary gzip batches ({len(batch)} bytes, {raw} uncompressed): errors "
+          f"{sorted(errors)}, {1000 * elapsed / 200:.2f} ms each, broker CPU "
+          f"{1000 * cpu / 200:.2f} ms each")
+    stop(proc)
+
+
+def proc_cpu(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bomb_produce(binary, data_dir):
     bomb = gzip_bomb(BOMB_BYTES)
     print(f"batch: {len(bomb)} bytes, inflating to {BOMB_BYTES} bytes of records")
@@ -212,6 +262,8 @@ def main():
     if stored:
         stored_consume(binary, cli, stored)
         return
+    with tempfile.TemporaryDirectory() as d:
+        ordinary_produce(binary, d)
     if keep:
         os.makedirs(keep, exist_ok=True)
         bomb_produce(binary, keep)
