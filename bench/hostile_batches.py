@@ -215,6 +215,7 @@ def bomb_produce(binary, data_dir):
     v = threading.Thread(target=victim)
     v.start()
     s = socket.create_connection(("127.0.0.1", kafka_port))
+    cpu0 = proc_cpu(proc.pid)
     t0 = time.monotonic()
     s.sendall(produce_frame(1, "bomb", bomb))
     first = produce_error(read_frame(s))
@@ -223,10 +224,12 @@ def bomb_produce(binary, data_dir):
         s.sendall(produce_frame(corr, "bomb", bomb))
     errors = [produce_error(read_frame(s)) for _ in range(2, 21)]
     t2 = time.monotonic()
+    cpu = proc_cpu(proc.pid) - cpu0
     done.set()
     v.join()
     print(f"first produce: error {first}, {1000 * (t1 - t0):.0f} ms")
     print(f"19 more, pipelined: errors {sorted(set(errors))}, {1000 * (t2 - t1) / 19:.0f} ms each")
+    print(f"broker CPU: {1000 * cpu / 20:.0f} ms per batch")
     print(f"other client's worst ApiVersions round trip meanwhile: {1000 * victim_worst[0]:.0f} ms")
     print(f"broker RSS: {rss_before // 1024} MiB before, peak {rss_kib(proc.pid, 'VmHWM') // 1024} "
           f"MiB, {rss_kib(proc.pid, 'VmRSS') // 1024} MiB after")

@@ -105,7 +105,7 @@ private Q_SLOTS:
             << "topics.json" << QByteArray("[1, 2]") << "does not hold a JSON object";
         QTest::newRow("topics.json unknown version")
             << "topics.json" << QByteArray(R"({"version": 7, "topics": []})")
-            << "unknown format version";
+            << "has an unknown format version";
         QTest::newRow("topics.json topics not a list")
             << "topics.json" << QByteArray(R"({"version": 1, "topics": "orders"})")
             << "has no list under \"topics\"";
@@ -130,7 +130,7 @@ private Q_SLOTS:
         QTest::newRow("transactions.json a directory")
             << "transactions.json" << none << "is not a file";
         QTest::newRow("commit journal a directory")
-            << "commits/1.journal" << none << "cannot be read";
+            << "commits/00000000000000000001.journal" << none << "cannot be read";
     }
     void damagedMetadataFile()
     {
@@ -138,8 +138,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, content);
         QFETCH(QString, problem);
         QTemporaryDir dir;
-        QVERIFY(write(dir.filePath(QStringLiteral("topics.json")), kTopics) ||
-                file == u"topics.json");
+        if (file != u"topics.json")
+            QVERIFY(write(dir.filePath(QStringLiteral("topics.json")), kTopics));
         const QString path = dir.filePath(file);
         if (content.isNull())
             QVERIFY(QDir().mkpath(path));
