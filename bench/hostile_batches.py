@@ -4,7 +4,8 @@
 Starts RIVULET on a fresh data directory and, over loopback:
   0. produces 200 ordinary gzip batches (1,000 records, ~1 MiB uncompressed each), for the
      cost of checking compressed records at produce;
-  1. produces a gzip "bomb" (a ~250 KB batch whose one record inflates to 255 MiB) with
+  1. produces a gzip "bomb" (a ~250 KB batch whose one record inflates to 255 MiB, its gzip
+     trailer forged to say 0 bytes so that only inflating finds out) with
      Kafka Produce v3, 20 times, pipelined on one connection, while a second connection
      times ApiVersions round trips: the error code, the time per refused (or stored) batch,
      the broker's peak and final RSS, and the worst round trip of the other client;
@@ -88,6 +89,9 @@ def gzip_bomb(value_bytes):
         packed += z.compress(chunk[:n])
         left -= n
     packed += z.compress(tail) + z.flush()
+    # the trailer's size forged to 0: a broker cannot refuse it by the trailer alone and has
+    # to inflate up to its bound (the worst case)
+    packed[-4:] = b"\0\0\0\0"
     now = int(time.time() * 1000)
     covered = struct.pack(">hiqqqhii", 1, 0, now, now, -1, -1, -1, 1) + bytes(packed)
     return struct.pack(">qiibI", 0, 4 + 1 + 4 + len(covered), -1, 2, crc32c(covered)) + covered

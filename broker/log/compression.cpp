@@ -2,6 +2,8 @@
 
 #include "bytes.h"
 
+#include <QtEndian>
+
 #include <lz4frame.h>
 #include <snappy-c.h>
 #include <zlib.h>
@@ -78,6 +80,15 @@ bool snappyDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizet
 bool gzipDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput,
                     bool &tooLarge)
 {
+    // The trailer's ISIZE is the last member's size mod 2^32: past the bound, the data is
+    // too large (or damaged) without inflating a byte of it. A forged one costs no more
+    // than the bound below.
+    constexpr qsizetype kGzipMinimum = 18;
+    if (in.size() >= kGzipMinimum &&
+        qsizetype(qFromLittleEndian<quint32>(in.data() + in.size() - 4)) > maxOutput) {
+        error = tooLargeError("gzip", maxOutput, tooLarge);
+        return false;
+    }
     z_stream z = {};
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
         error = QStringLiteral("gzip: cannot initialise zlib");
@@ -121,6 +132,16 @@ bool lz4Decompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype
         error = QStringLiteral("lz4: cannot initialise");
         return false;
     }
+    // a frame that declares its content size past the bound is refused before inflating
+    LZ4F_frameInfo_t info = {};
+    size_t headerBytes = size_t(in.size());
+    if (!LZ4F_isError(LZ4F_getFrameInfo(ctx, &info, in.data(), &headerBytes)) &&
+        info.contentSize > quint64(maxOutput)) {
+        LZ4F_freeDecompressionContext(ctx);
+        error = tooLargeError("lz4", maxOutput, tooLarge);
+        return false;
+    }
+    LZ4F_resetDecompressionContext(ctx);
     const char *src = in.data();
     size_t left = size_t(in.size());
     size_t hint = 1;
@@ -156,6 +177,13 @@ bool lz4Decompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype
 bool zstdDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput,
                     bool &tooLarge)
 {
+    // a frame that declares its content size past the bound is refused before inflating
+    const unsigned long long declared = ZSTD_getFrameContentSize(in.data(), size_t(in.size()));
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
+        declared > quint64(maxOutput)) {
+        error = tooLargeError("zstd", maxOutput, tooLarge);
+        return false;
+    }
     ZSTD_DStream *stream = ZSTD_createDStream();
     ZSTD_initDStream(stream);
     ZSTD_inBuffer input{in.data(), size_t(in.size()), 0};
