@@ -13,8 +13,9 @@ Starts RIVULET on a fresh data directory and, over loopback:
      such a batch in topic "bomb") and times native Consumes of it with RIVULET_CLI, with
      the broker's RSS.
 
-usage: hostile_batches.py RIVULET RIVULET_CLI [--keep DIR] [--stored DIR]
+usage: hostile_batches.py RIVULET RIVULET_CLI [--keep DIR] [--stored DIR] [--workers N]
   --keep DIR    use DIR as the data directory of step 1 and keep it (for --stored later)
+  --workers N   passed to the broker (1: the other client shares the hostile one's worker)
 Prints one line per figure; figures go to docs/PERFORMANCE.md.
 """
 import os
@@ -145,9 +146,13 @@ def rss_kib(pid, field):
     return -1
 
 
+EXTRA_ARGS = []
+
+
 def start(binary, data_dir):
     proc = subprocess.Popen(
-        [binary, "--headless", "--port", "0", "--kafka-port", "0", "--data-dir", data_dir],
+        [binary, "--headless", "--port", "0", "--kafka-port", "0", "--data-dir", data_dir]
+        + EXTRA_ARGS,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     m = re.search(r"native \S+:(\d+) kafka \S+:(\d+)", line)
@@ -266,6 +271,8 @@ def main():
     binary, cli = args[0], args[1]
     keep = args[args.index("--keep") + 1] if "--keep" in args else None
     stored = args[args.index("--stored") + 1] if "--stored" in args else None
+    if "--workers" in args:
+        EXTRA_ARGS.extend(["--workers", args[args.index("--workers") + 1]])
     if stored:
         stored_consume(binary, cli, stored)
         return
