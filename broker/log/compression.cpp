@@ -84,7 +84,7 @@ bool gzipDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetyp
     // too large (or damaged) without inflating a byte of it. A forged one costs no more
     // than the bound below.
     constexpr qsizetype kGzipMinimum = 18;
-    if (in.size() >= kGzipMinimum &&
+    if (in.size() >= kGzipMinimum && quint8(in[0]) == 0x1f && quint8(in[1]) == 0x8b &&
         qsizetype(qFromLittleEndian<quint32>(in.data() + in.size() - 4)) > maxOutput) {
         error = tooLargeError("gzip", maxOutput, tooLarge);
         return false;
