@@ -17,6 +17,7 @@ Broker::Broker(BrokerConfig config)
       m_groups(m_config.groupInitialRebalanceDelayMs), m_transactions(transactionHooks()),
       m_buffers(m_config.maxBufferedBytes)
 {
+    compression::setMaxInflatedBytes(m_config.maxMessageBytes);
 }
 
 Broker::~Broker()
@@ -61,11 +62,13 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
     auto dir = std::make_unique<DataDir>();
     if (!dir->open(path, error))
         return false;
+    notes << dir->removeStrayTempFiles();
     QList<TopicMeta> metas;
     QList<SavedPosition> positions;
     QJsonArray groupOffsets;
+    QJsonObject transactions;
     if (!dir->loadTopics(metas, error) || !dir->loadPositions(positions, error) ||
-        !dir->loadGroupOffsets(groupOffsets, error))
+        !dir->loadGroupOffsets(groupOffsets, error) || !dir->loadTransactions(transactions, error))
         return false;
     std::vector<kafka::GroupCoordinator::SavedOffset> restored;
     for (const QJsonValue &v : groupOffsets) {
@@ -115,13 +118,7 @@ bool Broker::openDataDir(const QString &path, QStringList &notes, QString &error
         if (Partition *p = topic ? topic->partition(saved.partition) : nullptr)
             p->restoreConsumer(saved.position);
     }
-    QJsonObject transactions;
-    if (!m_dataDir->loadTransactions(transactions, error))
-        notes << QStringLiteral("transactions.json cannot be read (%1): transactions start "
-                                "afresh")
-                     .arg(error);
-    else
-        restoreTransactions(transactions);
+    restoreTransactions(transactions);
     m_journal = std::move(journal);
     m_groups.setJournal(
         [journal = m_journal.get()](const std::vector<OffsetChange> &changes, QString &why) {
@@ -205,7 +202,21 @@ bool Broker::deleteTopic(QByteArrayView name, QString &error)
     m_transactions.save();
     // metadata first: a crash before the files are gone leaves leftovers, never a topic
     // whose files are half deleted
-    return saveTopicsLocked(error) && m_dataDir->removeTopicFiles(topic->name(), error);
+    if (saveTopicsLocked(error))
+        return m_dataDir->removeTopicFiles(topic->name(), error);
+    // A full disk has no room for the new topics.json: the topic's files go first to make
+    // some (their space comes back once the last reader lets go of the topic), and
+    // housekeeping writes topics.json as soon as it can. A crash before that brings the topic
+    // back, empty.
+    const QString firstError = error;
+    error.clear();
+    if (!m_dataDir->removeTopicFiles(topic->name(), error))
+        return false;
+    m_topicsUnsaved = true;
+    qWarning("rivulet: deleted topic %s: its files are removed; topics.json is rewritten once "
+             "there is room (%s)",
+             qPrintable(topic->name()), qPrintable(firstError));
+    return true;
 }
 
 bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName, ResetTo to,
@@ -411,7 +422,13 @@ bool Broker::saveTopicsLocked(QString &error, const Topic *replacing)
         metas.append({topic->name(), topic->partitionCount(), topic->retention(),
                       m_createdMs.value(topic->name()), topic->id()});
     }
-    return m_dataDir->saveTopics(metas, error);
+    if (!m_dataDir->saveTopics(metas, error))
+        return false;
+    if (m_topicsUnsaved) {
+        m_topicsUnsaved = false;
+        qInfo("rivulet: topics.json is up to date again");
+    }
+    return true;
 }
 
 void Broker::housekeep(bool force)
@@ -458,6 +475,10 @@ void Broker::housekeep(bool force)
     }
     if (!m_dataDir)
         return;
+    if (std::lock_guard lock(m_metaMutex); m_topicsUnsaved) {
+        QString error; // said when the topic was deleted; tried again every tick
+        saveTopicsLocked(error);
+    }
     if (force || now - m_lastPositionSaveMs >= m_config.positionSaveMs) {
         m_lastPositionSaveMs = now;
         compactOffsets(force);
@@ -521,6 +542,11 @@ void Broker::shutdown()
     if (!m_dataDir)
         return;
     compactOffsets(true);
+    if (std::lock_guard lock(m_metaMutex); m_topicsUnsaved) {
+        QString error;
+        if (!saveTopicsLocked(error))
+            qWarning("rivulet: topics.json still lists deleted topics: %s", qPrintable(error));
+    }
     const auto topics = m_topics.topics();
     syncPartitions(topics); // at once for all, so that the closes below have nothing to fsync
     bool clean = true;

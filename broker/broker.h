@@ -3,6 +3,7 @@
 #include "coordinator/producerstate.h"
 #include "coordinator/transactioncoordinator.h"
 #include "kafka/groupcoordinator.h"
+#include "log/compression.h"
 #include "log/datadir.h"
 #include "log/topicregistry.h"
 #include "monitor/clientregistry.h"
@@ -28,6 +29,9 @@ namespace rivulet {
 struct BrokerConfig
 {
     std::size_t maxRequestBytes = native::kDefaultMaxRequestBytes;
+    // The largest record batch a Kafka producer may send, counted uncompressed; also the
+    // bound on decompressing a stored batch (compression::setMaxInflatedBytes, process-wide).
+    qsizetype maxMessageBytes = compression::kDefaultMaxInflatedBytes;
     LogSettings log;                  // durable storage only
     RetentionPolicy defaultRetention; // for topics created without their own
     int retentionCheckMs = 5000;
@@ -215,6 +219,8 @@ private:
     std::unique_ptr<DataDir> m_dataDir;
     std::unique_ptr<CommitJournal> m_journal; // with m_dataDir
     std::mutex m_metaMutex; // serialises topic metadata changes and their file writes
+    // topics.json is behind memory (a topic deleted on a full disk): housekeeping retries
+    bool m_topicsUnsaved = false; // under m_metaMutex
     QHash<QString, std::int64_t> m_createdMs;
 
     std::mutex m_housekeepingMutex;

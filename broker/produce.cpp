@@ -8,6 +8,22 @@
 namespace rivulet {
 namespace {
 
+// Kafka's answers to the batches its LogValidator refuses
+ProduceError produceErrorOf(RecordBatchView::Check check)
+{
+    switch (check) {
+    case RecordBatchView::Check::BadMagic:
+        return ProduceError::UnsupportedFormat;
+    case RecordBatchView::Check::BadRecords:
+    case RecordBatchView::Check::BadOffsetRange:
+        return ProduceError::InvalidRecords;
+    case RecordBatchView::Check::TooLarge:
+        return ProduceError::MessageTooLarge;
+    default:
+        return ProduceError::CorruptBatch;
+    }
+}
+
 // Splits records into batches and checks each; an empty list and an error when any is bad.
 std::vector<QByteArrayView> checkedBatches(QByteArrayView records, bool trusted,
                                            ProduceResult &result)
@@ -35,15 +51,15 @@ std::vector<QByteArrayView> checkedBatches(QByteArrayView records, bool trusted,
                         : QStringLiteral("a batch with a producer id needs a sequence");
                 return {};
             }
-            const auto check = view.validate(true);
+            QString detail;
+            const auto check = view.validate(true, &detail);
             if (check != RecordBatchView::Check::Ok) {
-                result.error =
-                    check == RecordBatchView::Check::BadMagic     ? ProduceError::UnsupportedFormat
-                    : check == RecordBatchView::Check::BadRecords ? ProduceError::InvalidRecords
-                                                                  : ProduceError::CorruptBatch;
+                result.error = produceErrorOf(check);
                 result.message = QStringLiteral("record batch %1: %2")
                                      .arg(batches.size())
                                      .arg(QLatin1String(RecordBatchView::describe(check)));
+                if (!detail.isEmpty())
+                    result.message += QStringLiteral(" (%1)").arg(detail);
                 return {};
             }
         }

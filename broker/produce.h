@@ -32,9 +32,10 @@ enum class ProduceError
     UnknownPartition,
     InvalidTopic,
     OffsetLimit,
-    CorruptBatch,       // framing or CRC
+    CorruptBatch,       // framing, CRC, or compressed records that cannot be decompressed
     UnsupportedFormat,  // message format (magic) 0 or 1
     InvalidRecords,     // records that do not parse or disagree with the header; or no batch
+    MessageTooLarge,    // a batch whose records, uncompressed, pass --max-message-bytes
     Storage,            // the log refused the append (disk full, damaged partition…)
     OutOfOrderSequence, // an idempotent producer's batch with a gap before it
     StaleProducerEpoch, // an idempotent producer's batch from a fenced (older) epoch

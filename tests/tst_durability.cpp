@@ -1,5 +1,6 @@
 #include "native/clientcodec.h"
 #include "native/nativeclient.h"
+#include "support/tmpfsmount.h"
 
 #include <QDateTime>
 #include <QDeadlineTimer>
@@ -1006,6 +1007,96 @@ private Q_SLOTS:
         qint64 last = -1;
         QVERIFY2(produce(f.client, "full", 0, {"next"}, last, f.why), qPrintable(f.why));
         QCOMPARE(last, qint64(acked.size()));
+        QVERIFY2(f.broker->stop(), f.broker->describe());
+    }
+
+    // A real full file system (a small tmpfs): a produce that does not fit gets a clear
+    // storage error and loses nothing acknowledged; a restart while the disk is still full
+    // (an older segment's index missing, half-written temp files left) starts, removes the
+    // temp files, and serves every acknowledged record; deleting a topic frees its space.
+    void fullFileSystem()
+    {
+        Fixture f;
+        rivulet::testsupport::TmpfsMount disk(f.dir.path(), "6m");
+        if (!disk.mounted())
+            QSKIP(qPrintable(disk.why()));
+        const QStringList args{QStringLiteral("--segment-bytes"), QStringLiteral("262144")};
+        QVERIFY2(f.start(args), qPrintable(f.why));
+        Reply reply;
+        QVERIFY2(request(f.client, encodeCreateTopic("keep", 1), reply, f.why), qPrintable(f.why));
+        QVERIFY2(request(f.client, encodeCreateTopic("big", 1), reply, f.why), qPrintable(f.why));
+        const QList<QByteArray> kept = numbered("keep-", 0, 20, 100);
+        qint64 last = -1;
+        QVERIFY2(produce(f.client, "keep", 0, kept, last, f.why), qPrintable(f.why));
+        // what a broker killed in the middle of an atomic write leaves
+        const QString strayMeta = f.dir.path() + QStringLiteral("/topics.json.tmp");
+        // (not an .index.tmp: sealing a segment writes through that name and takes it over)
+        const QString strayIndex =
+            partitionDir(f.dir.path(), "big", 0) + QStringLiteral("/log-start-offset.tmp");
+        for (const QString &path : {strayMeta, strayIndex}) {
+            QFile stray(path);
+            QVERIFY(stray.open(QIODevice::WriteOnly) && stray.write("{\"half") > 0);
+        }
+
+        QList<QByteArray> acked;
+        QString refusal;
+        while (acked.size() < 100000) {
+            const auto batch = numbered("big-", int(acked.size()), 4, 32 << 10);
+            if (!produce(f.client, "big", 0, batch, last, refusal))
+                break;
+            acked += batch;
+            QCOMPARE(last, qint64(acked.size() - 1));
+        }
+        QVERIFY2(refusal.startsWith(u"Error reply") && refusal.contains(u"No space left"),
+                 qPrintable(refusal));
+        QVERIFY2(acked.size() > 100, qPrintable(QString::number(acked.size())));
+        QList<ContentRecord> stored;
+        QVERIFY2(consumeAll(f.client, "big", 0, 0, stored, f.why), qPrintable(f.why));
+        QCOMPARE(mismatch(stored, acked), QString());
+
+        // stopped while full, an older segment unsealed (its index removed first, so that the
+        // filler takes the page it held), and filled to the last block
+        QVERIFY2(f.broker->stop(), f.broker->describe());
+        const QStringList bigSegments = segments(partitionDir(f.dir.path(), "big", 0));
+        QVERIFY2(bigSegments.size() >= 3, qPrintable(bigSegments.join(u' ')));
+        QString firstIndex = bigSegments.front();
+        firstIndex.replace(QStringLiteral(".log"), QStringLiteral(".index"));
+        QFile::remove(firstIndex);
+        disk.fill(QStringLiteral("filler"));
+        QCOMPARE(disk.freeBytes(), qint64(0));
+
+        QVERIFY2(f.start(args), qPrintable(f.why));
+        QVERIFY2(consumeAll(f.client, "keep", 0, 0, stored, f.why), qPrintable(f.why));
+        QCOMPARE(mismatch(stored, kept), QString());
+        QVERIFY2(consumeAll(f.client, "big", 0, 0, stored, f.why), qPrintable(f.why));
+        QCOMPARE(mismatch(stored, acked), QString());
+        QVERIFY2(f.broker->waitForErr(QStringLiteral("removed ") + strayMeta),
+                 f.broker->describe());
+        QVERIFY2(f.broker->waitForErr(QStringLiteral("removed ") + strayIndex),
+                 f.broker->describe());
+        QVERIFY(!QFile::exists(strayMeta) && !QFile::exists(strayIndex));
+        QVERIFY2(f.broker->errText().contains(u"cannot write the rebuilt index of"),
+                 f.broker->describe());
+
+        // (bigger than what is left of the file's last page)
+        QVERIFY(!produce(f.client, "keep", 0, {QByteArray(64 << 10, 'n')}, last, refusal));
+        QVERIFY2(refusal.contains(u"No space left"), qPrintable(refusal));
+        QVERIFY2(consumeAll(f.client, "keep", 0, 0, stored, f.why), qPrintable(f.why));
+        QCOMPARE(mismatch(stored, kept), QString());
+
+        // deleting a topic frees its space, even with no room for the new topics.json
+        QVERIFY2(request(f.client, encodeDeleteTopic("big"), reply, f.why), qPrintable(f.why));
+        QVERIFY2(waitUntil([&] { return disk.freeBytes() > (3 << 20); }),
+                 qPrintable(QString::number(disk.freeBytes())));
+        QVERIFY2(produce(f.client, "keep", 0, {"room again"}, last, f.why), qPrintable(f.why));
+        QCOMPARE(last, qint64(kept.size()));
+        QVERIFY2(f.broker->stop(), f.broker->describe());
+        QVERIFY2(f.start(args), qPrintable(f.why));
+        const auto partitions = listTopics(f.client, f.why);
+        QCOMPARE(partitions.size(), qsizetype(1));
+        QCOMPARE(partitions.front().topic, QByteArray("keep"));
+        QVERIFY2(consumeAll(f.client, "keep", 0, 0, stored, f.why), qPrintable(f.why));
+        QCOMPARE(mismatch(stored, kept + QList<QByteArray>{"room again"}), QString());
         QVERIFY2(f.broker->stop(), f.broker->describe());
     }
 

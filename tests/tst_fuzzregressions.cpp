@@ -157,8 +157,10 @@ private Q_SLOTS:
                      crc32c(bytes.constData() + batch::kAttributes,
                             std::size_t(bytes.size() - batch::kAttributes)));
         const RecordBatchView view(bytes);
-        // offsets wrap: the record's delta (1) still agrees with lastOffsetDelta (1)
-        QCOMPARE(view.validate(true), RecordBatchView::Check::Ok);
+        // offsets wrap without overflowing; the batch's framing is sound, but its one record
+        // claims two offsets (lastOffsetDelta 1), which Kafka's LogValidator refuses
+        QCOMPARE(view.validate(false), RecordBatchView::Check::Ok);
+        QCOMPARE(view.validate(true), RecordBatchView::Check::BadOffsetRange);
         QCOMPARE(view.lastOffset(), std::numeric_limits<std::int64_t>::min());
         int records = 0;
         QVERIFY(view.forEachRecord(std::numeric_limits<std::int64_t>::min(),
@@ -168,13 +170,23 @@ private Q_SLOTS:
                                    }));
         QCOMPARE(records, 1);
 
-        // a client's base offset means nothing: the log gives the batch its own offsets
+        // so a produce of it stores nothing (before, it took offsets 0 and 1 for one record)
         Broker broker;
         broker.createTopic("t", 1);
+        const ProduceResult refused = broker.produce("t", 0, bytes);
+        QCOMPARE(refused.error, ProduceError::InvalidRecords);
+        QCOMPARE(broker.topics().find("t")->partition(0)->endOffset(), std::int64_t(0));
+        // with a lastOffsetDelta that matches, a client's base offset still means nothing:
+        // the log gives the batch its own offsets
+        be::writeU32(bytes.data() + batch::kLastOffsetDelta, 0);
+        bytes[bytes.size() - 5] = 0; // the record's offset delta: 0
+        be::writeU32(bytes.data() + batch::kCrc,
+                     crc32c(bytes.constData() + batch::kAttributes,
+                            std::size_t(bytes.size() - batch::kAttributes)));
         const ProduceResult result = broker.produce("t", 0, bytes);
         QCOMPARE(result.error, ProduceError::None);
         QCOMPARE(result.baseOffset, std::int64_t(0));
-        QCOMPARE(result.lastOffset, std::int64_t(1));
+        QCOMPARE(result.lastOffset, std::int64_t(0));
     }
 
     // fuzz_record_batch: decompress() told success by the error string being empty, so an

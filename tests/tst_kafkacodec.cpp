@@ -77,6 +77,7 @@ constexpr int None = 0;
 constexpr int OffsetOutOfRange = 1;
 constexpr int CorruptMessage = 2;
 constexpr int UnknownTopicOrPartition = 3;
+constexpr int MessageTooLarge = 10;
 constexpr int InvalidTopic = 17;
 constexpr int IllegalGeneration = 22;
 constexpr int InvalidGroupId = 24;
@@ -446,6 +447,20 @@ QByteArray produceBody(const QByteArray &topic, std::int32_t partition,
     else
         o.i32(-1);
     return o.data();
+}
+
+// plain (from recordBatch()) with its records compressed by codec, length and CRC set again
+QByteArray compressedBatch(int codec, const QByteArray &plain)
+{
+    QByteArray packed;
+    QString error;
+    if (!compression::compress(codec, QByteArrayView(plain).sliced(61), packed, error))
+        qFatal("%s", qPrintable(error));
+    QByteArray batch = plain.left(61) + packed;
+    batch.replace(8, 4, Out().i32(std::int32_t(batch.size() - 12)).data());
+    batch.replace(21, 2, Out().i16(codec).data());
+    batch.replace(17, 4, Out().u32(crc32c(batch.mid(21))).data());
+    return batch;
 }
 
 // FetchRequest v4: replica_id, max_wait_ms, min_bytes, max_bytes, isolation_level,
@@ -1140,10 +1155,12 @@ class TestKafkaCodec : public QObject
     std::unique_ptr<Server> m_server;
     quint16 m_port = 0;
 
-    bool start(bool autoCreate = true)
+    bool start(bool autoCreate = true,
+               qsizetype maxMessageBytes = compression::kDefaultMaxInflatedBytes)
     {
         BrokerConfig config;
         config.groupInitialRebalanceDelayMs = 100;
+        config.maxMessageBytes = maxMessageBytes;
         m_broker = std::make_unique<Broker>(config);
         kafka::KafkaConfig kafka;
         kafka.nodeId = kNodeId;
@@ -1698,6 +1715,133 @@ private Q_SLOTS:
         const auto r = parseProduce(body, "ctl");
         QVERIFY2(r && r->error == err::InvalidRecord, describe(request, body).constData());
         QCOMPARE(listOffset(c, "ctl", 0, -1), std::optional<std::int64_t>(0));
+    }
+
+    // Kafka's LogValidator: a batch's offset range is its record count. Today's refusal
+    // keeps two 80-byte batches from moving a partition's end to 2^32 (where native Produce
+    // fails for good). INVALID_RECORD, nothing stored.
+    void produceOffsetDeltaMismatchRefused_data()
+    {
+        QTest::addColumn<int>("records");
+        QTest::addColumn<qint32>("lastOffsetDelta");
+        QTest::newRow("one record, delta 2^31-1") << 1 << qint32(INT_MAX);
+        QTest::newRow("one record, delta 1") << 1 << qint32(1);
+        QTest::newRow("two records, delta 0") << 2 << qint32(0);
+    }
+    void produceOffsetDeltaMismatchRefused()
+    {
+        QFETCH(int, records);
+        QFETCH(qint32, lastOffsetDelta);
+        QVERIFY(start());
+        QVERIFY(m_broker->createTopic("delta", 1).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        std::vector<Rec> sent;
+        for (int i = 0; i < records; ++i)
+            sent.push_back({"k", "v" + QByteArray::number(i), {}});
+        QByteArray batch = recordBatch(sent, 1700000000000);
+        batch.replace(23, 4, Out().i32(lastOffsetDelta).data());
+        batch.replace(17, 4, Out().u32(crc32c(batch.mid(21))).data());
+        QByteArray body;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            const QByteArray request = produceBody("delta", 0, batch);
+            QVERIFY2(c.call(api::Produce, 3, request, body), qPrintable(c.error()));
+            const auto r = parseProduce(body, "delta");
+            QVERIFY2(r && r->error == err::InvalidRecord, describe(request, body).constData());
+        }
+        QCOMPARE(listOffset(c, "delta", 0, -1), std::optional<std::int64_t>(0));
+        // the native side says why, and a right batch still goes to offset 0
+        const ProduceResult refused = m_broker->produce("delta", 0, batch);
+        QCOMPARE(int(refused.error), int(ProduceError::InvalidRecords));
+        QVERIFY2(refused.message.contains(u"lastOffsetDelta"), qPrintable(refused.message));
+        QVERIFY2(c.call(api::Produce, 3,
+                        produceBody("delta", 0, recordBatch({{"k", "ok", {}}}, 1700000000000)),
+                        body),
+                 qPrintable(c.error()));
+        QCOMPARE(parseProduce(body, "delta")->error, err::None);
+        QCOMPARE(listOffset(c, "delta", 0, -1), std::optional<std::int64_t>(1));
+    }
+
+    // A compressed batch whose records inflate past the maximum message size is refused with
+    // MESSAGE_TOO_LARGE, for every codec, and nothing is stored; one just under it is kept.
+    // Records that cannot be decompressed are CORRUPT_MESSAGE.
+    void produceInflatingBatchRefused_data()
+    {
+        QTest::addColumn<int>("codec");
+        for (int codec = 1; codec <= 4; ++codec)
+            QTest::newRow(compression::codecName(codec)) << codec;
+    }
+    void produceInflatingBatchRefused()
+    {
+        QFETCH(int, codec);
+        constexpr qsizetype kMax = 1 << 20;
+        QVERIFY(start(true, kMax));
+        QVERIFY(m_broker->createTopic("bomb", 1).topic);
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        QByteArray body;
+        auto send = [&](const QByteArray &batch) {
+            const QByteArray request = produceBody("bomb", 0, batch);
+            if (!c.call(api::Produce, 3, request, body))
+                return std::optional<ProducePartition>();
+            return parseProduce(body, "bomb");
+        };
+        // 16 MiB of zeros in one record packs into a few KiB (gzip: 16 KiB)
+        const QByteArray bomb =
+            compressedBatch(codec, recordBatch({{"k", QByteArray(16 << 20, '\0'), {}}}, 1));
+        QVERIFY2(bomb.size() < 1 << 20, qPrintable(QString::number(bomb.size())));
+        auto r = send(bomb);
+        QVERIFY2(r && r->error == err::MessageTooLarge, qPrintable(hex(body.left(64))));
+        const ProduceResult refused = m_broker->produce("bomb", 0, bomb);
+        QVERIFY2(refused.message.contains(u"more than 1048576 bytes"), qPrintable(refused.message));
+
+        // just under the bound: kept, and readable
+        const QByteArray fits = compressedBatch(
+            codec, recordBatch({{"k", QByteArray(kMax - 100, 'x'), {}}}, 1700000000000));
+        r = send(fits);
+        QVERIFY2(r && r->error == err::None, qPrintable(hex(body.left(64))));
+        QCOMPARE(r->baseOffset, std::int64_t(0));
+
+        // not data of the codec at all
+        QByteArray garbage = recordBatch({{"k", "v", {}}}, 1);
+        garbage.append("not compressed at all");
+        garbage.replace(8, 4, Out().i32(std::int32_t(garbage.size() - 12)).data());
+        garbage.replace(21, 2, Out().i16(codec).data());
+        garbage.replace(17, 4, Out().u32(crc32c(garbage.mid(21))).data());
+        r = send(garbage);
+        QVERIFY2(r && r->error == err::CorruptMessage, qPrintable(hex(body.left(64))));
+        QCOMPARE(listOffset(c, "bomb", 0, -1), std::optional<std::int64_t>(1));
+
+        // an uncompressed batch is held to the same bound
+        r = send(recordBatch({{"k", QByteArray(kMax + 1, 'y'), {}}}, 1));
+        QVERIFY2(r && r->error == err::MessageTooLarge, qPrintable(hex(body.left(64))));
+        QCOMPARE(listOffset(c, "bomb", 0, -1), std::optional<std::int64_t>(1));
+    }
+
+    // A batch stored before produce checked sizes (here: under a larger bound) that inflates
+    // past today's bound is not decompressed past it when read: the reader gets an error
+    // saying why, and Kafka Fetch, which hands batches out as stored, still serves it.
+    void storedInflatingBatchIsBoundedWhenRead()
+    {
+        QVERIFY(start(true, 8 << 20));
+        QVERIFY(m_broker->createTopic("old", 1).topic);
+        const QByteArray big =
+            compressedBatch(1, recordBatch({{"k", QByteArray(4 << 20, 'z'), {}}}, 1));
+        QCOMPARE(int(m_broker->produce("old", 0, big).error), int(ProduceError::None));
+        compression::setMaxInflatedBytes(1 << 20);
+        const auto read = m_broker->topics().find("old")->partition(0)->readRecords(
+            0, 10, [](const rivulet::RecordView &) { return true; });
+        compression::setMaxInflatedBytes(compression::kDefaultMaxInflatedBytes);
+        QCOMPARE(read.records, 0);
+        QVERIFY2(read.error.contains(u"offsets 0-0") && read.error.contains(u"more than 1048576"),
+                 qPrintable(read.error));
+        KafkaClient c;
+        QVERIFY2(c.connectTo(m_port), qPrintable(c.error()));
+        QByteArray body;
+        QVERIFY2(c.call(api::Fetch, 4, fetchBody("old", 0, 0, 0), body), qPrintable(c.error()));
+        const auto f = parseFetch(body, "old");
+        QVERIFY(f && f->records);
+        QCOMPARE(*f->records, big);
     }
 
     void produceUnknownTopicWithoutAutoCreate()

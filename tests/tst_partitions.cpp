@@ -1,6 +1,7 @@
 #include "broker.h"
 #include "log/filelog.h"
 #include "log/recordbatch.h"
+#include "support/tmpfsmount.h"
 
 #include <QDir>
 #include <QFile>
@@ -62,9 +63,9 @@ QList<qint64> range(qint64 from, qint64 to)
     return r;
 }
 
-std::unique_ptr<Broker> openBroker(const QString &dir)
+std::unique_ptr<Broker> openBroker(const QString &dir, const BrokerConfig &config = {})
 {
-    auto broker = std::make_unique<Broker>();
+    auto broker = std::make_unique<Broker>(config);
     QStringList notes;
     QString error;
     if (!broker->openDataDir(dir, notes, error)) {
@@ -251,6 +252,49 @@ private Q_SLOTS:
         QCOMPARE(broker->addPartitions("g", 4, error), Broker::ChangeOutcome::Done);
         QCOMPARE(broker->topics().find("g")->partition(3)->endOffset(), 0);
         QCOMPARE(topicsJsonPartitions(tmp.path(), "g"), 4);
+    }
+
+    // DeleteRecords on a full file system (a small tmpfs) frees the segments below the new
+    // start even though there is no room for log-start-offset's temp file at first, records
+    // the start once there is, and the partition takes records again.
+    void deleteRecordsFreesAFullDisk()
+    {
+        QTemporaryDir tmp;
+        testsupport::TmpfsMount disk(tmp.path(), "2m");
+        if (!disk.mounted())
+            QSKIP(qPrintable(disk.why()));
+        BrokerConfig config;
+        config.log.segmentBytes = 128 << 10;
+        auto broker = openBroker(tmp.path(), config);
+        QVERIFY(broker);
+        QCOMPARE(broker->createTopic("full", 1).outcome, TopicRegistry::CreateOutcome::Created);
+        const QByteArray value(16 << 10, 'v');
+        std::int64_t acked = 0;
+        ProduceResult result;
+        while ((result = broker->produce("full", 0, batchOf(value))).error == ProduceError::None)
+            ++acked;
+        QCOMPARE(int(result.error), int(ProduceError::Storage));
+        QVERIFY2(result.message.contains(u"No space left"), qPrintable(result.message));
+        QVERIFY(acked > 16);
+        disk.fill(QStringLiteral("filler"));
+        const qint64 freeBefore = disk.freeBytes();
+
+        std::int64_t start = 0;
+        QString error;
+        QCOMPARE(broker->deleteRecordsBefore("full", 0, acked - 1, start, error),
+                 Broker::ChangeOutcome::Done);
+        QCOMPARE(start, acked - 1);
+        QVERIFY2(disk.freeBytes() > freeBefore + (1 << 20),
+                 qPrintable(QString::number(disk.freeBytes())));
+        QVERIFY(!QFile::exists(tmp.path() + "/topics/full/0/log-start-offset.tmp"));
+        QCOMPARE(int(broker->produce("full", 0, batchOf(value)).error), int(ProduceError::None));
+        broker->shutdown();
+        broker.reset();
+        broker = openBroker(tmp.path(), config);
+        QVERIFY(broker);
+        const Partition *p = broker->topics().find("full")->partition(0);
+        QCOMPARE(p->startOffset(), acked - 1);
+        QCOMPARE(offsetsFrom(*p, acked - 1), range(acked - 1, acked + 1));
     }
 
     void durableAfterKill9()

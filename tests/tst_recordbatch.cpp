@@ -383,6 +383,15 @@ private Q_SLOTS:
             QVERIFY(compression::decompress(codec, packed, out, error));
             QCOMPARE(out.size(), zeros.size());
         }
+        // gzip's trailer says 4 MiB, so that refusal took no inflating; with the trailer
+        // forged to say 0, inflating stops at the bound all the same
+        QVERIFY(compression::compress(1, zeros, packed, error));
+        packed.replace(packed.size() - 4, 4, QByteArray(4, '\0'));
+        bool tooLarge = false;
+        QVERIFY(!compression::decompress(1, packed, out, error, 1 << 20, &tooLarge));
+        QVERIFY2(tooLarge && error.contains(QStringLiteral("more than 1048576")),
+                 qPrintable(error));
+        QVERIFY(out.isEmpty());
     }
 };
 

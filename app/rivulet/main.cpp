@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QHostInfo>
+#include <QMessageBox>
 
 #include <csignal>
 #include <cstdio>
@@ -75,6 +76,8 @@ int main(int argc, char **argv)
         config.maxRequestBytes = options.maxRequestBytes;
     config.log = options.log;
     config.maxConnections = options.maxConnections;
+    if (options.maxMessageBytes > 0)
+        config.maxMessageBytes = qsizetype(options.maxMessageBytes);
     config.defaultRetention = options.retention;
     config.seedCompat = options.seedCompat;
     config.requestTimeoutMs = options.requestTimeoutMs;
@@ -91,6 +94,11 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "rivulet: %s\n", qPrintable(note));
         if (!opened) {
             std::fprintf(stderr, "rivulet: %s\n", qPrintable(error));
+            // started from a desktop, nobody reads stderr: say it in a dialog too (not on
+            // the offscreen and minimal platforms, which tests and scripts use)
+            const QString platform = QGuiApplication::platformName();
+            if (!headless && platform != u"offscreen" && platform != u"minimal")
+                QMessageBox::critical(nullptr, QStringLiteral("Rivulet cannot start"), error);
             return 1;
         }
     }

@@ -157,6 +157,14 @@ ParsedOptions parseOptions(const QStringList &arguments)
                        "(default 57671680, as Kafka's fetch.max.bytes)."),
         QStringLiteral("BYTES"));
     parser.addOptions({requestTimeout, idleTimeout, maxQueuedReply, maxBuffered, fetchMax});
+    const QCommandLineOption maxMessage(
+        QStringLiteral("max-message-bytes"),
+        QStringLiteral("Largest record batch a Kafka producer may send, counted uncompressed: a "
+                       "compressed batch that inflates past it is refused (MESSAGE_TOO_LARGE), "
+                       "and reading a stored one that does stops there (default 33554432 = 32 "
+                       "MiB)."),
+        QStringLiteral("BYTES"));
+    parser.addOption(maxMessage);
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
@@ -227,6 +235,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         return fail(*error);
     if (auto error = readNumber(parser, fetchMax, {1024, std::numeric_limits<std::int32_t>::max()},
                                 o.fetchMaxBytes))
+        return fail(*error);
+    if (auto error = readNumber(parser, maxMessage, {1024, 1LL << 30}, o.maxMessageBytes))
         return fail(*error);
     o.inMemory = parser.isSet(inMemory);
     o.seedCompat = parser.isSet(seedCompat);

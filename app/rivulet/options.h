@@ -22,7 +22,8 @@ struct Options
     rivulet::RetentionPolicy retention;
     int workers = 0; // one per core
     std::size_t maxRequestBytes = 0;
-    int maxConnections = 10000; // rivulet::ConnectionLimit::kDefaultMax
+    int maxConnections = 10000;      // rivulet::ConnectionLimit::kDefaultMax
+    std::size_t maxMessageBytes = 0; // 0: rivulet::compression::kDefaultMaxInflatedBytes
     bool seedCompat = false;
     // bounded abuse; the defaults are BrokerConfig's
     int requestTimeoutMs = 30000;

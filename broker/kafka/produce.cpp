@@ -23,6 +23,8 @@ std::int16_t errorCode(ProduceError e)
         return error::UnsupportedForMessageFormat; // magic 0/1 message sets
     case ProduceError::InvalidRecords:
         return error::InvalidRecord;
+    case ProduceError::MessageTooLarge:
+        return error::MessageTooLarge;
     case ProduceError::OffsetLimit:
     case ProduceError::Storage:
         return error::KafkaStorageError;

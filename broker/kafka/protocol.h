@@ -24,6 +24,7 @@ constexpr std::int16_t CorruptMessage = 2;
 constexpr std::int16_t UnknownTopicOrPartition = 3;
 constexpr std::int16_t CoordinatorNotAvailable = 15;
 constexpr std::int16_t NotCoordinator = 16;
+constexpr std::int16_t MessageTooLarge = 10;
 constexpr std::int16_t InvalidTopic = 17;
 constexpr std::int16_t RecordListTooLarge = 18;
 constexpr std::int16_t IllegalGeneration = 22;

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QtEndian>
 
 #include <algorithm>
@@ -162,7 +163,9 @@ QList<std::uint64_t> CommitJournal::generations(QString &error) const
     if (!dir.exists())
         return found;
     const QStringList names =
-        dir.entryList({QStringLiteral("*.journal")}, QDir::Files | QDir::NoDotAndDotDot);
+        // directories too: one named like a journal file is reported when read, not skipped
+        dir.entryList({QStringLiteral("*.journal")},
+                      QDir::Files | QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot);
     for (const QString &name : names) {
         bool ok = false;
         const std::uint64_t g = name.chopped(8).toULongLong(&ok);
@@ -182,8 +185,15 @@ bool CommitJournal::replay(const std::function<void(const OffsetChange &)> &appl
     QString odd;
     for (const std::uint64_t g : generations(odd)) {
         QByteArray bytes;
-        if (!fileio::readFile(fileOf(g), bytes, error))
+        if (QString why; !fileio::readFile(fileOf(g), bytes, why)) {
+            error = QStringLiteral("%1 cannot be read (%2). It holds consumer offsets committed "
+                                   "since the last snapshot; Rivulet does not start without "
+                                   "them. Restore it, or move it aside (mv '%1' '%1.broken') to "
+                                   "start without them (consumers may then read some records "
+                                   "again).")
+                        .arg(fileOf(g), why);
             return false;
+        }
         qsizetype at = 0;
         int applied = 0;
         while (bytes.size() - at >= qsizetype(kHeaderBytes)) {
@@ -235,7 +245,11 @@ bool CommitJournal::open(QString &error)
 {
     std::lock_guard lock(m_mutex);
     if (!QDir().mkpath(m_dir)) {
-        error = QStringLiteral("cannot create %1").arg(m_dir);
+        error = QStringLiteral("cannot create %1 for the offset journal%2")
+                    .arg(m_dir, QFileInfo(m_dir).exists()
+                                    ? QStringLiteral(": something else has that name; move it "
+                                                     "aside")
+                                    : QString());
         return false;
     }
     QString odd;

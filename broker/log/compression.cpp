@@ -2,22 +2,37 @@
 
 #include "bytes.h"
 
+#include <QtEndian>
+
 #include <lz4frame.h>
 #include <snappy-c.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <atomic>
 #include <cstring>
 
 namespace rivulet::compression {
 namespace {
+
+std::atomic<qsizetype> g_maxInflatedBytes{kDefaultMaxInflatedBytes};
+
+QString tooLargeError(const char *codec, qsizetype maxOutput, bool &tooLarge)
+{
+    tooLarge = true;
+    return QStringLiteral("%1: data decompresses to more than %2 bytes (the maximum message "
+                          "size, --max-message-bytes)")
+        .arg(QLatin1String(codec))
+        .arg(maxOutput);
+}
 
 // Java clients frame snappy data the way snappy-java ("xerial") does: a magic header, then
 // blocks of [int32 compressed length][raw snappy block]. librdkafka sends raw snappy.
 constexpr char kXerialMagic[8] = {char(0x82), 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 constexpr int kXerialHeader = 16;
 
-bool snappyBlock(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput)
+bool snappyBlock(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput,
+                 bool &tooLarge)
 {
     size_t length = 0;
     if (snappy_uncompressed_length(in.data(), size_t(in.size()), &length) != SNAPPY_OK) {
@@ -25,7 +40,7 @@ bool snappyBlock(QByteArrayView in, QByteArray &out, QString &error, qsizetype m
         return false;
     }
     if (qsizetype(length) > maxOutput - out.size()) {
-        error = QStringLiteral("snappy: data decompresses to more than %1 bytes").arg(maxOutput);
+        error = tooLargeError("snappy", maxOutput, tooLarge);
         return false;
     }
     const qsizetype at = out.size();
@@ -38,10 +53,11 @@ bool snappyBlock(QByteArrayView in, QByteArray &out, QString &error, qsizetype m
     return true;
 }
 
-bool snappyDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput)
+bool snappyDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput,
+                      bool &tooLarge)
 {
     if (in.size() < kXerialHeader || std::memcmp(in.data(), kXerialMagic, 8) != 0)
-        return snappyBlock(in, out, error, maxOutput);
+        return snappyBlock(in, out, error, maxOutput, tooLarge);
     qsizetype at = kXerialHeader;
     while (at < in.size()) {
         if (in.size() - at < 4) {
@@ -54,15 +70,25 @@ bool snappyDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizet
             error = QStringLiteral("snappy: truncated block");
             return false;
         }
-        if (!snappyBlock(in.sliced(at, qsizetype(length)), out, error, maxOutput))
+        if (!snappyBlock(in.sliced(at, qsizetype(length)), out, error, maxOutput, tooLarge))
             return false;
         at += qsizetype(length);
     }
     return true;
 }
 
-bool gzipDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput)
+bool gzipDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput,
+                    bool &tooLarge)
 {
+    // The trailer's ISIZE is the last member's size mod 2^32: past the bound, the data is
+    // too large (or damaged) without inflating a byte of it. A forged one costs no more
+    // than the bound below.
+    constexpr qsizetype kGzipMinimum = 18;
+    if (in.size() >= kGzipMinimum && quint8(in[0]) == 0x1f && quint8(in[1]) == 0x8b &&
+        qsizetype(qFromLittleEndian<quint32>(in.data() + in.size() - 4)) > maxOutput) {
+        error = tooLargeError("gzip", maxOutput, tooLarge);
+        return false;
+    }
     z_stream z = {};
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
         error = QStringLiteral("gzip: cannot initialise zlib");
@@ -73,7 +99,7 @@ bool gzipDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetyp
     int rc = Z_OK;
     while (rc != Z_STREAM_END) {
         if (out.size() >= maxOutput) {
-            error = QStringLiteral("gzip: data decompresses to more than %1 bytes").arg(maxOutput);
+            error = tooLargeError("gzip", maxOutput, tooLarge);
             break;
         }
         const qsizetype at = out.size();
@@ -98,19 +124,30 @@ bool gzipDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetyp
     return rc == Z_STREAM_END && error.isEmpty();
 }
 
-bool lz4Decompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput)
+bool lz4Decompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput,
+                   bool &tooLarge)
 {
     LZ4F_dctx *ctx = nullptr;
     if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION))) {
         error = QStringLiteral("lz4: cannot initialise");
         return false;
     }
+    // a frame that declares its content size past the bound is refused before inflating
+    LZ4F_frameInfo_t info = {};
+    size_t headerBytes = size_t(in.size());
+    if (!LZ4F_isError(LZ4F_getFrameInfo(ctx, &info, in.data(), &headerBytes)) &&
+        info.contentSize > quint64(maxOutput)) {
+        LZ4F_freeDecompressionContext(ctx);
+        error = tooLargeError("lz4", maxOutput, tooLarge);
+        return false;
+    }
+    LZ4F_resetDecompressionContext(ctx);
     const char *src = in.data();
     size_t left = size_t(in.size());
     size_t hint = 1;
     while (left > 0 && hint != 0) {
         if (out.size() >= maxOutput) {
-            error = QStringLiteral("lz4: data decompresses to more than %1 bytes").arg(maxOutput);
+            error = tooLargeError("lz4", maxOutput, tooLarge);
             break;
         }
         const qsizetype at = out.size();
@@ -137,15 +174,23 @@ bool lz4Decompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype
     return error.isEmpty();
 }
 
-bool zstdDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput)
+bool zstdDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetype maxOutput,
+                    bool &tooLarge)
 {
+    // a frame that declares its content size past the bound is refused before inflating
+    const unsigned long long declared = ZSTD_getFrameContentSize(in.data(), size_t(in.size()));
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
+        declared > quint64(maxOutput)) {
+        error = tooLargeError("zstd", maxOutput, tooLarge);
+        return false;
+    }
     ZSTD_DStream *stream = ZSTD_createDStream();
     ZSTD_initDStream(stream);
     ZSTD_inBuffer input{in.data(), size_t(in.size()), 0};
     size_t rc = 1;
     while (rc != 0) {
         if (out.size() >= maxOutput) {
-            error = QStringLiteral("zstd: data decompresses to more than %1 bytes").arg(maxOutput);
+            error = tooLargeError("zstd", maxOutput, tooLarge);
             break;
         }
         const qsizetype at = out.size();
@@ -170,6 +215,16 @@ bool zstdDecompress(QByteArrayView in, QByteArray &out, QString &error, qsizetyp
 
 } // namespace
 
+qsizetype maxInflatedBytes()
+{
+    return g_maxInflatedBytes.load(std::memory_order_relaxed);
+}
+
+void setMaxInflatedBytes(qsizetype bytes)
+{
+    g_maxInflatedBytes.store(bytes, std::memory_order_relaxed);
+}
+
 const char *codecName(int codec)
 {
     switch (codec) {
@@ -188,23 +243,37 @@ const char *codecName(int codec)
 }
 
 bool decompress(int codec, QByteArrayView input, QByteArray &out, QString &error,
-                qsizetype maxOutput)
+                qsizetype maxOutput, bool *tooLarge)
 {
     out.clear();
     // the codecs tell success by an empty error: one left from an earlier call must not count
     error.clear();
+    if (maxOutput < 0)
+        maxOutput = maxInflatedBytes();
+    bool ok = false;
+    bool large = false;
     switch (codec) {
     case 1:
-        return gzipDecompress(input, out, error, maxOutput);
+        ok = gzipDecompress(input, out, error, maxOutput, large);
+        break;
     case 2:
-        return snappyDecompress(input, out, error, maxOutput);
+        ok = snappyDecompress(input, out, error, maxOutput, large);
+        break;
     case 3:
-        return lz4Decompress(input, out, error, maxOutput);
+        ok = lz4Decompress(input, out, error, maxOutput, large);
+        break;
     case 4:
-        return zstdDecompress(input, out, error, maxOutput);
+        ok = zstdDecompress(input, out, error, maxOutput, large);
+        break;
+    default:
+        error = QStringLiteral("unknown compression codec %1").arg(codec);
+        break;
     }
-    error = QStringLiteral("unknown compression codec %1").arg(codec);
-    return false;
+    if (tooLarge)
+        *tooLarge = large;
+    if (!ok)
+        out = QByteArray(); // what was inflated before the failure goes back at once
+    return ok;
 }
 
 bool compress(int codec, QByteArrayView input, QByteArray &out, QString &error)

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -46,28 +47,88 @@ QJsonObject positionToJson(const SavedPosition &p)
     return o;
 }
 
-bool readJson(const QString &path, QJsonObject &object, QString &error)
+// Why a metadata file cannot be used, and what to do about it: the broker refuses to start
+// rather than start with what the file holds silently empty.
+QString damagedFile(const QString &path, const QString &problem, const char *holds)
+{
+    return QStringLiteral("%1 %2. It holds %3; Rivulet does not start without it rather than "
+                          "start with them missing. Restore it from a backup, or move it aside "
+                          "(mv '%1' '%1.broken') to start without them.")
+        .arg(path, problem, QLatin1String(holds));
+}
+
+bool readJson(const QString &path, QJsonObject &object, QString &error, const char *holds)
 {
     QByteArray bytes;
-    if (!QFile::exists(path)) {
+    const QFileInfo info(path);
+    if (!info.exists() && !info.isSymLink()) {
         object = {};
         return true;
     }
-    if (!fileio::readFile(path, bytes, error))
+    if (!info.isFile()) {
+        error = damagedFile(path, QStringLiteral("is not a file"), holds);
         return false;
+    }
+    if (QString why; !fileio::readFile(path, bytes, why)) {
+        error = damagedFile(path, QStringLiteral("cannot be read (%1)").arg(why), holds);
+        return false;
+    }
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
     if (!doc.isObject()) {
-        error = QStringLiteral("%1 is not valid metadata: %2").arg(path, parseError.errorString());
+        error = damagedFile(path,
+                            bytes.isEmpty() ? QStringLiteral("is empty")
+                            : doc.isNull()  ? QStringLiteral("is not valid JSON (%1 at byte %2)")
+                                                 .arg(parseError.errorString())
+                                                 .arg(parseError.offset)
+                                           : QStringLiteral("does not hold a JSON object"),
+                            holds);
         return false;
     }
     object = doc.object();
     if (object.value(QStringLiteral("version")).toInt() != kFormatVersion) {
-        error = QStringLiteral("%1 has an unknown format version").arg(path);
+        error = damagedFile(path,
+                            QStringLiteral("has an unknown format version (%1; this Rivulet "
+                                           "reads version %2)")
+                                .arg(object.value(QStringLiteral("version")).toVariant().toString())
+                                .arg(kFormatVersion),
+                            holds);
         return false;
     }
     return true;
 }
+
+// The array under key in a metadata file's object, each element an object; false (and why)
+// when the file holds something else there.
+bool readEntries(const QString &path, const QJsonObject &root, const QString &key,
+                 QJsonArray &entries, QString &error, const char *holds)
+{
+    const QJsonValue value = root.value(key);
+    if (value.isUndefined()) {
+        entries = {};
+        return true;
+    }
+    if (!value.isArray()) {
+        error = damagedFile(path, QStringLiteral("has no list under \"%1\"").arg(key), holds);
+        return false;
+    }
+    entries = value.toArray();
+    for (qsizetype i = 0; i < entries.size(); ++i)
+        if (!entries.at(i).isObject()) {
+            error = damagedFile(
+                path, QStringLiteral("has a damaged entry (%1 #%2)").arg(key).arg(i), holds);
+            return false;
+        }
+    return true;
+}
+
+constexpr const char *kTopicsHolds =
+    "the topics and their settings (their records stay in topics/ but are not served without "
+    "it)";
+constexpr const char *kPositionsHolds = "the native consumers' positions";
+constexpr const char *kGroupsHolds = "the Kafka consumer groups' committed offsets";
+constexpr const char *kTransactionsHolds =
+    "the state of Kafka transactions (open ones, and the aborted ones Fetch must skip)";
 
 bool writeJson(const QString &path, QJsonObject object, QString &error)
 {
@@ -87,15 +148,24 @@ DataDir::~DataDir()
 bool DataDir::open(const QString &path, QString &error)
 {
     m_path = QDir(path).absolutePath();
+    const QString useAnother =
+        QStringLiteral("Rivulet keeps its topics and offsets there; give --data-dir a directory "
+                       "this user can write (or --in-memory to keep nothing).");
     if (!QDir().mkpath(m_path)) {
-        error = QStringLiteral("cannot create the data directory %1").arg(m_path);
+        const QFileInfo info(m_path);
+        error =
+            QStringLiteral("cannot create the data directory %1%2. %3")
+                .arg(m_path,
+                     info.exists() && !info.isDir() ? QStringLiteral(": it is a file") : QString(),
+                     useAnother);
         return false;
     }
     const QString lockPath = m_path + QStringLiteral("/.lock");
     m_lockFd = ::open(QFile::encodeName(lockPath).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (m_lockFd < 0) {
-        error = QStringLiteral("cannot open %1: %2")
-                    .arg(lockPath, QString::fromLocal8Bit(std::strerror(errno)));
+        error =
+            QStringLiteral("cannot write in the data directory %1 (opening %2: %3). %4")
+                .arg(m_path, lockPath, QString::fromLocal8Bit(std::strerror(errno)), useAnother);
         return false;
     }
     if (::flock(m_lockFd, LOCK_EX | LOCK_NB) != 0) {
@@ -108,11 +178,14 @@ bool DataDir::open(const QString &path, QString &error)
         m_lockFd = -1;
         return false;
     }
+    // The pid is only for the message above; the flock is the lock. Written over the old
+    // one before the file is cut to length, so a full disk (no room for a new block) keeps
+    // the broker from starting no more than a stale pid does.
     const QByteArray pid = QByteArray::number(::getpid()) + '\n';
-    if (::ftruncate(m_lockFd, 0) != 0 ||
-        ::pwrite(m_lockFd, pid.constData(), std::size_t(pid.size()), 0) < 0) {
-        error = QStringLiteral("cannot write %1").arg(lockPath);
-        return false;
+    const bool pidWritten =
+        ::pwrite(m_lockFd, pid.constData(), std::size_t(pid.size()), 0) == pid.size();
+    if (pidWritten && ::ftruncate(m_lockFd, pid.size()) != 0) {
+        // the tail of a longer old pid stays after the new one's newline: harmless
     }
     const QString marker = m_path + QStringLiteral("/clean-shutdown");
     m_clean = QFile::exists(marker);
@@ -126,6 +199,19 @@ bool DataDir::open(const QString &path, QString &error)
         return false;
     }
     return true;
+}
+
+QStringList DataDir::removeStrayTempFiles() const
+{
+    // what an atomic write (metadata, the clean-shutdown marker) left when the broker died
+    // or the disk filled before its rename; the partitions' own go when they open
+    QStringList removed;
+    QDir dir(m_path);
+    for (const QString &name :
+         dir.entryList({QStringLiteral("*.tmp")}, QDir::Files | QDir::Hidden | QDir::System))
+        if (dir.remove(name))
+            removed << QStringLiteral("removed %1, left half written").arg(dir.filePath(name));
+    return removed;
 }
 
 bool DataDir::markCleanShutdown(QString &error)
@@ -168,15 +254,26 @@ bool DataDir::removePartitionFiles(const QString &topic, int partition, QString 
 
 bool DataDir::loadTopics(QList<TopicMeta> &topics, QString &error) const
 {
+    const QString path = m_path + QStringLiteral("/topics.json");
     QJsonObject root;
-    if (!readJson(m_path + QStringLiteral("/topics.json"), root, error))
+    QJsonArray entries;
+    if (!readJson(path, root, error, kTopicsHolds) ||
+        !readEntries(path, root, QStringLiteral("topics"), entries, error, kTopicsHolds))
         return false;
     topics.clear();
-    for (const QJsonValue &v : root.value(QStringLiteral("topics")).toArray()) {
-        const QJsonObject o = v.toObject();
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        const QJsonObject o = entries.at(i).toObject();
         TopicMeta t;
         t.name = o.value(QStringLiteral("name")).toString();
         t.partitions = o.value(QStringLiteral("partitions")).toInt();
+        if (t.name.isEmpty() || t.partitions < 1) {
+            error = damagedFile(path,
+                                QStringLiteral("has a damaged entry (topics #%1: no name or no "
+                                               "partition count)")
+                                    .arg(i),
+                                kTopicsHolds);
+            return false;
+        }
         t.retention.retentionMs = o.value(QStringLiteral("retention.ms")).toInteger(-1);
         t.retention.retentionBytes = o.value(QStringLiteral("retention.bytes")).toInteger(-1);
         t.createdMs = o.value(QStringLiteral("createdMs")).toInteger();
@@ -203,7 +300,8 @@ bool DataDir::saveTopics(const QList<TopicMeta> &topics, QString &error)
 
 bool DataDir::loadTransactions(QJsonObject &state, QString &error) const
 {
-    return readJson(m_path + QStringLiteral("/transactions.json"), state, error);
+    return readJson(m_path + QStringLiteral("/transactions.json"), state, error,
+                    kTransactionsHolds);
 }
 
 bool DataDir::saveTransactions(const QJsonObject &state, QString &error)
@@ -213,11 +311,10 @@ bool DataDir::saveTransactions(const QJsonObject &state, QString &error)
 
 bool DataDir::loadGroupOffsets(QJsonArray &offsets, QString &error) const
 {
+    const QString path = m_path + QStringLiteral("/groups.json");
     QJsonObject root;
-    if (!readJson(m_path + QStringLiteral("/groups.json"), root, error))
-        return false;
-    offsets = root.value(QStringLiteral("offsets")).toArray();
-    return true;
+    return readJson(path, root, error, kGroupsHolds) &&
+           readEntries(path, root, QStringLiteral("offsets"), offsets, error, kGroupsHolds);
 }
 
 bool DataDir::saveGroupOffsets(const QJsonArray &offsets, QString &error)
@@ -228,12 +325,15 @@ bool DataDir::saveGroupOffsets(const QJsonArray &offsets, QString &error)
 
 bool DataDir::loadPositions(QList<SavedPosition> &positions, QString &error) const
 {
+    const QString path = m_path + QStringLiteral("/consumers.json");
     QJsonObject root;
-    if (!readJson(m_path + QStringLiteral("/consumers.json"), root, error))
+    QJsonArray entries;
+    if (!readJson(path, root, error, kPositionsHolds) ||
+        !readEntries(path, root, QStringLiteral("positions"), entries, error, kPositionsHolds))
         return false;
     positions.clear();
     const bool anonymousOmitted = root.value(QStringLiteral("anonymousOmitted")).toBool();
-    for (const QJsonValue &v : root.value(QStringLiteral("positions")).toArray()) {
+    for (const QJsonValue &v : std::as_const(entries)) {
         const QJsonObject o = v.toObject();
         SavedPosition p;
         p.topic = o.value(QStringLiteral("topic")).toString();

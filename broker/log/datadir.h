@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QUuid>
 
 namespace rivulet {
@@ -53,6 +54,8 @@ public:
     // crash from now on is seen as one at the next start.
     bool wasCleanShutdown() const { return m_clean; }
     bool markCleanShutdown(QString &error);
+    // Removes the temp files of atomic writes that never reached their rename; says which.
+    QStringList removeStrayTempFiles() const;
 
     QString topicPath(const QString &topic) const;
     QString partitionPath(const QString &topic, int partition) const;
@@ -60,6 +63,8 @@ public:
     // Removes one partition's directory (leftovers of partitions added and not recorded).
     bool removePartitionFiles(const QString &topic, int partition, QString &error);
 
+    // The loaders refuse a file that cannot be read or does not hold what it should, with a
+    // message naming it and what to do; a missing file is an empty one.
     bool loadTopics(QList<TopicMeta> &topics, QString &error) const;
     bool saveTopics(const QList<TopicMeta> &topics, QString &error);
     // Kafka consumer groups' committed offsets: DIR/groups.json

@@ -201,14 +201,24 @@ bool syncFileSystem(const QString &path, QString &error)
     return ok;
 }
 
+// A temp file a failed write leaves (half written, e.g. on a full disk) goes at once: it
+// holds space and nothing anyone needs.
+bool dropTemp(const QString &temp)
+{
+    ::unlink(QFile::encodeName(temp).constData());
+    return false;
+}
+
 bool replaceFile(const QString &path, const QByteArray &content, QString &error)
 {
     const QString temp = path + QStringLiteral(".tmp");
     {
         auto file = openReadWrite(temp, true, error);
-        if (!file || !truncate(*file, 0, error) ||
-            !writeAt(*file, 0, content.constData(), std::size_t(content.size()), error))
+        if (!file)
             return false;
+        if (!truncate(*file, 0, error) ||
+            !writeAt(*file, 0, content.constData(), std::size_t(content.size()), error))
+            return dropTemp(temp);
     }
     if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {
         error = failure("cannot rename over", path);
@@ -222,12 +232,14 @@ bool writeFileAtomically(const QString &path, const QByteArray &content, QString
     const QString temp = path + QStringLiteral(".tmp");
     {
         auto file = openReadWrite(temp, true, error);
-        if (!file || !truncate(*file, 0, error) ||
-            !writeAt(*file, 0, content.constData(), std::size_t(content.size()), error))
+        if (!file)
             return false;
+        if (!truncate(*file, 0, error) ||
+            !writeAt(*file, 0, content.constData(), std::size_t(content.size()), error))
+            return dropTemp(temp);
         if (!dataSync(file->fd(), temp)) {
             error = failure("cannot fsync", temp);
-            return false;
+            return dropTemp(temp);
         }
     }
     if (::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) != 0) {

@@ -87,7 +87,8 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
     std::vector<std::int64_t> bases;
     for (const QString &name : dir.entryList(QDir::Files | QDir::Hidden, QDir::NoSort)) {
         if (name.endsWith(QLatin1String(".tmp"))) {
-            dir.remove(name);
+            if (dir.remove(name))
+                notes << QStringLiteral("removed %1, left half written").arg(dir.filePath(name));
         } else if (name.endsWith(QLatin1String(".log"))) {
             bool ok = false;
             const std::int64_t base = name.chopped(4).toLongLong(&ok);
@@ -141,13 +142,23 @@ std::unique_ptr<PartitionLog> FileLog::open(const QString &directory, const LogS
                               .arg(log->m_segments.back()->endOffset())
                               .arg(bases[i])
                               .arg(file));
+        bool unsealed = false;
         if (!segment->indexWasLoaded() && !newest) {
-            if (!segment->seal(error))
-                return broken(error);
-            notes << QStringLiteral("rebuilt the index of %1").arg(file);
+            // the scan has just built its index in memory: a full disk delays the file (the
+            // housekeeping seals it later), it does not keep the partition from serving
+            if (segment->seal(error)) {
+                notes << QStringLiteral("rebuilt the index of %1").arg(file);
+            } else {
+                notes << QStringLiteral("cannot write the rebuilt index of %1 yet (%2); serving "
+                                        "it from the scan")
+                             .arg(file, error);
+                unsealed = true;
+            }
         }
         log->m_sizeBytes += segment->size();
         log->m_segments.push_back(std::move(segment));
+        if (unsealed)
+            log->m_unsealed.push_back(log->m_segments.back());
     }
     // Offsets are never given twice: a log whose records were all deleted goes on from its
     // start offset, even when its segments are gone or recovery cut it shorter than that.
@@ -186,8 +197,20 @@ bool FileLog::deleteRecordsBefore(std::int64_t offset, QString &error)
     offset = std::min(offset, endOffset());
     // recorded first: once a segment is gone, the start offset must already be on disk
     if (!fileio::writeFileAtomically(startOffsetPath(m_directory),
-                                     QByteArray::number(offset) + '\n', error))
-        return false;
+                                     QByteArray::number(offset) + '\n', error)) {
+        // A full disk has no room for the file: whole segments below the offset go first
+        // (oldest first, so a crash leaves the log starting at a segment, no gap), which
+        // makes room for it.
+        const std::int64_t sizeBefore = m_sizeBytes;
+        removeSegmentsBefore(offset);
+        if (m_sizeBytes == sizeBefore)
+            return false;
+        m_changed = true;
+        error.clear();
+        if (!fileio::writeFileAtomically(startOffsetPath(m_directory),
+                                         QByteArray::number(offset) + '\n', error))
+            return false;
+    }
     m_deletedBefore = offset;
     m_changed = true;
     // Every record deleted: a new segment from here lets the newest one go as well. Should

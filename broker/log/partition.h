@@ -182,18 +182,21 @@ ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&
             const RecordBatchView view(bytes);
             if (view.isControl())
                 return true; // a transaction's commit/abort marker: nobody's record
-            const bool decoded = view.forEachRecord(fromOffset, [&](const RecordView &record) {
-                const bool more = f(record);
-                stopped = !more;
-                return ++outcome.records < maxRecords && more;
-            });
+            QString why;
+            const bool decoded = view.forEachRecord(
+                fromOffset,
+                [&](const RecordView &record) {
+                    const bool more = f(record);
+                    stopped = !more;
+                    return ++outcome.records < maxRecords && more;
+                },
+                &why);
             if (!decoded) {
                 // Never skip records silently. Records before this batch are answered; a
-                // request that starts at it learns why it cannot go on.
+                // request that starts at it learns why it cannot go on (a batch stored before
+                // produce checked sizes, inflating past the maximum, is refused here, its
+                // decompression stopped at the bound).
                 if (outcome.records == 0) {
-                    QByteArray scratch;
-                    QString why;
-                    view.decompressRecords(scratch, &why);
                     outcome.error =
                         QStringLiteral("the batch at offsets %1-%2 cannot be decoded%3")
                             .arg(view.baseOffset())

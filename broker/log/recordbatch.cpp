@@ -41,7 +41,7 @@ std::optional<std::int64_t> RecordBatchView::sizeAt(const char *data, std::size_
     return std::int64_t(batch::kLogOverhead) + be::readI32(data + batch::kBatchLength);
 }
 
-RecordBatchView::Check RecordBatchView::validate(bool records) const
+RecordBatchView::Check RecordBatchView::validate(bool records, QString *detail) const
 {
     if (m_bytes.size() < batch::kHeaderSize)
         return Check::Truncated;
@@ -58,21 +58,48 @@ RecordBatchView::Check RecordBatchView::validate(bool records) const
         return Check::BadCrc;
     if (recordCount() < 0 || lastOffsetDelta() < 0)
         return Check::BadRecords;
-    if (!records || compression() != 0)
+    if (!records)
         return Check::Ok;
-    const char *p = m_bytes.data() + batch::kHeaderSize;
-    const char *end = m_bytes.data() + m_bytes.size();
-    std::int64_t previousDelta = -1;
+    // Kafka's LogValidator: a batch's offset range is its record count. A delta larger than
+    // the count would move the partition's end past offsets nobody holds (two such batches
+    // took a partition past the native protocol's 2^32 for good).
+    if (recordCount() < 1 || std::int64_t(lastOffsetDelta()) + 1 != recordCount())
+        return Check::BadOffsetRange;
+    const QByteArrayView section = m_bytes.sliced(batch::kHeaderSize);
+    if (compression() == 0) {
+        if (section.size() > compression::maxInflatedBytes()) {
+            if (detail)
+                *detail = QStringLiteral("%1 bytes of records, more than %2 (the maximum message "
+                                         "size, --max-message-bytes)")
+                              .arg(section.size())
+                              .arg(compression::maxInflatedBytes());
+            return Check::TooLarge;
+        }
+        return recordsMatchHeader(section.data(), section.data() + section.size())
+                   ? Check::Ok
+                   : Check::BadRecords;
+    }
+    QByteArray inflated;
+    QString why;
+    bool tooLarge = false;
+    if (!compression::decompress(compression(), section, inflated, why, -1, &tooLarge)) {
+        if (detail)
+            *detail = why;
+        return tooLarge ? Check::TooLarge : Check::BadCompression;
+    }
+    return recordsMatchHeader(inflated.constData(), inflated.constData() + inflated.size())
+               ? Check::Ok
+               : Check::BadRecords;
+}
+
+bool RecordBatchView::recordsMatchHeader(const char *p, const char *end) const
+{
     for (std::int32_t i = 0; i < recordCount(); ++i) {
         RecordView record;
-        if (!decodeRecord(p, end, record))
-            return Check::BadRecords;
-        const std::int64_t delta = wrappingSub(record.offset, baseOffset());
-        if (delta <= previousDelta || delta > lastOffsetDelta())
-            return Check::BadRecords;
-        previousDelta = delta;
+        if (!decodeRecord(p, end, record) || wrappingSub(record.offset, baseOffset()) != i)
+            return false;
     }
-    return p == end ? Check::Ok : Check::BadRecords;
+    return p == end;
 }
 
 const char *RecordBatchView::describe(Check check)
@@ -90,6 +117,12 @@ const char *RecordBatchView::describe(Check check)
         return "CRC-32C mismatch";
     case Check::BadRecords:
         return "malformed records";
+    case Check::BadOffsetRange:
+        return "lastOffsetDelta does not match the record count";
+    case Check::BadCompression:
+        return "the records cannot be decompressed";
+    case Check::TooLarge:
+        return "the records are larger than the maximum message size";
     }
     return "unknown";
 }

@@ -63,7 +63,10 @@ public:
         BadLength,
         BadMagic,
         BadCrc,
-        BadRecords
+        BadRecords,
+        BadOffsetRange, // lastOffsetDelta disagrees with the record count (Kafka: INVALID_RECORD)
+        BadCompression, // the records cannot be decompressed (Kafka: CORRUPT_MESSAGE)
+        TooLarge,       // the records, uncompressed, pass compression::maxInflatedBytes()
     };
 
     explicit RecordBatchView(QByteArrayView bytes) : m_bytes(bytes) {}
@@ -72,9 +75,12 @@ public:
     // fewer than 12 bytes are there. The size may be nonsense for garbage; validate() says.
     static std::optional<std::int64_t> sizeAt(const char *data, std::size_t available);
 
-    // Framing, magic and CRC; with records=true also that the records parse and that their
-    // count and offset deltas agree with the header (uncompressed batches only).
-    Check validate(bool records) const;
+    // Framing, magic and CRC; with records=true also Kafka's produce-time checks: at least one
+    // record, lastOffsetDelta = recordCount - 1, the records (decompressed first, with the
+    // bound of compression::maxInflatedBytes(), which also bounds an uncompressed batch's
+    // records) parse, and their offset deltas are 0, 1, 2... detail, if given, gets the
+    // codec's reason for BadCompression and TooLarge.
+    Check validate(bool records, QString *detail = nullptr) const;
     static const char *describe(Check check);
 
     std::int64_t baseOffset() const;
@@ -99,9 +105,11 @@ public:
 
     // Calls f(const RecordView&) for every record with offset >= fromOffset until f returns
     // false; compressed batches are decompressed first (the views then point into a buffer
-    // that lives for the call). Returns false if the records are malformed or cannot be
-    // decompressed, true otherwise.
-    template <typename F> bool forEachRecord(std::int64_t fromOffset, F &&f) const;
+    // that lives for the call), never past compression::maxInflatedBytes(). Returns false if
+    // the records are malformed or cannot be decompressed (why in error, if given), true
+    // otherwise.
+    template <typename F>
+    bool forEachRecord(std::int64_t fromOffset, F &&f, QString *error = nullptr) const;
     // The records section, decompressed; false (and why) when it cannot be.
     bool decompressRecords(QByteArray &out, QString *error = nullptr) const;
 
@@ -109,6 +117,8 @@ public:
 
 private:
     bool decodeRecord(const char *&p, const char *end, RecordView &out) const;
+    // the records of [p, end) against the header: count, and offset deltas 0, 1, 2...
+    bool recordsMatchHeader(const char *p, const char *end) const;
 
     QByteArrayView m_bytes;
 };
@@ -141,13 +151,14 @@ private:
     int m_count = 0;
 };
 
-template <typename F> bool RecordBatchView::forEachRecord(std::int64_t fromOffset, F &&f) const
+template <typename F>
+bool RecordBatchView::forEachRecord(std::int64_t fromOffset, F &&f, QString *error) const
 {
     const char *p = m_bytes.data() + batch::kHeaderSize;
     const char *end = m_bytes.data() + m_bytes.size();
     QByteArray decompressed;
     if (compression() != 0) {
-        if (!decompressRecords(decompressed))
+        if (!decompressRecords(decompressed, error))
             return false;
         p = decompressed.constData();
         end = p + decompressed.size();
