@@ -182,7 +182,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, kTimeoutMs);
         model.browse(QStringLiteral("t"), 1, MessagesModel::Start::Oldest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, kTimeoutMs);
-        QCOMPARE(model.filter(), QStringLiteral("late-100"));
+        QCOMPARE(model.filter().text, QStringLiteral("late-100"));
         model.setFilter(QString());
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), MessagesModel::kPageSize, kTimeoutMs);
 

@@ -83,7 +83,8 @@ private Q_SLOTS:
         Broker broker;
         broker.createTopic("m", 3);
         // p0: 1000 4000 7000; p1: 2000 4000 8000; p2: 3000 5000 6000 (ms after kBase)
-        const QList<QList<int>> times = {{1000, 4000, 7000}, {2000, 4000, 8000}, {3000, 5000, 6000}};
+        const QList<QList<int>> times = {
+            {1000, 4000, 7000}, {2000, 4000, 8000}, {3000, 5000, 6000}};
         for (int p = 0; p < 3; ++p)
             for (int t : times[p])
                 QVERIFY(produceAt(broker, "m", p, kBase + t, "v" + QByteArray::number(t)));
@@ -207,8 +208,7 @@ private Q_SLOTS:
         // all partitions: p0 from 5, p1 from 5 (kBase + 5500), merged
         browser.partitionBox()->setValue(MessagesModel::kAllPartitions);
         QTRY_VERIFY(model->isMerged() && settled(model) && model->rowCount() == 10);
-        QCOMPARE(rows(model).first(4),
-                 (QList<QPair<int, qint64>>{{0, 5}, {1, 5}, {0, 6}, {1, 6}}));
+        QCOMPARE(rows(model).first(4), (QList<QPair<int, qint64>>{{0, 5}, {1, 5}, {0, 6}, {1, 6}}));
 
         // a time after every record: nothing, and no error
         browser.timeEdit()->setDateTime(QDateTime::fromMSecsSinceEpoch(kBase + 60'000));
@@ -222,10 +222,10 @@ private Q_SLOTS:
         Broker broker;
         broker.createTopic("f", 1);
         for (int i = 0; i < 30; ++i)
-            QVERIFY(produceAt(broker, "f", 0, kBase + i, "value-" + QByteArray::number(i),
-                              "key-" + QByteArray::number(i),
-                              {{"kind", i % 3 == 0 ? "fizz" : "plain"},
-                               {"trace", "T" + QByteArray::number(i)}}));
+            QVERIFY(produceAt(
+                broker, "f", 0, kBase + i, "value-" + QByteArray::number(i),
+                "key-" + QByteArray::number(i),
+                {{"kind", i % 3 == 0 ? "fizz" : "plain"}, {"trace", "T" + QByteArray::number(i)}}));
         MessageBrowser browser(broker);
         browser.setTopics({QStringLiteral("f")});
         browser.show();

@@ -199,9 +199,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         for (const recordfile::Format format :
              {recordfile::Format::JsonLines, recordfile::Format::Csv}) {
-            const QString path = dir.filePath(format == recordfile::Format::Csv
-                                                  ? QStringLiteral("t.csv")
-                                                  : QStringLiteral("t.jsonl"));
+            const QString path =
+                dir.filePath(format == recordfile::Format::Csv ? QStringLiteral("t.csv")
+                                                               : QStringLiteral("t.jsonl"));
             QSignalSpy finished(&browser, &MessageBrowser::exportFinished);
             browser.exportTo(path);
             QVERIFY(finished.wait(kTimeoutMs));

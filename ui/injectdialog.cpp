@@ -33,7 +33,8 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
       m_perLine(new QCheckBox(tr("One message per &line"), this)), m_file(new QLabel(this)),
       m_clearFile(new QPushButton(tr("Use the text"), this)),
       m_headers(new QTableWidget(0, 2, this)), m_repeat(new QSpinBox(this)),
-      m_placeholders(new QCheckBox(tr("Replace {i}"), this)), m_summary(new QLabel(this)), m_progress(new QProgressBar(this)), m_result(new QLabel(this)),
+      m_placeholders(new QCheckBox(tr("Replace {i}"), this)), m_summary(new QLabel(this)),
+      m_progress(new QProgressBar(this)), m_result(new QLabel(this)),
       m_send(new QPushButton(tr("&Send"), this)), m_stop(new QPushButton(tr("Stop"), this))
 {
     setWindowTitle(tr("Inject messages — Rivulet"));
@@ -315,7 +316,7 @@ InjectRequest InjectDialog::request() const
     r.firstPartition = m_nextPartition;
     if (m_useKey->isChecked())
         r.key = m_prefilled && m_key->text() == m_prefilled->keyText ? m_prefilled->key
-                                                                      : m_key->text().toUtf8();
+                                                                     : m_key->text().toUtf8();
     r.placeholders = m_placeholders->isChecked();
     if (m_valuesFile.isEmpty() && !m_perLine->isChecked() && m_prefilled &&
         m_value->toPlainText() == m_prefilled->valueText) {

@@ -36,9 +36,9 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
       m_offset(new QLineEdit(this)), m_time(new QDateTimeEdit(this)),
       m_liveTail(new QToolButton(this)), m_filter(new QLineEdit(this)),
       m_regex(new QToolButton(this)), m_header(new QLineEdit(this)),
-      m_filterDelay(new QTimer(this)), m_status(new QLabel(this)),
-      m_view(new QTableView(this)), m_detail(new RecordDetailPane(this)),
-      m_splitter(new QSplitter(Qt::Vertical, this)), m_export(new QToolButton(this))
+      m_filterDelay(new QTimer(this)), m_status(new QLabel(this)), m_view(new QTableView(this)),
+      m_detail(new RecordDetailPane(this)), m_splitter(new QSplitter(Qt::Vertical, this)),
+      m_export(new QToolButton(this))
 {
     m_topic->setMinimumContentsLength(16);
     m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -71,10 +71,10 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_time->setDateTime(QDateTime::currentDateTime().addSecs(-3600));
     m_time->setVisible(false);
     auto timeTip = [this] {
-        m_time->setToolTip(tr("Local time; %1 UTC. Each partition starts at its first message "
-                              "with a timestamp at or after it (Return reads).")
-                               .arg(m_time->dateTime().toUTC().toString(
-                                   QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+        m_time->setToolTip(
+            tr("Local time; %1 UTC. Each partition starts at its first message "
+               "with a timestamp at or after it (Return reads).")
+                .arg(m_time->dateTime().toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
     };
     timeTip();
     connect(m_time, &QDateTimeEdit::dateTimeChanged, this, timeTip);
@@ -194,6 +194,8 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     connect(m_regex, &QToolButton::toggled, this, &MessageBrowser::applyFilter);
     connect(m_filterDelay, &QTimer::timeout, this, &MessageBrowser::applyFilter);
     connect(m_model, &MessagesModel::readingChanged, this, &MessageBrowser::updateStatus);
+    // the rows go in after reading ends: say what they are once they are there
+    connect(m_model, &MessagesModel::pageRead, this, &MessageBrowser::updateStatus);
     connect(m_model, &MessagesModel::messageChanged, this, [this](const QString &message) {
         m_message = message;
         updateStatus();

@@ -165,10 +165,9 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
         Pending &p = pending[partition];
         if (!p.builder)
             p.builder = std::make_unique<RecordBatchBuilder>(Broker::nowMs(), kBatchRecords);
-        p.builder->appendRecord(keyTemplate ? std::optional<QByteArrayView>(key) : std::nullopt,
-                                request.nullValue ? std::nullopt
-                                                  : std::optional<QByteArrayView>(value),
-                                headers);
+        p.builder->appendRecord(
+            keyTemplate ? std::optional<QByteArrayView>(key) : std::nullopt,
+            request.nullValue ? std::nullopt : std::optional<QByteArrayView>(value), headers);
         p.bytes += key.size() + value.size() + 16;
         if (p.builder->count() >= kBatchRecords || p.bytes >= kBatchBytes)
             ok = flush(partition, p);

@@ -27,7 +27,7 @@ struct InjectRequest
     int firstPartition = 0; // where round-robin starts
     std::optional<QByteArray> key;
     QList<QByteArray> values;
-    QString valuesFile; // when set, its non-empty lines are the values
+    QString valuesFile;           // when set, its non-empty lines are the values
     QList<DecodedHeader> headers; // hasValue false: a null header value
     std::int64_t repeat = 1;
     // false: key, values and header values are sent as they are, "{i}" included (Re-publish)

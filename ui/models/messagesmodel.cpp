@@ -1,7 +1,7 @@
 #include "messagesmodel.h"
 
-#include "displayformat.h"
 #include "broker.h"
+#include "displayformat.h"
 #include "modelroles.h"
 #include "offthread.h"
 #include "recordreader.h"
@@ -95,6 +95,7 @@ void MessagesModel::restart()
     m_peeks = 0;
     m_peekAgain = false;
     m_positions.clear();
+    m_ranges.clear(); // the first page says
     m_more = false;
     m_reader.reset();
     m_seekPending = false;
@@ -111,11 +112,10 @@ void MessagesModel::restart()
     if (m_partitions.isEmpty()) {
         m_topic.clear();
         m_partition = 0;
-        m_ranges.clear();
     }
     if (!m_partitions.isEmpty() && m_filterProblem.isEmpty()) {
-        m_reader = std::make_shared<RecordReader>(m_broker, m_topic.toUtf8(), m_partitions,
-                                                  m_filter);
+        m_reader =
+            std::make_shared<RecordReader>(m_broker, m_topic.toUtf8(), m_partitions, m_filter);
         m_seekPending = true;
     }
     beginResetModel();
@@ -276,8 +276,7 @@ void MessagesModel::pageArrived(quint64 generation, ReadKind kind, const MergedP
 
     // a filtered read stops after its time budget: carry on until the page is full
     const int stillWanted = m_wanted - int(page.records.size());
-    if (page.error.isEmpty() && !m_filter.isEmpty() && stillWanted > 0 &&
-        (m_more || unread() > 0))
+    if (page.error.isEmpty() && !m_filter.isEmpty() && stillWanted > 0 && (m_more || unread() > 0))
         read(stillWanted);
     else if (m_liveTail || m_refreshNewest || std::exchange(m_peekAgain, false))
         poll();
@@ -337,8 +336,8 @@ QVariant MessagesModel::data(const QModelIndex &index, int role) const
         return {};
     const DecodedRecord &r = m_rows[std::size_t(index.row())];
     if (role == Qt::TextAlignmentRole)
-        return index.column() == Partition || index.column() == Offset ||
-                       index.column() == Size || index.column() == Headers
+        return index.column() == Partition || index.column() == Offset || index.column() == Size ||
+                       index.column() == Headers
                    ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
                    : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == SortRole) {

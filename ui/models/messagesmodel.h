@@ -134,7 +134,7 @@ private:
     QThreadPool m_pool;
     QString m_topic;
     int m_partition = 0;
-    QList<int> m_partitions;      // read
+    QList<int> m_partitions;        // read
     QList<PartitionRange> m_ranges; // of every partition of the topic, from the last read
     Start m_start = Start::Newest;
     std::int64_t m_at = 0;

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "read.h"
 #include "monitor/recordfile.h"
+#include "read.h"
 
 #include <QList>
 #include <QString>

@@ -21,8 +21,8 @@ struct MergedPage
     QList<std::int64_t> positions;
     QList<PartitionRange> ranges; // of every partition of the topic, when read
     std::int64_t skipped = 0;     // readTail(): records passed over to keep up
-    bool more = false;        // records are known to be waiting (read ahead, or before an end)
-    std::int64_t scanned = 0; // records looked at (more than taken when filtering)
+    bool more = false;            // records are known to be waiting (read ahead, or before an end)
+    std::int64_t scanned = 0;     // records looked at (more than taken when filtering)
     QString note;
     QString error;
 };
