@@ -114,7 +114,7 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_view->setColumnWidth(MessagesModel::Partition, digit * 9);
     m_view->setColumnHidden(MessagesModel::Partition, true); // shown when merged
     m_view->setColumnWidth(MessagesModel::Offset, digit * 11);
-    m_view->setColumnWidth(MessagesModel::Timestamp, digit * 14);
+    m_view->setColumnWidth(MessagesModel::Timestamp, digit * 20); // a date and a time
     m_view->setColumnWidth(MessagesModel::Key, digit * 16);
     m_view->setColumnWidth(MessagesModel::Headers, digit * 8);
     m_view->setColumnWidth(MessagesModel::Size, digit * 9);
@@ -388,10 +388,12 @@ void MessageBrowser::updateStatus()
         parts << tr("%1 shown, offsets %2–%3")
                      .arg(display::count(rows), display::count(first->offset),
                           display::count(last->offset));
-    if (m_model->isMerged())
-        parts << tr("%1 messages not read").arg(display::count(m_model->unread()));
-    else
+    if (m_model->isMerged()) {
+        if (const std::int64_t unread = m_model->unread(); unread > 0)
+            parts << tr("%1 more stored").arg(display::count(unread));
+    } else {
         parts << tr("end offset %1").arg(display::count(m_model->endOffset()));
+    }
     if (!m_model->filter().isEmpty())
         parts << tr("%1 searched").arg(display::count(m_model->scanned()));
     if (m_model->isReading())
