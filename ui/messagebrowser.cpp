@@ -164,6 +164,11 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
         m_offset->setEnabled(atOffset);
         m_offset->setVisible(start != MessagesModel::Start::AtTime);
         m_time->setVisible(start == MessagesModel::Start::AtTime);
+        if (start == MessagesModel::Start::AtTime) {
+            // typing digits then fills year, month, day, hours… in turn
+            m_time->setFocus(Qt::OtherFocusReason);
+            m_time->setSelectedSection(QDateTimeEdit::YearSection);
+        }
         if (atOffset && m_offset->text().isEmpty())
             m_offset->setFocus();
         else
