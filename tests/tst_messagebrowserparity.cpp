@@ -192,8 +192,10 @@ private Q_SLOTS:
         QVERIFY(browser.timeEdit()->isVisible());
 
         // shown in local time, UTC in the tooltip
+        // typed as digits, as a person would right after choosing From time
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(kBase + 5000);
-        browser.timeEdit()->setDateTime(at);
+        QTest::keyClicks(browser.timeEdit(), at.toString(QStringLiteral("yyyyMMddHHmmss")));
+        QCOMPARE(browser.timeEdit()->dateTime(), at);
         QCOMPARE(browser.timeEdit()->dateTime().timeSpec(), Qt::LocalTime);
         QVERIFY2(browser.timeEdit()->toolTip().contains(
                      at.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) +

@@ -68,7 +68,8 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     m_time->setCalendarPopup(true);
     m_time->setTimeSpec(Qt::LocalTime);
-    m_time->setDateTime(QDateTime::currentDateTime().addSecs(-3600));
+    const QDateTime hourAgo = QDateTime::currentDateTime().addSecs(-3600);
+    m_time->setDateTime(hourAgo.addMSecs(-hourAgo.time().msec()));
     m_time->setVisible(false);
     auto timeTip = [this] {
         m_time->setToolTip(
@@ -300,9 +301,12 @@ void MessageBrowser::updatePartitionRange()
 void MessageBrowser::go()
 {
     const auto start = MessagesModel::Start(m_start->currentData().toInt());
-    m_model->browse(m_topic->currentText(), m_partition->value(), start,
-                    start == MessagesModel::Start::AtTime ? m_time->dateTime().toMSecsSinceEpoch()
-                                                          : m_offset->text().toLongLong());
+    // the time to the second shown, not the milliseconds the edit started with
+    const QDateTime time = m_time->dateTime();
+    const std::int64_t at = start == MessagesModel::Start::AtTime
+                                ? time.toMSecsSinceEpoch() - time.time().msec()
+                                : m_offset->text().toLongLong();
+    m_model->browse(m_topic->currentText(), m_partition->value(), start, at);
 }
 
 void MessageBrowser::focusFilter()
