@@ -24,6 +24,14 @@
 #include <QVBoxLayout>
 
 namespace rivulet {
+namespace {
+
+QString valueExample()
+{
+    return InjectDialog::tr("{\"order\": {i}, \"item\": \"coffee\"}");
+}
+
+} // namespace
 
 InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     : QDialog(parent), m_broker(broker), m_injector(new MessageInjector(broker, pool, this)),
@@ -42,7 +50,7 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_key->setEnabled(false);
     m_key->setPlaceholderText(tr("e.g. customer-{i}"));
-    m_value->setPlaceholderText(tr("{\"order\": {i}, \"item\": \"coffee\"}"));
+    m_value->setPlaceholderText(valueExample());
     m_value->setTabChangesFocus(true);
     QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     m_value->setFont(mono);
@@ -228,7 +236,7 @@ void InjectDialog::prefill(const QString &topic, const DecodedRecord &record)
     m_key->setText(record.hasKey ? p.keyText : QString());
     m_perLine->setChecked(false);
     m_value->setPlainText(p.valueText);
-    m_value->setPlaceholderText(record.hasValue ? QString()
+    m_value->setPlaceholderText(record.hasValue ? valueExample()
                                                 : tr("null (a tombstone): type to send a value"));
     m_headers->setRowCount(0);
     for (const DecodedHeader &h : record.headers) {
