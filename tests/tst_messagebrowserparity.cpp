@@ -10,12 +10,14 @@
 #include "recordreader.h"
 #include "support/windowfixture.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTimeEdit>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
@@ -24,6 +26,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 
 using namespace rivulet;
@@ -296,6 +299,44 @@ private Q_SLOTS:
         QTRY_VERIFY(model->filterProblem().isEmpty() && settled(model) &&
                     model->rowCount() == 11); // value-1, value-10..19
         QVERIFY(browser.filterEdit()->toolTip().isEmpty());
+    }
+
+    // The row's context menu offers Re-publish… for that row's record.
+    void contextMenuRepublishesTheRowClicked()
+    {
+        Broker broker;
+        broker.createTopic("c", 2);
+        QVERIFY(produceAt(broker, "c", 0, kBase + 1, "first"));
+        QVERIFY(produceAt(broker, "c", 1, kBase + 2, "second", QByteArray("k")));
+        MessageBrowser browser(broker);
+        browser.resize(900, 600);
+        browser.setTopics({QStringLiteral("c")});
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        browser.partitionBox()->setValue(MessagesModel::kAllPartitions);
+        MessagesModel *model = browser.model();
+        QTRY_VERIFY(model->isMerged() && settled(model) && model->rowCount() == 2);
+
+        QSignalSpy republish(&browser, &MessageBrowser::republishRequested);
+        bool chosen = false;
+        // the menu runs its own loop: choose from it once it is up
+        QTimer::singleShot(0, &browser, [&] {
+            QTRY_VERIFY(qobject_cast<QMenu *>(QApplication::activePopupWidget()));
+            auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+            for (QAction *action : menu->actions())
+                if (action->text() == QStringLiteral("Re-publish…")) {
+                    chosen = true;
+                    menu->hide();
+                    action->trigger();
+                }
+        });
+        QTableView *view = browser.view();
+        const QPoint second = view->visualRect(model->index(1, MessagesModel::Value)).center();
+        Q_EMIT view->customContextMenuRequested(second);
+        QVERIFY(chosen);
+        QCOMPARE(republish.size(), 1);
+        QCOMPARE(republish.first().at(0).toString(), QStringLiteral("c"));
+        QCOMPARE(view->currentIndex().row(), 1);
     }
 
     // Re-publish from the detail pane: the inject dialog opens with the record, is edited and
