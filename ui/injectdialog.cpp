@@ -265,8 +265,7 @@ void InjectDialog::prefill(const QString &topic, const DecodedRecord &record)
 
 void InjectDialog::updatePartitions()
 {
-    const auto topic = m_broker.topics().find(m_topic->currentText().toUtf8());
-    const int count = topic ? topic->partitionCount() : 0;
+    const int count = std::max(0, m_broker.partitionCount(m_topic->currentText().toUtf8()));
     if (m_partition->count() == count + 1)
         return;
     const int current = m_partition->currentIndex();

@@ -72,12 +72,11 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
     InjectResult result;
     QElapsedTimer timer;
     timer.start();
-    const auto topic = broker.topics().find(request.topic.toUtf8());
-    if (!topic) {
+    const int partitions = broker.partitionCount(request.topic.toUtf8());
+    if (partitions < 0) {
         result.error = QStringLiteral("topic \"%1\" does not exist").arg(request.topic);
         return result;
     }
-    const int partitions = topic->partitionCount();
     if (request.partition >= partitions) {
         result.error = QStringLiteral("topic %1 has no partition %2 (it has %3)")
                            .arg(request.topic)
