@@ -156,6 +156,7 @@ void MessagesModel::schedule(int wanted, ReadKind kind)
     }
     if (m_seekPending) {
         kind = ReadKind::Seek;
+        wanted = std::max(wanted, int(kPageSize)); // a peek asked for first: read a page
         m_seekPending = false;
     }
     // a peek asked for by refreshNewest() acts on what it sees: one queued earlier may have
