@@ -12,6 +12,7 @@
 #include "monitor/snapshot.h"
 #include "native/protocol.h"
 #include "produce.h"
+#include "read.h"
 #include "server/bufferbudget.h"
 
 #include <QHash>
@@ -86,6 +87,21 @@ public:
     // magic-2 batches back to back; their base offsets are overwritten.
     ProduceResult produce(QByteArrayView topic, std::int64_t partition, QByteArray records,
                           const ProduceOptions &options = {});
+    // read.cpp: records decoded for the window's message browser (Fetch sends stored
+    // batches instead). A page of up to request.maxRecords records matching request.filter
+    // from request.fromOffset on; an unknown topic or partition, a bad filter or damaged data
+    // is page.error. Takes the partition's lock a run of batches at a time and may read
+    // files: call it off the GUI thread.
+    RecordPage readRecords(QByteArrayView topic, int partition, const ReadRequest &request) const;
+    // Kafka's ListOffsets search (the handler shares it): the first record with a timestamp
+    // at or after timestamp (TimestampLookup::kNewestTimestamp: the newest one). Reads files.
+    TimestampLookup offsetForTimestamp(QByteArrayView topic, int partition,
+                                       std::int64_t timestamp) const;
+    // Each partition's start and end offset; empty when the topic does not exist. May load
+    // a partition's log that was not opened yet: not on the GUI thread.
+    QList<PartitionRange> partitionRanges(QByteArrayView topic) const;
+    // The topic's partition count (registry metadata, no file read); -1: no such topic.
+    int partitionCount(QByteArrayView topic) const;
     // Removes the topic and, when durable, its files. False (and why) if it does not exist.
     bool deleteTopic(QByteArrayView name, QString &error);
     bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);

@@ -1,9 +1,11 @@
 #include "broker.h"
 #include "log/bytes.h"
+#include "log/partition.h"
+#include "log/recordbatch.h"
+#include "log/topic.h"
 #include "messagebrowser.h"
 #include "messageinjector.h"
 #include "messagesmodel.h"
-#include "recordreader.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -58,10 +60,10 @@ private Q_SLOTS:
         produce(p, 10, true);
         produce(p, 500);
 
-        PageRequest request;
+        ReadRequest request;
         request.fromOffset = 5;
         request.maxRecords = 3;
-        RecordPage page = readRecordPage(p, request);
+        RecordPage page = broker.readRecords("t", 0, request);
         QCOMPARE(page.records.size(), 3);
         QCOMPARE(page.records[0].offset, 5);
         QCOMPARE(page.records[0].key, QByteArray("key-5"));
@@ -75,20 +77,20 @@ private Q_SLOTS:
 
         request.fromOffset = 400;
         request.maxRecords = 1000;
-        page = readRecordPage(p, request);
+        page = broker.readRecords("t", 0, request);
         QCOMPARE(page.records.size(), 110);
         QVERIFY(!page.records.last().hasKey);
         QCOMPARE(page.nextOffset, 510);
 
         request.fromOffset = 0;
-        request.filter = "VALUE-49";
-        page = readRecordPage(p, request);
+        request.filter.text = QStringLiteral("VALUE-49");
+        page = broker.readRecords("t", 0, request);
         // value-49 and value-490..499, matched ignoring case
         QCOMPARE(page.records.size(), 11);
         QCOMPARE(page.records[0].offset, 49);
         QCOMPARE(page.scanned, 510);
-        request.filter = "KEY-7";
-        page = readRecordPage(p, request);
+        request.filter.text = QStringLiteral("KEY-7");
+        page = broker.readRecords("t", 0, request);
         QCOMPARE(page.records.size(), 1);
         QCOMPARE(page.records[0].offset, 7);
     }
@@ -110,9 +112,9 @@ private Q_SLOTS:
         QVERIFY(p.append(batch, 0).ok);
         produce(p, 2);
 
-        PageRequest request;
+        ReadRequest request;
         request.maxRecords = 100;
-        const RecordPage page = readRecordPage(p, request);
+        const RecordPage page = broker.readRecords("t", 0, request);
         QCOMPARE(page.records.size(), 5);
         QCOMPARE(page.records[2].offset, 2);
         QCOMPARE(page.records[3].offset, 5);
@@ -125,7 +127,7 @@ private Q_SLOTS:
         QByteArray tail = batch;
         QVERIFY(p.append(tail, 0).ok);
         request.fromOffset = 7;
-        const RecordPage end = readRecordPage(p, request);
+        const RecordPage end = broker.readRecords("t", 0, request);
         QCOMPARE(end.records.size(), 0);
         QVERIFY2(end.note.contains(QStringLiteral("7–8")) ||
                      end.note.contains(QStringLiteral("7-8")),
@@ -141,8 +143,8 @@ private Q_SLOTS:
         produce(p, 1000, true);
 
         // no model tester here: it calls fetchMore() itself, and this test counts pages
-        MessagesModel model;
-        model.browse(broker.topics().find("t"), 1, MessagesModel::Start::Oldest);
+        MessagesModel model(broker);
+        model.browse(QStringLiteral("t"), 1, MessagesModel::Start::Oldest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), MessagesModel::kPageSize, kTimeoutMs);
         QTRY_VERIFY(!model.isReading());
         QCOMPARE(model.data(model.index(0, MessagesModel::Offset)).toString(), QStringLiteral("0"));
@@ -156,15 +158,15 @@ private Q_SLOTS:
         model.fetchMore({});
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2 * MessagesModel::kPageSize, kTimeoutMs);
         QCOMPARE(model.record(399)->offset, 399);
-        QCOMPARE(model.rowOfOffset(250), 250);
+        QCOMPARE(model.rowOf(1, 250), 250);
 
-        model.browse(broker.topics().find("t"), 1, MessagesModel::Start::Newest);
+        model.browse(QStringLiteral("t"), 1, MessagesModel::Start::Newest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), MessagesModel::kPageSize, kTimeoutMs);
         QCOMPARE(model.record(0)->offset, 800);
         QTRY_VERIFY(!model.isReading());
         QVERIFY(!model.canFetchMore({}));
 
-        model.browse(broker.topics().find("t"), 1, MessagesModel::Start::AtOffset, 990);
+        model.browse(QStringLiteral("t"), 1, MessagesModel::Start::AtOffset, 990);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 10, kTimeoutMs);
         QCOMPARE(model.record(0)->offset, 990);
 
@@ -178,13 +180,13 @@ private Q_SLOTS:
 
         model.setFilter(QStringLiteral("late-100"));
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, kTimeoutMs);
-        model.browse(broker.topics().find("t"), 1, MessagesModel::Start::Oldest);
+        model.browse(QStringLiteral("t"), 1, MessagesModel::Start::Oldest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, kTimeoutMs);
-        QCOMPARE(model.filter(), QStringLiteral("late-100"));
+        QCOMPARE(model.filter().text, QStringLiteral("late-100"));
         model.setFilter(QString());
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), MessagesModel::kPageSize, kTimeoutMs);
 
-        model.browse(nullptr, 0, MessagesModel::Start::Oldest);
+        model.browse(QString(), 0, MessagesModel::Start::Oldest);
         QCOMPARE(model.rowCount(), 0);
         QVERIFY(!model.canFetchMore({}));
     }
@@ -195,10 +197,10 @@ private Q_SLOTS:
         broker.createTopic("t", 1);
         Partition &p = partitionOf(broker, "t", 0);
         produce(p, 450, true);
-        MessagesModel model;
+        MessagesModel model(broker);
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.browse(broker.topics().find("t"), 0, MessagesModel::Start::Oldest);
+        model.browse(QStringLiteral("t"), 0, MessagesModel::Start::Oldest);
         // the tester fetches more by itself: every page arrives
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 450, kTimeoutMs);
         model.setLiveTail(true);
@@ -207,9 +209,9 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 480, kTimeoutMs);
         model.setFilter(QStringLiteral("value-47"));
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 11, kTimeoutMs);
-        model.browse(broker.topics().find("t"), 0, MessagesModel::Start::Newest);
+        model.browse(QStringLiteral("t"), 0, MessagesModel::Start::Newest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 11, kTimeoutMs);
-        model.browse(nullptr, 0, MessagesModel::Start::Newest);
+        model.browse(QString(), 0, MessagesModel::Start::Newest);
         QCOMPARE(model.rowCount(), 0);
     }
 
@@ -220,9 +222,9 @@ private Q_SLOTS:
         Partition &p = partitionOf(broker, "t", 0);
         for (int i = 0; i < 20; ++i)
             produce(p, 5000, false, i % 5 == 4 ? "needle-" : "hay-");
-        MessagesModel model;
+        MessagesModel model(broker);
         model.setFilter(QStringLiteral("NEEDLE"));
-        model.browse(broker.topics().find("t"), 0, MessagesModel::Start::Oldest);
+        model.browse(QStringLiteral("t"), 0, MessagesModel::Start::Oldest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), MessagesModel::kPageSize, kTimeoutMs);
         QCOMPARE(model.record(0)->offset, 20000);
         QTRY_VERIFY(!model.isReading());
@@ -250,8 +252,7 @@ private Q_SLOTS:
         // message i went to partition (2 + i) % 4
         Partition &p2 = partitionOf(broker, "orders", 2);
         QCOMPARE(p2.endOffset(), 3);
-        PageRequest read;
-        const RecordPage page = readRecordPage(p2, read);
+        const RecordPage page = broker.readRecords("orders", 2, {});
         QCOMPARE(page.records[1].value, QByteArray("order 4 {x}"));
         QCOMPARE(page.records[1].key, QByteArray("k4"));
         QCOMPARE(page.records[1].headers[0].value, QByteArray("t-4"));
@@ -267,8 +268,10 @@ private Q_SLOTS:
         QCOMPARE(fixed.ranges[0].partition, 3);
         QCOMPARE(fixed.ranges[0].first, 3); // after messages 1, 5 and 9 of the round-robin
         QCOMPARE(fixed.ranges[0].last, 2502);
-        const RecordPage last =
-            readRecordPage(partitionOf(broker, "orders", 3), {2502, 1, {}, 250});
+        ReadRequest one;
+        one.fromOffset = 2502;
+        one.maxRecords = 1;
+        const RecordPage last = broker.readRecords("orders", 3, one);
         QVERIFY(!last.records[0].hasKey);
         QCOMPARE(last.records[0].value, QByteArray("order 2499 {x}"));
     }
@@ -288,7 +291,7 @@ private Q_SLOTS:
         InjectProgress progress;
         InjectResult result = injectMessages(broker, request, progress);
         QCOMPARE(result.written, 6);
-        const RecordPage page = readRecordPage(partitionOf(broker, "t", 0), {});
+        const RecordPage page = broker.readRecords("t", 0, {});
         QCOMPARE(page.records[1].value, QByteArray("second"));
         QCOMPARE(page.records[5].value, QByteArray("third 5"));
 

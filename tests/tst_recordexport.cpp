@@ -39,13 +39,13 @@ class TestRecordExport : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
-    void writesBrowsedRecordsAsTheCliDoes()
+    void writesDecodedRecordsAsTheCliDoes()
     {
         QTemporaryDir dir;
         RecordExport what;
         what.topic = QStringLiteral("orders");
-        what.partition = 3;
-        BrowsedRecord keyed;
+        DecodedRecord keyed;
+        keyed.partition = 3;
         keyed.offset = 7;
         keyed.timestamp = 1700000000001;
         keyed.hasKey = true;
@@ -53,7 +53,8 @@ private Q_SLOTS:
         keyed.value = QByteArray("text");
         keyed.valueSize = keyed.value.size();
         keyed.headers = {{"h", QByteArray("\x80", 1)}};
-        BrowsedRecord unkeyed;
+        DecodedRecord unkeyed;
+        unkeyed.partition = 3;
         unkeyed.offset = 8;
         unkeyed.timestamp = 1700000000002;
         unkeyed.value = QByteArray("v");
@@ -89,10 +90,10 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         RecordExport what;
-        BrowsedRecord big;
+        DecodedRecord big;
         big.offset = 12;
-        big.value = QByteArray(BrowsedRecord::kMaxValueBytes, 'x');
-        big.valueSize = BrowsedRecord::kMaxValueBytes + 1;
+        big.value = QByteArray(DecodedRecord::kMaxValueBytes, 'x');
+        big.valueSize = DecodedRecord::kMaxValueBytes + 1;
         what.records = {big};
         const QString path = dir.filePath(QStringLiteral("big.jsonl"));
         const RecordExportResult result = writeRecordFile(path, what);
@@ -158,6 +159,67 @@ private Q_SLOTS:
         }
         std::sort(offsets.begin(), offsets.end());
         QCOMPARE(offsets, (QList<std::int64_t>{0, 1, 2, 3, 4}));
+    }
+
+    // A null key, value or header value is null in the file and an empty one is "", as
+    // `rivulet-cli export` writes them: the browser's export of such records is, line for
+    // line, what recordfile::encode() makes of the records the CLI would have read.
+    void browserExportKeepsNullsApartFromEmpties()
+    {
+        Broker broker;
+        broker.createTopic("t", 1);
+        RecordBatchBuilder builder(1'700'000'000'000, 2);
+        const HeaderView nullHeader[] = {{"h", {}, false}};
+        builder.appendRecord(std::nullopt, std::nullopt, nullHeader); // all null
+        const HeaderView emptyHeader[] = {{"h", QByteArrayView("", 0), true}};
+        builder.appendRecord(QByteArrayView("", 0), QByteArrayView("", 0), emptyHeader);
+        QVERIFY(broker.produce("t", 0, builder.finish()).error == ProduceError::None);
+
+        MessageBrowser browser(broker);
+        browser.setTopics({QStringLiteral("t")});
+        browser.showPartition(QStringLiteral("t"), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 2, kTimeoutMs);
+        QVERIFY(!browser.model()->record(0)->hasValue);
+        QVERIFY(browser.model()->record(1)->hasValue);
+        QCOMPARE(browser.model()->data(browser.model()->index(0, MessagesModel::Value)).toString(),
+                 QStringLiteral("(null)"));
+
+        recordfile::Record tombstone;
+        tombstone.topic = QStringLiteral("t");
+        tombstone.partition = 0;
+        tombstone.offset = 0;
+        tombstone.timestamp = 1'700'000'000'000;
+        tombstone.headers = {{"h", std::nullopt}};
+        recordfile::Record empty = tombstone;
+        empty.offset = 1;
+        empty.key = QByteArray("");
+        empty.value = QByteArray("");
+        empty.headers = {{"h", QByteArray("")}};
+
+        QTemporaryDir dir;
+        for (const recordfile::Format format :
+             {recordfile::Format::JsonLines, recordfile::Format::Csv}) {
+            const QString path =
+                dir.filePath(format == recordfile::Format::Csv ? QStringLiteral("t.csv")
+                                                               : QStringLiteral("t.jsonl"));
+            QSignalSpy finished(&browser, &MessageBrowser::exportFinished);
+            browser.exportTo(path);
+            QVERIFY(finished.wait(kTimeoutMs));
+            QCOMPARE(finished.first().at(0).toLongLong(), 2);
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray expected = recordfile::fileHeader(format) +
+                                        recordfile::encode(format, tombstone) +
+                                        recordfile::encode(format, empty);
+            QCOMPARE(file.readAll(), expected);
+        }
+        // and what that means in the JSON Lines file
+        const QList<recordfile::Record> back = readBack(dir.filePath(QStringLiteral("t.jsonl")));
+        QCOMPARE(back.size(), 2);
+        QVERIFY(!back[0].key && !back[0].value && !back[0].headers[0].value);
+        QCOMPARE(back[1].key, std::optional<QByteArray>(QByteArray("")));
+        QCOMPARE(back[1].value, std::optional<QByteArray>(QByteArray("")));
+        QCOMPARE(back[1].headers[0].value, std::optional<QByteArray>(QByteArray("")));
     }
 };
 

@@ -3,7 +3,6 @@
 #include "createtopicdialog.h"
 #include "injectdialog.h"
 #include "messageinjector.h"
-#include "recordreader.h"
 #include "statusline.h"
 #include "support/windowfixture.h"
 #include "topicsmodel.h"
@@ -137,9 +136,9 @@ private Q_SLOTS:
         QTest::keyClick(editor, Qt::Key_Return, Qt::ControlModifier);
         QVERIFY(injected.wait(kTimeoutMs));
         Partition &p = *f.broker.topics().find("h")->partition(0);
-        PageRequest request;
+        ReadRequest request;
         request.maxRecords = 10;
-        RecordPage page = readRecordPage(p, request);
+        RecordPage page = f.broker.readRecords("h", 0, request);
         QCOMPARE(page.records.size(), 1);
         QCOMPARE(page.records[0].headers.size(), 1);
         QCOMPARE(page.records[0].headers[0].name, QByteArray("trace"));

@@ -24,6 +24,14 @@
 #include <QVBoxLayout>
 
 namespace rivulet {
+namespace {
+
+QString valueExample()
+{
+    return InjectDialog::tr("{\"order\": {i}, \"item\": \"coffee\"}");
+}
+
+} // namespace
 
 InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     : QDialog(parent), m_broker(broker), m_injector(new MessageInjector(broker, pool, this)),
@@ -33,7 +41,8 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
       m_perLine(new QCheckBox(tr("One message per &line"), this)), m_file(new QLabel(this)),
       m_clearFile(new QPushButton(tr("Use the text"), this)),
       m_headers(new QTableWidget(0, 2, this)), m_repeat(new QSpinBox(this)),
-      m_summary(new QLabel(this)), m_progress(new QProgressBar(this)), m_result(new QLabel(this)),
+      m_placeholders(new QCheckBox(tr("Replace {i}"), this)), m_summary(new QLabel(this)),
+      m_progress(new QProgressBar(this)), m_result(new QLabel(this)),
       m_send(new QPushButton(tr("&Send"), this)), m_stop(new QPushButton(tr("Stop"), this))
 {
     setWindowTitle(tr("Inject messages — Rivulet"));
@@ -41,7 +50,7 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_key->setEnabled(false);
     m_key->setPlaceholderText(tr("e.g. customer-{i}"));
-    m_value->setPlaceholderText(tr("{\"order\": {i}, \"item\": \"coffee\"}"));
+    m_value->setPlaceholderText(valueExample());
     m_value->setTabChangesFocus(true);
     QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     m_value->setFont(mono);
@@ -57,6 +66,9 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     m_repeat->setGroupSeparatorShown(true);
     m_repeat->setToolTip(tr("{i} in the key, the value or a header value becomes the message's "
                             "number, counting from 0"));
+    m_placeholders->setChecked(true);
+    m_placeholders->setToolTip(tr("Replace {i} in the key, the value and header values with "
+                                  "the message's number; off: send them as typed"));
     m_progress->hide();
     m_result->setWordWrap(true);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -105,6 +117,7 @@ InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     form->addRow(tr("Headers:"), headerBox);
     auto *repeatRow = new QHBoxLayout;
     repeatRow->addWidget(m_repeat);
+    repeatRow->addWidget(m_placeholders);
     repeatRow->addWidget(m_summary, 1);
     form->addRow(label(tr("&Repeat:"), m_repeat), repeatRow);
 
@@ -182,10 +195,77 @@ void InjectDialog::setTopic(const QString &topic, int partition)
     m_partition->setCurrentIndex(partition < 0 ? 0 : partition + 1);
 }
 
+namespace {
+
+// A header cell prefilled from a record keeps its original bytes (and null-ness) while its
+// text is the one shown.
+constexpr int kOriginalBytes = Qt::UserRole;
+constexpr int kOriginalText = Qt::UserRole + 1;
+constexpr int kOriginalNull = Qt::UserRole + 2;
+
+QString shown(const QByteArray &bytes)
+{
+    return QString::fromUtf8(bytes);
+}
+
+QByteArray sent(const QTableWidgetItem *item, bool *null)
+{
+    *null = false;
+    if (!item)
+        return {};
+    if (item->data(kOriginalText).isValid() && item->text() == item->data(kOriginalText)) {
+        *null = item->data(kOriginalNull).toBool();
+        return item->data(kOriginalBytes).toByteArray();
+    }
+    return item->text().toUtf8();
+}
+
+} // namespace
+
+void InjectDialog::prefill(const QString &topic, const DecodedRecord &record)
+{
+    setValuesFile(QString());
+    setTopic(topic, record.partition);
+    Prefilled p;
+    p.key = record.key;
+    p.keyText = shown(record.key);
+    if (record.hasValue)
+        p.value = record.value;
+    p.valueText = shown(record.value);
+    m_useKey->setChecked(record.hasKey);
+    m_key->setText(record.hasKey ? p.keyText : QString());
+    m_perLine->setChecked(false);
+    m_value->setPlainText(p.valueText);
+    m_value->setPlaceholderText(record.hasValue ? valueExample()
+                                                : tr("null (a tombstone): type to send a value"));
+    m_headers->setRowCount(0);
+    for (const DecodedHeader &h : record.headers) {
+        const int row = m_headers->rowCount();
+        m_headers->insertRow(row);
+        auto *name = new QTableWidgetItem(shown(h.name));
+        name->setData(kOriginalBytes, h.name);
+        name->setData(kOriginalText, shown(h.name));
+        auto *value = new QTableWidgetItem(shown(h.value));
+        value->setData(kOriginalBytes, h.value);
+        value->setData(kOriginalText, shown(h.value));
+        value->setData(kOriginalNull, !h.hasValue);
+        m_headers->setItem(row, 0, name);
+        m_headers->setItem(row, 1, value);
+    }
+    m_repeat->setValue(1);
+    m_placeholders->setChecked(false);
+    m_prefilled = p;
+    m_result->setText(tr("Re-publishing %1[%2] offset %3: edit it, choose the topic and "
+                         "partition, and Send.")
+                          .arg(topic)
+                          .arg(record.partition)
+                          .arg(record.offset));
+    updateSummary();
+}
+
 void InjectDialog::updatePartitions()
 {
-    const auto topic = m_broker.topics().find(m_topic->currentText().toUtf8());
-    const int count = topic ? topic->partitionCount() : 0;
+    const int count = std::max(0, m_broker.partitionCount(m_topic->currentText().toUtf8()));
     if (m_partition->count() == count + 1)
         return;
     const int current = m_partition->currentIndex();
@@ -242,8 +322,15 @@ InjectRequest InjectDialog::request() const
     r.partition = m_partition->currentIndex() - 1;
     r.firstPartition = m_nextPartition;
     if (m_useKey->isChecked())
-        r.key = m_key->text().toUtf8();
-    if (!m_valuesFile.isEmpty()) {
+        r.key = m_prefilled && m_key->text() == m_prefilled->keyText ? m_prefilled->key
+                                                                     : m_key->text().toUtf8();
+    r.placeholders = m_placeholders->isChecked();
+    if (m_valuesFile.isEmpty() && !m_perLine->isChecked() && m_prefilled &&
+        m_value->toPlainText() == m_prefilled->valueText) {
+        // the prefilled value as it was (bytes that are not UTF-8, or null)
+        r.values << m_prefilled->value.value_or(QByteArray());
+        r.nullValue = !m_prefilled->value;
+    } else if (!m_valuesFile.isEmpty()) {
         r.valuesFile = m_valuesFile;
     } else if (m_perLine->isChecked()) {
         for (const QString &line : m_value->toPlainText().split(QLatin1Char('\n')))
@@ -256,9 +343,12 @@ InjectRequest InjectDialog::request() const
         const QTableWidgetItem *name = m_headers->item(row, 0);
         const QTableWidgetItem *value = m_headers->item(row, 1);
         // a row without a name is left out here; send() refuses one that has a value
-        if (name && !name->text().isEmpty())
-            r.headers.append(
-                {name->text().toUtf8(), value ? value->text().toUtf8() : QByteArray()});
+        if (name && !name->text().isEmpty()) {
+            bool ignored = false, null = false;
+            const QByteArray nameBytes = sent(name, &ignored);
+            const QByteArray valueBytes = sent(value, &null);
+            r.headers.append({nameBytes, valueBytes, !null});
+        }
     }
     r.repeat = m_repeat->value();
     return r;

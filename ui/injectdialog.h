@@ -4,6 +4,8 @@
 
 #include <QDialog>
 
+#include <optional>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -32,6 +34,11 @@ public:
     void setTopics(const QStringList &names);
     void setTopic(const QString &topic, int partition = -1);
     void setValuesFile(const QString &path);
+    // Re-publish: fills the dialog with record, to send again to topic (or another one
+    // chosen): its partition (any other, or round-robin, may be chosen), key, value and
+    // headers, all editable, repeat 1 and {i} left as it is. Bytes that are not UTF-8 and a
+    // null value or header value are sent exactly as they were unless their field is edited.
+    void prefill(const QString &topic, const DecodedRecord &record);
 
     QComboBox *topicBox() const { return m_topic; }
     QComboBox *partitionBox() const { return m_partition; }
@@ -39,6 +46,7 @@ public:
     QLineEdit *keyEdit() const { return m_key; }
     QPlainTextEdit *valueEdit() const { return m_value; }
     QCheckBox *perLineCheck() const { return m_perLine; }
+    QCheckBox *placeholdersCheck() const { return m_placeholders; }
     QTableWidget *headersTable() const { return m_headers; }
     QSpinBox *repeatEdit() const { return m_repeat; }
     QPushButton *sendButton() const { return m_send; }
@@ -76,12 +84,23 @@ private:
     QString m_valuesFile;
     QTableWidget *m_headers;
     QSpinBox *m_repeat;
+    QCheckBox *m_placeholders;
     QLabel *m_summary;
     QProgressBar *m_progress;
     QLabel *m_result;
     QPushButton *m_send;
     QPushButton *m_stop;
     int m_nextPartition = 0;
+    // What prefill() put in the key and value fields, as shown and as it was: a field still
+    // showing it sends the original bytes (or null).
+    struct Prefilled
+    {
+        QString keyText;
+        QByteArray key;
+        QString valueText;
+        std::optional<QByteArray> value;
+    };
+    std::optional<Prefilled> m_prefilled;
 };
 
 } // namespace rivulet

@@ -213,6 +213,10 @@ void MainWindow::buildLayout()
     connect(m_topicsPanel, &TopicsPanel::createRequested, this, &MainWindow::openCreateTopic);
     connect(m_topicsPanel, &TopicsPanel::injectRequested, this, &MainWindow::openInject);
     connect(m_topicsPanel, &TopicsPanel::deleteRequested, this, &MainWindow::deleteTopic);
+    connect(m_browser, &MessageBrowser::republishRequested, this,
+            [this](const QString &topic, const DecodedRecord &record) {
+                openInject()->prefill(topic, record);
+            });
     connect(m_topicsPanel, &TopicsPanel::browseRequested, this,
             [this](const QString &topic, int partition) {
                 m_browser->showPartition(topic, partition);

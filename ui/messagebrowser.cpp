@@ -9,6 +9,8 @@
 #include "recordexport.h"
 
 #include <QComboBox>
+#include <QDateTime>
+#include <QDateTimeEdit>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -16,6 +18,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QRegularExpressionValidator>
 #include <QScrollBar>
 #include <QSpinBox>
@@ -28,29 +31,54 @@
 namespace rivulet {
 
 MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
-    : QWidget(parent), m_broker(broker), m_model(new MessagesModel(this)),
+    : QWidget(parent), m_broker(broker), m_model(new MessagesModel(broker, this)),
       m_topic(new QComboBox(this)), m_partition(new QSpinBox(this)), m_start(new QComboBox(this)),
-      m_offset(new QLineEdit(this)), m_liveTail(new QToolButton(this)),
-      m_filter(new QLineEdit(this)), m_filterDelay(new QTimer(this)), m_status(new QLabel(this)),
-      m_view(new QTableView(this)), m_detail(new RecordDetailPane(this)),
-      m_splitter(new QSplitter(Qt::Vertical, this)), m_export(new QToolButton(this))
+      m_offset(new QLineEdit(this)), m_time(new QDateTimeEdit(this)),
+      m_liveTail(new QToolButton(this)), m_filter(new QLineEdit(this)),
+      m_regex(new QToolButton(this)), m_header(new QLineEdit(this)),
+      m_filterDelay(new QTimer(this)), m_status(new QLabel(this)), m_view(new QTableView(this)),
+      m_detail(new RecordDetailPane(this)), m_splitter(new QSplitter(Qt::Vertical, this)),
+      m_export(new QToolButton(this))
 {
     m_topic->setMinimumContentsLength(16);
     m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_topic->setToolTip(tr("Topic"));
     m_partition->setPrefix(tr("partition "));
-    m_partition->setToolTip(tr("Partition"));
-    // rows are always in offset order: Newest shows the last page, scrolled to the bottom
+    // the lowest value stands for every partition, merged by timestamp
+    m_partition->setMinimum(MessagesModel::kAllPartitions);
+    m_partition->setSpecialValueText(tr("All partitions"));
+    m_partition->setToolTip(tr("Partition, or All partitions: the records of every partition "
+                               "merged by timestamp (ties by partition, then offset)"));
+    // rows are always in reading order: Newest shows the last page, scrolled to the bottom
     m_start->addItem(tr("Newest (at the bottom)"), int(MessagesModel::Start::Newest));
     m_start->addItem(tr("Oldest"), int(MessagesModel::Start::Oldest));
     m_start->addItem(tr("From offset"), int(MessagesModel::Start::AtOffset));
-    m_start->setToolTip(tr("Where to start reading. Rows are in offset order: the newest "
-                           "message is the last row."));
+    m_start->addItem(tr("From time"), int(MessagesModel::Start::AtTime));
+    m_start->setToolTip(
+        tr("Where to start reading. Rows are in offset order (All partitions: in timestamp "
+           "order), so the newest message is the last row. Newest: the %1 newest messages "
+           "(of all partitions together when merged). From offset: that offset in each "
+           "partition. From time: each partition's first message at or after the time.")
+            .arg(MessagesModel::kPageSize));
     m_offset->setValidator(new QRegularExpressionValidator(
         QRegularExpression(QStringLiteral("[0-9]{1,18}")), m_offset));
     m_offset->setPlaceholderText(tr("offset"));
     m_offset->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 14);
     m_offset->setEnabled(false);
+    m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    m_time->setCalendarPopup(true);
+    m_time->setTimeSpec(Qt::LocalTime);
+    const QDateTime hourAgo = QDateTime::currentDateTime().addSecs(-3600);
+    m_time->setDateTime(hourAgo.addMSecs(-hourAgo.time().msec()));
+    m_time->setVisible(false);
+    auto timeTip = [this] {
+        m_time->setToolTip(
+            tr("Local time; %1 UTC. Each partition starts at its first message "
+               "with a timestamp at or after it (Return reads).")
+                .arg(m_time->dateTime().toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+    };
+    timeTip();
+    connect(m_time, &QDateTimeEdit::dateTimeChanged, this, timeTip);
     auto *goButton = new QToolButton(this);
     goButton->setText(tr("Go"));
     goButton->setObjectName(QStringLiteral("go"));
@@ -58,8 +86,18 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_liveTail->setText(tr("Live tail"));
     m_liveTail->setCheckable(true);
     m_liveTail->setToolTip(tr("Keep showing new messages as they arrive (Ctrl+T)"));
-    m_filter->setPlaceholderText(tr("Filter key or value… (Ctrl+F)"));
+    m_filter->setPlaceholderText(tr("Filter key, value, headers… (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
+    m_regex->setText(QStringLiteral(".*"));
+    m_regex->setCheckable(true);
+    m_regex->setToolTip(tr("Regular expression: the filter is a Perl-style regular expression "
+                           "searched in key, value and headers (case-sensitive; (?i) ignores "
+                           "case). Off: plain text, ignoring case."));
+    m_header->setPlaceholderText(tr("header[=value]"));
+    m_header->setClearButtonEnabled(true);
+    m_header->setToolTip(tr("Only messages with this header (exact name), and with =value, "
+                            "with exactly that value"));
+    m_header->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 22);
     m_filterDelay->setSingleShot(true);
     m_filterDelay->setInterval(300);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -74,8 +112,10 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     m_view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_view->horizontalHeader()->setHighlightSections(false);
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    m_view->setColumnWidth(MessagesModel::Partition, digit * 9);
+    m_view->setColumnHidden(MessagesModel::Partition, true); // shown when merged
     m_view->setColumnWidth(MessagesModel::Offset, digit * 11);
-    m_view->setColumnWidth(MessagesModel::Timestamp, digit * 14);
+    m_view->setColumnWidth(MessagesModel::Timestamp, digit * 20); // a date and a time
     m_view->setColumnWidth(MessagesModel::Key, digit * 16);
     m_view->setColumnWidth(MessagesModel::Headers, digit * 8);
     m_view->setColumnWidth(MessagesModel::Size, digit * 9);
@@ -86,10 +126,13 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     bar->addWidget(m_partition);
     bar->addWidget(m_start);
     bar->addWidget(m_offset);
+    bar->addWidget(m_time);
     bar->addWidget(goButton);
     bar->addSpacing(8);
     bar->addWidget(m_liveTail);
     bar->addWidget(m_filter, 3);
+    bar->addWidget(m_regex);
+    bar->addWidget(m_header, 1);
     m_export->setText(tr("Export…"));
     m_export->setToolTip(tr("Write the records shown to a JSON Lines or CSV file, keys, headers "
                             "and timestamps included (the format of rivulet-cli export)"));
@@ -117,15 +160,26 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
     });
     connect(m_partition, &QSpinBox::valueChanged, this, &MessageBrowser::go);
     connect(m_start, &QComboBox::currentIndexChanged, this, [this] {
-        const bool atOffset =
-            MessagesModel::Start(m_start->currentData().toInt()) == MessagesModel::Start::AtOffset;
+        const auto start = MessagesModel::Start(m_start->currentData().toInt());
+        const bool atOffset = start == MessagesModel::Start::AtOffset;
         m_offset->setEnabled(atOffset);
+        m_offset->setVisible(start != MessagesModel::Start::AtTime);
+        m_time->setVisible(start == MessagesModel::Start::AtTime);
+        if (start == MessagesModel::Start::AtTime) {
+            // typing digits then fills year, month, day, hours… in turn
+            m_time->setFocus(Qt::OtherFocusReason);
+            m_time->setSelectedSection(QDateTimeEdit::YearSection);
+        }
         if (atOffset && m_offset->text().isEmpty())
             m_offset->setFocus();
         else
             go();
     });
     connect(m_offset, &QLineEdit::returnPressed, this, &MessageBrowser::go);
+    connect(m_time, &QDateTimeEdit::editingFinished, this, [this] {
+        if (MessagesModel::Start(m_start->currentData().toInt()) == MessagesModel::Start::AtTime)
+            go();
+    });
     connect(goButton, &QToolButton::clicked, this, &MessageBrowser::go);
     connect(m_liveTail, &QToolButton::toggled, m_model, &MessagesModel::setLiveTail);
     connect(m_model, &MessagesModel::startChanged, this, [this](MessagesModel::Start start) {
@@ -133,23 +187,36 @@ MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
         const QSignalBlocker block(m_start);
         m_start->setCurrentIndex(m_start->findData(int(start)));
         m_offset->setEnabled(start == MessagesModel::Start::AtOffset);
+        m_offset->setVisible(start != MessagesModel::Start::AtTime);
+        m_time->setVisible(start == MessagesModel::Start::AtTime);
     });
-    connect(m_filter, &QLineEdit::textChanged, m_filterDelay, qOverload<>(&QTimer::start));
-    connect(m_filter, &QLineEdit::returnPressed, m_filterDelay, [this] {
-        m_filterDelay->stop();
-        m_model->setFilter(m_filter->text());
-    });
-    connect(m_filterDelay, &QTimer::timeout, this,
-            [this] { m_model->setFilter(m_filter->text()); });
+    for (QLineEdit *edit : {m_filter, m_header}) {
+        connect(edit, &QLineEdit::textChanged, m_filterDelay, qOverload<>(&QTimer::start));
+        connect(edit, &QLineEdit::returnPressed, this, [this] {
+            m_filterDelay->stop();
+            applyFilter();
+        });
+    }
+    connect(m_regex, &QToolButton::toggled, this, &MessageBrowser::applyFilter);
+    connect(m_filterDelay, &QTimer::timeout, this, &MessageBrowser::applyFilter);
     connect(m_model, &MessagesModel::readingChanged, this, &MessageBrowser::updateStatus);
+    // the rows go in after reading ends: say what they are once they are there
+    connect(m_model, &MessagesModel::pageRead, this, &MessageBrowser::updateStatus);
     connect(m_model, &MessagesModel::messageChanged, this, [this](const QString &message) {
         m_message = message;
         updateStatus();
     });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
-        m_detail->setTopicPartition(m_model->topicName(), m_model->partition());
+        m_detail->setTopic(m_model->topicName());
         m_detail->setRecord(nullptr);
+        m_view->setColumnHidden(MessagesModel::Partition, !m_model->isMerged());
     });
+    connect(m_detail, &RecordDetailPane::republishRequested, this, [this] {
+        if (const DecodedRecord *r = m_detail->record())
+            Q_EMIT republishRequested(m_model->topicName(), *r);
+    });
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, &MessageBrowser::showContextMenu);
     // Live tail follows the newest row while the view is at the bottom; scrolling up stops
     // following, scrolling back down resumes it.
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this,
@@ -220,24 +287,26 @@ void MessageBrowser::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
     // back from another tab: Newest means the newest records now, if more have arrived
-    if (m_model->start() == MessagesModel::Start::Newest && !m_model->liveTail() &&
-        !m_model->topicName().isEmpty() && m_model->endOffset() > m_model->nextOffset())
-        go();
+    m_model->refreshNewest();
 }
 
 void MessageBrowser::updatePartitionRange()
 {
-    const auto topic = m_broker.topics().find(m_topic->currentText().toUtf8());
+    const int count = m_broker.partitionCount(m_topic->currentText().toUtf8());
     m_partition->blockSignals(true);
-    m_partition->setRange(0, topic ? topic->partitionCount() - 1 : 0);
+    m_partition->setRange(MessagesModel::kAllPartitions, std::max(0, count - 1));
     m_partition->blockSignals(false);
 }
 
 void MessageBrowser::go()
 {
     const auto start = MessagesModel::Start(m_start->currentData().toInt());
-    m_model->browse(m_broker.topics().find(m_topic->currentText().toUtf8()), m_partition->value(),
-                    start, m_offset->text().toLongLong());
+    // the time to the second shown, not the milliseconds the edit started with
+    const QDateTime time = m_time->dateTime();
+    const std::int64_t at = start == MessagesModel::Start::AtTime
+                                ? time.toMSecsSinceEpoch() - time.time().msec()
+                                : m_offset->text().toLongLong();
+    m_model->browse(m_topic->currentText(), m_partition->value(), start, at);
 }
 
 void MessageBrowser::focusFilter()
@@ -254,8 +323,49 @@ void MessageBrowser::poll()
 
 void MessageBrowser::selectionChanged()
 {
-    m_detail->setTopicPartition(m_model->topicName(), m_model->partition());
+    m_detail->setTopic(m_model->topicName());
     m_detail->setRecord(m_model->record(m_view->currentIndex().row()));
+}
+
+void MessageBrowser::applyFilter()
+{
+    RecordFilter filter;
+    filter.text = m_filter->text();
+    filter.regex = m_regex->isChecked();
+    // "name" or "name=value": the first = separates (header names rarely hold one)
+    const QString header = m_header->text();
+    const qsizetype eq = header.indexOf(QLatin1Char('='));
+    filter.headerName = (eq < 0 ? header : header.left(eq)).toUtf8();
+    if (eq >= 0)
+        filter.headerValue = header.mid(eq + 1).toUtf8();
+    m_model->setFilter(filter);
+    // a regular expression that does not compile is shown as such, never as "no matches"
+    if (m_model->filterProblem().isEmpty()) {
+        m_filter->setPalette(QPalette());
+    } else {
+        QPalette palette = m_filter->palette();
+        palette.setColor(QPalette::Text, Qt::red);
+        m_filter->setPalette(palette);
+    }
+    m_filter->setToolTip(m_model->filterProblem());
+    updateStatus();
+}
+
+void MessageBrowser::showContextMenu(const QPoint &at)
+{
+    const QModelIndex index = m_view->indexAt(at);
+    if (!index.isValid())
+        return;
+    m_view->setCurrentIndex(index);
+    QMenu menu(this);
+    menu.addAction(tr("Re-publish…"), this, &MessageBrowser::republishCurrent);
+    menu.exec(m_view->viewport()->mapToGlobal(at));
+}
+
+void MessageBrowser::republishCurrent()
+{
+    if (const DecodedRecord *r = m_model->record(m_view->currentIndex().row()))
+        Q_EMIT republishRequested(m_model->topicName(), *r);
 }
 
 void MessageBrowser::updateStatus()
@@ -265,17 +375,34 @@ void MessageBrowser::updateStatus()
                                                 : tr("Choose a topic"));
         return;
     }
+    if (!m_model->filterProblem().isEmpty()) {
+        m_status->setText(tr("Filter: %1").arg(m_model->filterProblem()));
+        return;
+    }
     QStringList parts;
     const int rows = m_model->rowCount();
-    const BrowsedRecord *first = m_model->record(0);
-    const BrowsedRecord *last = m_model->record(rows - 1);
+    const DecodedRecord *first = m_model->record(0);
+    const DecodedRecord *last = m_model->record(rows - 1);
     if (rows == 0)
         parts << (m_model->filter().isEmpty() ? tr("no messages") : tr("no matches"));
+    else if (m_model->isMerged())
+        parts << tr("%1 shown from %2 partitions, by time %3 – %4")
+                     .arg(display::count(rows))
+                     .arg(m_model->partitionsRead())
+                     .arg(QDateTime::fromMSecsSinceEpoch(first->timestamp)
+                              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+                          QDateTime::fromMSecsSinceEpoch(last->timestamp)
+                              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     else
         parts << tr("%1 shown, offsets %2–%3")
                      .arg(display::count(rows), display::count(first->offset),
                           display::count(last->offset));
-    parts << tr("end offset %1").arg(display::count(m_model->endOffset()));
+    if (m_model->isMerged()) {
+        if (const std::int64_t unread = m_model->unread(); unread > 0)
+            parts << tr("%1 more stored").arg(display::count(unread));
+    } else {
+        parts << tr("end offset %1").arg(display::count(m_model->endOffset()));
+    }
     if (!m_model->filter().isEmpty())
         parts << tr("%1 searched").arg(display::count(m_model->scanned()));
     if (m_model->isReading())
@@ -299,7 +426,9 @@ void MessageBrowser::chooseExportFile()
     QString filter = jsonl;
     QString path = QFileDialog::getSaveFileName(
         this, tr("Export records"),
-        QStringLiteral("%1-%2.jsonl").arg(m_model->topicName()).arg(m_model->partition()),
+        m_model->isMerged()
+            ? QStringLiteral("%1.jsonl").arg(m_model->topicName())
+            : QStringLiteral("%1-%2.jsonl").arg(m_model->topicName()).arg(m_model->partition()),
         jsonl + QStringLiteral(";;") + csv, &filter);
     if (path.isEmpty())
         return;
@@ -312,7 +441,6 @@ void MessageBrowser::exportTo(const QString &path)
 {
     RecordExport what;
     what.topic = m_model->topicName();
-    what.partition = m_model->partition();
     const int rows = m_model->rowCount();
     what.records.reserve(rows);
     for (int row = 0; row < rows; ++row)

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "read.h"
+
 #include <QWidget>
 
 class QComboBox;
+class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -17,11 +20,13 @@ class Broker;
 class MessagesModel;
 class RecordDetailPane;
 
-// The message browser: a topic and partition, where to start (newest — the last page, shown
-// with the newest row at the bottom, and read again whenever the browser is shown with more
-// records stored — oldest or an offset),
-// a live-tail toggle and a key/value filter above a table that loads more records as it is
-// scrolled, and the selected record in full below it.
+// The message browser: a topic and a partition or all partitions merged by timestamp, where
+// to start (newest — the last page, shown with the newest row at the bottom, and read again
+// whenever the browser is shown with more records stored — oldest, an offset or a time),
+// a live-tail toggle, a text filter (or a regular expression) over key, value and headers and
+// a header filter above a table that loads more records as it is scrolled, and the selected
+// record in full below it. Re-publish… (context menu, detail pane) asks for the record to
+// be sent again.
 class MessageBrowser : public QWidget
 {
     Q_OBJECT
@@ -42,7 +47,11 @@ public:
     QSpinBox *partitionBox() const { return m_partition; }
     QComboBox *startBox() const { return m_start; }
     QLineEdit *offsetEdit() const { return m_offset; }
+    QDateTimeEdit *timeEdit() const { return m_time; }
     QLineEdit *filterEdit() const { return m_filter; }
+    QToolButton *regexButton() const { return m_regex; }
+    QLineEdit *headerFilterEdit() const { return m_header; }
+    QLabel *statusLabel() const { return m_status; }
     QToolButton *liveTailButton() const { return m_liveTail; }
     QSplitter *splitter() const { return m_splitter; }
     QToolButton *exportButton() const { return m_export; }
@@ -55,8 +64,13 @@ public Q_SLOTS:
     // Reads again with the chosen topic, partition and start.
     void go();
 
+    // Re-publish… for the record in the current row.
+    void republishCurrent();
+
 Q_SIGNALS:
     void exportFinished(qint64 written, const QString &error);
+    // The user wants record (of topic) sent again: the window opens the inject dialog with it.
+    void republishRequested(const QString &topic, const rivulet::DecodedRecord &record);
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -66,6 +80,8 @@ private:
     void updateStatus();
     void selectionChanged();
     void chooseExportFile();
+    void applyFilter();
+    void showContextMenu(const QPoint &at);
 
     Broker &m_broker;
     MessagesModel *m_model;
@@ -73,8 +89,11 @@ private:
     QSpinBox *m_partition;
     QComboBox *m_start;
     QLineEdit *m_offset;
+    QDateTimeEdit *m_time;
     QToolButton *m_liveTail;
     QLineEdit *m_filter;
+    QToolButton *m_regex;
+    QLineEdit *m_header;
     QTimer *m_filterDelay;
     QLabel *m_status;
     QString m_message;

@@ -17,7 +17,8 @@ namespace rivulet {
 
 RecordDetailPane::RecordDetailPane(QWidget *parent)
     : QWidget(parent), m_summary(new QLabel(this)), m_meta(new QLabel(this)),
-      m_view(new QComboBox(this)), m_problem(new QLabel(this)), m_value(new QPlainTextEdit(this))
+      m_view(new QComboBox(this)), m_problem(new QLabel(this)), m_value(new QPlainTextEdit(this)),
+      m_republish(new QToolButton(this))
 {
     m_view->addItem(tr("Auto"), int(valueformat::View::Auto));
     m_view->addItem(tr("Text"), int(valueformat::View::Text));
@@ -36,12 +37,18 @@ RecordDetailPane::RecordDetailPane(QWidget *parent)
     auto *copy = new QToolButton(this);
     copy->setText(tr("Copy value"));
     copy->setAutoRaise(true);
+    m_republish->setText(tr("Re-publish…"));
+    m_republish->setToolTip(tr("Send this message again, to this or another topic, after "
+                               "editing it if you like"));
+    m_republish->setAutoRaise(true);
+    connect(m_republish, &QToolButton::clicked, this, &RecordDetailPane::republishRequested);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_summary, 1);
     top->addWidget(m_problem);
     top->addWidget(m_view);
     top->addWidget(copy);
+    top->addWidget(m_republish);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->addLayout(top);
@@ -56,13 +63,12 @@ RecordDetailPane::RecordDetailPane(QWidget *parent)
     setRecord(nullptr);
 }
 
-void RecordDetailPane::setTopicPartition(const QString &topic, int partition)
+void RecordDetailPane::setTopic(const QString &topic)
 {
     m_topic = topic;
-    m_partition = partition;
 }
 
-void RecordDetailPane::setRecord(const BrowsedRecord *record)
+void RecordDetailPane::setRecord(const DecodedRecord *record)
 {
     if (record)
         m_record = *record;
@@ -79,26 +85,30 @@ void RecordDetailPane::render()
         m_meta->hide();
         m_problem->clear();
         m_value->clear();
+        m_republish->setEnabled(false);
         return;
     }
-    const BrowsedRecord &r = *m_record;
+    const DecodedRecord &r = *m_record;
+    m_republish->setEnabled(true);
     m_summary->setText(
         tr("<b>%1[%2] offset %3</b> · %4 · %5")
             .arg(m_topic.toHtmlEscaped())
-            .arg(m_partition)
+            .arg(r.partition)
             .arg(display::count(r.offset))
             .arg(QDateTime::fromMSecsSinceEpoch(r.timestamp).toString(Qt::ISODateWithMs))
-            .arg(r.valueTruncated()
+            .arg(!r.hasValue ? tr("null value (a tombstone)")
+                 : r.valueTruncated()
                      ? tr("value %1, first %2 shown")
                            .arg(display::bytes(r.valueSize), display::bytes(r.value.size()))
                      : tr("value %1").arg(display::bytes(r.valueSize))));
     QStringList meta;
     meta << (r.hasKey ? tr("<b>Key:</b> %1").arg(valueformat::preview(r.key, 200).toHtmlEscaped())
                       : tr("<b>Key:</b> <i>none</i>"));
-    for (const BrowsedHeader &h : r.headers)
+    for (const DecodedHeader &h : r.headers)
         meta << tr("<b>%1:</b> %2")
                     .arg(QString::fromUtf8(h.name).toHtmlEscaped(),
-                         valueformat::preview(h.value, 200).toHtmlEscaped());
+                         h.hasValue ? valueformat::preview(h.value, 200).toHtmlEscaped()
+                                    : tr("<i>null</i>"));
     m_meta->setText(meta.join(QStringLiteral(" &nbsp;·&nbsp; ")));
     m_meta->show();
 

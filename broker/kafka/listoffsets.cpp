@@ -3,7 +3,6 @@
 #include "kafkahandler.h"
 
 #include "broker.h"
-#include "log/recordbatch.h"
 
 namespace rivulet::kafka {
 namespace {
@@ -35,48 +34,12 @@ Found lookUp(Partition &p, std::int64_t timestamp, std::int64_t latest)
     }
     if (timestamp == kEarliestPending)
         return found;
-    QString readError;
-    if (timestamp == kMaxTimestamp) {
-        // the first record with the largest timestamp; batch headers say where to look
-        std::int64_t best = -1;
-        p.readBatches(
-            p.startOffset(),
-            [&](QByteArrayView bytes) {
-                const RecordBatchView view(bytes);
-                if (view.maxTimestamp() <= best)
-                    return true;
-                view.forEachRecord(p.startOffset(), [&](const RecordView &r) {
-                    if (r.timestamp > best) {
-                        best = r.timestamp;
-                        found.offset = r.offset;
-                        found.timestamp = r.timestamp;
-                    }
-                    return true;
-                });
-                return true;
-            },
-            readError);
-    } else {
-        // Kafka's search: the first record whose timestamp is at or after the one asked for;
-        // batches whose newest record is older are skipped unopened
-        p.readBatches(
-            p.startOffset(),
-            [&](QByteArrayView bytes) {
-                const RecordBatchView view(bytes);
-                if (view.maxTimestamp() < timestamp)
-                    return true;
-                view.forEachRecord(p.startOffset(), [&](const RecordView &r) {
-                    if (r.timestamp < timestamp)
-                        return true;
-                    found.offset = r.offset;
-                    found.timestamp = r.timestamp;
-                    return false;
-                });
-                return found.offset < 0;
-            },
-            readError);
-    }
-    if (!readError.isEmpty())
+    // the search the message browser's seek by time uses too (broker/read.cpp)
+    static_assert(kMaxTimestamp == TimestampLookup::kNewestTimestamp);
+    const TimestampLookup lookup = lookUpTimestamp(p, timestamp);
+    found.offset = lookup.offset;
+    found.timestamp = lookup.timestamp;
+    if (!lookup.error.isEmpty())
         found.error = error::KafkaStorageError;
     return found;
 }

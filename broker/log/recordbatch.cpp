@@ -207,7 +207,8 @@ bool RecordBatchView::decodeRecord(const char *&p, const char *end, RecordView &
     p += out.hasKey ? keyLength : 0;
     if (!varint::read(p, recordEnd, valueLength) || valueLength < -1 || valueLength > recordEnd - p)
         return false;
-    // A null value (Kafka tombstone) reads as an empty value.
+    // A null value (Kafka tombstone) reads as an empty value with hasValue false.
+    out.hasValue = valueLength >= 0;
     out.value = valueLength > 0 ? QByteArrayView(p, valueLength) : QByteArrayView();
     p += valueLength > 0 ? valueLength : 0;
     if (!varint::read(p, recordEnd, headerCount) || headerCount < 0 || headerCount > recordEnd - p)
@@ -229,6 +230,7 @@ bool decodeHeader(const char *&p, const char *end, HeaderView &out)
     p += nameLength;
     if (!varint::read(p, end, valueLength) || valueLength < -1 || valueLength > end - p)
         return false;
+    out.hasValue = valueLength >= 0;
     out.value = valueLength > 0 ? QByteArrayView(p, valueLength) : QByteArrayView();
     p += valueLength > 0 ? valueLength : 0;
     return true;
@@ -242,17 +244,22 @@ RecordBatchBuilder::RecordBatchBuilder(std::int64_t timestampMs, int expectedRec
     m_buffer.resize(batch::kHeaderSize);
 }
 
-void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayView value,
-                                std::span<const HeaderView> headers)
+void RecordBatchBuilder::appendRecord(std::optional<QByteArrayView> key,
+                                      std::optional<QByteArrayView> value,
+                                      std::span<const HeaderView> headers)
 {
     const std::int64_t keyLength = key ? key->size() : -1;
+    const std::int64_t valueLength = value ? value->size() : -1;
+    auto headerValueLength = [](const HeaderView &h) {
+        return h.hasValue ? std::int64_t(h.value.size()) : std::int64_t(-1);
+    };
     qsizetype body = 1 + varint::encodedSize(0) + varint::encodedSize(m_count) +
                      varint::encodedSize(keyLength) + (key ? key->size() : 0) +
-                     varint::encodedSize(value.size()) + value.size() +
+                     varint::encodedSize(valueLength) + (value ? value->size() : 0) +
                      varint::encodedSize(qsizetype(headers.size()));
     for (const HeaderView &h : headers)
         body += varint::encodedSize(h.name.size()) + h.name.size() +
-                varint::encodedSize(h.value.size()) + h.value.size();
+                varint::encodedSize(headerValueLength(h)) + (h.hasValue ? h.value.size() : 0);
 
     const qsizetype start = m_buffer.size();
     m_buffer.resize(start + varint::encodedSize(body) + body);
@@ -264,14 +271,16 @@ void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayVie
     p = varint::write(p, keyLength);
     if (key)
         p = copyBytes(p, *key);
-    p = varint::write(p, value.size());
-    p = copyBytes(p, value);
+    p = varint::write(p, valueLength);
+    if (value)
+        p = copyBytes(p, *value);
     p = varint::write(p, qsizetype(headers.size()));
     for (const HeaderView &h : headers) {
         p = varint::write(p, h.name.size());
         p = copyBytes(p, h.name);
-        p = varint::write(p, h.value.size());
-        p = copyBytes(p, h.value);
+        p = varint::write(p, headerValueLength(h));
+        if (h.hasValue)
+            p = copyBytes(p, h.value);
     }
     ++m_count;
 }

@@ -18,6 +18,7 @@ struct RecordView
     std::int64_t timestamp = 0;
     bool hasKey = false;
     QByteArrayView key;
+    bool hasValue = true; // false: a null value (a Kafka tombstone); value is then empty
     QByteArrayView value;
     std::int32_t headerCount = 0;
     QByteArrayView headerBytes;
@@ -27,6 +28,7 @@ struct HeaderView
 {
     QByteArrayView name;
     QByteArrayView value;
+    bool hasValue = true; // false: a null header value; value is then empty
 };
 
 // Kafka's RecordBatch, magic 2: the unit the log stores and both protocols read.
@@ -136,7 +138,14 @@ public:
 
     void append(QByteArrayView value) { append(std::nullopt, value, {}); }
     void append(std::optional<QByteArrayView> key, QByteArrayView value,
-                std::span<const HeaderView> headers);
+                std::span<const HeaderView> headers)
+    {
+        appendRecord(key, value, headers);
+    }
+    // The same with a value that may be null (a tombstone); headers without hasValue get a
+    // null value.
+    void appendRecord(std::optional<QByteArrayView> key, std::optional<QByteArrayView> value,
+                      std::span<const HeaderView> headers);
     int count() const { return m_count; }
     // Finishes the header and CRC; the builder is empty afterwards.
     QByteArray finish();

@@ -19,7 +19,11 @@ constexpr qsizetype kBatchBytes = 1 << 20;
 class Template
 {
 public:
-    explicit Template(const QByteArray &text) : m_parts(text.split('{')) {}
+    // without placeholders, the text is sent as it is
+    Template(const QByteArray &text, bool placeholders)
+        : m_parts(placeholders ? text.split('{') : QList<QByteArray>{text})
+    {
+    }
 
     void expand(std::int64_t i, QByteArray &out) const
     {
@@ -68,12 +72,11 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
     InjectResult result;
     QElapsedTimer timer;
     timer.start();
-    const auto topic = broker.topics().find(request.topic.toUtf8());
-    if (!topic) {
+    const int partitions = broker.partitionCount(request.topic.toUtf8());
+    if (partitions < 0) {
         result.error = QStringLiteral("topic \"%1\" does not exist").arg(request.topic);
         return result;
     }
-    const int partitions = topic->partitionCount();
     if (request.partition >= partitions) {
         result.error = QStringLiteral("topic %1 has no partition %2 (it has %3)")
                            .arg(request.topic)
@@ -94,12 +97,13 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
 
     std::vector<Template> valueTemplates;
     for (const QByteArray &v : values)
-        valueTemplates.emplace_back(v);
+        valueTemplates.emplace_back(v, request.placeholders);
     const std::optional<Template> keyTemplate =
-        request.key ? std::optional<Template>(Template(*request.key)) : std::nullopt;
+        request.key ? std::optional<Template>(Template(*request.key, request.placeholders))
+                    : std::nullopt;
     std::vector<Template> headerTemplates;
-    for (const BrowsedHeader &h : request.headers)
-        headerTemplates.emplace_back(h.value);
+    for (const DecodedHeader &h : request.headers)
+        headerTemplates.emplace_back(h.value, request.placeholders);
 
     struct Pending
     {
@@ -154,13 +158,15 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
             keyTemplate->expand(i, key);
         for (std::size_t h = 0; h < headerTemplates.size(); ++h) {
             headerTemplates[h].expand(i, headerValues[h]);
-            headers[h] = {request.headers[qsizetype(h)].name, headerValues[h]};
+            headers[h] = {request.headers[qsizetype(h)].name, headerValues[h],
+                          request.headers[qsizetype(h)].hasValue};
         }
         Pending &p = pending[partition];
         if (!p.builder)
             p.builder = std::make_unique<RecordBatchBuilder>(Broker::nowMs(), kBatchRecords);
-        p.builder->append(keyTemplate ? std::optional<QByteArrayView>(key) : std::nullopt, value,
-                          headers);
+        p.builder->appendRecord(
+            keyTemplate ? std::optional<QByteArrayView>(key) : std::nullopt,
+            request.nullValue ? std::nullopt : std::optional<QByteArrayView>(value), headers);
         p.bytes += key.size() + value.size() + 16;
         if (p.builder->count() >= kBatchRecords || p.bytes >= kBatchBytes)
             ok = flush(partition, p);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "browsedrecord.h"
+#include "read.h"
 
 #include <QList>
 #include <QObject>
@@ -27,9 +27,13 @@ struct InjectRequest
     int firstPartition = 0; // where round-robin starts
     std::optional<QByteArray> key;
     QList<QByteArray> values;
-    QString valuesFile; // when set, its non-empty lines are the values
-    QList<BrowsedHeader> headers;
+    QString valuesFile;           // when set, its non-empty lines are the values
+    QList<DecodedHeader> headers; // hasValue false: a null header value
     std::int64_t repeat = 1;
+    // false: key, values and header values are sent as they are, "{i}" included (Re-publish)
+    bool placeholders = true;
+    // the value is null (a tombstone); values then holds one empty value
+    bool nullValue = false;
 };
 
 struct InjectResult

@@ -1,7 +1,7 @@
 #include "messagesmodel.h"
 
+#include "broker.h"
 #include "displayformat.h"
-#include "log/topic.h"
 #include "modelroles.h"
 #include "offthread.h"
 #include "recordreader.h"
@@ -10,12 +10,15 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <utility>
 
 namespace rivulet {
 
-MessagesModel::MessagesModel(QObject *parent) : QAbstractTableModel(parent)
+MessagesModel::MessagesModel(Broker &broker, QObject *parent)
+    : QAbstractTableModel(parent), m_broker(broker)
 {
-    // one reader: pages arrive in the order they were asked for
+    // one reader: pages arrive in the order they were asked for, and the RecordReader is
+    // only ever used by one thread at a time
     m_pool.setMaxThreadCount(1);
 }
 
@@ -25,34 +28,46 @@ MessagesModel::~MessagesModel()
     m_pool.waitForDone();
 }
 
-QString MessagesModel::topicName() const
-{
-    return m_topic ? m_topic->name() : QString();
-}
-
 std::int64_t MessagesModel::endOffset() const
 {
-    const Partition *p = m_topic ? m_topic->partition(m_partition) : nullptr;
-    return p ? p->endOffset() : 0;
+    std::int64_t end = 0;
+    for (int p : m_partitions)
+        if (p < m_ranges.size())
+            end += m_ranges[p].endOffset;
+    return end;
 }
 
-void MessagesModel::browse(std::shared_ptr<Topic> topic, int partition, Start start,
-                           std::int64_t offset)
+std::int64_t MessagesModel::unread() const
 {
-    m_topic = topic && topic->partition(partition) ? std::move(topic) : nullptr;
-    m_partition = m_topic ? partition : 0;
+    std::int64_t behind = 0;
+    for (qsizetype i = 0; i < m_positions.size() && i < m_partitions.size(); ++i)
+        if (const int p = m_partitions[i]; p < m_ranges.size())
+            behind += std::max<std::int64_t>(0, m_ranges[p].endOffset - m_positions[i]);
+    return behind;
+}
+
+void MessagesModel::browse(const QString &topic, int partition, Start start, std::int64_t at)
+{
+    m_topic = topic;
+    m_partition = partition;
     m_start = start;
-    m_startOffset = offset;
+    m_at = at;
+    restart();
+}
+
+void MessagesModel::setFilter(const RecordFilter &filter)
+{
+    if (filter == m_filter)
+        return;
+    m_filter = filter;
     restart();
 }
 
 void MessagesModel::setFilter(const QString &text)
 {
-    const QByteArray filter = text.toUtf8();
-    if (filter == m_filter)
-        return;
-    m_filter = filter;
-    restart();
+    RecordFilter filter;
+    filter.text = text;
+    setFilter(filter);
 }
 
 void MessagesModel::setLiveTail(bool on)
@@ -60,7 +75,7 @@ void MessagesModel::setLiveTail(bool on)
     if (on == m_liveTail)
         return;
     m_liveTail = on;
-    if (on && m_topic && endOffset() - m_next > kPageSize) {
+    if (on && m_reader && unread() > kPageSize) {
         m_start = Start::Newest;
         Q_EMIT startChanged(m_start);
         restart();
@@ -77,27 +92,37 @@ void MessagesModel::restart()
     m_scanned = 0;
     const bool wasReading = m_reading;
     m_reading = false;
-    m_next = 0;
-    if (m_topic) {
-        const Partition *p = m_topic->partition(m_partition);
-        const std::int64_t first = p->startOffset(), end = p->endOffset();
-        switch (m_start) {
-        case Start::Oldest:
-            m_next = first;
-            break;
-        case Start::Newest:
-            m_next = std::max(first, end - (m_filter.isEmpty() ? kPageSize : kNewestFilterWindow));
-            break;
-        case Start::AtOffset:
-            m_next = std::clamp(m_startOffset, first, end);
-            break;
-        }
+    m_peeks = 0;
+    m_peekAgain = false;
+    m_positions.clear();
+    m_ranges.clear(); // the first page says
+    m_more = false;
+    m_reader.reset();
+    m_seekPending = false;
+    m_refreshNewest = false;
+    m_filterProblem = m_filter.problem();
+    // which partitions: the topic's partition count is registry metadata, no file is read
+    const int count = m_topic.isEmpty() ? -1 : m_broker.partitionCount(m_topic.toUtf8());
+    m_partitions.clear();
+    if (m_partition == kAllPartitions)
+        for (int p = 0; p < count; ++p)
+            m_partitions.append(p);
+    else if (m_partition >= 0 && m_partition < count)
+        m_partitions.append(m_partition);
+    if (m_partitions.isEmpty()) {
+        m_topic.clear();
+        m_partition = 0;
+    }
+    if (!m_partitions.isEmpty() && m_filterProblem.isEmpty()) {
+        m_reader =
+            std::make_shared<RecordReader>(m_broker, m_topic.toUtf8(), m_partitions, m_filter);
+        m_seekPending = true;
     }
     beginResetModel();
     m_rows.clear();
     endResetModel();
-    Q_EMIT messageChanged(QString());
-    if (m_topic)
+    Q_EMIT messageChanged(m_filterProblem);
+    if (m_reader)
         read(kPageSize); // unless the reset's listeners already asked for the first page
     else if (wasReading)
         Q_EMIT readingChanged(false);
@@ -111,42 +136,115 @@ void MessagesModel::setReading(bool reading)
     Q_EMIT readingChanged(reading);
 }
 
-void MessagesModel::anchorNewest()
-{
-    // Newest with nothing shown yet means the newest records at the time of reading, not
-    // at the time of choosing: a partition that was empty (or shorter) then has grown since
-    if (m_start != Start::Newest || !m_rows.empty() || !m_topic)
-        return;
-    const Partition *p = m_topic->partition(m_partition);
-    m_next = std::max({m_next, p->startOffset(),
-                       p->endOffset() - (m_filter.isEmpty() ? kPageSize : kNewestFilterWindow)});
-}
-
 void MessagesModel::read(int wanted)
 {
-    if (!m_topic || m_reading)
+    schedule(wanted, ReadKind::More);
+}
+
+void MessagesModel::schedule(int wanted, ReadKind kind)
+{
+    if (!m_reader)
         return;
-    anchorNewest();
-    m_wanted = wanted;
-    setReading(true);
-    PageRequest request;
-    request.fromOffset = m_next;
-    request.maxRecords = wanted;
-    request.filter = m_filter;
+    if (m_reading) {
+        m_peekAgain = m_peekAgain || kind == ReadKind::Peek; // once the read is back
+        return;
+    }
+    if (kind == ReadKind::Peek && m_peeks > 0 && !m_refreshNewest) {
+        // the queued peek may look before what this one is for: look again after it
+        m_peekAgain = true;
+        return;
+    }
+    if (m_seekPending) {
+        kind = ReadKind::Seek;
+        wanted = std::max(wanted, int(kPageSize)); // a peek asked for first: read a page
+        m_seekPending = false;
+    }
+    // a peek asked for by refreshNewest() acts on what it sees: one queued earlier may have
+    // looked before the records came
+    bool newestCheck = false;
+    if (kind == ReadKind::Peek) {
+        ++m_peeks;
+        newestCheck = std::exchange(m_refreshNewest, false);
+    } else {
+        m_wanted = wanted;
+        setReading(true);
+    }
+    // Newest with a filter looks at the last kNewestFilterWindow offsets of the topic
+    const std::int64_t window =
+        m_filter.isEmpty() ? kPageSize
+                           : std::max<std::int64_t>(kPageSize, kNewestFilterWindow /
+                                                                   std::max(1, partitionsRead()));
     const quint64 generation = m_generation;
     runOffGuiThread(
         m_pool, this,
-        [topic = m_topic, partition = m_partition, request] {
-            return readRecordPage(*topic->partition(partition), request);
+        [reader = m_reader, kind, start = m_start, at = m_at, wanted, window] {
+            switch (kind) {
+            case ReadKind::Peek:
+                return reader->peek();
+            case ReadKind::More:
+                return reader->read(wanted, 250);
+            case ReadKind::Tail:
+                return reader->readTail(wanted, kMaxTailBacklog, kPageSize);
+            case ReadKind::Seek:
+                break;
+            }
+            QString problem;
+            switch (start) {
+            case Start::Newest:
+                return reader->readNewest(kPageSize, window);
+            case Start::Oldest:
+                reader->seekOldest();
+                break;
+            case Start::AtOffset:
+                reader->seekOffset(at);
+                break;
+            case Start::AtTime:
+                problem = reader->seekTime(at);
+                break;
+            }
+            MergedPage page = reader->read(wanted, 250);
+            if (!problem.isEmpty())
+                page.note = problem;
+            return page;
         },
-        [this, generation](RecordPage page) { pageArrived(generation, page); });
+        [this, generation, kind, newestCheck](const MergedPage &page) {
+            pageArrived(generation, kind, page, newestCheck);
+        });
 }
 
-void MessagesModel::pageArrived(quint64 generation, const RecordPage &page)
+void MessagesModel::pageArrived(quint64 generation, ReadKind kind, const MergedPage &page,
+                                bool newestCheck)
 {
     if (generation != m_generation)
         return;
-    m_next = std::max(m_next, page.nextOffset);
+    if (kind == ReadKind::Peek) {
+        --m_peeks;
+        if (m_reading) {
+            // a read queued after it tells more; a Newest check waits for it
+            m_refreshNewest = m_refreshNewest || newestCheck;
+            return;
+        }
+        m_positions = page.positions;
+        m_ranges = page.ranges;
+        m_more = page.more;
+        Q_EMIT pageRead();
+        const bool again = std::exchange(m_peekAgain, false);
+        if (newestCheck && !m_liveTail && m_start == Start::Newest && unread() > 0) {
+            restart();
+        } else if (m_liveTail && (m_more || unread() > 0)) {
+            schedule(2000, ReadKind::Tail);
+        } else if (!m_liveTail && m_start == Start::Newest && m_rows.empty() && unread() > 0) {
+            // the first records of a topic browsed from the newest: show them
+            m_seekPending = true;
+            schedule(kPageSize, ReadKind::Seek);
+        } else if (again) {
+            poll();
+        }
+        return;
+    }
+    m_positions = page.positions;
+    m_ranges = page.ranges;
+    m_more = page.more;
     m_scanned += page.scanned;
     // not reading any more before the rows go in: a view that wants more as they arrive
     // may ask for the next page right away
@@ -164,7 +262,7 @@ void MessagesModel::pageArrived(quint64 generation, const RecordPage &page)
         }
         const int first = int(m_rows.size());
         beginInsertRows({}, first, first + int(incoming) - 1);
-        for (const BrowsedRecord &r : page.records)
+        for (const DecodedRecord &r : page.records)
             m_rows.push_back(r);
         endInsertRows();
     }
@@ -172,41 +270,36 @@ void MessagesModel::pageArrived(quint64 generation, const RecordPage &page)
         Q_EMIT messageChanged(page.error);
     else if (!page.note.isEmpty())
         Q_EMIT messageChanged(page.note);
+    else if (page.skipped > 0)
+        Q_EMIT messageChanged(
+            tr("live tail skipped %1 messages to keep up").arg(display::count(page.skipped)));
     Q_EMIT pageRead();
 
     // a filtered read stops after its time budget: carry on until the page is full
     const int stillWanted = m_wanted - int(page.records.size());
-    if (page.error.isEmpty() && !m_filter.isEmpty() && stillWanted > 0 && m_next < endOffset())
+    if (page.error.isEmpty() && !m_filter.isEmpty() && stillWanted > 0 && (m_more || unread() > 0))
         read(stillWanted);
-    else if (m_liveTail)
+    else if (m_liveTail || m_refreshNewest || std::exchange(m_peekAgain, false))
         poll();
+}
+
+void MessagesModel::refreshNewest()
+{
+    if (m_start != Start::Newest || m_liveTail || !m_reader)
+        return;
+    m_refreshNewest = true;
+    poll();
 }
 
 void MessagesModel::poll()
 {
-    if (!m_topic || m_reading)
-        return;
-    if (!m_liveTail) {
-        // the first records of a partition browsed from the newest: show them
-        if (m_start == Start::Newest && m_rows.empty() && endOffset() > m_next)
-            read(kPageSize);
-        return;
-    }
-    const std::int64_t end = endOffset();
-    if (end <= m_next)
-        return;
-    if (end - m_next > kMaxTailBacklog) {
-        // the producers are faster than anyone can read along: jump to the newest
-        Q_EMIT messageChanged(tr("live tail skipped %1 messages to keep up")
-                                  .arg(display::count(end - kPageSize - m_next)));
-        m_next = end - kPageSize;
-    }
-    read(int(std::min<std::int64_t>(end - m_next, 2000)));
+    // what arrived is learnt on the reading thread: the GUI thread reads no offsets itself
+    schedule(0, ReadKind::Peek);
 }
 
 bool MessagesModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && m_topic && !m_reading && m_next < endOffset();
+    return !parent.isValid() && m_reader && !m_reading && (m_more || unread() > 0);
 }
 
 void MessagesModel::fetchMore(const QModelIndex &parent)
@@ -215,17 +308,17 @@ void MessagesModel::fetchMore(const QModelIndex &parent)
         read(kPageSize);
 }
 
-const BrowsedRecord *MessagesModel::record(int row) const
+const DecodedRecord *MessagesModel::record(int row) const
 {
     return row >= 0 && row < int(m_rows.size()) ? &m_rows[std::size_t(row)] : nullptr;
 }
 
-int MessagesModel::rowOfOffset(std::int64_t offset) const
+int MessagesModel::rowOf(int partition, std::int64_t offset) const
 {
-    const auto it =
-        std::lower_bound(m_rows.begin(), m_rows.end(), offset,
-                         [](const BrowsedRecord &r, std::int64_t o) { return r.offset < o; });
-    return it != m_rows.end() && it->offset == offset ? int(it - m_rows.begin()) : -1;
+    for (std::size_t row = 0; row < m_rows.size(); ++row)
+        if (m_rows[row].partition == partition && m_rows[row].offset == offset)
+            return int(row);
+    return -1;
 }
 
 int MessagesModel::rowCount(const QModelIndex &parent) const
@@ -242,13 +335,16 @@ QVariant MessagesModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_rows.size()))
         return {};
-    const BrowsedRecord &r = m_rows[std::size_t(index.row())];
+    const DecodedRecord &r = m_rows[std::size_t(index.row())];
     if (role == Qt::TextAlignmentRole)
-        return index.column() == Offset || index.column() == Size || index.column() == Headers
+        return index.column() == Partition || index.column() == Offset || index.column() == Size ||
+                       index.column() == Headers
                    ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
                    : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == SortRole) {
         switch (index.column()) {
+        case Partition:
+            return r.partition;
         case Offset:
             return qlonglong(r.offset);
         case Timestamp:
@@ -261,10 +357,10 @@ QVariant MessagesModel::data(const QModelIndex &index, int role) const
         return data(index, Qt::DisplayRole);
     }
     if (role == Qt::ToolTipRole && index.column() == Timestamp)
-        return QDateTime::fromMSecsSinceEpoch(r.timestamp).toString(Qt::ISODateWithMs);
+        return QDateTime::fromMSecsSinceEpoch(r.timestamp, Qt::UTC).toString(Qt::ISODateWithMs);
     if (role == Qt::ToolTipRole && index.column() == Headers && !r.headers.isEmpty()) {
         QStringList lines;
-        for (const BrowsedHeader &h : r.headers)
+        for (const DecodedHeader &h : r.headers)
             lines << QString::fromUtf8(h.name) + QLatin1String(": ") +
                          valueformat::preview(h.value, 80);
         return lines.join(QLatin1Char('\n'));
@@ -272,6 +368,8 @@ QVariant MessagesModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
+    case Partition:
+        return QString::number(r.partition);
     case Offset:
         return display::count(r.offset);
     case Timestamp:
@@ -279,7 +377,7 @@ QVariant MessagesModel::data(const QModelIndex &index, int role) const
     case Key:
         return r.hasKey ? valueformat::preview(r.key, 60) : QString();
     case Value:
-        return valueformat::preview(r.value);
+        return r.hasValue ? valueformat::preview(r.value) : tr("(null)");
     case Headers:
         return r.headers.isEmpty() ? QString() : QString::number(r.headers.size());
     case Size:
@@ -293,12 +391,14 @@ QVariant MessagesModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::TextAlignmentRole)
-        return section == Offset || section == Size || section == Headers
+        return section == Partition || section == Offset || section == Size || section == Headers
                    ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
                    : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role != Qt::DisplayRole)
         return {};
     switch (section) {
+    case Partition:
+        return tr("Partition");
     case Offset:
         return tr("Offset");
     case Timestamp:

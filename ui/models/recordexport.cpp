@@ -14,13 +14,13 @@ recordfile::Format recordFileFormatFor(const QString &path)
 
 QString checkExportable(const RecordExport &what)
 {
-    for (const BrowsedRecord &r : what.records) {
+    for (const DecodedRecord &r : what.records) {
         if (r.valueTruncated())
             return QObject::tr("The record at offset %1 has a value of %2 bytes; the browser "
                                "keeps only the first %3. Export it with rivulet-cli export.")
                 .arg(r.offset)
                 .arg(r.valueSize)
-                .arg(BrowsedRecord::kMaxValueBytes);
+                .arg(DecodedRecord::kMaxValueBytes);
     }
     return {};
 }
@@ -39,17 +39,19 @@ RecordExportResult writeRecordFile(const QString &path, const RecordExport &what
         return result;
     }
     file.write(recordfile::fileHeader(format));
-    for (const BrowsedRecord &r : what.records) {
+    for (const DecodedRecord &r : what.records) {
         recordfile::Record out;
         out.topic = what.topic;
-        out.partition = what.partition;
+        out.partition = r.partition;
         out.offset = r.offset;
         out.timestamp = r.timestamp;
         if (r.hasKey)
             out.key = r.key;
-        out.value = r.value;
-        for (const BrowsedHeader &h : r.headers)
-            out.headers.append({h.name, h.value});
+        if (r.hasValue)
+            out.value = r.value;
+        for (const DecodedHeader &h : r.headers)
+            out.headers.append(
+                {h.name, h.hasValue ? std::optional<QByteArray>(h.value) : std::nullopt});
         file.write(recordfile::encode(format, out));
     }
     if (!file.commit()) { // also reports a write that failed on the way

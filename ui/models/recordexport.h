@@ -1,22 +1,21 @@
 #pragma once
 
-#include "browsedrecord.h"
 #include "monitor/recordfile.h"
+#include "read.h"
 
 #include <QList>
 #include <QString>
 
 namespace rivulet {
 
-// The message browser's Export…: the records it shows, written through the same record file
-// format as `rivulet-cli export` (broker/monitor/recordfile.h). Two things the browser's copy
-// cannot tell apart are written as the empty string: a null value and an empty one, a null
-// header value and an empty one (the log's record view does not keep them apart either).
+// The message browser's Export…: the records it shows (of one partition or of several),
+// written through the same record file format as `rivulet-cli export`
+// (broker/monitor/recordfile.h): a null key, value or header value is null there, an empty
+// one the empty string.
 struct RecordExport
 {
     QString topic;
-    int partition = 0;
-    QList<BrowsedRecord> records;
+    QList<DecodedRecord> records;
 };
 
 struct RecordExportResult
@@ -29,7 +28,7 @@ struct RecordExportResult
 recordfile::Format recordFileFormatFor(const QString &path);
 
 // Refuses (with the reason) what the file could not hold exactly: a value the browser cut
-// at BrowsedRecord::kMaxValueBytes.
+// at DecodedRecord::kMaxValueBytes.
 QString checkExportable(const RecordExport &what);
 
 // Writes the records to path, all or nothing (QSaveFile). Blocking file I/O: call it off the

@@ -1,6 +1,6 @@
 #include "recordreader.h"
 
-#include "log/partition.h"
+#include "broker.h"
 
 #include <QElapsedTimer>
 
@@ -9,148 +9,228 @@
 namespace rivulet {
 namespace {
 
-// Records handed out per partition lock: keeps each lock short while producers append.
-constexpr int kRecordsPerLock = 1024;
-
-char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
-
-BrowsedRecord copyRecord(const RecordView &r)
-{
-    BrowsedRecord out;
-    out.offset = r.offset;
-    out.timestamp = r.timestamp;
-    out.hasKey = r.hasKey;
-    out.key = r.key.toByteArray();
-    out.valueSize = r.value.size();
-    out.value =
-        r.value.first(std::min(r.value.size(), BrowsedRecord::kMaxValueBytes)).toByteArray();
-    out.size = r.key.size() + r.value.size() + r.headerBytes.size();
-    forEachHeader(r, [&](const HeaderView &h) {
-        out.headers.append({h.name.toByteArray(), h.value.toByteArray()});
-    });
-    return out;
-}
-
-// Offsets are dense, so offsets that readRecords() steps over are transaction markers
-// (control batches: not messages, so not shown) or records in batches it cannot decode.
-QString skippedNote(std::int64_t first, std::int64_t last)
-{
-    return QStringLiteral("offsets %1–%2 are in a batch the browser cannot decode")
-        .arg(first)
-        .arg(last);
-}
-
-// Says what lies in [first, last] when readRecords() stepped over it: nothing to say for
-// transaction markers, a note for records that cannot be shown.
-QString gapNote(const Partition &partition, std::int64_t first, std::int64_t last)
-{
-    bool onlyMarkers = true;
-    QString ignored;
-    partition.readBatches(
-        first,
-        [&](QByteArrayView bytes) {
-            const RecordBatchView batch(bytes);
-            if (batch.baseOffset() > last)
-                return false;
-            onlyMarkers = onlyMarkers && batch.isControl();
-            return onlyMarkers;
-        },
-        ignored);
-    return onlyMarkers ? QString() : skippedNote(first, last);
-}
-
-// A batch the reader cannot decode, or a transaction marker, yields no records: find where
-// it ends so the browser can step over it instead of stopping there.
-std::int64_t skipUndecodable(const Partition &partition, std::int64_t from, QString &note,
-                             QString &error)
-{
-    std::int64_t next = from;
-    partition.readBatches(
-        from,
-        [&](QByteArrayView bytes) {
-            const RecordBatchView batch(bytes);
-            if (batch.lastOffset() >= from) {
-                next = batch.lastOffset() + 1;
-                if (!batch.isControl())
-                    note = skippedNote(std::max(from, batch.baseOffset()), batch.lastOffset());
-                return false;
-            }
-            return true;
-        },
-        error);
-    return next;
-}
+// Records asked for per partition when several are merged: small enough that a page over
+// many partitions does not copy far more than it shows, large enough to keep calls few.
+constexpr int kMinRefill = 16;
 
 } // namespace
 
-bool containsIgnoringCase(QByteArrayView haystack, QByteArrayView needle)
+RecordReader::RecordReader(Broker &broker, QByteArray topic, QList<int> partitions,
+                           RecordFilter filter)
+    : m_broker(broker), m_topic(std::move(topic)), m_filter(std::move(filter))
 {
-    if (needle.isEmpty())
-        return true;
-    const auto *end = haystack.end();
-    return std::search(haystack.begin(), end, needle.begin(), needle.end(),
-                       [](char a, char b) { return lower(a) == b; }) != end;
+    m_cursors.reserve(std::size_t(partitions.size()));
+    for (int p : partitions)
+        m_cursors.push_back({p, 0, 0, 0, {}, false});
+    // the partitions' offsets are looked up by the first seek, on the reading thread
 }
 
-RecordPage readRecordPage(const Partition &partition, const PageRequest &request)
+bool RecordReader::before(const DecodedRecord &a, const DecodedRecord &b)
 {
-    RecordPage page;
-    page.startOffset = partition.startOffset();
-    page.endOffset = partition.endOffset();
-    page.fromOffset = std::max(request.fromOffset, page.startOffset);
-    page.nextOffset = page.fromOffset;
-    QByteArray needle = request.filter;
-    for (char &c : needle)
-        c = lower(c);
+    if (a.timestamp != b.timestamp)
+        return a.timestamp < b.timestamp;
+    if (a.partition != b.partition)
+        return a.partition < b.partition;
+    return a.offset < b.offset;
+}
 
+void RecordReader::refreshRanges()
+{
+    m_ranges = m_broker.partitionRanges(m_topic);
+    for (Cursor &c : m_cursors) {
+        if (c.partition < m_ranges.size()) {
+            c.start = m_ranges[c.partition].startOffset;
+            c.end = m_ranges[c.partition].endOffset;
+        } else {
+            // the topic went (or was made again smaller): nothing more to read
+            c.start = c.end = c.next;
+        }
+    }
+}
+
+void RecordReader::seekOldest()
+{
+    refreshRanges();
+    for (Cursor &c : m_cursors) {
+        c.buffered.clear();
+        c.next = c.start;
+    }
+}
+
+void RecordReader::seekOffset(std::int64_t offset)
+{
+    refreshRanges();
+    for (Cursor &c : m_cursors) {
+        c.buffered.clear();
+        c.next = std::clamp(offset, c.start, c.end);
+    }
+}
+
+QString RecordReader::seekTime(std::int64_t ms)
+{
+    refreshRanges();
+    QStringList problems;
+    for (Cursor &c : m_cursors) {
+        c.buffered.clear();
+        const TimestampLookup found = m_broker.offsetForTimestamp(m_topic, c.partition, ms);
+        if (!found.error.isEmpty())
+            problems << QStringLiteral("partition %1: %2").arg(c.partition).arg(found.error);
+        c.next = found.offset >= 0 ? std::max(found.offset, c.start) : c.end;
+    }
+    return problems.join(QStringLiteral("; "));
+}
+
+void RecordReader::problem(const Cursor &c, const QString &what, MergedPage &page) const
+{
+    // one partition of several: say which and go on with the others
+    if (m_cursors.size() == 1)
+        page.error = what;
+    else
+        page.note = QStringLiteral("partition %1: %2").arg(c.partition).arg(what);
+}
+
+void RecordReader::refill(Cursor &c, int records, int timeBudgetMs, MergedPage &page)
+{
+    ReadRequest request;
+    request.fromOffset = c.next;
+    request.maxRecords = records;
+    request.filter = m_filter;
+    request.timeBudgetMs = timeBudgetMs;
+    RecordPage read = m_broker.readRecords(m_topic, c.partition, request);
+    c.next = std::max(c.next, read.nextOffset);
+    c.start = read.startOffset;
+    c.end = std::max(read.endOffset, c.next);
+    page.scanned += read.scanned;
+    for (DecodedRecord &r : read.records)
+        c.buffered.push_back(std::move(r));
+    if (!read.note.isEmpty())
+        page.note = m_cursors.size() == 1
+                        ? read.note
+                        : QStringLiteral("partition %1: %2").arg(c.partition).arg(read.note);
+    if (!read.error.isEmpty()) {
+        c.failed = true;
+        problem(c, read.error, page);
+    }
+}
+
+void RecordReader::finish(MergedPage &page) const
+{
+    page.positions.clear();
+    page.ranges = m_ranges;
+    page.more = false;
+    for (const Cursor &c : m_cursors) {
+        if (c.partition < page.ranges.size()) // the reads may have seen newer ends
+            page.ranges[c.partition].endOffset =
+                std::max(page.ranges[c.partition].endOffset, c.end);
+        page.positions.append(c.buffered.empty() ? c.next : c.buffered.front().offset);
+        page.more = page.more || !c.buffered.empty() || (!c.failed && c.next < c.end);
+    }
+}
+
+MergedPage RecordReader::read(int maxRecords, int timeBudgetMs)
+{
+    MergedPage page;
+    refreshRanges();
     QElapsedTimer timer;
     timer.start();
-    while (page.records.size() < request.maxRecords && page.nextOffset < page.endOffset) {
-        const int want =
-            int(std::min<qsizetype>(kRecordsPerLock, request.maxRecords - page.records.size()));
-        int scannedHere = 0;
-        std::int64_t gapFirst = -1, gapLast = -1; // looked into outside the partition's lock
-        const ReadOutcome outcome = partition.readRecords(
-            page.nextOffset, needle.isEmpty() ? want : kRecordsPerLock, [&](const RecordView &r) {
-                ++scannedHere;
-                if (r.offset > page.nextOffset && gapFirst < 0) {
-                    gapFirst = page.nextOffset;
-                    gapLast = r.offset - 1;
-                }
-                page.nextOffset = r.offset + 1;
-                if (containsIgnoringCase(r.key, needle) || containsIgnoringCase(r.value, needle)) {
-                    page.records.append(copyRecord(r));
-                }
-                return page.records.size() < request.maxRecords;
-            });
-        page.scanned += scannedHere;
-        if (gapFirst >= 0)
-            if (QString note = gapNote(partition, gapFirst, gapLast); !note.isEmpty())
-                page.note = note;
-        if (outcome.records == 0) {
-            // Nothing at nextOffset: the end, a gap left by retention, or a batch that
-            // cannot be decoded. Step over the last kind and say so; stop at the others.
-            QString skipError;
-            const std::int64_t skipped =
-                skipUndecodable(partition, page.nextOffset, page.note, skipError);
-            if (skipped <= page.nextOffset) {
-                page.error = !outcome.error.isEmpty() ? outcome.error : skipError;
-                break;
-            }
-            if (!outcome.error.isEmpty())
-                page.note = outcome.error;
-            page.nextOffset = skipped;
-        } else if (!outcome.error.isEmpty()) {
-            page.error = outcome.error;
-            break;
+    const int refillSize = m_cursors.size() == 1
+                               ? maxRecords
+                               : std::max(kMinRefill, maxRecords / int(m_cursors.size()));
+    while (page.records.size() < maxRecords) {
+        // every partition that may hold the next record in merge order has one read ahead
+        bool waiting = false;
+        for (Cursor &c : m_cursors) {
+            if (!c.buffered.empty() || c.failed || c.next >= c.end)
+                continue;
+            refill(c, std::min(refillSize, maxRecords - int(page.records.size())),
+                   std::max(1, timeBudgetMs - int(timer.elapsed())), page);
+            waiting = waiting || (c.buffered.empty() && !c.failed && c.next < c.end);
         }
-        if (!needle.isEmpty() && timer.elapsed() >= request.timeBudgetMs)
+        if (waiting) {
+            // a filtered read ran out of time in some partition: the merge cannot go on
+            // until it has looked further
+            if (timer.elapsed() >= timeBudgetMs)
+                break;
+            continue;
+        }
+        Cursor *best = nullptr;
+        for (Cursor &c : m_cursors)
+            if (!c.buffered.empty() &&
+                (!best || before(c.buffered.front(), best->buffered.front())))
+                best = &c;
+        if (!best)
             break;
-        page.endOffset = std::max(page.endOffset, partition.endOffset());
+        page.records.append(std::move(best->buffered.front()));
+        best->buffered.pop_front();
     }
+    finish(page);
+    return page;
+}
+
+MergedPage RecordReader::readNewest(int count, std::int64_t window)
+{
+    MergedPage page;
+    refreshRanges();
+    // the newest `count` of each partition (in its last `window` offsets) are candidates;
+    // the newest `count` of the candidates are the page. Kept trimmed as each partition is
+    // read, so memory holds at most a few pages whatever the partition count.
+    std::vector<DecodedRecord> newest;
+    for (Cursor &c : m_cursors) {
+        c.buffered.clear();
+        const std::int64_t end = c.end;
+        c.next = std::max(c.start, end - window);
+        std::deque<DecodedRecord> mine;
+        while (!c.failed && c.next < end) {
+            const std::int64_t from = c.next;
+            refill(c, count, 250, page);
+            while (!c.buffered.empty()) {
+                if (c.buffered.front().offset < end)
+                    mine.push_back(std::move(c.buffered.front()));
+                c.buffered.pop_front();
+                if (int(mine.size()) > count)
+                    mine.pop_front();
+            }
+            if (c.next <= from && c.buffered.empty())
+                break; // no progress: an error was reported
+        }
+        c.next = std::max(c.next, end);
+        for (DecodedRecord &r : mine)
+            newest.push_back(std::move(r));
+        std::sort(newest.begin(), newest.end(), before);
+        if (int(newest.size()) > count)
+            newest.erase(newest.begin(), newest.end() - count);
+    }
+    page.records.reserve(qsizetype(newest.size()));
+    for (DecodedRecord &r : newest)
+        page.records.append(std::move(r));
+    finish(page);
+    return page;
+}
+
+MergedPage RecordReader::peek()
+{
+    MergedPage page;
+    refreshRanges();
+    finish(page);
+    return page;
+}
+
+MergedPage RecordReader::readTail(int maxRecords, std::int64_t maxBacklog, int keep)
+{
+    refreshRanges();
+    std::int64_t skipped = 0;
+    for (Cursor &c : m_cursors) {
+        const std::int64_t position = c.buffered.empty() ? c.next : c.buffered.front().offset;
+        if (c.end - position > maxBacklog) {
+            // the producers are faster than anyone can read along: jump to the newest
+            c.buffered.clear();
+            const std::int64_t to = std::max(position, c.end - keep);
+            skipped += to - position;
+            c.next = to;
+        }
+    }
+    MergedPage page = read(maxRecords, 250);
+    page.skipped = skipped;
     return page;
 }
 
