@@ -22,7 +22,8 @@ struct Found
 };
 
 // latest: the end, or for read_committed the last stable offset
-Found lookUp(Partition &p, std::int64_t timestamp, std::int64_t latest)
+Found lookUp(Broker &broker, const Topic &topic, Partition &p, std::int64_t timestamp,
+             std::int64_t latest)
 {
     Found found;
     if (timestamp == kLatest) {
@@ -35,8 +36,22 @@ Found lookUp(Partition &p, std::int64_t timestamp, std::int64_t latest)
     }
     if (timestamp == kEarliestPending)
         return found;
+    if (timestamp != kMaxTimestamp) {
+        // Kafka's search: the first record whose timestamp is at or after the one asked for
+        const Broker::TimestampOffset at =
+            broker.offsetForTimestamp(topic.name().toUtf8(), p.index(), timestamp);
+        if (at.outcome == Broker::TimestampOffset::Outcome::Found) {
+            found.offset = at.offset;
+            found.timestamp = at.timestamp;
+        } else if (at.outcome == Broker::TimestampOffset::Outcome::StorageError) {
+            found.error = error::KafkaStorageError;
+        } else if (at.outcome == Broker::TimestampOffset::Outcome::UnknownTopic) {
+            found.error = error::UnknownTopicOrPartition; // deleted meanwhile
+        }
+        return found;
+    }
     QString readError;
-    if (timestamp == kMaxTimestamp) {
+    {
         // the first record with the largest timestamp; batch headers say where to look
         std::int64_t best = -1;
         p.readBatches(
@@ -54,25 +69,6 @@ Found lookUp(Partition &p, std::int64_t timestamp, std::int64_t latest)
                     return true;
                 });
                 return true;
-            },
-            readError);
-    } else {
-        // Kafka's search: the first record whose timestamp is at or after the one asked for;
-        // batches whose newest record is older are skipped unopened
-        p.readBatches(
-            p.startOffset(),
-            [&](QByteArrayView bytes) {
-                const RecordBatchView view(bytes);
-                if (view.maxTimestamp() < timestamp)
-                    return true;
-                view.forEachRecord(p.startOffset(), [&](const RecordView &r) {
-                    if (r.timestamp < timestamp)
-                        return true;
-                    found.offset = r.offset;
-                    found.timestamp = r.timestamp;
-                    return false;
-                });
-                return found.offset < 0;
             },
             readError);
     }
@@ -100,7 +96,7 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest 
                 const std::int64_t latest = request.isolationLevel == 1
                                                 ? m_broker.lastStableOffset(*topic, *p)
                                                 : p->endOffset();
-                const Found found = lookUp(*p, wp.timestamp, latest);
+                const Found found = lookUp(m_broker, *topic, *p, wp.timestamp, latest);
                 r.errorCode = found.error;
                 r.timestamp = found.timestamp;
                 r.offset = found.offset;
