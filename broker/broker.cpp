@@ -142,6 +142,7 @@ BrokerSnapshot Broker::snapshot() const
     s.connections = m_connections.open();
     s.maxConnections = m_connections.max();
     s.refusedConnections = m_connections.refused();
+    s.groups = takeGroupSnapshots(m_groups);
     return s;
 }
 
@@ -219,13 +220,13 @@ bool Broker::deleteTopic(QByteArrayView name, QString &error)
     return true;
 }
 
-bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName, ResetTo to,
-                               std::int64_t offset, QString &error)
+Broker::GroupOutcome Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName,
+                                               ResetTo to, std::int64_t offset, QString &error)
 {
     const auto topic = m_topics.find(topicName);
     if (!topic) {
-        error = QStringLiteral("there is no topic %1").arg(QString::fromLatin1(topicName));
-        return false;
+        error = QStringLiteral("there is no topic %1").arg(QString::fromUtf8(topicName));
+        return GroupOutcome::UnknownTopic;
     }
     std::map<int, std::int64_t> offsets;
     for (int i = 0; i < topic->partitionCount(); ++i) {
@@ -237,41 +238,60 @@ bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicNa
     return resetGroupOffsets(groupId, topicName, offsets, error);
 }
 
-bool Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName,
-                               const std::map<int, std::int64_t> &offsets, QString &error)
+Broker::GroupOutcome Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName,
+                                               const std::map<int, std::int64_t> &offsets,
+                                               QString &error)
 {
     const auto topic = m_topics.find(topicName);
     if (!topic) {
-        error = QStringLiteral("there is no topic %1").arg(QString::fromLatin1(topicName));
-        return false;
+        error = QStringLiteral("there is no topic %1").arg(QString::fromUtf8(topicName));
+        return GroupOutcome::UnknownTopic;
     }
-    const QByteArray name = topic->name().toLatin1();
+    const QByteArray name = topic->name().toUtf8();
     std::vector<kafka::GroupCoordinator::Commit> commits;
     for (const auto &[partition, offset] : offsets) {
         const Partition *p = topic->partition(partition);
         if (!p) {
             error =
                 QStringLiteral("topic %1 has no partition %2").arg(topic->name()).arg(partition);
-            return false;
+            return GroupOutcome::UnknownPartition;
         }
         commits.push_back(
             {name, partition, std::clamp(offset, p->startOffset(), p->endOffset()), {}});
     }
     switch (m_groups.commit(groupId, -1, {}, commits, nowMs())) {
     case kafka::error::None:
-        return true;
+        return GroupOutcome::Done;
     case kafka::error::InvalidGroupId:
         error = QStringLiteral("a group needs a name");
-        return false;
+        return GroupOutcome::InvalidGroup;
     case kafka::error::KafkaStorageError:
         error = QStringLiteral("the new offsets could not be written to the offset journal "
                                "(is the disk full?); nothing was changed");
-        return false;
+        return GroupOutcome::StorageError;
     default:
         error = QStringLiteral("group %1 has members: stop its consumers first, then reset "
                                "its offsets")
                     .arg(QString::fromUtf8(groupId));
-        return false;
+        return GroupOutcome::HasMembers;
+    }
+}
+
+Broker::GroupOutcome Broker::deleteGroup(const QByteArray &groupId, QString &error)
+{
+    switch (m_groups.deleteGroup(groupId)) {
+    case kafka::error::None:
+        return GroupOutcome::Done;
+    case kafka::error::InvalidGroupId:
+        error = QStringLiteral("a group needs a name");
+        return GroupOutcome::InvalidGroup;
+    case kafka::error::NonEmptyGroup:
+        error = QStringLiteral("group %1 has members: stop its consumers first")
+                    .arg(QString::fromUtf8(groupId));
+        return GroupOutcome::HasMembers;
+    default:
+        error = QStringLiteral("there is no group %1").arg(QString::fromUtf8(groupId));
+        return GroupOutcome::UnknownGroup;
     }
 }
 

@@ -129,6 +129,17 @@ public:
                                       std::int64_t offset, std::int64_t &startOffset,
                                       QString &error);
 
+    // How the operations on a Kafka consumer group went; unless Done, error says why.
+    enum class GroupOutcome
+    {
+        Done,
+        InvalidGroup,     // a group needs a name
+        UnknownGroup,     // deleteGroup: no such group
+        HasMembers,       // Kafka changes only an empty group: its consumers must stop first
+        UnknownTopic,     // resetGroupOffsets
+        UnknownPartition, // resetGroupOffsets: a partition the topic does not have
+        StorageError,     // the change could not be journaled: nothing changed
+    };
     // Where resetGroupOffsets() moves a group: each partition's start, its end, or an offset
     // (clamped to what the partition holds).
     enum class ResetTo
@@ -138,14 +149,17 @@ public:
         Offset
     };
     // Commits new offsets for every partition of the topic on behalf of a Kafka consumer
-    // group, as Kafka's tools do: only while the group has no members. False (and why)
-    // otherwise, or when the topic does not exist.
-    bool resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic, ResetTo to,
-                           std::int64_t offset, QString &error);
+    // group, as Kafka's tools do: only while the group has no members.
+    GroupOutcome resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic, ResetTo to,
+                                   std::int64_t offset, QString &error);
     // The same with an offset of its own for each partition listed (clamped to what the
     // partition holds); the partitions not listed keep their committed offsets.
-    bool resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic,
-                           const std::map<int, std::int64_t> &offsets, QString &error);
+    GroupOutcome resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic,
+                                   const std::map<int, std::int64_t> &offsets, QString &error);
+    // Forgets a group and its committed offsets, as Kafka's DeleteGroups: only while it has
+    // no members.
+    GroupOutcome deleteGroup(const QByteArray &groupId, QString &error);
+
     // Forgets a native consumer's position in one partition; false when there was none.
     bool forgetConsumer(QByteArrayView topic, int partition, QByteArrayView consumer);
     // A native consumer's position after a Consume: kept in the partition and, when it moved
@@ -171,7 +185,8 @@ public:
                                                                           int partition);
     const kafka::GroupCoordinator &groups() const { return m_groups; }
     const RateHistory &rates() const { return m_rates; }
-    // Topics, partitions, consumer positions and clients, copied out for the CLI and window.
+    // Topics, partitions, consumer positions, clients and Kafka groups, copied out for the CLI
+    // and the window.
     BrokerSnapshot snapshot() const;
 
     // Starts the housekeeping thread: rates every second, retention every 5 s and, when

@@ -4,6 +4,7 @@
 #include <QDeadlineTimer>
 
 #include <algorithm>
+#include <tuple>
 
 namespace rivulet {
 namespace {
@@ -27,7 +28,18 @@ KafkaCluster::KafkaCluster(KafkaSettings settings) : m_settings(std::move(settin
     m_events.bootstrap = m_settings.bootstrap;
 }
 
-KafkaCluster::~KafkaCluster() = default;
+struct KafkaCluster::Event
+{
+    explicit Event(rd_kafka_event_t *event) : event(event) {}
+    ~Event() { rd_kafka_event_destroy(event); }
+    rd_kafka_event_t *event;
+};
+
+KafkaCluster::~KafkaCluster()
+{
+    if (m_queue)
+        rd_kafka_queue_destroy(m_queue);
+}
 
 bool KafkaCluster::open(QString &error)
 {
@@ -41,6 +53,8 @@ bool KafkaCluster::open(QString &error)
     };
     config += m_settings.properties; // the user's settings win
     m_client = rdkafka::create(RD_KAFKA_CONSUMER, config, &m_events, error);
+    if (m_client)
+        m_queue = rd_kafka_queue_new(m_client.get());
     return bool(m_client);
 }
 
@@ -157,6 +171,195 @@ bool KafkaCluster::queryOffsets(std::vector<TopicSnapshot> &topics, std::int64_t
             else
                 p.stats.endOffset = tp.offset;
             break;
+        }
+    }
+    return true;
+}
+
+std::unique_ptr<KafkaCluster::Event> KafkaCluster::waitFor(int type, int timeoutMs)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    for (;;) {
+        rd_kafka_event_t *event =
+            rd_kafka_queue_poll(m_queue, int(std::max<qint64>(0, deadline.remainingTime())));
+        rd_kafka_poll(m_client.get(), 0); // the error events that say why
+        if (event) {
+            auto owned = std::make_unique<Event>(event);
+            if (rd_kafka_event_type(event) == type)
+                return owned;
+            continue; // a late result of an earlier call that timed out
+        }
+        if (deadline.hasExpired())
+            return nullptr;
+    }
+}
+
+bool KafkaCluster::describeGroups(std::vector<GroupSnapshot> &out, QStringList &problems,
+                                  int timeoutMs, QString &error)
+{
+    out.clear();
+    if (!m_client) {
+        error = QStringLiteral("not connected");
+        return false;
+    }
+    const QDeadlineTimer deadline(timeoutMs);
+    const auto remaining = [&] { return int(std::max<qint64>(1, deadline.remainingTime())); };
+    char errstr[512];
+    const auto options = [&](rd_kafka_admin_op_t op) {
+        rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(m_client.get(), op);
+        rd_kafka_AdminOptions_set_request_timeout(o, remaining(), errstr, sizeof errstr);
+        return o;
+    };
+    const auto failed = [&](rd_kafka_event_t *event) {
+        const auto err = event ? rd_kafka_event_error(event) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        error = failure(err);
+        if (event && !rdkafka::isUnreachable(err))
+            error = QString::fromUtf8(rd_kafka_event_error_string(event));
+        return false;
+    };
+
+    // 1. which groups there are
+    rd_kafka_AdminOptions_t *listOptions = options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    rd_kafka_ListConsumerGroups(m_client.get(), listOptions, m_queue);
+    rd_kafka_AdminOptions_destroy(listOptions);
+    const auto listed = waitFor(RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, remaining());
+    if (!listed || rd_kafka_event_error(listed->event))
+        return failed(listed ? listed->event : nullptr);
+    const auto *listResult = rd_kafka_event_ListConsumerGroups_result(listed->event);
+    size_t count = 0;
+    const rd_kafka_ConsumerGroupListing_t **listings =
+        rd_kafka_ListConsumerGroups_result_valid(listResult, &count);
+    std::vector<QByteArray> ids;
+    for (size_t i = 0; i < count; ++i)
+        ids.emplace_back(rd_kafka_ConsumerGroupListing_group_id(listings[i]));
+    size_t errorCount = 0;
+    const rd_kafka_error_t **errors =
+        rd_kafka_ListConsumerGroups_result_errors(listResult, &errorCount);
+    for (size_t i = 0; i < errorCount; ++i)
+        problems << QString::fromUtf8(rd_kafka_error_string(errors[i]));
+    std::sort(ids.begin(), ids.end());
+    if (ids.empty())
+        return true;
+
+    // 2. each group's state and members
+    std::vector<const char *> names;
+    for (const QByteArray &id : ids)
+        names.push_back(id.constData());
+    rd_kafka_AdminOptions_t *describeOptions = options(RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+    rd_kafka_DescribeConsumerGroups(m_client.get(), names.data(), names.size(), describeOptions,
+                                    m_queue);
+    rd_kafka_AdminOptions_destroy(describeOptions);
+    const auto described = waitFor(RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, remaining());
+    if (!described || rd_kafka_event_error(described->event))
+        return failed(described ? described->event : nullptr);
+    const auto *describeResult = rd_kafka_event_DescribeConsumerGroups_result(described->event);
+    const rd_kafka_ConsumerGroupDescription_t **descriptions =
+        rd_kafka_DescribeConsumerGroups_result_groups(describeResult, &count);
+    for (size_t i = 0; i < count; ++i) {
+        const rd_kafka_ConsumerGroupDescription_t *d = descriptions[i];
+        const QByteArray id = rd_kafka_ConsumerGroupDescription_group_id(d);
+        if (const rd_kafka_error_t *e = rd_kafka_ConsumerGroupDescription_error(d)) {
+            problems << QStringLiteral("group %1: %2")
+                            .arg(QString::fromUtf8(id),
+                                 QString::fromUtf8(rd_kafka_error_string(e)));
+            continue;
+        }
+        GroupSnapshot group;
+        group.groupId = id;
+        group.state = groupStateFromName(QString::fromUtf8(
+            rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d))));
+        group.protocol = QString::fromUtf8(rd_kafka_ConsumerGroupDescription_partition_assignor(d));
+        // DescribeGroups answers the members' protocol type as "consumer" for Kafka's
+        // consumers; librdkafka says only whether the group is a simple (member-less) one
+        if (!rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d))
+            group.protocolType = QStringLiteral("consumer");
+        const size_t members = rd_kafka_ConsumerGroupDescription_member_count(d);
+        for (size_t m = 0; m < members; ++m) {
+            const rd_kafka_MemberDescription_t *md = rd_kafka_ConsumerGroupDescription_member(d, m);
+            GroupMemberSnapshot member;
+            member.memberId = QString::fromUtf8(rd_kafka_MemberDescription_consumer_id(md));
+            if (const char *instance = rd_kafka_MemberDescription_group_instance_id(md))
+                member.groupInstanceId = QString::fromUtf8(instance);
+            member.clientId = QString::fromUtf8(rd_kafka_MemberDescription_client_id(md));
+            member.host = QString::fromUtf8(rd_kafka_MemberDescription_host(md));
+            const rd_kafka_topic_partition_list_t *assigned =
+                rd_kafka_MemberAssignment_partitions(rd_kafka_MemberDescription_assignment(md));
+            for (int p = 0; assigned && p < assigned->cnt; ++p) {
+                const QString topic = QString::fromUtf8(assigned->elems[p].topic);
+                if (member.assignment.empty() || member.assignment.back().topic != topic)
+                    member.assignment.push_back({topic, {}});
+                member.assignment.back().partitions.push_back(assigned->elems[p].partition);
+            }
+            std::sort(member.assignment.begin(), member.assignment.end(),
+                      [](const TopicPartitions &a, const TopicPartitions &b) {
+                          return a.topic < b.topic;
+                      });
+            for (TopicPartitions &t : member.assignment)
+                std::sort(t.partitions.begin(), t.partitions.end());
+            group.members.push_back(std::move(member));
+        }
+        std::sort(group.members.begin(), group.members.end(),
+                  [](const GroupMemberSnapshot &a, const GroupMemberSnapshot &b) {
+                      return a.memberId < b.memberId;
+                  });
+        out.push_back(std::move(group));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const GroupSnapshot &a, const GroupSnapshot &b) { return a.groupId < b.groupId; });
+
+    // 3. every committed offset of each group: librdkafka 2.0 takes one group per call, so
+    // they are all asked at once and their answers collected as they come
+    for (const GroupSnapshot &group : out) {
+        rd_kafka_ListConsumerGroupOffsets_t *request =
+            rd_kafka_ListConsumerGroupOffsets_new(group.groupId.constData(), nullptr);
+        rd_kafka_AdminOptions_t *offsetOptions =
+            options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+        rd_kafka_ListConsumerGroupOffsets(m_client.get(), &request, 1, offsetOptions, m_queue);
+        rd_kafka_AdminOptions_destroy(offsetOptions);
+        rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    }
+    for (std::size_t answered = 0; answered < out.size(); ++answered) {
+        const auto offsets = waitFor(RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, remaining());
+        if (!offsets)
+            return failed(nullptr);
+        size_t groups = 0;
+        const rd_kafka_group_result_t **results = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(offsets->event), &groups);
+        for (size_t g = 0; g < groups; ++g) {
+            const QByteArray id = rd_kafka_group_result_name(results[g]);
+            const auto group = std::lower_bound(
+                out.begin(), out.end(), id,
+                [](const GroupSnapshot &s, const QByteArray &key) { return s.groupId < key; });
+            if (group == out.end() || group->groupId != id)
+                continue;
+            if (const rd_kafka_error_t *e = rd_kafka_group_result_error(results[g])) {
+                problems << QStringLiteral("offsets of group %1: %2")
+                                .arg(QString::fromUtf8(id),
+                                     QString::fromUtf8(rd_kafka_error_string(e)));
+                continue;
+            }
+            // (a late answer of an earlier, timed-out call for the same group replaces, never
+            // adds to, what is there)
+            group->offsets.clear();
+            const rd_kafka_topic_partition_list_t *list =
+                rd_kafka_group_result_partitions(results[g]);
+            for (int p = 0; list && p < list->cnt; ++p) {
+                const rd_kafka_topic_partition_t &tp = list->elems[p];
+                if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0)
+                    continue; // no commit for that partition
+                GroupOffsetSnapshot offset;
+                offset.topic = QString::fromUtf8(tp.topic);
+                offset.partition = tp.partition;
+                offset.offset = tp.offset;
+                if (tp.metadata && tp.metadata_size > 0)
+                    offset.metadata = QString::fromUtf8(static_cast<const char *>(tp.metadata),
+                                                        qsizetype(tp.metadata_size));
+                group->offsets.push_back(std::move(offset));
+            }
+            std::sort(group->offsets.begin(), group->offsets.end(),
+                      [](const GroupOffsetSnapshot &a, const GroupOffsetSnapshot &b) {
+                          return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+                      });
         }
     }
     return true;

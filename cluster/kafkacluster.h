@@ -1,6 +1,7 @@
 #pragma once
 
 #include "kafkasettings.h"
+#include "monitor/groupsnapshot.h"
 #include "monitor/snapshot.h"
 #include "rdkafkahandle.h"
 
@@ -49,12 +50,22 @@ public:
     // when no broker answered ("no Kafka broker answered at …: <why>"), or authentication
     // failed; per-topic errors go to out.problems instead.
     bool describe(ClusterDescription &out, int timeoutMs, QString &error);
+    // The cluster's consumer groups (ListConsumerGroups, DescribeConsumerGroups, and an
+    // OffsetFetch of every committed offset per group), by group id, within timeoutMs. What
+    // the admin API does not tell (generation, leader, last-seen times) stays unknown (0,
+    // empty). False with error when the cluster did not answer; a group that could not be
+    // described is left out and named in problems.
+    bool describeGroups(std::vector<GroupSnapshot> &out, QStringList &problems, int timeoutMs,
+                        QString &error);
 
     const KafkaSettings &settings() const { return m_settings; }
 
 private:
     // the reason for a failed request, with what the client's error events said
     QString failure(rd_kafka_resp_err_t err) const;
+    // waits up to timeoutMs on the client's admin queue for one event of that type
+    struct Event;
+    std::unique_ptr<Event> waitFor(int type, int timeoutMs);
     // start or end offsets (earliest: -2, latest: -1) of every partition of topics
     bool queryOffsets(std::vector<TopicSnapshot> &topics, std::int64_t which, int timeoutMs,
                       QString &error);
@@ -62,6 +73,7 @@ private:
     KafkaSettings m_settings;
     rdkafka::Events m_events;
     rdkafka::Handle m_client;
+    rd_kafka_queue_t *m_queue = nullptr; // admin results, with m_client
 };
 
 } // namespace rivulet

@@ -271,7 +271,7 @@ private Q_SLOTS:
 
         // a command that does not go over Kafka yet says so
         const Run notYet =
-            runProcess(binary("rivulet-cli"), {"--bootstrap", bootstrap, "consumers"});
+            runProcess(binary("rivulet-cli"), {"--bootstrap", bootstrap, "create", "x"});
         QCOMPARE(notYet.exitCode, 2);
         QVERIFY2(notYet.err.contains(QLatin1String("does not work with --bootstrap yet")),
                  notYet.describe());

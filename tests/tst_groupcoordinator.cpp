@@ -7,6 +7,7 @@
 #include "broker.h"
 #include "kafka/groupcoordinator.h"
 #include "kafka/protocol.h"
+#include "kafka/wire.h"
 #include "log/recordbatch.h"
 
 #include <QTest>
@@ -556,20 +557,22 @@ private Q_SLOTS:
         QString error;
         GroupCoordinator &c = broker.groups();
         using To = rivulet::Broker::ResetTo;
+        using Outcome = rivulet::Broker::GroupOutcome;
 
-        QVERIFY2(broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error),
+        QVERIFY2(broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error) == Outcome::Done,
                  qPrintable(error));
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 3);
         QCOMPARE(c.committed("svc", "orders", 1)->offset, 1);
-        QVERIFY(broker.resetGroupOffsets("svc", "orders", To::Earliest, 0, error));
+        QCOMPARE(broker.resetGroupOffsets("svc", "orders", To::Earliest, 0, error), Outcome::Done);
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 0);
         QCOMPARE(c.committed("svc", "orders", 1)->offset, 0);
         // an offset is clamped to what each partition holds
-        QVERIFY(broker.resetGroupOffsets("svc", "orders", To::Offset, 2, error));
+        QCOMPARE(broker.resetGroupOffsets("svc", "orders", To::Offset, 2, error), Outcome::Done);
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 2);
         QCOMPARE(c.committed("svc", "orders", 1)->offset, 1);
 
-        QVERIFY(!broker.resetGroupOffsets("svc", "missing", To::Latest, 0, error));
+        QCOMPARE(broker.resetGroupOffsets("svc", "missing", To::Latest, 0, error),
+                 Outcome::UnknownTopic);
         QVERIFY2(error.contains(QLatin1String("missing")), qPrintable(error));
         // not while the group has members
         GroupCoordinator::JoinRequest request;
@@ -577,9 +580,81 @@ private Q_SLOTS:
         request.protocolType = "consumer";
         request.protocols = {{"range", {}}};
         c.join(request, rivulet::Broker::nowMs(), [](const GroupCoordinator::JoinResult &) {});
-        QVERIFY(!broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error));
+        QCOMPARE(broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error),
+                 Outcome::HasMembers);
         QVERIFY2(error.contains(QLatin1String("has members")), qPrintable(error));
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 2);
+        // nor can it be deleted; once it has left it can, and then it is gone
+        QCOMPARE(broker.deleteGroup("svc", error), Outcome::HasMembers);
+        QCOMPARE(c.leave("svc", c.group("svc")->members.at(0).memberId, rivulet::Broker::nowMs()),
+                 0);
+        QCOMPARE(broker.deleteGroup("svc", error), Outcome::Done);
+        QCOMPARE(broker.deleteGroup("svc", error), Outcome::UnknownGroup);
+        QVERIFY2(error.contains(QLatin1String("no group svc")), qPrintable(error));
+    }
+
+    // The window's group snapshot decodes a consumer's assignment (Kafka's
+    // ConsumerProtocolAssignment) into topics and partitions; other bytes are not read as one.
+    void groupSnapshotsDecodeConsumerAssignments()
+    {
+        QByteArray bytes;
+        rivulet::kafka::Writer out(bytes);
+        out.i16(1).array(2);
+        out.string("orders").array(3).i32(2).i32(0).i32(1);
+        out.string("audit").array(1).i32(4);
+        out.bytes(QByteArrayView("user data"));
+        const auto decoded = GroupCoordinator::consumerAssignment(bytes);
+        QVERIFY(decoded);
+        QCOMPARE(decoded->size(), std::size_t(2));
+        QCOMPARE(decoded->at(0).first, QByteArray("orders"));
+        QCOMPARE(decoded->at(0).second, (std::vector<std::int32_t>{2, 0, 1}));
+        QVERIFY(GroupCoordinator::consumerAssignment({})->empty()); // not assigned yet
+        QVERIFY(!GroupCoordinator::consumerAssignment(bytes.left(9)));
+        QVERIFY(!GroupCoordinator::consumerAssignment(QByteArray("\x00\x00\x7f\xff\xff\xff", 6)));
+
+        // through the broker's snapshot: sorted by topic, partitions in order
+        rivulet::Broker broker;
+        GroupCoordinator &c = broker.groups();
+        GroupCoordinator::JoinRequest request;
+        request.groupId = "svc";
+        request.clientId = "app-1";
+        request.clientHost = QStringLiteral("10.1.2.3");
+        request.protocolType = "consumer";
+        request.protocols = {{"range", {}}};
+        QByteArray memberId;
+        std::int32_t generation = -1;
+        c.join(request, rivulet::Broker::nowMs(), [&](const GroupCoordinator::JoinResult &r) {
+            memberId = r.memberId;
+            generation = r.generation;
+        });
+        c.tick(rivulet::Broker::nowMs() + 5000); // the first round's wait is over
+        QVERIFY(!memberId.isEmpty());
+        c.sync("svc", generation, memberId, {{memberId, bytes}}, rivulet::Broker::nowMs(),
+               [](const GroupCoordinator::SyncResult &) {});
+        QCOMPARE(c.commit("svc", generation, memberId, {{"orders", 1, 7, "meta"}},
+                          rivulet::Broker::nowMs()),
+                 0);
+        const rivulet::BrokerSnapshot s = broker.snapshot();
+        QCOMPARE(s.groups.size(), std::size_t(1));
+        const rivulet::GroupSnapshot &g = s.groups[0];
+        QCOMPARE(g.groupId, QByteArray("svc"));
+        QCOMPARE(g.state, rivulet::GroupState::Stable);
+        QCOMPARE(rivulet::groupStateName(g.state), QStringLiteral("Stable"));
+        QCOMPARE(g.protocol, QStringLiteral("range"));
+        QCOMPARE(g.leaderId, QString::fromUtf8(memberId));
+        QCOMPARE(g.members.size(), std::size_t(1));
+        const rivulet::GroupMemberSnapshot &m = g.members[0];
+        QCOMPARE(m.clientId, QStringLiteral("app-1"));
+        QCOMPARE(m.host, QStringLiteral("10.1.2.3"));
+        QCOMPARE(m.label(), QStringLiteral("app-1 (10.1.2.3)"));
+        QCOMPARE(m.assignment.size(), std::size_t(2));
+        QCOMPARE(m.assignment[0].topic, QStringLiteral("audit"));
+        QCOMPARE(m.assignment[1].partitions, (std::vector<int>{0, 1, 2}));
+        QCOMPARE(g.owner(QStringLiteral("orders"), 1), &m);
+        QVERIFY(!g.owner(QStringLiteral("orders"), 3));
+        QCOMPARE(g.offsets.size(), std::size_t(1));
+        QCOMPARE(g.offset(QStringLiteral("orders"), 1)->metadata, QStringLiteral("meta"));
+        QVERIFY(!g.offset(QStringLiteral("orders"), 0));
     }
 
     void brokerForgetsANativeConsumer()

@@ -7,6 +7,9 @@
 #include "log/recordbatch.h"
 #include "server/server.h"
 
+#include <QProcess>
+#include <QScopeGuard>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -102,6 +105,88 @@ private Q_SLOTS:
             QVERIFY(partition.unavailable.isEmpty());
         }
         server.stop();
+    }
+
+    // Two kcat members of one group: state, members with client id, host and assignment,
+    // and the offsets they committed, as the cluster source's admin calls see them.
+    void describesGroupsWithMembersAndOffsets()
+    {
+        const QString kcat = QStandardPaths::findExecutable(QStringLiteral("kcat"));
+        if (kcat.isEmpty())
+            QSKIP("kcat is not installed (scripts/setup.sh installs it)");
+        BrokerConfig brokerConfig;
+        brokerConfig.groupInitialRebalanceDelayMs = 0;
+        Broker broker(brokerConfig);
+        QVERIFY(broker.createTopic("orders", 2).topic);
+        QVERIFY(fill(broker, "orders", 0, 3));
+        QVERIFY(fill(broker, "orders", 1, 4));
+        kafka::KafkaConfig config;
+        config.port = 0;
+        Server server(broker, 1, config);
+        QVERIFY(server.start(QHostAddress::LocalHost, 0));
+        KafkaSettings settings;
+        settings.bootstrap = QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
+
+        std::vector<std::unique_ptr<QProcess>> members;
+        for (const char *client : {"kcat-a", "kcat-b"}) {
+            auto process = std::make_unique<QProcess>();
+            process->start(kcat, {"-b", settings.bootstrap, "-G", "g1", "-q", "-X",
+                                  QStringLiteral("client.id=%1").arg(QLatin1String(client)), "-X",
+                                  "auto.offset.reset=earliest", "-X", "auto.commit.interval.ms=100",
+                                  "orders"});
+            QVERIFY(process->waitForStarted());
+            members.push_back(std::move(process));
+        }
+        const auto stop = qScopeGuard([&] {
+            for (auto &process : members) {
+                process->kill();
+                process->waitForFinished();
+            }
+            server.stop();
+        });
+
+        std::vector<GroupSnapshot> groups;
+        QStringList problems;
+        QString error;
+        const auto settled = [&] {
+            auto future = std::async(std::launch::async, [&] {
+                KafkaCluster cluster(settings);
+                return cluster.open(error) && cluster.describeGroups(groups, problems, 5000, error);
+            });
+            while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
+                QTest::qWait(10);
+            if (!future.get())
+                return false;
+            return groups.size() == 1 && groups[0].state == GroupState::Stable &&
+                   groups[0].members.size() == 2 && groups[0].offsets.size() == 2 &&
+                   groups[0].members[0].assignment.size() == 1 &&
+                   groups[0].members[1].assignment.size() == 1;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(settled(), qPrintable(error), 30000);
+        const GroupSnapshot &g = groups[0];
+        QCOMPARE(g.groupId, QByteArray("g1"));
+        QCOMPARE(g.protocolType, QStringLiteral("consumer"));
+        QVERIFY(!g.protocol.isEmpty());
+        QStringList clients;
+        std::vector<int> assigned;
+        for (const GroupMemberSnapshot &m : g.members) {
+            clients << m.clientId;
+            QVERIFY(!m.memberId.isEmpty());
+            QVERIFY2(m.host.contains(QLatin1String("127.0.0.1")), qPrintable(m.host));
+            QCOMPARE(m.assignment[0].topic, QStringLiteral("orders"));
+            assigned.insert(assigned.end(), m.assignment[0].partitions.begin(),
+                            m.assignment[0].partitions.end());
+        }
+        clients.sort();
+        QCOMPARE(clients, QStringList({QStringLiteral("kcat-a"), QStringLiteral("kcat-b")}));
+        std::sort(assigned.begin(), assigned.end());
+        QCOMPARE(assigned, std::vector<int>({0, 1}));
+        QCOMPARE(g.offsets[0].topic, QStringLiteral("orders"));
+        QCOMPARE(g.offsets[0].partition, 0);
+        QCOMPARE(g.offsets[0].offset, 3);
+        QCOMPARE(g.offsets[1].partition, 1);
+        QCOMPARE(g.offsets[1].offset, 4);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
     }
 
     void unreachableBootstrapSaysSo()

@@ -590,7 +590,7 @@ private Q_SLOTS:
         };
         auto menuFor = [&](const QString &consumer) {
             return std::unique_ptr<QMenu>(
-                w.consumerMenu(m->index(consumerRow(m, consumer, "cg", 0), 0)));
+                w.consumersPanel()->consumerMenu(m->index(consumerRow(m, consumer, "cg", 0), 0)));
         };
 
         // an empty group: reset to the latest moves every partition of the topic
@@ -614,7 +614,8 @@ private Q_SLOTS:
         QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 1)->offset, 3);
         QCOMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 1), ConsumersModel::NextOffset),
                  QStringLiteral("3"));
-        QVERIFY(w.resetGroupOffsets("audit-svc", QStringLiteral("cg"), Broker::ResetTo::Offset, 1));
+        QVERIFY(w.consumersPanel()->resetGroupOffsets("audit-svc", QStringLiteral("cg"),
+                                                      Broker::ResetTo::Offset, 1));
         QCOMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 0), ConsumersModel::Lag),
                  QStringLiteral("4"));
 
@@ -637,7 +638,8 @@ private Q_SLOTS:
                                                        "consumers first)"));
             QVERIFY(remove && !remove->isEnabled());
         }
-        QVERIFY(!w.resetGroupOffsets("audit-svc", QStringLiteral("cg"), Broker::ResetTo::Latest));
+        QVERIFY(!w.consumersPanel()->resetGroupOffsets("audit-svc", QStringLiteral("cg"),
+                                                       Broker::ResetTo::Latest));
         auto *problem = waitForDialog<QMessageBox>(&w);
         QVERIFY(problem);
         QVERIFY2(problem->text().contains(QLatin1String("has members")),

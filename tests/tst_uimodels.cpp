@@ -45,6 +45,21 @@ BrokerSnapshot snapshotAt(std::int64_t ms, std::vector<TopicSnapshot> topics,
     return s;
 }
 
+BrokerSnapshot withGroups(BrokerSnapshot s, std::vector<GroupSnapshot> groups)
+{
+    s.groups = std::move(groups);
+    return s;
+}
+
+GroupOffsetSnapshot committedAt(const QString &topic, int partition, std::int64_t offset)
+{
+    GroupOffsetSnapshot o;
+    o.topic = topic;
+    o.partition = partition;
+    o.offset = offset;
+    return o;
+}
+
 ClientStats::Snapshot client(std::uint64_t id, const QString &address, const QString &name = {})
 {
     ClientStats::Snapshot c;
@@ -173,13 +188,14 @@ private Q_SLOTS:
         TopicsModel model;
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
-        kafka::GroupCoordinator::GroupView g;
+        GroupSnapshot g;
         g.groupId = "svc";
-        g.offsets[{"t", 1}] = {4, {}};
-        g.offsets[{"t", 0}] = {-1, {}}; // nothing committed there
-        model.update(snapshotAt(1000, {topic("t", {partition(0, 5, 0, {{"native", 1, 1, 1}}),
-                                                   partition(1, 5)})}),
-                     {g});
+        g.offsets = {committedAt("t", 0, -1), // nothing committed there
+                     committedAt("t", 1, 4)};
+        model.update(withGroups(
+            snapshotAt(1000,
+                       {topic("t", {partition(0, 5, 0, {{"native", 1, 1, 1}}), partition(1, 5)})}),
+            {g}));
         const QModelIndex t = model.index(0, 0);
         QCOMPARE(text(model, 0, TopicsModel::Consumers, t), QStringLiteral("1"));
         QCOMPARE(text(model, 1, TopicsModel::Consumers, t), QStringLiteral("1"));
@@ -345,19 +361,19 @@ private Q_SLOTS:
         ModelSignals spy(&model);
         const std::int64_t now = 1'700'000'100'000;
         auto group = [](std::int64_t committed, int members) {
-            kafka::GroupCoordinator::GroupView g;
+            GroupSnapshot g;
             g.groupId = "payments-svc";
-            g.state = members > 0 ? QStringLiteral("Stable") : QStringLiteral("Empty");
+            g.state = members > 0 ? GroupState::Stable : GroupState::Empty;
             for (int i = 0; i < members; ++i) {
-                kafka::GroupCoordinator::MemberView m;
-                m.memberId = "member-" + QByteArray::number(i);
-                m.clientId = "rdkafka";
+                GroupMemberSnapshot m;
+                m.memberId = QStringLiteral("member-%1").arg(i);
+                m.clientId = QStringLiteral("rdkafka");
                 g.members.push_back(m);
             }
-            g.offsets[{"orders", 1}] = {committed, {}};
-            g.offsets[{"orders", 7}] = {5, {}}; // a partition the topic does not have
+            g.offsets = {committedAt("gone", 0, 5), // a topic that was deleted
+                         committedAt("orders", 1, committed),
+                         committedAt("orders", 7, 5)}; // a partition the topic does not have
             g.lastSeenMs = now - 2000;
-            g.offsets[{"gone", 0}] = {5, {}}; // a topic that was deleted
             return g;
         };
         // a native consumer with the same name stays a row of its own
@@ -365,7 +381,7 @@ private Q_SLOTS:
             return topic("orders",
                          {partition(0, 10, 10, {{"payments-svc", 4, 4, now}}), partition(1, 3000)});
         };
-        model.update(snapshotAt(now, {orders()}), {group(120, 2)});
+        model.update(withGroups(snapshotAt(now, {orders()}), {group(120, 2)}));
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(text(model, 0, ConsumersModel::Kind), QStringLiteral("native"));
         QCOMPARE(text(model, 1, ConsumersModel::Consumer), QStringLiteral("payments-svc"));
@@ -373,21 +389,21 @@ private Q_SLOTS:
         QCOMPARE(text(model, 1, ConsumersModel::Partition), QStringLiteral("1"));
         QCOMPARE(text(model, 1, ConsumersModel::NextOffset), QStringLiteral("120"));
         QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("2,880"));
-        QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("connected"));
+        QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("Stable"));
         QCOMPARE(text(model, 1, ConsumersModel::LastSeen), QStringLiteral("2 s ago"));
         QCOMPARE(model.data(model.index(1, ConsumersModel::State), Qt::ToolTipRole).toString(),
-                 QStringLiteral("The group has 2 member(s)"));
+                 QStringLiteral("Stable: the group has 2 member(s)"));
 
         // the group commits every few seconds: its rate is measured over ten
-        model.update(snapshotAt(now + 5000, {orders()}), {group(620, 2)});
+        model.update(withGroups(snapshotAt(now + 5000, {orders()}), {group(620, 2)}));
         QCOMPARE(text(model, 1, ConsumersModel::Rate), QStringLiteral("0"));
-        model.update(snapshotAt(now + 10000, {orders()}), {group(1120, 2)});
+        model.update(withGroups(snapshotAt(now + 10000, {orders()}), {group(1120, 2)}));
         QCOMPARE(text(model, 1, ConsumersModel::Rate), QStringLiteral("100"));
         QCOMPARE(text(model, 1, ConsumersModel::Lag), QStringLiteral("1,880"));
         // its members leave, then its offsets go
-        model.update(snapshotAt(now + 10250, {orders()}), {group(1120, 0)});
-        QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("gone"));
-        model.update(snapshotAt(now + 10500, {orders()}), {});
+        model.update(withGroups(snapshotAt(now + 10250, {orders()}), {group(1120, 0)}));
+        QCOMPARE(text(model, 1, ConsumersModel::State), QStringLiteral("Empty"));
+        model.update(withGroups(snapshotAt(now + 10500, {orders()}), {}));
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(spy.reset.count(), 0);
     }
@@ -401,14 +417,15 @@ private Q_SLOTS:
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         const std::int64_t now = 1'700'000'100'000;
         auto group = [&](std::int64_t committed, int members) {
-            kafka::GroupCoordinator::GroupView g;
+            GroupSnapshot g;
             g.groupId = "loader";
+            g.state = members > 0 ? GroupState::Stable : GroupState::Empty;
             for (int i = 0; i < members; ++i) {
-                kafka::GroupCoordinator::MemberView m;
-                m.memberId = "member-" + QByteArray::number(i);
+                GroupMemberSnapshot m;
+                m.memberId = QStringLiteral("member-%1").arg(i);
                 g.members.push_back(m);
             }
-            g.offsets[{"orders", 0}] = {committed, {}};
+            g.offsets = {committedAt("orders", 0, committed)};
             g.lastSeenMs = now;
             return g;
         };
@@ -422,31 +439,31 @@ private Q_SLOTS:
             return s;
         };
         const int groupRow = 0, readerRow = 1; // sorted by name: loader, reader
-        model.update(at(orders(0, now), now), {group(0, 1)});
+        model.update(withGroups(at(orders(0, now), now), {group(0, 1)}));
         QCOMPARE(text(model, groupRow, ConsumersModel::Consumer), QStringLiteral("loader"));
-        model.update(at(orders(1000, now + 1000), now + 1000), {group(25'000, 1)});
+        model.update(withGroups(at(orders(1000, now + 1000), now + 1000), {group(25'000, 1)}));
         QCOMPARE(text(model, readerRow, ConsumersModel::Rate), QStringLiteral("1,000"));
-        model.update(at(orders(1000, now + 1000), now + 10'000), {group(50'000, 1)});
+        model.update(withGroups(at(orders(1000, now + 1000), now + 10'000), {group(50'000, 1)}));
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("5,000"));
         // the native consumer read nothing in the last second: 0
         QCOMPARE(text(model, readerRow, ConsumersModel::Rate), QStringLiteral("0"));
 
         // the group leaves after its last commit: no rate from then on
-        model.update(at(orders(1000, now + 1000), now + 11'000), {group(55'000, 0)});
-        QCOMPARE(text(model, groupRow, ConsumersModel::State), QStringLiteral("gone"));
+        model.update(withGroups(at(orders(1000, now + 1000), now + 11'000), {group(55'000, 0)}));
+        QCOMPARE(text(model, groupRow, ConsumersModel::State), QStringLiteral("Empty"));
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
-        model.update(at(orders(1000, now + 1000), now + 22'000), {group(55'000, 0)});
+        model.update(withGroups(at(orders(1000, now + 1000), now + 22'000), {group(55'000, 0)}));
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
         // its offsets reset while it is gone: still nobody reads
-        model.update(at(orders(1000, now + 1000), now + 23'000), {group(1'000'000, 0)});
-        model.update(at(orders(1000, now + 1000), now + 34'000), {group(1'000'000, 0)});
+        model.update(withGroups(at(orders(1000, now + 1000), now + 23'000), {group(1'000'000, 0)}));
+        model.update(withGroups(at(orders(1000, now + 1000), now + 34'000), {group(1'000'000, 0)}));
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
         // a member joins and commits: measured from when it came back, not from the reset
-        model.update(at(orders(1000, now + 1000), now + 35'000), {group(1'000'000, 1)});
-        model.update(at(orders(1000, now + 1000), now + 44'000), {group(1'010'000, 1)});
+        model.update(withGroups(at(orders(1000, now + 1000), now + 35'000), {group(1'000'000, 1)}));
+        model.update(withGroups(at(orders(1000, now + 1000), now + 44'000), {group(1'010'000, 1)}));
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("1,000"));
         // with members but no commit for a whole window: 0
-        model.update(at(orders(1000, now + 1000), now + 56'000), {group(1'010'000, 1)});
+        model.update(withGroups(at(orders(1000, now + 1000), now + 56'000), {group(1'010'000, 1)}));
         QCOMPARE(text(model, groupRow, ConsumersModel::Rate), QStringLiteral("0"));
     }
 

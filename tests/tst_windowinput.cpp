@@ -236,13 +236,12 @@ private Q_SLOTS:
         const int row = consumerRow(m, "audit", "cg", 0);
         QVERIFY(row >= 0);
         {
-            const std::unique_ptr<QMenu> menu(w.consumerMenu(m->index(row, 0)));
+            const std::unique_ptr<QMenu> menu(w.consumersPanel()->consumerMenu(m->index(row, 0)));
             QAction *toOffset = nullptr;
             for (QAction *a : menu->actions())
                 if (a->menu())
                     for (QAction *sub : a->menu()->actions())
-                        if (sub->text().startsWith(QLatin1String("To an offset")) ||
-                            sub->text().startsWith(QLatin1String("To offsets")))
+                        if (sub->text().startsWith(QLatin1String("To a time, a shift or offsets")))
                             toOffset = sub;
             QVERIFY(toOffset);
             toOffset->trigger();
@@ -252,7 +251,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowActive(dialog));
 
         // letters never get in
-        QLineEdit *all = dialog->findChild<QLineEdit *>();
+        QLineEdit *all = dialog->findChild<QLineEdit *>(QStringLiteral("all"));
         QVERIFY(all);
         typeInto(all, QStringLiteral("abc"));
         QVERIFY2(all->text().isEmpty(), qPrintable(all->text()));

@@ -16,6 +16,24 @@ QColor ConsumerDelegate::lagColor(double fraction, const QPalette &palette)
     return dark ? QColor(251, 191, 36) : QColor(217, 119, 6);
 }
 
+QColor ConsumerDelegate::dotColor(const QModelIndex &index, const QPalette &palette)
+{
+    const QColor green(34, 197, 94);
+    const QColor grey = palette.color(QPalette::Disabled, QPalette::Text);
+    const QVariant state = index.data(GroupStateRole);
+    if (!state.isValid()) // a native consumer: is its connection open
+        return index.data(ConnectedRole).toBool() ? green : grey;
+    switch (GroupState(state.toInt())) {
+    case GroupState::Stable:
+        return green;
+    case GroupState::PreparingRebalance:
+    case GroupState::CompletingRebalance:
+        return lagColor(0, palette); // amber: its members are between assignments
+    default:
+        return grey;
+    }
+}
+
 void ConsumerDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
                              const QModelIndex &index) const
 {
@@ -59,8 +77,7 @@ void ConsumerDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
         painter->setPen(Qt::NoPen);
-        painter->setBrush(connected ? QColor(34, 197, 94)
-                                    : opt.palette.color(QPalette::Disabled, QPalette::Text));
+        painter->setBrush(dotColor(index, opt.palette));
         painter->drawEllipse(dot);
         painter->setPen(opt.state & QStyle::State_Selected
                             ? opt.palette.color(QPalette::HighlightedText)

@@ -1,16 +1,17 @@
 #include "mainwindow.h"
 
+#include "askuser.h"
 #include "broker.h"
 #include "celldelegate.h"
 #include "clientsmodel.h"
 #include "columnfit.h"
-#include "consumerdelegate.h"
 #include "consumersmodel.h"
+#include "consumerspanel.h"
 #include "createtopicdialog.h"
+#include "datatable.h"
 #include "displayformat.h"
 #include "emptyhint.h"
 #include "injectdialog.h"
-#include "kafka/protocol.h"
 #include "listendialog.h"
 #include "messagebrowser.h"
 #include "messagesmodel.h"
@@ -75,8 +76,7 @@ QString addressOf(const Server &server)
 
 MainWindow::MainWindow(Broker &broker, Server &server, QString address, QWidget *parent)
     : QMainWindow(parent), m_broker(broker), m_topics(new TopicsModel(this)),
-      m_consumers(new ConsumersModel(this)), m_clients(new ClientsModel(this)),
-      m_timer(new QTimer(this))
+      m_clients(new ClientsModel(this)), m_timer(new QTimer(this))
 {
     Q_UNUSED(address); // read from the server itself, so that a new port shows
     setObjectName(QStringLiteral("RivuletMainWindow"));
@@ -138,23 +138,11 @@ void MainWindow::buildLayout()
     m_topicsPanel = new TopicsPanel(m_topics, this);
     m_chart = new RatesChart(this);
 
-    auto *consumersProxy = new QSortFilterProxyModel(this);
-    consumersProxy->setSourceModel(m_consumers);
-    m_consumersView = makeTable(consumersProxy);
-    m_consumersView->setItemDelegate(new ConsumerDelegate(m_consumersView));
-    m_consumersView->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_consumersView, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
-        const std::unique_ptr<QMenu> menu(consumerMenu(m_consumersView->indexAt(pos)));
-        if (!menu->isEmpty())
-            menu->exec(m_consumersView->viewport()->mapToGlobal(pos));
-    });
+    m_consumersPanel = new ConsumersPanel(m_broker, m_tasks, this);
+    connect(m_consumersPanel, &ConsumersPanel::changed, this, &MainWindow::refresh);
+    connect(m_consumersPanel, &ConsumersPanel::note, this,
+            [this](const QString &text) { m_statusLine->showNote(text); });
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const int consumerWidths[ConsumersModel::ColumnCount] = {20, 10, 18, 9, 12, 12, 12, 9, 11, 12};
-    for (int c = 0; c < ConsumersModel::ColumnCount; ++c)
-        m_consumersView->setColumnWidth(c, digit * consumerWidths[c] + 12);
-    fitColumnsToValues(m_consumersView, m_consumersView->horizontalHeader(),
-                       {ConsumersModel::NextOffset, ConsumersModel::EndOffset, ConsumersModel::Lag,
-                        ConsumersModel::Rate});
 
     auto *clientsProxy = new QSortFilterProxyModel(this);
     clientsProxy->setSourceModel(m_clients);
@@ -174,15 +162,11 @@ void MainWindow::buildLayout()
                        tr("No topics yet.\n\nCreate one with Broker › New topic (Ctrl+N), or from "
                           "a terminal:\nrivulet-cli --port %1 create orders --partitions 3")
                            .arg(native.section(QLatin1Char(':'), -1)));
-    EmptyHint::install(m_consumersView,
-                       tr("No consumers yet.\n\nA native client that reads (rivulet-cli consume "
-                          "TOPIC --consumer NAME) or a Kafka consumer group that commits offsets "
-                          "shows up here with its lag."));
     EmptyHint::install(m_clientsView, tr("No client is connected to %1.").arg(native));
 
     m_tabs = new QTabWidget(this);
     m_tabs->setDocumentMode(true);
-    m_tabs->insertTab(ConsumersTab, m_consumersView, tr("Consumers"));
+    m_tabs->insertTab(ConsumersTab, m_consumersPanel, tr("Consumers"));
     m_tabs->insertTab(ClientsTab, m_clientsView, tr("Clients"));
     m_tabs->insertTab(MessagesTab, m_browser, tr("Messages"));
 
@@ -232,23 +216,17 @@ void MainWindow::buildLayout()
 
 QTableView *MainWindow::makeTable(QSortFilterProxyModel *proxy)
 {
-    proxy->setSortRole(SortRole);
-    auto *view = new QTableView(this);
-    view->setModel(proxy);
-    view->setItemDelegate(new CellDelegate(view));
-    view->setSortingEnabled(true);
-    view->sortByColumn(0, Qt::AscendingOrder);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->setAlternatingRowColors(true);
-    view->setWordWrap(false);
-    view->setShowGrid(false);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
-    view->horizontalHeader()->setHighlightSections(false);
-    view->horizontalHeader()->setSectionsMovable(true);
-    view->horizontalHeader()->setStretchLastSection(true);
-    return view;
+    return makeDataTable(proxy, this);
+}
+
+ConsumersModel *MainWindow::consumersModel() const
+{
+    return m_consumersPanel->model();
+}
+
+QTableView *MainWindow::consumersView() const
+{
+    return m_consumersPanel->view();
 }
 
 void MainWindow::buildActions()
@@ -401,8 +379,8 @@ void MainWindow::apply(std::shared_ptr<const RefreshData> data)
     m_appliedSequence = data->sequence;
     QElapsedTimer timer;
     timer.start();
-    m_topics->update(data->snapshot, data->groups);
-    m_consumers->update(data->consumers, data->snapshot.takenMs);
+    m_topics->update(data->snapshot);
+    m_consumersPanel->apply(data);
     m_clients->update(data->snapshot.clients, data->snapshot.takenMs);
     m_lastMergeNs = timer.nsecsElapsed();
     m_lastRefresh = std::move(data);
@@ -481,10 +459,11 @@ void MainWindow::updateStatus()
                                     "the views in %2 ms")
                                      .arg(double(m_lastRefresh->prepareNs) / 1e6, 0, 'f', 2)
                                      .arg(double(m_lastMergeNs) / 1e6, 0, 'f', 2));
-    const int lagging = m_consumers->laggingCount();
+    const ConsumersModel *consumerRows = m_consumersPanel->model();
+    const int lagging = consumerRows->laggingCount();
     const QString consumers =
-        lagging > 0 ? tr("Consumers (%1 · %2 behind)").arg(m_consumers->rowCount()).arg(lagging)
-                    : tr("Consumers (%1)").arg(m_consumers->rowCount());
+        lagging > 0 ? tr("Consumers (%1 · %2 behind)").arg(consumerRows->rowCount()).arg(lagging)
+                    : tr("Consumers (%1)").arg(consumerRows->rowCount());
     if (m_tabs->tabText(ConsumersTab) != consumers)
         m_tabs->setTabText(ConsumersTab, consumers);
     if (m_tabs->tabText(ClientsTab) != clientsTab)
@@ -554,24 +533,12 @@ void MainWindow::deleteTopic(const QString &topic)
 void MainWindow::confirm(QMessageBox::Icon icon, const QString &title, const QString &text,
                          const QString &action, std::function<void()> then)
 {
-    auto *ask = new QMessageBox(icon, title, text, QMessageBox::Cancel, this);
-    QPushButton *button =
-        ask->addButton(action, icon == QMessageBox::Warning ? QMessageBox::DestructiveRole
-                                                            : QMessageBox::AcceptRole);
-    ask->setDefaultButton(QMessageBox::Cancel);
-    ask->setAttribute(Qt::WA_DeleteOnClose);
-    connect(ask, &QMessageBox::finished, this, [ask, button, then = std::move(then)] {
-        if (ask->clickedButton() == static_cast<QAbstractButton *>(button))
-            then();
-    });
-    ask->open();
+    askToConfirm(this, icon, title, text, action, std::move(then));
 }
 
 void MainWindow::showProblem(const QString &title, const QString &text)
 {
-    auto *box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
+    rivulet::showProblem(this, title, text);
 }
 
 void MainWindow::copyAddress()

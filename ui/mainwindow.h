@@ -27,6 +27,7 @@ class AboutDialog;
 class Broker;
 class ClientsModel;
 class ConsumersModel;
+class ConsumersPanel;
 class CreateTopicDialog;
 class InjectDialog;
 class MessageBrowser;
@@ -35,9 +36,10 @@ class StatusLine;
 class TopicsModel;
 class TopicsPanel;
 
-// The Rivulet window: topics and partitions beside the rates chart on top; tabs for
-// consumers (offsets and lag), clients and the message browser below them; the listeners,
-// data location and totals in the status bar. A timer pulls a broker snapshot a few times a
+// The Rivulet window, the frame that holds the panels: topics and partitions (TopicsPanel)
+// beside the rates chart on top; tabs for consumers (ConsumersPanel: offsets, lag, groups and
+// their members), clients and the message browser below them; the listeners, data location
+// and totals in the status bar. A timer pulls a broker snapshot a few times a
 // second and merges it into the models; whatever touches the log or files (reading
 // messages, creating, deleting, injecting) runs on pool threads.
 class MainWindow : public QMainWindow
@@ -73,15 +75,12 @@ public:
     bool listenOn(Server::Protocol protocol, quint16 port);
     bool listenOn(quint16 port) { return listenOn(Server::Protocol::Native, port); }
 
-    // The context menu of a consumers table row (an index of the table's model); the caller
-    // owns it. Empty for an invalid index.
-    QMenu *consumerMenu(const QModelIndex &index);
-
     TopicsModel *topicsModel() const { return m_topics; }
-    ConsumersModel *consumersModel() const { return m_consumers; }
+    ConsumersModel *consumersModel() const;
     ClientsModel *clientsModel() const { return m_clients; }
     TopicsPanel *topicsPanel() const { return m_topicsPanel; }
-    QTableView *consumersView() const { return m_consumersView; }
+    ConsumersPanel *consumersPanel() const { return m_consumersPanel; }
+    QTableView *consumersView() const;
     QTableView *clientsView() const { return m_clientsView; }
     MessageBrowser *messageBrowser() const { return m_browser; }
     RatesChart *ratesChart() const { return m_chart; }
@@ -99,15 +98,6 @@ public Q_SLOTS:
     void copyAddress();
     void focusMessageFilter();
     void deleteTopic(const QString &topic);
-    // Consumer rows' actions (the consumers table's context menu): a Kafka group's offsets
-    // on a topic reset (only while it has no members), a group deleted (asks first), a
-    // native consumer's position forgotten. False, with a message box, when refused.
-    bool resetGroupOffsets(const QByteArray &group, const QString &topic, Broker::ResetTo to,
-                           qint64 offset = 0);
-    // Asks for one offset per partition (or one for all), checked as typed, and resets them.
-    void askGroupOffsets(const QByteArray &group, const QString &topic);
-    void deleteGroup(const QByteArray &group);
-    bool forgetConsumer(const QString &topic, int partition, const QByteArray &consumer);
 
 Q_SIGNALS:
     // A refresh was merged into the models.
@@ -153,12 +143,11 @@ private:
     std::shared_ptr<const RefreshData> m_lastRefresh;
 
     TopicsModel *m_topics;
-    ConsumersModel *m_consumers;
     ClientsModel *m_clients;
     TopicsPanel *m_topicsPanel = nullptr;
     RatesChart *m_chart = nullptr;
     QTabWidget *m_tabs = nullptr;
-    QTableView *m_consumersView = nullptr;
+    ConsumersPanel *m_consumersPanel = nullptr;
     QTableView *m_clientsView = nullptr;
     MessageBrowser *m_browser = nullptr;
     QSplitter *m_mainSplitter = nullptr;

@@ -3,6 +3,7 @@
 // in app/rivulet/appidentity.cpp).
 #include "mainwindow.h"
 
+#include "consumerspanel.h"
 #include "messagebrowser.h"
 #include "rateschart.h"
 #include "recorddetailpane.h"
@@ -32,7 +33,7 @@ void MainWindow::saveSettings() const
     s.setValue(QStringLiteral("chartSpan"), m_chart->spanSeconds());
     s.setValue(QStringLiteral("chartBytes"), m_chart->metric() == RatesChart::Metric::Bytes);
     s.setValue(QStringLiteral("topicsHeader"), m_topicsPanel->view()->header()->saveState());
-    s.setValue(QStringLiteral("consumersHeader"), m_consumersView->horizontalHeader()->saveState());
+    m_consumersPanel->saveState(s);
     s.setValue(QStringLiteral("clientsHeader"), m_clientsView->horizontalHeader()->saveState());
     s.setValue(QStringLiteral("messagesHeader"),
                m_browser->view()->horizontalHeader()->saveState());
@@ -67,8 +68,7 @@ void MainWindow::restoreSettings()
                            : RatesChart::Metric::Messages);
     m_topicsPanel->view()->header()->restoreState(
         s.value(QStringLiteral("topicsHeader")).toByteArray());
-    m_consumersView->horizontalHeader()->restoreState(
-        s.value(QStringLiteral("consumersHeader")).toByteArray());
+    m_consumersPanel->restoreState(s);
     m_clientsView->horizontalHeader()->restoreState(
         s.value(QStringLiteral("clientsHeader")).toByteArray());
     m_browser->view()->horizontalHeader()->restoreState(

@@ -54,4 +54,50 @@ int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &arg
     return Ok;
 }
 
+int clusterConsumers(const rivulet::KafkaSettings &settings, const QStringList &argv)
+{
+    if (!argv.isEmpty())
+        return usage(QStringLiteral("consumers"), QStringLiteral("takes no arguments"));
+    rivulet::KafkaCluster cluster(settings);
+    QString error;
+    if (!cluster.open(error))
+        return usage(QStringLiteral("consumers"), error);
+    rivulet::ClusterDescription description;
+    std::vector<rivulet::GroupSnapshot> groups;
+    QStringList problems;
+    if (!cluster.describe(description, kDescribeTimeoutMs, error) ||
+        !cluster.describeGroups(groups, problems, kDescribeTimeoutMs, error)) {
+        std::fprintf(stderr, "rivulet-cli consumers: %s\n", qPrintable(error));
+        return Unreachable;
+    }
+    const auto endOffset = [&](const QString &topic, int partition) -> qint64 {
+        for (const rivulet::TopicSnapshot &t : description.topics)
+            if (t.name == topic)
+                for (const rivulet::PartitionSnapshot &p : t.partitions)
+                    if (p.partition == partition)
+                        return p.stats.endOffset;
+        return -1;
+    };
+    std::printf("%-24s %-20s %-24s %9s %12s %12s %10s %s\n", "GROUP", "STATE", "TOPIC", "PARTITION",
+                "COMMITTED", "END", "LAG", "MEMBER");
+    for (const rivulet::GroupSnapshot &group : groups) {
+        const QString state = rivulet::groupStateName(group.state);
+        if (group.offsets.empty() && group.members.empty())
+            std::printf("%-24s %-20s\n", group.groupId.constData(), qPrintable(state));
+        for (const rivulet::GroupOffsetSnapshot &o : group.offsets) {
+            const qint64 end = endOffset(o.topic, o.partition);
+            const rivulet::GroupMemberSnapshot *owner = group.owner(o.topic, o.partition);
+            std::printf("%-24s %-20s %-24s %9d %12lld %12lld %10s %s\n", group.groupId.constData(),
+                        qPrintable(state), qPrintable(o.topic), o.partition,
+                        static_cast<long long>(o.offset), static_cast<long long>(end),
+                        end < 0 ? "-"
+                                : qPrintable(QString::number(std::max<qint64>(0, end - o.offset))),
+                        owner ? qPrintable(owner->label()) : "-");
+        }
+    }
+    for (const QString &problem : description.problems + problems)
+        std::fprintf(stderr, "rivulet-cli consumers: %s\n", qPrintable(problem));
+    return Ok;
+}
+
 } // namespace cli

@@ -36,5 +36,6 @@ int exportTopic(const QStringList &args);
 int importTopic(const QStringList &args);
 // Against any Kafka cluster through librdkafka (--bootstrap before the command).
 int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &args);
+int clusterConsumers(const rivulet::KafkaSettings &settings, const QStringList &args);
 
 } // namespace cli

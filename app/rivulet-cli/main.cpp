@@ -11,11 +11,12 @@ namespace {
 
 const char kUsage[] =
     "Usage: rivulet-cli [--host H] [--port N] COMMAND [options]\n"
-    "       rivulet-cli --bootstrap HOST:PORT [--kafka-config FILE] topics\n"
+    "       rivulet-cli --bootstrap HOST:PORT [--kafka-config FILE] topics|consumers\n"
     "\n"
     "Talks to a Rivulet broker over its native protocol (default 127.0.0.1:8080);\n"
     "export and import use its Kafka listener (--bootstrap, default 127.0.0.1:9092).\n"
-    "With --bootstrap before the command, topics asks any Kafka cluster (Rivulet's\n"
+    "With --bootstrap before the command, topics and consumers (its consumer groups,\n"
+    "their state, committed offsets, lag and members) ask any Kafka cluster (Rivulet's\n"
     "Kafka listener, Kafka, Redpanda...) through librdkafka; FILE holds librdkafka\n"
     "properties (security.protocol, sasl.mechanism, sasl.username, ssl.ca.location...).\n"
     "\n"
@@ -129,10 +130,10 @@ int main(int argc, char **argv)
             args.prepend(QStringLiteral("--bootstrap"));
             return command == u"export" ? cli::exportTopic(args) : cli::importTopic(args);
         }
-        if (command != u"topics")
+        if (command != u"topics" && command != u"consumers")
             return usageError(QStringLiteral("%1 does not work with --bootstrap yet (only topics, "
-                                             "export and import do); drop --bootstrap to use the "
-                                             "native protocol")
+                                             "consumers, export and import do); drop --bootstrap "
+                                             "to use the native protocol")
                                   .arg(command));
         rivulet::KafkaSettings settings;
         settings.bootstrap = bootstrap;
@@ -142,7 +143,8 @@ int main(int argc, char **argv)
         if (settings.bootstrap.isEmpty())
             return usageError(QStringLiteral("--kafka-config names no bootstrap.servers; give "
                                              "--bootstrap HOST:PORT"));
-        return cli::clusterTopics(settings, args);
+        return command == u"topics" ? cli::clusterTopics(settings, args)
+                                    : cli::clusterConsumers(settings, args);
     }
     if (command == u"create")
         return cli::create(target, args);

@@ -882,6 +882,33 @@ GroupCoordinator::GroupView GroupCoordinator::view(const QByteArray &groupId, co
     return v;
 }
 
+std::optional<GroupCoordinator::Assignment>
+GroupCoordinator::consumerAssignment(const QByteArray &assignment)
+{
+    Assignment topics;
+    if (assignment.isEmpty())
+        return topics;
+    Reader in(assignment);
+    const std::int16_t version = in.i16();
+    const std::int32_t count = in.arrayLength(false, 6);
+    if (!in.ok() || version < 0 || count < 0)
+        return std::nullopt;
+    for (std::int32_t i = 0; i < count && in.ok(); ++i) {
+        QByteArray topic = in.string();
+        const std::int32_t partitions = in.arrayLength(false, 4);
+        if (partitions < 0)
+            in.fail();
+        std::vector<std::int32_t> list;
+        for (std::int32_t j = 0; j < partitions && in.ok(); ++j)
+            list.push_back(in.i32());
+        topics.emplace_back(std::move(topic), std::move(list));
+    }
+    // the user data that follows is the assignor's own
+    if (!in.ok())
+        return std::nullopt;
+    return topics;
+}
+
 std::vector<GroupCoordinator::GroupView> GroupCoordinator::groups() const
 {
     std::lock_guard lock(m_mutex);

@@ -171,6 +171,11 @@ public:
         std::int64_t lastSeenMs = 0;
     };
     std::vector<GroupView> groups() const;
+    // A member's assignment in Kafka's consumer protocol (ConsumerProtocolAssignment: int16
+    // version, then topics with their partitions, in every version, never flexible), by
+    // topic as sent; nullopt when the bytes are not one. No bytes: nothing assigned yet.
+    using Assignment = std::vector<std::pair<QByteArray, std::vector<std::int32_t>>>;
+    static std::optional<Assignment> consumerAssignment(const QByteArray &assignment);
     // One group, as groups() shows it; nullopt when the coordinator does not know it.
     std::optional<GroupView> group(const QByteArray &groupId) const;
 

@@ -2,6 +2,7 @@
 
 #include "log/partition.h"
 #include "monitor/clientregistry.h"
+#include "monitor/groupsnapshot.h"
 
 #include <QString>
 
@@ -37,6 +38,7 @@ struct BrokerSnapshot
     std::int64_t takenMs = 0;
     std::vector<TopicSnapshot> topics;          // sorted by name
     std::vector<ClientStats::Snapshot> clients; // by connection id
+    std::vector<GroupSnapshot> groups;          // Kafka consumer groups, by id (Broker::snapshot)
     int connections = 0;                        // open, both protocols (Broker::snapshot)
     int maxConnections = 0;                     // --max-connections
     std::uint64_t refusedConnections = 0;       // closed at once for being over it

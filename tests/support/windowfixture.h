@@ -5,6 +5,7 @@
 
 #include "broker.h"
 #include "consumersmodel.h"
+#include "consumerspanel.h"
 #include "mainwindow.h"
 #include "messageinjector.h"
 #include "server/server.h"

@@ -38,7 +38,7 @@ bool ConsumersModel::updateRate(RateMeter &rate, const Row &fresh, std::int64_t 
     // A group's committed offset is its position only while it has members: without them
     // nobody reads, whatever the offset does (its last commits as it leaves, or a reset).
     // Measuring starts again from the offset it has when members come back.
-    if (fresh.group && fresh.members == 0)
+    if (fresh.group && (fresh.members == 0 || !fresh.hasOffset))
         return rate.restart(fresh.delivered, nowMs);
     // a group's offset moves when it commits (every few seconds): measure over longer
     return rate.update(fresh.delivered, nowMs, fresh.group ? kGroupRateWindowMs : 1000);
@@ -55,11 +55,21 @@ std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t n
         mask |= bit(Lag);
     if (row.lastSeenMs != fresh.lastSeenMs)
         mask |= bit(LastSeen);
-    if (row.connected != fresh.connected || row.members != fresh.members)
+    if (row.connected != fresh.connected || row.members != fresh.members ||
+        row.hasOffset != fresh.hasOffset)
         mask |= bit(ColumnCount) - 1; // a gone consumer's whole row is drawn dimmed
-    if (updateRate(row.rate, fresh, nowMs))
+    if (row.state != fresh.state)
+        mask |= bit(State);
+    if (row.member != fresh.member)
+        mask |= bit(Member);
+    // the first commit of an assigned partition is no advance: measure from it
+    if (row.hasOffset != fresh.hasOffset ? row.rate.restart(fresh.delivered, nowMs)
+                                         : updateRate(row.rate, fresh, nowMs))
         mask |= bit(Rate);
     row.members = fresh.members;
+    row.state = fresh.state;
+    row.member = fresh.member;
+    row.hasOffset = fresh.hasOffset;
     row.nextOffset = fresh.nextOffset;
     row.startOffset = fresh.startOffset;
     row.endOffset = fresh.endOffset;
@@ -69,7 +79,7 @@ std::uint64_t ConsumersModel::refresh(Row &row, const Row &fresh, std::int64_t n
     return mask;
 }
 
-ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot, const Groups &groups)
+ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot)
 {
     QSet<QByteArray> open;
     open.reserve(qsizetype(snapshot.clients.size() * 2));
@@ -94,36 +104,66 @@ ConsumersModel::Rows ConsumersModel::rowsOf(const BrokerSnapshot &snapshot, cons
                 row.lastSeenMs = c.lastSeenMs;
                 fresh.push_back(std::move(row));
             }
+    // The partition's numbers, or nullptr when the topic went (or was re-created smaller).
+    auto statsOf = [&snapshot](const QString &topic, int partition) -> const PartitionStats * {
+        const auto t = std::lower_bound(
+            snapshot.topics.begin(), snapshot.topics.end(), topic,
+            [](const TopicSnapshot &s, const QString &name) { return s.name < name; });
+        if (t == snapshot.topics.end() || t->name != topic || partition < 0 ||
+            partition >= int(t->partitions.size()))
+            return nullptr;
+        return &t->partitions[std::size_t(partition)].stats;
+    };
     // Kafka groups: their committed offsets against the partitions' ends. For a group the
     // committed offset is the position, so its advance is the group's rate.
-    for (const kafka::GroupCoordinator::GroupView &g : groups)
-        for (const auto &[key, committed] : g.offsets) {
-            if (committed.offset < 0)
-                continue;
-            const QString topic = QString::fromUtf8(key.first);
-            const auto t = std::lower_bound(
-                snapshot.topics.begin(), snapshot.topics.end(), topic,
-                [](const TopicSnapshot &s, const QString &name) { return s.name < name; });
-            if (t == snapshot.topics.end() || t->name != topic || key.second < 0 ||
-                key.second >= int(t->partitions.size()))
-                continue; // the topic went (or was re-created smaller)
-            const PartitionStats &stats = t->partitions[std::size_t(key.second)].stats;
+    for (const GroupSnapshot &g : snapshot.groups) {
+        auto groupRow = [&](const QString &topic, int partition, const PartitionStats &stats) {
             Row row;
             row.key = g.groupId;
             row.group = true;
             row.members = int(g.members.size());
+            row.state = g.state;
+            if (const GroupMemberSnapshot *owner = g.owner(topic, partition))
+                row.member = owner->label();
             row.topic = topic;
-            row.partition = key.second;
-            row.nextOffset = committed.offset;
+            row.partition = partition;
             row.startOffset = stats.startOffset;
             row.endOffset = stats.endOffset;
-            row.delivered = committed.offset;
             row.lastSeenMs = g.lastSeenMs;
             row.connected = !g.members.empty();
+            return row;
+        };
+        for (const GroupOffsetSnapshot &committed : g.offsets) {
+            if (committed.offset < 0)
+                continue;
+            const PartitionStats *stats = statsOf(committed.topic, committed.partition);
+            if (!stats)
+                continue;
+            Row row = groupRow(committed.topic, committed.partition, *stats);
+            row.nextOffset = row.delivered = committed.offset;
             fresh.push_back(std::move(row));
         }
+        // what a member holds but the group has not committed yet (a new group, a new
+        // partition): shown so that every member's partitions are in the table
+        for (const GroupMemberSnapshot &m : g.members)
+            for (const TopicPartitions &t : m.assignment)
+                for (const int partition : t.partitions) {
+                    const GroupOffsetSnapshot *committed = g.offset(t.topic, partition);
+                    const PartitionStats *stats = statsOf(t.topic, partition);
+                    if ((committed && committed->offset >= 0) || !stats)
+                        continue;
+                    Row row = groupRow(t.topic, partition, *stats);
+                    row.hasOffset = false;
+                    row.nextOffset = row.delivered = 0;
+                    fresh.push_back(std::move(row));
+                }
+    }
     std::sort(fresh.begin(), fresh.end(),
               [](const Row &a, const Row &b) { return compare(a, b) < 0; });
+    // a partition two members claim (an assignor's mistake) is one row, as is its key
+    fresh.erase(std::unique(fresh.begin(), fresh.end(),
+                            [](const Row &a, const Row &b) { return compare(a, b) == 0; }),
+                fresh.end());
     // once per consumer, not per row: its name decoded, and whether a connection carries it
     QByteArray lastKey;
     QString lastName;
@@ -202,11 +242,13 @@ QVariant ConsumersModel::data(const QModelIndex &index, int role) const
     const Row &row = m_rows[std::size_t(index.row())];
     switch (role) {
     case Qt::TextAlignmentRole:
-        return index.column() <= Topic || index.column() == State
+        return index.column() <= Topic || index.column() >= Member
                    ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
                    : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     case LagRole:
         return qlonglong(row.lag());
+    case GroupStateRole:
+        return row.group ? QVariant(int(row.state)) : QVariant();
     case LagFractionRole: {
         const std::int64_t stored = std::max<std::int64_t>(1, row.endOffset - row.startOffset);
         return std::clamp(double(row.lag()) / double(stored), 0.0, 1.0);
@@ -228,8 +270,15 @@ QVariant ConsumersModel::data(const QModelIndex &index, int role) const
             return tr("%1 of %2 stored messages not read yet")
                 .arg(display::count(row.lag()), display::count(row.endOffset - row.startOffset));
         if (index.column() == State && row.group)
-            return row.connected ? tr("The group has %n member(s)", nullptr, row.members)
-                                 : tr("The group has no members");
+            return row.connected
+                       ? tr("%1: the group has %n member(s)", nullptr, row.members)
+                             .arg(groupStateName(row.state))
+                       : tr("%1: the group has no members").arg(groupStateName(row.state));
+        if (index.column() == Member && row.group)
+            return row.member.isEmpty() ? tr("No member of the group holds this partition")
+                                        : tr("The member that holds this partition");
+        if (!row.hasOffset && (index.column() == NextOffset || index.column() == Lag))
+            return tr("Assigned to a member, but the group has committed no offset here yet");
         if (index.column() == State)
             return row.connected ? tr("A connection named %1 is open").arg(row.consumer)
                                  : tr("No open connection carries this consumer's name or address");
@@ -257,17 +306,21 @@ QVariant ConsumersModel::data(const QModelIndex &index, int role) const
     case Partition:
         return raw ? QVariant(row.partition) : QVariant(QString::number(row.partition));
     case NextOffset:
-        return number(row.nextOffset);
+        return row.hasOffset ? number(row.nextOffset) : raw ? QVariant(-1) : QVariant(tr("–"));
     case EndOffset:
         return number(row.endOffset);
     case Lag:
-        return number(row.lag());
+        return row.hasOffset ? number(row.lag()) : raw ? QVariant(-1) : QVariant(tr("–"));
     case Rate:
         return raw ? QVariant(row.rate.perSecond) : QVariant(display::rate(row.rate.perSecond));
     case LastSeen:
         return raw ? QVariant(qlonglong(row.lastSeenMs))
                    : QVariant(display::age(row.lastSeenMs, m_nowMs));
+    case Member:
+        return row.member;
     case State:
+        if (row.group)
+            return groupStateName(row.state);
         return row.connected ? tr("connected") : tr("gone");
     }
     return {};
@@ -278,8 +331,8 @@ QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::TextAlignmentRole)
-        return section <= Topic || section == State ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                                    : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return section <= Topic || section >= Member ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                                                     : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case NextOffset:
@@ -288,6 +341,11 @@ QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Messages behind: end offset − next offset");
         case Rate:
             return tr("Messages delivered to this consumer per second");
+        case Member:
+            return tr("A Kafka group's member that holds the partition: client id (host)");
+        case State:
+            return tr("A Kafka group's state (Stable, PreparingRebalance, Empty…); whether a "
+                      "native consumer's connection is open");
         }
         return {};
     }
@@ -310,6 +368,8 @@ QVariant ConsumersModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Lag");
     case Rate:
         return tr("Msgs/s");
+    case Member:
+        return tr("Member");
     case LastSeen:
         return tr("Last seen");
     case State:

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "kafka/groupcoordinator.h"
 #include "monitor/snapshot.h"
 #include "ratemeter.h"
 
@@ -14,8 +13,11 @@ namespace rivulet {
 // between them, the consumer's messages/s (0 when it read nothing in the last window, and
 // for a group without members), when it was last seen and whether it is still
 // there. Native consumers are connected while a connection carries their name
-// (consumer_id) or address; Kafka consumer groups show their committed offsets and are
-// connected while they have members. Merged row by row from each snapshot, never reset.
+// (consumer_id) or address. Kafka consumer groups (GroupSnapshot) show their committed
+// offsets, and also the partitions assigned to a member with nothing committed yet (no next
+// offset, no lag), each with the member that holds it and the group's state (Stable,
+// PreparingRebalance, …); a group is connected while it has members. Merged row by row from
+// each snapshot, never reset.
 class ConsumersModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -30,6 +32,7 @@ public:
         EndOffset,
         Lag,
         Rate,
+        Member,
         LastSeen,
         State,
         ColumnCount
@@ -37,17 +40,14 @@ public:
 
     using QAbstractTableModel::QAbstractTableModel;
 
-    using Groups = std::vector<kafka::GroupCoordinator::GroupView>;
     struct Row;
     using Rows = std::vector<Row>;
-    // The rows a snapshot holds, sorted as the model keeps them. Touches no model: the
-    // window builds them on a pool thread and merges them with update(rows, takenMs).
-    static Rows rowsOf(const BrokerSnapshot &snapshot, const Groups &groups = {});
+    // The rows a snapshot holds (its consumer positions and its groups), sorted as the model
+    // keeps them. Touches no model: the window builds them on a pool thread and merges them
+    // with update(rows, takenMs).
+    static Rows rowsOf(const BrokerSnapshot &snapshot);
     void update(const Rows &fresh, std::int64_t takenMs);
-    void update(const BrokerSnapshot &snapshot, const Groups &groups = {})
-    {
-        update(rowsOf(snapshot, groups), snapshot.takenMs);
-    }
+    void update(const BrokerSnapshot &snapshot) { update(rowsOf(snapshot), snapshot.takenMs); }
     // Rows whose consumer is not caught up, and the largest lag.
     int laggingCount() const { return m_lagging; }
     std::int64_t totalLag() const { return m_totalLag; }
@@ -64,6 +64,9 @@ public:
         QString consumer;   // and as shown
         bool group = false; // a Kafka consumer group (committed offsets)
         int members = 0;
+        GroupState state = GroupState::Empty; // a group's
+        QString member; // a group's member that holds the partition ("client (host)"), or empty
+        bool hasOffset = true; // false: a group's assigned partition with nothing committed
         QString topic;
         int partition = 0;
         std::int64_t nextOffset = 0;
@@ -74,7 +77,10 @@ public:
         bool connected = false;
         RateMeter rate;
 
-        std::int64_t lag() const { return std::max<std::int64_t>(0, endOffset - nextOffset); }
+        std::int64_t lag() const
+        {
+            return hasOffset ? std::max<std::int64_t>(0, endOffset - nextOffset) : 0;
+        }
     };
 
 private:

@@ -23,6 +23,8 @@ enum ModelRole
     // is a Kafka consumer group's (bool).
     ConsumerKeyRole,
     KafkaGroupRole,
+    // Consumers: a Kafka group's state (int of GroupState); none for a native consumer.
+    GroupStateRole,
 };
 
 } // namespace rivulet

@@ -12,9 +12,8 @@ std::shared_ptr<const RefreshData> prepareRefresh(Broker &broker, std::uint64_t 
     timer.start();
     auto data = std::make_shared<RefreshData>();
     data->sequence = sequence;
-    data->snapshot = broker.snapshot(); // topics, clients and the connection counts
-    data->groups = broker.groups().groups();
-    data->consumers = ConsumersModel::rowsOf(data->snapshot, data->groups);
+    data->snapshot = broker.snapshot(); // topics, clients, groups and the connection counts
+    data->consumers = ConsumersModel::rowsOf(data->snapshot);
     data->prepareNs = timer.nsecsElapsed();
     return data;
 }

@@ -14,10 +14,9 @@ class Broker;
 // from the GUI thread, so that the GUI thread only merges it into the models.
 struct RefreshData
 {
-    std::uint64_t sequence = 0; // refreshes are numbered in the order they were asked for
-    BrokerSnapshot snapshot;    // topics, partitions, consumer positions and clients
-    ConsumersModel::Groups groups;
-    ConsumersModel::Rows consumers; // built from the two above
+    std::uint64_t sequence = 0;     // refreshes are numbered in the order they were asked for
+    BrokerSnapshot snapshot;        // topics, partitions, consumer positions, clients and groups
+    ConsumersModel::Rows consumers; // built from the snapshot
     std::int64_t prepareNs = 0;     // how long building all this took
 };
 

@@ -23,14 +23,14 @@ TopicsModel::TopicsModel(QObject *parent) : QAbstractItemModel(parent) {}
 
 TopicsModel::~TopicsModel() = default;
 
-void TopicsModel::update(const BrokerSnapshot &snapshot, const Groups &groups)
+void TopicsModel::update(const BrokerSnapshot &snapshot)
 {
     m_nowMs = snapshot.takenMs;
     m_groupCounts.clear();
-    for (const auto &g : groups)
-        for (const auto &[key, committed] : g.offsets)
+    for (const GroupSnapshot &g : snapshot.groups)
+        for (const GroupOffsetSnapshot &committed : g.offsets)
             if (committed.offset >= 0)
-                ++m_groupCounts[qMakePair(QString::fromUtf8(key.first), int(key.second))];
+                ++m_groupCounts[qMakePair(committed.topic, committed.partition)];
     // the broker hands topics sorted by name; a hand-made snapshot may not be
     std::vector<const TopicSnapshot *> fresh;
     fresh.reserve(snapshot.topics.size());

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "kafka/groupcoordinator.h"
 #include "monitor/snapshot.h"
 #include "ratemeter.h"
 
@@ -50,10 +49,9 @@ public:
     explicit TopicsModel(QObject *parent = nullptr);
     ~TopicsModel() override;
 
-    using Groups = std::vector<kafka::GroupCoordinator::GroupView>;
-    // groups: Kafka consumer groups, counted among a partition's consumers where they
-    // committed an offset.
-    void update(const BrokerSnapshot &snapshot, const Groups &groups = {});
+    // The snapshot's Kafka consumer groups are counted among a partition's consumers where
+    // they committed an offset.
+    void update(const BrokerSnapshot &snapshot);
     const Totals &totals() const { return m_totals; }
     QModelIndex topicIndex(const QString &topic, int column = 0) const;
     QModelIndex partitionIndex(const QString &topic, int partition, int column = 0) const;

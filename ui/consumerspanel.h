@@ -1,0 +1,96 @@
+#pragma once
+
+#include "broker.h"
+#include "refreshdata.h"
+
+#include <QPointer>
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QMenu;
+class QModelIndex;
+class QSettings;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTableView;
+class QThreadPool;
+
+namespace rivulet {
+
+class ConsumersModel;
+class GroupMembersModel;
+class ResetOffsetsDialog;
+
+// The Consumers tab: every consumer's position, lag and rate per partition (native consumers
+// and Kafka groups, each group row with the member that holds the partition and the group's
+// state), and below it the members of the group chosen in the table (member id, client id,
+// host, assigned partitions) under a line with its state, protocol and generation. Reads only
+// the window's snapshots (RefreshData); acts only through the broker's public operations:
+// reset a group's offsets (asked first, or with the reset dialog's preview), delete a group,
+// forget a native consumer's position. Those are brief locks in the broker and run on the
+// GUI thread; the reset dialog's time lookups read the log and run on the task pool.
+class ConsumersPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    ConsumersPanel(Broker &broker, QThreadPool &tasks, QWidget *parent = nullptr);
+
+    // Merges a refresh into the models (and the open reset dialog's group state).
+    void apply(const std::shared_ptr<const RefreshData> &data);
+
+    // The context menu of a consumers table row (an index of the table's model); the caller
+    // owns it. Empty for an invalid index.
+    QMenu *consumerMenu(const QModelIndex &index);
+    // A Kafka group's offsets on a topic moved for every partition (only while it has no
+    // members), without asking. False, with a message box, when refused.
+    bool resetGroupOffsets(const QByteArray &group, const QString &topic, Broker::ResetTo to,
+                           qint64 offset = 0);
+    // Opens the reset dialog: earliest, latest, an offset, a time, a shift or per partition,
+    // with a preview; applied when the user presses Reset.
+    ResetOffsetsDialog *openResetOffsets(const QByteArray &group, const QString &topic);
+    // Asks, then deletes the group (refused while it has members).
+    void deleteGroup(const QByteArray &group);
+    bool forgetConsumer(const QString &topic, int partition, const QByteArray &consumer);
+    // Shows that group's members below the table (as choosing one of its rows does).
+    void showGroup(const QByteArray &group);
+
+    ConsumersModel *model() const { return m_model; }
+    GroupMembersModel *membersModel() const { return m_members; }
+    QTableView *view() const { return m_view; }
+    QTableView *membersView() const { return m_membersView; }
+    QLabel *groupSummary() const { return m_summary; }
+    QSplitter *splitter() const { return m_splitter; }
+
+    void saveState(QSettings &settings) const;
+    void restoreState(const QSettings &settings);
+
+Q_SIGNALS:
+    // The broker changed (a reset, a deletion): the window should refresh now.
+    void changed();
+    // A line for the status bar ("Reset the offsets of …").
+    void note(const QString &text);
+
+private:
+    void currentRowChanged(const QModelIndex &current);
+    void updateSummary();
+    void updateResetDialog();
+    // The group as the last refresh had it, or nullptr.
+    const GroupSnapshot *lastGroup(const QByteArray &group) const;
+
+    Broker &m_broker;
+    QThreadPool &m_tasks;
+    ConsumersModel *m_model;
+    GroupMembersModel *m_members;
+    QSortFilterProxyModel *m_proxy;
+    QTableView *m_view;
+    QLabel *m_summary;
+    QTableView *m_membersView;
+    QSplitter *m_splitter;
+    std::shared_ptr<const RefreshData> m_last;
+    QPointer<ResetOffsetsDialog> m_resetDialog;
+    QByteArray m_resetGroup;
+};
+
+} // namespace rivulet
