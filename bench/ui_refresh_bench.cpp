@@ -373,7 +373,7 @@ int main(int argc, char **argv)
         const auto fresh = prepareRefresh(broker, 0);
         replayPrepareMs.add(double(t.nsecsElapsed()) / 1e6);
         t.restart();
-        window.topicsModel()->update(data->snapshot, data->groups);
+        window.topicsModel()->update(data->snapshot);
         window.consumersModel()->update(data->consumers, data->snapshot.takenMs);
         replayMs.add(double(t.nsecsElapsed()) / 1e6);
         QCoreApplication::processEvents();

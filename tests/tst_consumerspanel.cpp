@@ -367,6 +367,16 @@ private Q_SLOTS:
         typeInto(dialog->shiftEdit(), QStringLiteral("x"));
         QCOMPARE(dialog->shiftEdit()->text(), QStringLiteral("-900")); // letters never get in
 
+        // the preview follows the partitions as the window refreshes: a new record moves the
+        // end, and a shift that reaches it follows
+        typeInto(dialog->shiftEdit(), QStringLiteral("+100"));
+        QCOMPARE(p0->text(), QStringLiteral("5"));
+        QVERIFY(produceAt(f.broker, "cg", 0, {6000}));
+        w.refresh();
+        QCOMPARE(preview->item(0, 1)->text(), QStringLiteral("0–5"));
+        QCOMPARE(preview->item(0, 3)->text(), QStringLiteral("4"));
+        QCOMPARE(p0->text(), QStringLiteral("6"));
+
         // to a time: each partition's first record at or after it, looked up off the GUI
         // thread; after the newest record, the end
         choose(ResetOffsetsDialog::Mode::Timestamp);
@@ -377,7 +387,7 @@ private Q_SLOTS:
         QTRY_VERIFY(!dialog->lookingUp());
         QCOMPARE(p0->text(), QStringLiteral("2")); // 3000 ms
         QCOMPARE(p1->text(), QStringLiteral("1")); // 2500 ms
-        QCOMPARE(dialog->newLagText(0), QStringLiteral("3"));
+        QCOMPARE(dialog->newLagText(0), QStringLiteral("4"));
         QCOMPARE(dialog->newLagText(1), QStringLiteral("2"));
         dialog->timeEdit()->setDateTime(QDateTime::fromMSecsSinceEpoch(4500));
         QTRY_VERIFY(!dialog->lookingUp());

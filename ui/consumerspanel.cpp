@@ -41,7 +41,7 @@ ConsumersPanel::ConsumersPanel(Broker &broker, QThreadPool &tasks, QWidget *pare
             menu->exec(m_view->viewport()->mapToGlobal(pos));
     });
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const int widths[ConsumersModel::ColumnCount] = {20, 10, 18, 9, 12, 12, 12, 9, 22, 11, 16};
+    const int widths[ConsumersModel::ColumnCount] = {16, 10, 14, 8, 10, 10, 10, 8, 20, 9, 16};
     for (int c = 0; c < ConsumersModel::ColumnCount; ++c)
         m_view->setColumnWidth(c, digit * widths[c] + 12);
     fitColumnsToValues(m_view, m_view->horizontalHeader(),
@@ -208,23 +208,13 @@ bool ConsumersPanel::resetGroupOffsets(const QByteArray &group, const QString &t
 ResetOffsetsDialog *ConsumersPanel::openResetOffsets(const QByteArray &group, const QString &topic)
 {
     Q_EMIT changed(); // the preview starts from the broker as it is now
-    const TopicSnapshot *found = nullptr;
-    if (m_last)
-        for (const TopicSnapshot &t : m_last->snapshot.topics)
-            if (t.name == topic)
-                found = &t;
+    const TopicSnapshot *found = lastTopic(topic);
     if (!found) {
         showProblem(this, tr("Reset offsets — Rivulet"),
                     tr("There is no topic %1 any more.").arg(topic));
         return nullptr;
     }
-    const GroupSnapshot *g = lastGroup(group);
-    std::vector<ResetOffsetsDialog::PartitionRange> partitions;
-    for (const PartitionSnapshot &p : found->partitions) {
-        const GroupOffsetSnapshot *committed = g ? g->offset(topic, p.partition) : nullptr;
-        partitions.push_back({p.partition, committed ? committed->offset : -1, p.stats.startOffset,
-                              p.stats.endOffset});
-    }
+    std::vector<ResetOffsetsDialog::PartitionRange> partitions = rangesOf(group, *found);
     // each partition's first record at or after the time, read from the log off this thread
     auto lookup = [broker = &m_broker, name = topic.toUtf8(),
                    count = int(partitions.size())](std::int64_t ms) {
@@ -250,6 +240,7 @@ ResetOffsetsDialog *ConsumersPanel::openResetOffsets(const QByteArray &group, co
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     m_resetDialog = dialog;
     m_resetGroup = group;
+    m_resetTopic = topic;
     updateResetDialog();
     connect(dialog, &QDialog::accepted, this, [this, dialog, group, topic] {
         QString error;
@@ -272,6 +263,32 @@ void ConsumersPanel::updateResetDialog()
     // a group the broker no longer knows has nothing left: Kafka calls that Dead
     const GroupSnapshot *g = lastGroup(m_resetGroup);
     m_resetDialog->setGroupState(g ? g->state : GroupState::Dead, g ? int(g->members.size()) : 0);
+    if (const TopicSnapshot *t = lastTopic(m_resetTopic))
+        m_resetDialog->updatePartitions(rangesOf(m_resetGroup, *t));
+}
+
+const TopicSnapshot *ConsumersPanel::lastTopic(const QString &topic) const
+{
+    if (!m_last)
+        return nullptr;
+    const auto &topics = m_last->snapshot.topics; // sorted by name
+    const auto t =
+        std::lower_bound(topics.begin(), topics.end(), topic,
+                         [](const TopicSnapshot &s, const QString &name) { return s.name < name; });
+    return t != topics.end() && t->name == topic ? &*t : nullptr;
+}
+
+std::vector<ResetOffsetsDialog::PartitionRange>
+ConsumersPanel::rangesOf(const QByteArray &group, const TopicSnapshot &topic) const
+{
+    const GroupSnapshot *g = lastGroup(group);
+    std::vector<ResetOffsetsDialog::PartitionRange> partitions;
+    for (const PartitionSnapshot &p : topic.partitions) {
+        const GroupOffsetSnapshot *committed = g ? g->offset(topic.name, p.partition) : nullptr;
+        partitions.push_back({p.partition, committed ? committed->offset : -1, p.stats.startOffset,
+                              p.stats.endOffset});
+    }
+    return partitions;
 }
 
 void ConsumersPanel::deleteGroup(const QByteArray &group)

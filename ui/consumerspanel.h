@@ -2,6 +2,7 @@
 
 #include "broker.h"
 #include "refreshdata.h"
+#include "resetoffsetsdialog.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -21,7 +22,6 @@ namespace rivulet {
 
 class ConsumersModel;
 class GroupMembersModel;
-class ResetOffsetsDialog;
 
 // The Consumers tab: every consumer's position, lag and rate per partition (native consumers
 // and Kafka groups, each group row with the member that holds the partition and the group's
@@ -76,8 +76,12 @@ private:
     void currentRowChanged(const QModelIndex &current);
     void updateSummary();
     void updateResetDialog();
-    // The group as the last refresh had it, or nullptr.
+    // The group and the topic as the last refresh had them, or nullptr.
     const GroupSnapshot *lastGroup(const QByteArray &group) const;
+    const TopicSnapshot *lastTopic(const QString &topic) const;
+    // The topic's partitions with the group's committed offsets, for the reset dialog.
+    std::vector<ResetOffsetsDialog::PartitionRange> rangesOf(const QByteArray &group,
+                                                             const TopicSnapshot &topic) const;
 
     Broker &m_broker;
     QThreadPool &m_tasks;
@@ -91,6 +95,7 @@ private:
     std::shared_ptr<const RefreshData> m_last;
     QPointer<ResetOffsetsDialog> m_resetDialog;
     QByteArray m_resetGroup;
+    QString m_resetTopic;
 };
 
 } // namespace rivulet

@@ -117,22 +117,17 @@ ResetOffsetsDialog::ResetOffsetsDialog(const QString &group, const QString &topi
             m_table->setItem(row, column, i);
         };
         item(PartitionColumn, QString::number(p.partition));
-        item(StoredColumn, p.start == p.end ? tr("none (next %1)").arg(display::count(p.end))
-                                            : tr("%1–%2").arg(display::count(p.start),
-                                                              display::count(p.end - 1)));
-        item(CommittedColumn, p.committed < 0 ? tr("none") : display::count(p.committed));
-        item(LagColumn, p.committed < 0
-                            ? tr("–")
-                            : display::count(std::max<std::int64_t>(0, p.end - p.committed)));
+        item(StoredColumn, QString());
+        item(CommittedColumn, QString());
+        item(LagColumn, QString());
         item(NewLagColumn, QString());
         auto *edit = new QLineEdit(m_table);
         edit->setObjectName(QStringLiteral("offset-%1").arg(p.partition));
         edit->setValidator(numberValidator(edit, false));
         edit->setPlaceholderText(tr("keep"));
-        edit->setToolTip(tr("%1 (the first stored) to %2 (the end: nothing left to read)")
-                             .arg(display::count(p.start), display::count(p.end)));
         m_table->setCellWidget(row, NewOffsetColumn, edit);
         m_edits.push_back(edit);
+        showRange(row);
         connect(edit, &QLineEdit::textChanged, this, [this] {
             // a partition's offset typed by hand: the others keep what the mode gave them
             if (!m_filling && mode() != Mode::ByHand) {
@@ -216,17 +211,58 @@ void ResetOffsetsDialog::setMode(Mode mode)
     m_mode->setCurrentIndex(m_mode->findData(int(mode)));
 }
 
+void ResetOffsetsDialog::showRange(int row)
+{
+    const PartitionRange &p = m_partitions[std::size_t(row)];
+    m_table->item(row, StoredColumn)
+        ->setText(p.start == p.end
+                      ? tr("none (next %1)").arg(display::count(p.end))
+                      : tr("%1–%2").arg(display::count(p.start), display::count(p.end - 1)));
+    m_table->item(row, CommittedColumn)
+        ->setText(p.committed < 0 ? tr("none") : display::count(p.committed));
+    m_table->item(row, LagColumn)
+        ->setText(p.committed < 0 ? tr("–")
+                                  : display::count(std::max<std::int64_t>(0, p.end - p.committed)));
+    m_edits[std::size_t(row)]->setToolTip(
+        tr("%1 (the first stored) to %2 (the end: nothing left to read)")
+            .arg(display::count(p.start), display::count(p.end)));
+}
+
+void ResetOffsetsDialog::updatePartitions(const std::vector<PartitionRange> &partitions)
+{
+    bool changed = false;
+    for (const PartitionRange &fresh : partitions) {
+        const int row = rowOf(fresh.partition);
+        if (row < 0)
+            continue; // a partition added meanwhile: not in this preview
+        PartitionRange &p = m_partitions[std::size_t(row)];
+        if (p.start == fresh.start && p.end == fresh.end && p.committed == fresh.committed)
+            continue;
+        p = fresh;
+        showRange(row);
+        changed = true;
+    }
+    if (!changed)
+        return;
+    // the computed modes follow the partitions; typed offsets and a time's answer stay
+    const Mode m = mode();
+    if (m == Mode::Earliest || m == Mode::Latest || m == Mode::Shift)
+        fill();
+    else
+        validate();
+}
+
 void ResetOffsetsDialog::setGroupState(GroupState state, int members)
 {
     // Kafka's tool accepts Empty and Dead (a group with nothing left) only
     m_groupEmpty = state == GroupState::Empty || state == GroupState::Dead;
     m_state->setText(m_groupEmpty
                          ? QString()
-                         : tr("The group is %1 with %n member(s). Kafka resets the offsets of an "
-                              "empty group only: stop its consumers first (the preview stays "
-                              "live, and Reset is offered once the group is empty).",
-                              nullptr, members)
-                               .arg(groupStateName(state)));
+                         : tr("The group is %1 with %2. Kafka resets the offsets of an empty "
+                              "group only: stop its consumers first (the preview stays live, "
+                              "and Reset is offered once the group is empty).")
+                               .arg(groupStateName(state),
+                                    display::count(members, tr("member"), tr("members"))));
     m_state->setVisible(!m_groupEmpty);
     validate();
 }

@@ -69,6 +69,10 @@ public:
     // The group's state now (the window calls it on every refresh): Reset is offered only
     // while the group is Empty (or Dead, which Kafka also allows).
     void setGroupState(GroupState state, int members);
+    // The partitions as the window's latest refresh has them: the preview's stored offsets,
+    // committed offsets and lag follow, and so do the earliest, latest and shift modes'
+    // offsets (typed offsets and a time's answer stay as they are).
+    void updatePartitions(const std::vector<PartitionRange> &partitions);
 
     void setMode(Mode mode);
     Mode mode() const;
@@ -95,6 +99,7 @@ Q_SIGNALS:
 
 private:
     int rowOf(int partition) const;
+    void showRange(int row);
     // Fills every partition's new offset from the mode and its value.
     void fill();
     void lookUp();
