@@ -28,11 +28,13 @@ class Broker;
 class ClientsModel;
 class ConsumersModel;
 class CreateTopicDialog;
+class ImportDialog;
 class InjectDialog;
 class MessageBrowser;
 class RatesChart;
 class StatusLine;
 class TopicsModel;
+class TopicSettingsDialog;
 class TopicsPanel;
 
 // The Rivulet window: topics and partitions beside the rates chart on top; tabs for
@@ -98,7 +100,12 @@ public Q_SLOTS:
     InjectDialog *openInject(const QString &topic = {}, int partition = -1);
     void copyAddress();
     void focusMessageFilter();
+    // Topic actions (topicactions.cpp): deleting a topic asks for its name to be typed when
+    // it holds messages, and only to confirm when it is empty; the settings dialog
+    // (retention, partitions, purge) and Import records… (JSON Lines, as rivulet-cli import).
     void deleteTopic(const QString &topic);
+    TopicSettingsDialog *openTopicSettings(const QString &topic);
+    ImportDialog *openImport(const QString &topic = {});
     // Consumer rows' actions (the consumers table's context menu): a Kafka group's offsets
     // on a topic reset (only while it has no members), a group deleted (asks first), a
     // native consumer's position forgotten. False, with a message box, when refused.
@@ -165,6 +172,7 @@ private:
     QSplitter *m_topSplitter = nullptr;
     StatusLine *m_statusLine = nullptr;
     InjectDialog *m_inject = nullptr;
+    ImportDialog *m_import = nullptr; // topicactions.cpp
     QComboBox *m_rateBox = nullptr;
     QActionGroup *m_rateActions = nullptr;
     QAction *m_liveTailAction = nullptr;

@@ -203,44 +203,87 @@ bool decodeHeader(const char *&p, const char *end, HeaderView &out)
 
 RecordBatchBuilder::RecordBatchBuilder(std::int64_t timestampMs, int expectedRecords,
                                        std::size_t expectedValueBytes)
-    : m_timestamp(timestampMs)
+    : m_timestamp(timestampMs), m_maxTimestamp(timestampMs)
 {
     m_buffer.reserve(batch::kHeaderSize + qsizetype(expectedValueBytes) + expectedRecords * 12);
     m_buffer.resize(batch::kHeaderSize);
 }
 
-void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayView value,
-                                std::span<const HeaderView> headers)
+namespace {
+
+std::optional<QByteArrayView> headerValue(const HeaderView &h)
 {
-    const std::int64_t keyLength = key ? key->size() : -1;
-    qsizetype body = 1 + varint::encodedSize(0) + varint::encodedSize(m_count) +
-                     varint::encodedSize(keyLength) + (key ? key->size() : 0) +
-                     varint::encodedSize(value.size()) + value.size() +
+    return h.value;
+}
+
+std::optional<QByteArrayView> headerValue(const RecordBatchBuilder::NullableHeader &h)
+{
+    return h.value;
+}
+
+std::int64_t lengthOf(const std::optional<QByteArrayView> &bytes)
+{
+    return bytes ? bytes->size() : -1;
+}
+
+} // namespace
+
+template <typename Header>
+void RecordBatchBuilder::appendRecord(std::int64_t timestampDelta,
+                                      std::optional<QByteArrayView> key,
+                                      std::optional<QByteArrayView> value,
+                                      std::span<const Header> headers)
+{
+    qsizetype body = 1 + varint::encodedSize(timestampDelta) + varint::encodedSize(m_count) +
+                     varint::encodedSize(lengthOf(key)) + (key ? key->size() : 0) +
+                     varint::encodedSize(lengthOf(value)) + (value ? value->size() : 0) +
                      varint::encodedSize(qsizetype(headers.size()));
-    for (const HeaderView &h : headers)
+    for (const Header &h : headers) {
+        const std::optional<QByteArrayView> v = headerValue(h);
         body += varint::encodedSize(h.name.size()) + h.name.size() +
-                varint::encodedSize(h.value.size()) + h.value.size();
+                varint::encodedSize(lengthOf(v)) + (v ? v->size() : 0);
+    }
 
     const qsizetype start = m_buffer.size();
     m_buffer.resize(start + varint::encodedSize(body) + body);
     char *p = m_buffer.data() + start;
     p = varint::write(p, body);
     *p++ = 0; // attributes
-    p = varint::write(p, 0);
+    p = varint::write(p, timestampDelta);
     p = varint::write(p, m_count);
-    p = varint::write(p, keyLength);
+    p = varint::write(p, lengthOf(key));
     if (key)
         p = copyBytes(p, *key);
-    p = varint::write(p, value.size());
-    p = copyBytes(p, value);
+    p = varint::write(p, lengthOf(value));
+    if (value)
+        p = copyBytes(p, *value);
     p = varint::write(p, qsizetype(headers.size()));
-    for (const HeaderView &h : headers) {
+    for (const Header &h : headers) {
+        const std::optional<QByteArrayView> v = headerValue(h);
         p = varint::write(p, h.name.size());
         p = copyBytes(p, h.name);
-        p = varint::write(p, h.value.size());
-        p = copyBytes(p, h.value);
+        p = varint::write(p, lengthOf(v));
+        if (v)
+            p = copyBytes(p, *v);
     }
     ++m_count;
+}
+
+void RecordBatchBuilder::append(std::optional<QByteArrayView> key, QByteArrayView value,
+                                std::span<const HeaderView> headers)
+{
+    appendRecord(0, key, value, headers);
+}
+
+bool RecordBatchBuilder::append(std::int64_t timestampMs, std::optional<QByteArrayView> key,
+                                std::optional<QByteArrayView> value,
+                                std::span<const NullableHeader> headers)
+{
+    if (timestampMs < m_timestamp)
+        return false;
+    appendRecord(timestampMs - m_timestamp, key, value, headers);
+    m_maxTimestamp = std::max(m_maxTimestamp, timestampMs);
+    return true;
 }
 
 QByteArray RecordBatchBuilder::controlBatch(std::int64_t producerId, std::int16_t epoch,
@@ -269,7 +312,7 @@ QByteArray RecordBatchBuilder::finish()
     be::writeU16(h + batch::kAttributes, 0);
     be::writeU32(h + batch::kLastOffsetDelta, std::uint32_t(m_count > 0 ? m_count - 1 : 0));
     be::writeU64(h + batch::kBaseTimestamp, std::uint64_t(m_timestamp));
-    be::writeU64(h + batch::kMaxTimestamp, std::uint64_t(m_timestamp));
+    be::writeU64(h + batch::kMaxTimestamp, std::uint64_t(m_maxTimestamp));
     be::writeU64(h + batch::kProducerId, std::uint64_t(-1));
     be::writeU16(h + batch::kProducerEpoch, std::uint16_t(-1));
     be::writeU32(h + batch::kBaseSequence, std::uint32_t(-1));
@@ -280,6 +323,7 @@ QByteArray RecordBatchBuilder::finish()
     m_buffer = QByteArray();
     m_buffer.resize(batch::kHeaderSize);
     m_count = 0;
+    m_maxTimestamp = m_timestamp;
     return result;
 }
 

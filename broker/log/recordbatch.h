@@ -127,6 +127,18 @@ public:
     void append(QByteArrayView value) { append(std::nullopt, value, {}); }
     void append(std::optional<QByteArrayView> key, QByteArrayView value,
                 std::span<const HeaderView> headers);
+    // A header whose value may be null (Kafka's length -1).
+    struct NullableHeader
+    {
+        QByteArrayView name;
+        std::optional<QByteArrayView> value;
+    };
+    // A record with a timestamp of its own (ms) and nulls kept: a nullopt key, value (a
+    // tombstone) or header value is written as null. For imports that keep each record's
+    // time. The batch's first timestamp is the constructor's; a record older than it is
+    // refused (false): start another batch for it.
+    bool append(std::int64_t timestampMs, std::optional<QByteArrayView> key,
+                std::optional<QByteArrayView> value, std::span<const NullableHeader> headers);
     int count() const { return m_count; }
     // Finishes the header and CRC; the builder is empty afterwards.
     QByteArray finish();
@@ -136,8 +148,13 @@ public:
                                    std::int64_t timestampMs);
 
 private:
+    template <typename Header>
+    void appendRecord(std::int64_t timestampDelta, std::optional<QByteArrayView> key,
+                      std::optional<QByteArrayView> value, std::span<const Header> headers);
+
     QByteArray m_buffer;
     std::int64_t m_timestamp;
+    std::int64_t m_maxTimestamp;
     int m_count = 0;
 };
 
