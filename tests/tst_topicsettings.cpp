@@ -49,6 +49,8 @@ void typeInto(QWidget *field, const QString &text)
 // Opens the cell's editor with F2, types text over what it held and presses Enter.
 void typeIntoCell(QTableWidget *table, int row, int column, const QString &text)
 {
+    table->window()->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(table->window()));
     table->setFocus();
     table->setCurrentCell(row, column);
     QTest::keyClick(table, Qt::Key_F2);
@@ -56,6 +58,8 @@ void typeIntoCell(QTableWidget *table, int row, int column, const QString &text)
     QVERIFY(editor && editor != table && table->isAncestorOf(editor));
     typeInto(editor, text);
     QTest::keyClick(editor, Qt::Key_Return);
+    // the delegate commits by a queued call
+    QTRY_COMPARE(table->item(row, column)->text(), text);
 }
 
 QAction *menuAction(MainWindow &w, const QString &text)
@@ -72,6 +76,9 @@ QAction *menuAction(MainWindow &w, const QString &text)
 void selectTopic(MainWindow &w, const QString &topic)
 {
     QVERIFY(w.topicsPanel()->select(topic, -1));
+    // shortcuts (Delete) reach only the active window
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
     w.topicsPanel()->view()->setFocus();
 }
 
