@@ -5,6 +5,7 @@
 #include "clientsmodel.h"
 #include "deletetopicdialog.h"
 #include "importdialog.h"
+#include "log/recordbatch.h"
 #include "native/clientcodec.h"
 #include "native/nativeclient.h"
 #include "support/windowfixture.h"
@@ -124,6 +125,36 @@ class TestTopicSettings : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // What the import builds its batches with: a timestamp per record, nulls kept as -1.
+    void batchesKeepEachRecordsTimestampAndNulls()
+    {
+        RecordBatchBuilder builder(1000, 3);
+        const RecordBatchBuilder::NullableHeader headers[] = {{"h", std::nullopt},
+                                                              {"e", QByteArrayView("")}};
+        QVERIFY(builder.append(1000, QByteArrayView("k"), QByteArrayView("v"), {}));
+        QVERIFY(builder.append(1250, std::nullopt, std::nullopt, headers));
+        QVERIFY(!builder.append(999, std::nullopt, QByteArrayView("older"), {}));
+        QCOMPARE(builder.count(), 2);
+        const QByteArray bytes = builder.finish();
+        const RecordBatchView batch(bytes);
+        QCOMPARE(batch.validate(true), RecordBatchView::Check::Ok);
+        QCOMPARE(batch.baseTimestamp(), std::int64_t(1000));
+        QCOMPARE(batch.maxTimestamp(), std::int64_t(1250));
+        QList<std::int64_t> times;
+        batch.forEachRecord(0, [&](const RecordView &r) {
+            times << r.timestamp;
+            return true;
+        });
+        QCOMPARE(times, (QList<std::int64_t>{1000, 1250}));
+        // the second record's value and first header's value are null (length -1, zigzag 1),
+        // the empty header value is empty (length 0): "h" then 01, "e" then 00
+        QVERIFY(bytes.contains(QByteArray("\x02h\x01\x02"
+                                          "e\x00",
+                                          6)));
+        // a null value: key -1, value -1, then two headers
+        QVERIFY(bytes.contains(QByteArray("\x01\x01\x04\x02h", 5)));
+    }
+
     void settingsShowCurrentValuesAndChangeRetentionAndPartitions()
     {
         Fixture f;
