@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "displayformat.h"
 #include "offthread.h"
+#include "problemtext.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -369,13 +370,7 @@ void TopicSettingsDialog::validate()
 
 void TopicSettingsDialog::showProblem(const QString &text, bool error)
 {
-    QPalette pal = palette();
-    if (error) {
-        const bool dark = palette().color(QPalette::Window).lightness() < 128;
-        pal.setColor(QPalette::WindowText, dark ? QColor(248, 113, 113) : QColor(185, 28, 28));
-    }
-    m_problem->setPalette(pal);
-    m_problem->setText(text);
+    showProblemText(m_problem, text, error);
 }
 
 void TopicSettingsDialog::accept()

@@ -63,24 +63,52 @@ bool readLines(const QString &path, QList<QByteArray> &values, QString &error)
 
 } // namespace
 
+std::shared_ptr<Topic> writeTarget(Broker &broker, const QString &name, int partition,
+                                   QString &error)
+{
+    auto topic = broker.topics().find(name.toUtf8());
+    if (!topic) {
+        error = QStringLiteral("topic \"%1\" does not exist").arg(name);
+        return nullptr;
+    }
+    if (partition >= topic->partitionCount()) {
+        error = QStringLiteral("topic %1 has no partition %2 (it has %3)")
+                    .arg(name)
+                    .arg(partition)
+                    .arg(topic->partitionCount());
+        return nullptr;
+    }
+    return topic;
+}
+
+bool produceBuiltBatch(Broker &broker, const QString &topic, int partition, QByteArray batch,
+                       std::map<int, InjectResult::Range> &ranges, QString &error)
+{
+    ProduceOptions options;
+    options.trusted = true; // built by RecordBatchBuilder: right by construction
+    const ProduceResult appended =
+        broker.produce(topic.toUtf8(), partition, std::move(batch), options);
+    if (appended.error != ProduceError::None) {
+        error = QStringLiteral("%1[%2]: %3").arg(topic).arg(partition).arg(appended.message);
+        return false;
+    }
+    InjectResult::Range &range = ranges[partition];
+    range.partition = partition;
+    if (range.first < 0)
+        range.first = appended.baseOffset;
+    range.last = appended.lastOffset;
+    return true;
+}
+
 InjectResult injectMessages(Broker &broker, const InjectRequest &request, InjectProgress &progress)
 {
     InjectResult result;
     QElapsedTimer timer;
     timer.start();
-    const auto topic = broker.topics().find(request.topic.toUtf8());
-    if (!topic) {
-        result.error = QStringLiteral("topic \"%1\" does not exist").arg(request.topic);
+    const auto topic = writeTarget(broker, request.topic, request.partition, result.error);
+    if (!topic)
         return result;
-    }
     const int partitions = topic->partitionCount();
-    if (request.partition >= partitions) {
-        result.error = QStringLiteral("topic %1 has no partition %2 (it has %3)")
-                           .arg(request.topic)
-                           .arg(request.partition)
-                           .arg(partitions);
-        return result;
-    }
     QList<QByteArray> values = request.values;
     if (!request.valuesFile.isEmpty() && !readLines(request.valuesFile, values, result.error))
         return result;
@@ -116,22 +144,9 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
         QByteArray batch = p.builder->finish();
         p.builder.reset();
         p.bytes = 0;
-        ProduceOptions options;
-        options.trusted = true;
-        const ProduceResult appended =
-            broker.produce(request.topic.toUtf8(), partition, std::move(batch), options);
-        if (appended.error != ProduceError::None) {
-            result.error = QStringLiteral("%1[%2]: %3")
-                               .arg(request.topic)
-                               .arg(partition)
-                               .arg(appended.message);
+        if (!produceBuiltBatch(broker, request.topic, partition, std::move(batch), ranges,
+                               result.error))
             return false;
-        }
-        InjectResult::Range &range = ranges[partition];
-        range.partition = partition;
-        if (range.first < 0)
-            range.first = appended.baseOffset;
-        range.last = appended.lastOffset;
         result.written += records;
         progress.written.store(result.written, std::memory_order_relaxed);
         return true;

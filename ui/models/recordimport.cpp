@@ -42,20 +42,10 @@ ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportP
     ImportResult result;
     QElapsedTimer timer;
     timer.start();
-    const QByteArray topicName = request.topic.toUtf8();
-    const auto topic = broker.topics().find(topicName);
-    if (!topic) {
-        result.error = QStringLiteral("topic \"%1\" does not exist").arg(request.topic);
+    const auto topic = writeTarget(broker, request.topic, request.partition, result.error);
+    if (!topic)
         return result;
-    }
     const int partitions = topic->partitionCount();
-    if (request.partition >= partitions) {
-        result.error = QStringLiteral("topic %1 has no partition %2 (it has %3)")
-                           .arg(request.topic)
-                           .arg(request.partition)
-                           .arg(partitions);
-        return result;
-    }
     QFile file(request.path);
     if (!file.open(QIODevice::ReadOnly)) {
         result.error = QStringLiteral("cannot read %1: %2").arg(request.path, file.errorString());
@@ -72,23 +62,11 @@ ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportP
         QByteArray batch = p.builder->finish();
         p.builder.reset();
         p.bytes = 0;
-        ProduceOptions options;
-        options.trusted = true; // built by RecordBatchBuilder
-        const ProduceResult appended =
-            broker.produce(topicName, partition, std::move(batch), options);
-        if (appended.error != ProduceError::None) {
-            result.error = QStringLiteral("%1[%2]: %3")
-                               .arg(request.topic)
-                               .arg(partition)
-                               .arg(appended.message);
+        if (!produceBuiltBatch(broker, request.topic, partition, std::move(batch), ranges,
+                               result.error)) {
             result.errorLine = p.firstLine;
             return false;
         }
-        InjectResult::Range &range = ranges[partition];
-        range.partition = partition;
-        if (range.first < 0)
-            range.first = appended.baseOffset;
-        range.last = appended.lastOffset;
         result.records += records;
         progress.records.store(result.records, std::memory_order_relaxed);
         return true;
