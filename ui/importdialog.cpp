@@ -45,6 +45,7 @@ ImportDialog::ImportDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
     m_stop->setEnabled(false);
     m_import->setDefault(true);
     m_timer->setInterval(100);
+    m_file->setFocus(); // the topic is usually chosen already; the file is what to type
 
     auto *browse = new QPushButton(tr("&Browse…"), this);
     auto *fileRow = new QHBoxLayout;

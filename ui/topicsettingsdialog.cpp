@@ -159,6 +159,7 @@ TopicSettingsDialog::TopicSettingsDialog(Broker &broker, QThreadPool &pool,
         ->setToolTip(tr("An offset: the records before it are deleted for good. \"end\": "
                         "every record stored when OK is pressed. Empty: keep all."));
     m_purge->verticalHeader()->hide();
+    m_purge->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
     m_purge->horizontalHeader()->setStretchLastSection(true);
     m_purge->setSelectionBehavior(QAbstractItemView::SelectItems);
     m_purge->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -235,9 +236,10 @@ void TopicSettingsDialog::setOffsets(const TopicSnapshot &topic)
                                        s.endOffset - s.startOffset - s.markers};
         for (int c = StartColumn; c <= MessagesColumn; ++c) {
             const QString text = display::count(values[c - StartColumn]);
-            if (QTableWidgetItem *item = m_purge->item(p, c))
-                item->setText(text);
-            else
+            if (QTableWidgetItem *item = m_purge->item(p, c)) {
+                if (item->text() != text) // most offsets stand still between refreshes
+                    item->setText(text);
+            } else
                 m_purge->setItem(p, c, readOnlyItem(text));
         }
     }
