@@ -419,10 +419,17 @@ void TopicSettingsDialog::accept()
     ask->open();
 }
 
+void TopicSettingsDialog::reject()
+{
+    if (!m_applying)
+        QDialog::reject();
+}
+
 void TopicSettingsDialog::apply(const Plan &plan)
 {
     m_applying = true;
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+    m_buttons->button(QDialogButtonBox::Cancel)->setEnabled(false);
     showProblem(tr("Applying…"), false);
 
     struct Outcome
@@ -520,6 +527,7 @@ void TopicSettingsDialog::apply(const Plan &plan)
         },
         [this, plan](const Outcome &o) {
             m_applying = false;
+            m_buttons->button(QDialogButtonBox::Cancel)->setEnabled(true);
             if (!o.done.isEmpty()) {
                 // only purges can fail after retention and partitions went through
                 if (plan.retention)

@@ -63,6 +63,8 @@ public:
     // Why OK cannot apply what is typed (the first problem), or empty.
     QString problem() const;
     void accept() override;
+    // Not while changes are being applied: they would go on regardless.
+    void reject() override;
 
 Q_SIGNALS:
     // The changes went through; summary says what changed, for the status bar.
