@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "displayformat.h"
 #include "offthread.h"
+#include "problemtext.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -98,11 +99,7 @@ void CreateTopicDialog::validate()
 
 void CreateTopicDialog::showProblem(const QString &problem)
 {
-    QPalette pal = m_problem->palette();
-    const bool dark = palette().color(QPalette::Window).lightness() < 128;
-    pal.setColor(QPalette::WindowText, dark ? QColor(248, 113, 113) : QColor(185, 28, 28));
-    m_problem->setPalette(pal);
-    m_problem->setText(problem);
+    showProblemText(m_problem, problem);
 }
 
 void CreateTopicDialog::accept()

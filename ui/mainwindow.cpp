@@ -11,6 +11,7 @@
 #include "datatable.h"
 #include "displayformat.h"
 #include "emptyhint.h"
+#include "importdialog.h"
 #include "injectdialog.h"
 #include "listendialog.h"
 #include "messagebrowser.h"
@@ -107,6 +108,8 @@ MainWindow::~MainWindow()
     saveSettings();
     if (m_inject)
         m_inject->findChild<MessageInjector *>()->cancel();
+    if (m_import)
+        m_import->stop();
     m_tasks.waitForDone();
     m_snapshots.waitForDone();
 }
@@ -201,6 +204,9 @@ void MainWindow::buildLayout()
             [this](const QString &topic, const DecodedRecord &record) {
                 openInject()->prefill(topic, record);
             });
+    connect(m_topicsPanel, &TopicsPanel::settingsRequested, this, &MainWindow::openTopicSettings);
+    connect(m_topicsPanel, &TopicsPanel::importRequested, this,
+            [this](const QString &topic) { openImport(topic); });
     connect(m_topicsPanel, &TopicsPanel::browseRequested, this,
             [this](const QString &topic, int partition) {
                 m_browser->showPartition(topic, partition);
@@ -258,6 +264,17 @@ void MainWindow::buildActions()
     deleteKey->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_topicsPanel->view()->addAction(deleteKey);
     connect(deleteKey, &QAction::triggered, remove, &QAction::trigger);
+
+    // Topic menu (topicactions.cpp)
+    QMenu *topicMenu = menuBar()->addMenu(tr("&Topic"));
+    add(topicMenu, tr("Topic &settings…"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] {
+        if (m_topicsPanel->currentTopic().isEmpty())
+            m_statusLine->showNote(tr("Select a topic first"));
+        else
+            openTopicSettings(m_topicsPanel->currentTopic());
+    });
+    add(topicMenu, tr("&Import records…"), QKeySequence(Qt::CTRL | Qt::Key_I),
+        [this] { openImport(m_topicsPanel->currentTopic()); });
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
     m_editMenu = edit;
@@ -391,6 +408,8 @@ void MainWindow::apply(std::shared_ptr<const RefreshData> data)
         m_browser->setTopics(names);
         if (m_inject)
             m_inject->setTopics(names);
+        if (m_import)
+            m_import->setTopics(names);
     }
     if (!m_pendingTopic.isEmpty() && m_topicsPanel->select(m_pendingTopic, m_pendingPartition))
         m_pendingTopic.clear();
@@ -506,28 +525,6 @@ InjectDialog *MainWindow::openInject(const QString &topic, int partition)
     m_inject->raise();
     m_inject->activateWindow();
     return m_inject;
-}
-
-void MainWindow::deleteTopic(const QString &topic)
-{
-    confirm(QMessageBox::Warning, tr("Delete topic — Rivulet"),
-            tr("Delete topic %1 and every message in it?").arg(topic), tr("Delete"), [this, topic] {
-                Broker *broker = &m_broker;
-                const QByteArray name = topic.toUtf8();
-                runOffGuiThread(
-                    m_tasks, this,
-                    [broker, name] {
-                        QString error;
-                        return broker->deleteTopic(name, error) ? QString() : error;
-                    },
-                    [this, topic](const QString &error) {
-                        refresh();
-                        if (error.isEmpty())
-                            m_statusLine->showNote(tr("Deleted topic %1").arg(topic));
-                        else
-                            showProblem(tr("Delete topic — Rivulet"), error);
-                    });
-            });
 }
 
 void MainWindow::confirm(QMessageBox::Icon icon, const QString &title, const QString &text,

@@ -29,11 +29,13 @@ class ClientsModel;
 class ConsumersModel;
 class ConsumersPanel;
 class CreateTopicDialog;
+class ImportDialog;
 class InjectDialog;
 class MessageBrowser;
 class RatesChart;
 class StatusLine;
 class TopicsModel;
+class TopicSettingsDialog;
 class TopicsPanel;
 
 // The Rivulet window, the frame that holds the panels: topics and partitions (TopicsPanel)
@@ -97,7 +99,12 @@ public Q_SLOTS:
     InjectDialog *openInject(const QString &topic = {}, int partition = -1);
     void copyAddress();
     void focusMessageFilter();
+    // Topic actions (topicactions.cpp): deleting a topic asks for its name to be typed when
+    // it holds messages, and only to confirm when it is empty; the settings dialog
+    // (retention, partitions, purge) and Import records… (JSON Lines, as rivulet-cli import).
     void deleteTopic(const QString &topic);
+    TopicSettingsDialog *openTopicSettings(const QString &topic);
+    ImportDialog *openImport(const QString &topic = {});
 
 Q_SIGNALS:
     // A refresh was merged into the models.
@@ -154,6 +161,7 @@ private:
     QSplitter *m_topSplitter = nullptr;
     StatusLine *m_statusLine = nullptr;
     InjectDialog *m_inject = nullptr;
+    ImportDialog *m_import = nullptr; // topicactions.cpp
     QComboBox *m_rateBox = nullptr;
     QActionGroup *m_rateActions = nullptr;
     QAction *m_liveTailAction = nullptr;

@@ -104,6 +104,8 @@ TopicsPanel::TopicsPanel(TopicsModel *model, QWidget *parent)
     connect(m_view, &QTreeView::activated, this, [this](const QModelIndex &index) {
         if (index.data(PartitionRole).toInt() >= 0)
             Q_EMIT browseRequested(currentTopic(), currentPartition());
+        else
+            Q_EMIT settingsRequested(index.data(TopicNameRole).toString());
     });
 }
 
@@ -146,6 +148,11 @@ void TopicsPanel::showMenu(const QPoint &pos)
                        [this, topic, partition] { Q_EMIT injectRequested(topic, partition); });
         menu.addAction(tr("Copy name"), this,
                        [topic] { QApplication::clipboard()->setText(topic); });
+        menu.addSeparator();
+        menu.addAction(tr("Topic settings…"), this,
+                       [this, topic] { Q_EMIT settingsRequested(topic); });
+        menu.addAction(tr("Import records…"), this,
+                       [this, topic] { Q_EMIT importRequested(topic); });
         menu.addSeparator();
         menu.addAction(tr("Delete topic %1…").arg(topic), this,
                        [this, topic] { Q_EMIT deleteRequested(topic); });

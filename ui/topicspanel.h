@@ -32,6 +32,9 @@ Q_SIGNALS:
     void createRequested();
     void injectRequested(const QString &topic, int partition);
     void deleteRequested(const QString &topic);
+    // Topic settings (also Enter or a double-click on a topic row) and Import records…
+    void settingsRequested(const QString &topic);
+    void importRequested(const QString &topic);
     void browseRequested(const QString &topic, int partition);
 
 private:

@@ -238,51 +238,81 @@ bool decodeHeader(const char *&p, const char *end, HeaderView &out)
 
 RecordBatchBuilder::RecordBatchBuilder(std::int64_t timestampMs, int expectedRecords,
                                        std::size_t expectedValueBytes)
-    : m_timestamp(timestampMs)
+    : m_timestamp(timestampMs), m_maxTimestamp(timestampMs)
 {
     m_buffer.reserve(batch::kHeaderSize + qsizetype(expectedValueBytes) + expectedRecords * 12);
     m_buffer.resize(batch::kHeaderSize);
 }
 
-void RecordBatchBuilder::appendRecord(std::optional<QByteArrayView> key,
-                                      std::optional<QByteArrayView> value,
-                                      std::span<const HeaderView> headers)
+namespace {
+
+std::int64_t lengthOf(const std::optional<QByteArrayView> &bytes)
 {
-    const std::int64_t keyLength = key ? key->size() : -1;
-    const std::int64_t valueLength = value ? value->size() : -1;
-    auto headerValueLength = [](const HeaderView &h) {
-        return h.hasValue ? std::int64_t(h.value.size()) : std::int64_t(-1);
-    };
-    qsizetype body = 1 + varint::encodedSize(0) + varint::encodedSize(m_count) +
-                     varint::encodedSize(keyLength) + (key ? key->size() : 0) +
-                     varint::encodedSize(valueLength) + (value ? value->size() : 0) +
+    return bytes ? bytes->size() : -1;
+}
+
+std::optional<QByteArrayView> valueOf(const HeaderView &h)
+{
+    return h.hasValue ? std::optional<QByteArrayView>(h.value) : std::nullopt;
+}
+
+} // namespace
+
+void RecordBatchBuilder::writeRecord(std::int64_t timestampDelta, std::optional<QByteArrayView> key,
+                                     std::optional<QByteArrayView> value,
+                                     std::span<const HeaderView> headers)
+{
+    qsizetype body = 1 + varint::encodedSize(timestampDelta) + varint::encodedSize(m_count) +
+                     varint::encodedSize(lengthOf(key)) + (key ? key->size() : 0) +
+                     varint::encodedSize(lengthOf(value)) + (value ? value->size() : 0) +
                      varint::encodedSize(qsizetype(headers.size()));
-    for (const HeaderView &h : headers)
-        body += varint::encodedSize(h.name.size()) + h.name.size() +
-                varint::encodedSize(headerValueLength(h)) + (h.hasValue ? h.value.size() : 0);
+    for (const HeaderView &h : headers) {
+        const std::optional<QByteArrayView> v = valueOf(h);
+        body += varint::encodedSize(h.name.size()) + h.name.size() + varint::encodedSize(lengthOf(v)) +
+                (v ? v->size() : 0);
+    }
 
     const qsizetype start = m_buffer.size();
     m_buffer.resize(start + varint::encodedSize(body) + body);
     char *p = m_buffer.data() + start;
     p = varint::write(p, body);
     *p++ = 0; // attributes
-    p = varint::write(p, 0);
+    p = varint::write(p, timestampDelta);
     p = varint::write(p, m_count);
-    p = varint::write(p, keyLength);
+    p = varint::write(p, lengthOf(key));
     if (key)
         p = copyBytes(p, *key);
-    p = varint::write(p, valueLength);
+    p = varint::write(p, lengthOf(value));
     if (value)
         p = copyBytes(p, *value);
     p = varint::write(p, qsizetype(headers.size()));
     for (const HeaderView &h : headers) {
+        const std::optional<QByteArrayView> v = valueOf(h);
         p = varint::write(p, h.name.size());
         p = copyBytes(p, h.name);
-        p = varint::write(p, headerValueLength(h));
-        if (h.hasValue)
-            p = copyBytes(p, h.value);
+        p = varint::write(p, lengthOf(v));
+        if (v)
+            p = copyBytes(p, *v);
     }
     ++m_count;
+}
+
+void RecordBatchBuilder::appendRecord(std::optional<QByteArrayView> key,
+                                      std::optional<QByteArrayView> value,
+                                      std::span<const HeaderView> headers)
+{
+    writeRecord(0, key, value, headers);
+}
+
+bool RecordBatchBuilder::append(std::int64_t timestampMs, std::optional<QByteArrayView> key,
+                                std::optional<QByteArrayView> value,
+                                std::span<const HeaderView> headers)
+{
+    if (timestampMs < m_timestamp)
+        return false;
+    writeRecord(timestampMs - m_timestamp, key, value, headers);
+    m_maxTimestamp = std::max(m_maxTimestamp, timestampMs);
+    return true;
 }
 
 QByteArray RecordBatchBuilder::controlBatch(std::int64_t producerId, std::int16_t epoch,
@@ -311,7 +341,7 @@ QByteArray RecordBatchBuilder::finish()
     be::writeU16(h + batch::kAttributes, 0);
     be::writeU32(h + batch::kLastOffsetDelta, std::uint32_t(m_count > 0 ? m_count - 1 : 0));
     be::writeU64(h + batch::kBaseTimestamp, std::uint64_t(m_timestamp));
-    be::writeU64(h + batch::kMaxTimestamp, std::uint64_t(m_timestamp));
+    be::writeU64(h + batch::kMaxTimestamp, std::uint64_t(m_maxTimestamp));
     be::writeU64(h + batch::kProducerId, std::uint64_t(-1));
     be::writeU16(h + batch::kProducerEpoch, std::uint16_t(-1));
     be::writeU32(h + batch::kBaseSequence, std::uint32_t(-1));
@@ -322,6 +352,7 @@ QByteArray RecordBatchBuilder::finish()
     m_buffer = QByteArray();
     m_buffer.resize(batch::kHeaderSize);
     m_count = 0;
+    m_maxTimestamp = m_timestamp;
     return result;
 }
 

@@ -146,6 +146,11 @@ public:
     // null value.
     void appendRecord(std::optional<QByteArrayView> key, std::optional<QByteArrayView> value,
                       std::span<const HeaderView> headers);
+    // A record with a timestamp of its own (ms), nulls kept as above. For imports that keep
+    // each record's time. The batch's first timestamp is the constructor's; a record older
+    // than it is refused (false): start another batch for it.
+    bool append(std::int64_t timestampMs, std::optional<QByteArrayView> key,
+                std::optional<QByteArrayView> value, std::span<const HeaderView> headers);
     int count() const { return m_count; }
     // Finishes the header and CRC; the builder is empty afterwards.
     QByteArray finish();
@@ -155,8 +160,12 @@ public:
                                    std::int64_t timestampMs);
 
 private:
+    void writeRecord(std::int64_t timestampDelta, std::optional<QByteArrayView> key,
+                     std::optional<QByteArrayView> value, std::span<const HeaderView> headers);
+
     QByteArray m_buffer;
     std::int64_t m_timestamp;
+    std::int64_t m_maxTimestamp;
     int m_count = 0;
 };
 

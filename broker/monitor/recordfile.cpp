@@ -474,10 +474,20 @@ JsonLinesReader::Status JsonLinesReader::next(Record &record)
         QString error;
         if (!parseJsonLine(line, record, error, m_limits)) {
             m_error = QStringLiteral("line %1: %2").arg(m_line).arg(error);
+            m_skippable = true;
             return Status::Error;
         }
         return Status::Record;
     }
+}
+
+bool JsonLinesReader::skipBadLine()
+{
+    if (!m_skippable)
+        return false;
+    m_skippable = false;
+    m_error.clear();
+    return true;
 }
 
 } // namespace rivulet::recordfile

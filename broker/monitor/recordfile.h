@@ -95,6 +95,11 @@ public:
     QString errorString() const { return m_error; }
     // The number of the line the last record came from (1-based).
     qint64 lineNumber() const { return m_line; }
+    // After an Error about a line that was read whole but is not a valid record, forgets it
+    // so that next() goes on with the following line (the window's import skips bad lines
+    // and lists them). False, and reading stays stopped, after a read error or a line over
+    // the limit: where the next line starts is not known then.
+    bool skipBadLine();
 
 private:
     // The next line, line end included; false at the end of the input or on a read error.
@@ -105,7 +110,8 @@ private:
     Limits m_limits;
     qint64 m_line = 0;
     QString m_error;
-    QByteArray m_buffer; // read ahead; m_pos: where the next line starts
+    bool m_skippable = false; // m_error is about one whole line
+    QByteArray m_buffer;      // read ahead; m_pos: where the next line starts
     qsizetype m_pos = 0;
     qsizetype m_scan = 0; // where to look for the next line end
 };

@@ -79,6 +79,12 @@ void ClientsModel::update(const std::vector<ClientStats::Snapshot> &clients, std
         });
 }
 
+QString ClientsModel::displayName(const ClientStats::Snapshot &client)
+{
+    // a producer that gave no consumer_id must still be told apart from the others
+    return client.name.isEmpty() ? client.address : client.name;
+}
+
 QString ClientsModel::summary(const QStringList &partitions, int total)
 {
     constexpr int kShown = 3;
@@ -135,6 +141,11 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
             return tr("connected %1").arg(display::age(c.connectedMs, m_nowMs));
         case Software:
             return c.software; // often longer than the column
+        case Name:
+            if (c.name.isEmpty())
+                return tr("It gave no name (no consumer_id or client.id): shown by its address, "
+                          "as the Consumers tab names such a consumer");
+            return {};
         }
         return {};
     case Qt::DisplayRole:
@@ -148,7 +159,7 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
     case Address:
         return c.address;
     case Name:
-        return c.name;
+        return displayName(c);
     case Protocol:
         return c.protocol;
     case Produces:

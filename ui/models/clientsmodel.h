@@ -50,6 +50,8 @@ private:
         RateMeter messagesIn, messagesOut, bytesIn, bytesOut;
     };
     static std::uint64_t refresh(Row &row, const ClientStats::Snapshot &fresh, std::int64_t nowMs);
+    // The name it gave (consumer_id or client.id), else its address.
+    static QString displayName(const ClientStats::Snapshot &client);
     // "a[0], a[1], a[2] +N more", counting the partitions the snapshot did not list
     static QString summary(const QStringList &partitions, int total);
     static QString fullList(const QStringList &partitions, int total);

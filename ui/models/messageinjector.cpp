@@ -67,23 +67,50 @@ bool readLines(const QString &path, QList<QByteArray> &values, QString &error)
 
 } // namespace
 
+int writeTarget(Broker &broker, const QString &name, int partition, QString &error)
+{
+    const int partitions = broker.partitionCount(name.toUtf8());
+    if (partitions < 0) {
+        error = QStringLiteral("topic \"%1\" does not exist").arg(name);
+        return -1;
+    }
+    if (partition >= partitions) {
+        error = QStringLiteral("topic %1 has no partition %2 (it has %3)")
+                    .arg(name)
+                    .arg(partition)
+                    .arg(partitions);
+        return -1;
+    }
+    return partitions;
+}
+
+bool produceBuiltBatch(Broker &broker, const QString &topic, int partition, QByteArray batch,
+                       std::map<int, InjectResult::Range> &ranges, QString &error)
+{
+    ProduceOptions options;
+    options.trusted = true; // built by RecordBatchBuilder: right by construction
+    const ProduceResult appended =
+        broker.produce(topic.toUtf8(), partition, std::move(batch), options);
+    if (appended.error != ProduceError::None) {
+        error = QStringLiteral("%1[%2]: %3").arg(topic).arg(partition).arg(appended.message);
+        return false;
+    }
+    InjectResult::Range &range = ranges[partition];
+    range.partition = partition;
+    if (range.first < 0)
+        range.first = appended.baseOffset;
+    range.last = appended.lastOffset;
+    return true;
+}
+
 InjectResult injectMessages(Broker &broker, const InjectRequest &request, InjectProgress &progress)
 {
     InjectResult result;
     QElapsedTimer timer;
     timer.start();
-    const int partitions = broker.partitionCount(request.topic.toUtf8());
-    if (partitions < 0) {
-        result.error = QStringLiteral("topic \"%1\" does not exist").arg(request.topic);
+    const int partitions = writeTarget(broker, request.topic, request.partition, result.error);
+    if (partitions < 0)
         return result;
-    }
-    if (request.partition >= partitions) {
-        result.error = QStringLiteral("topic %1 has no partition %2 (it has %3)")
-                           .arg(request.topic)
-                           .arg(request.partition)
-                           .arg(partitions);
-        return result;
-    }
     QList<QByteArray> values = request.values;
     if (!request.valuesFile.isEmpty() && !readLines(request.valuesFile, values, result.error))
         return result;
@@ -120,22 +147,9 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
         QByteArray batch = p.builder->finish();
         p.builder.reset();
         p.bytes = 0;
-        ProduceOptions options;
-        options.trusted = true;
-        const ProduceResult appended =
-            broker.produce(request.topic.toUtf8(), partition, std::move(batch), options);
-        if (appended.error != ProduceError::None) {
-            result.error = QStringLiteral("%1[%2]: %3")
-                               .arg(request.topic)
-                               .arg(partition)
-                               .arg(appended.message);
+        if (!produceBuiltBatch(broker, request.topic, partition, std::move(batch), ranges,
+                               result.error))
             return false;
-        }
-        InjectResult::Range &range = ranges[partition];
-        range.partition = partition;
-        if (range.first < 0)
-            range.first = appended.baseOffset;
-        range.last = appended.lastOffset;
         result.written += records;
         progress.written.store(result.written, std::memory_order_relaxed);
         return true;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -17,6 +18,7 @@ class QTimer;
 namespace rivulet {
 
 class Broker;
+class Topic;
 
 // What to write: every value (or every line of a file) `repeat` times. "{i}" in the key,
 // the values and the header values becomes the message's number, counting from 0.
@@ -59,6 +61,16 @@ struct InjectProgress
     std::atomic<std::int64_t> total{0};
     std::atomic<bool> cancel{false};
 };
+
+// The partition count of the topic, with partition (when >= 0) among its partitions, for
+// writing into; -1 and why in error when it is not there. Shared by the injector and the
+// import.
+int writeTarget(Broker &broker, const QString &topic, int partition, QString &error);
+// Produces one batch Rivulet built into topic[partition] through Broker::produce() and
+// widens ranges[partition] to its offsets; false with "topic[partition]: why" in error when
+// the broker refuses it.
+bool produceBuiltBatch(Broker &broker, const QString &topic, int partition, QByteArray batch,
+                       std::map<int, InjectResult::Range> &ranges, QString &error);
 
 // Builds RecordBatches (key, headers, value) and appends them to the partitions: the same
 // path a producer's batch takes, without a socket. Runs on a pool thread; blocks while

@@ -1,0 +1,166 @@
+#include "recordimport.h"
+
+#include "broker.h"
+#include "log/recordbatch.h"
+#include "monitor/recordfile.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace rivulet {
+namespace {
+
+constexpr int kBatchRecords = 1000;
+constexpr qsizetype kBatchBytes = 1 << 20;
+// What one record may weigh, as `rivulet-cli import` allows (its producer's limit)
+constexpr qsizetype kMaxRecordBytes = 32 << 20;
+
+qsizetype recordBytes(const recordfile::Record &r)
+{
+    qsizetype n = (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+    for (const recordfile::Header &h : r.headers)
+        n += h.key.size() + (h.value ? h.value->size() : 0);
+    return n;
+}
+
+// The records of one partition waiting to be sent as one batch.
+struct Pending
+{
+    std::unique_ptr<RecordBatchBuilder> builder;
+    qsizetype bytes = 0;
+    qint64 firstLine = 0;
+};
+
+} // namespace
+
+ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportProgress &progress)
+{
+    ImportResult result;
+    QElapsedTimer timer;
+    timer.start();
+    const int partitions = writeTarget(broker, request.topic, request.partition, result.error);
+    if (partitions < 0)
+        return result;
+    QFile file(request.path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        result.error = QStringLiteral("cannot read %1: %2").arg(request.path, file.errorString());
+        return result;
+    }
+    progress.totalBytes.store(file.size());
+
+    std::map<int, Pending> pending;
+    std::map<int, InjectResult::Range> ranges;
+    auto flush = [&](int partition, Pending &p) {
+        if (!p.builder || p.builder->count() == 0)
+            return true;
+        const int records = p.builder->count();
+        QByteArray batch = p.builder->finish();
+        p.builder.reset();
+        p.bytes = 0;
+        if (!produceBuiltBatch(broker, request.topic, partition, std::move(batch), ranges,
+                               result.error)) {
+            result.errorLine = p.firstLine;
+            return false;
+        }
+        result.records += records;
+        progress.records.store(result.records, std::memory_order_relaxed);
+        return true;
+    };
+    auto badLine = [&](qint64 line, const QString &why) {
+        if (result.badLines.size() < ImportResult::kListedBadLines)
+            result.badLines.append({line, why});
+        ++result.badLineCount;
+    };
+
+    recordfile::JsonLinesReader reader(&file);
+    recordfile::Record record;
+    std::vector<HeaderView> headers;
+    int next = 0; // round-robin for records that name no partition
+    bool ok = true;
+    while (ok) {
+        if (progress.cancel.load(std::memory_order_relaxed)) {
+            result.cancelled = true;
+            break;
+        }
+        const auto status = reader.next(record);
+        progress.bytesRead.store(file.pos(), std::memory_order_relaxed);
+        if (status == recordfile::JsonLinesReader::Status::End)
+            break;
+        if (status == recordfile::JsonLinesReader::Status::Error) {
+            // "line 4: unknown field …": the number is in the reader's message
+            const QString message = reader.errorString();
+            const qsizetype colon = message.indexOf(QLatin1String(": "));
+            const qint64 line = reader.lineNumber();
+            if (!reader.skipBadLine()) {
+                result.error = message;
+                result.errorLine = line;
+                break;
+            }
+            badLine(line, colon >= 0 ? message.mid(colon + 2) : message);
+            continue;
+        }
+        const qint64 line = reader.lineNumber();
+        if (record.partition >= partitions && request.partition < 0) {
+            badLine(line, QStringLiteral("partition %1, but %2 has %3 (0–%4)")
+                              .arg(record.partition)
+                              .arg(request.topic)
+                              .arg(partitions)
+                              .arg(partitions - 1));
+            continue;
+        }
+        const qsizetype bytes = recordBytes(record);
+        if (bytes > kMaxRecordBytes) {
+            badLine(line, QStringLiteral("a record of %1 bytes is over the limit of %2")
+                              .arg(bytes)
+                              .arg(kMaxRecordBytes));
+            continue;
+        }
+        int partition = request.partition;
+        if (partition < 0) {
+            partition = record.partition >= 0 ? record.partition : next;
+            if (record.partition < 0)
+                next = (next + 1) % partitions;
+        }
+        if (!request.write) {
+            progress.records.store(++result.records, std::memory_order_relaxed);
+            continue;
+        }
+        const std::int64_t timestamp = record.timestamp >= 0 ? record.timestamp : Broker::nowMs();
+        headers.clear();
+        for (const recordfile::Header &h : record.headers)
+            headers.push_back({h.key, h.value ? QByteArrayView(*h.value) : QByteArrayView(),
+                               h.value.has_value()});
+        const std::optional<QByteArrayView> key =
+            record.key ? std::optional<QByteArrayView>(*record.key) : std::nullopt;
+        const std::optional<QByteArrayView> value =
+            record.value ? std::optional<QByteArrayView>(*record.value) : std::nullopt;
+        Pending &p = pending[partition];
+        // a batch's records may not be older than its first one: such a record starts the next
+        if (p.builder && !p.builder->append(timestamp, key, value, headers)) {
+            if (!(ok = flush(partition, p)))
+                break;
+        }
+        if (!p.builder) {
+            p.builder = std::make_unique<RecordBatchBuilder>(timestamp, kBatchRecords);
+            p.firstLine = line;
+            p.builder->append(timestamp, key, value, headers);
+        }
+        p.bytes += bytes + 16;
+        if (p.builder->count() >= kBatchRecords || p.bytes >= kBatchBytes)
+            ok = flush(partition, p);
+    }
+    // what was read before a cancel or an unreadable line is sent; after a refused batch not
+    for (auto &[partition, p] : pending)
+        if (ok)
+            ok = flush(partition, p);
+    for (const auto &[partition, range] : ranges)
+        result.ranges.append(range);
+    result.elapsedMs = timer.elapsed();
+    return result;
+}
+
+} // namespace rivulet

@@ -1,0 +1,111 @@
+// MainWindow's actions on a topic (the topics tree's context menu and the Topic menu):
+// delete, settings (retention, partitions, purge) and Import records…. Whatever writes
+// metadata or the log runs on m_tasks, off the GUI thread.
+#include "mainwindow.h"
+
+#include "deletetopicdialog.h"
+#include "importdialog.h"
+#include "offthread.h"
+#include "statusline.h"
+#include "topicsettingsdialog.h"
+#include "topicsmodel.h"
+#include "topicspanel.h"
+
+#include <QMessageBox>
+#include <QPointer>
+
+namespace rivulet {
+namespace {
+
+// The topic in the copy of the broker the window shows, or nullptr.
+const TopicSnapshot *findTopic(const std::shared_ptr<const RefreshData> &data, const QString &name)
+{
+    if (!data)
+        return nullptr;
+    const auto &topics = data->snapshot.topics; // sorted by name
+    const auto it =
+        std::lower_bound(topics.begin(), topics.end(), name,
+                         [](const TopicSnapshot &t, const QString &n) { return t.name < n; });
+    return it != topics.end() && it->name == name ? &*it : nullptr;
+}
+
+} // namespace
+
+void MainWindow::deleteTopic(const QString &topic)
+{
+    auto run = [this, topic] {
+        Broker *broker = &m_broker;
+        const QByteArray name = topic.toUtf8();
+        runOffGuiThread(
+            m_tasks, this,
+            [broker, name] {
+                QString error;
+                return broker->deleteTopic(name, error) ? QString() : error;
+            },
+            [this, topic](const QString &error) {
+                refresh();
+                if (error.isEmpty())
+                    m_statusLine->showNote(tr("Deleted topic %1").arg(topic));
+                else
+                    showProblem(tr("Delete topic — Rivulet"), error);
+            });
+    };
+    // what it holds now, not at the last tick: a topic just written to must not pass for empty
+    refresh();
+    std::int64_t messages = 0;
+    if (const TopicSnapshot *t = findTopic(m_lastRefresh, topic))
+        for (const PartitionSnapshot &p : t->partitions)
+            messages += p.stats.endOffset - p.stats.startOffset - p.stats.markers;
+    if (messages <= 0) {
+        confirm(QMessageBox::Warning, tr("Delete topic — Rivulet"),
+                tr("Delete the empty topic %1?").arg(topic), tr("Delete"), run);
+        return;
+    }
+    auto *ask = new DeleteTopicDialog(topic, messages, this);
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    connect(ask, &QDialog::accepted, this, run);
+    ask->open();
+}
+
+TopicSettingsDialog *MainWindow::openTopicSettings(const QString &topic)
+{
+    refresh(); // the offsets of now, not of the last tick
+    const TopicSnapshot *t = findTopic(m_lastRefresh, topic);
+    if (!t) {
+        showProblem(tr("Topic settings — Rivulet"), tr("There is no topic %1.").arg(topic));
+        return nullptr;
+    }
+    auto *dialog = new TopicSettingsDialog(m_broker, m_tasks, *t, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(this, &MainWindow::refreshed, dialog, [this, dialog] {
+        if (const TopicSnapshot *now = findTopic(m_lastRefresh, dialog->topic()))
+            dialog->setOffsets(*now);
+    });
+    connect(dialog, &TopicSettingsDialog::changed, this,
+            [this](const QString &name, const QString &summary) {
+                refresh(); // the tree's counts at once
+                m_statusLine->showNote(tr("%1: %2").arg(name, summary));
+            });
+    dialog->open();
+    return dialog;
+}
+
+ImportDialog *MainWindow::openImport(const QString &topic)
+{
+    if (!m_import) {
+        m_import = new ImportDialog(m_broker, m_tasks, this);
+        connect(m_import, &ImportDialog::imported, this, [this](const QString &name, qint64 n) {
+            refresh();
+            m_statusLine->showNote(tr("Imported %1 records into %2").arg(n).arg(name));
+        });
+    }
+    m_import->setTopics(m_topics->topicNames());
+    if (!topic.isEmpty())
+        m_import->setTopic(topic);
+    m_import->show();
+    m_import->raise();
+    m_import->activateWindow();
+    return m_import;
+}
+
+} // namespace rivulet
