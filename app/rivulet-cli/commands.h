@@ -30,5 +30,9 @@ int consumers(const Target &target, const QStringList &args);
 // Over the Kafka protocol (--bootstrap), which carries keys, headers and timestamps.
 int exportTopic(const QStringList &args);
 int importTopic(const QStringList &args);
+// On a data directory (users.json), with or without the broker running.
+int users(const QStringList &args);
+// tls init DIR: a self-signed authority, a localhost server certificate and a client one.
+int tls(const QStringList &args);
 
 } // namespace cli
