@@ -183,6 +183,19 @@ class SecurityTest(unittest.TestCase):
         self.produce_consume_kcat("SSL")
         self.produce_consume_kcat("SSL", client_cert=True)
 
+    def test_requested_client_certificate_must_verify(self):
+        # a certificate from another authority is refused even though none is required
+        other = TempDir().path
+        cli("tls", "init", other)
+        r = self.kcat(self.listeners["SSL"],
+                      ["-X", "security.protocol=ssl", "-X", f"ssl.ca.location={self.ca()}",
+                       "-X", f"ssl.certificate.location={os.path.join(other, 'client.pem')}",
+                       "-X", f"ssl.key.location={os.path.join(other, 'client.key')}"],
+                      "-L", "-m", "5", timeout=40)
+        self.assertNotEqual(r.returncode, 0)
+        wait_until(lambda: "closing TLS connection" in self.broker.log_tail(200), 10,
+                   "the log line of the refused certificate")
+
     def test_metadata_advertises_the_listener_asked(self):
         for security in ("SASL_PLAINTEXT", "SASL_SSL", "SSL"):
             mechanism = "PLAIN" if "SASL" in security else None
