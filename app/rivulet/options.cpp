@@ -111,8 +111,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("N"));
     const QCommandLineOption kafkaPort(
         QStringLiteral("kafka-port"),
-        QStringLiteral("Kafka protocol port (default 9092; 0 picks a free one). With --port 0 "
-                       "and no --kafka-port, both ports are picked."),
+        QStringLiteral("Kafka protocol port without security (PLAINTEXT; default 9092; 0 picks "
+                       "a free one). With --port 0 and no --kafka-port, both ports are picked."),
         QStringLiteral("N"));
     const QCommandLineOption advertisedHost(
         QStringLiteral("advertised-host"),
@@ -128,7 +128,9 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("N"));
     const QCommandLineOption listen(
         QStringLiteral("listen"),
-        QStringLiteral("Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)."),
+        QStringLiteral("Address of the Kafka --kafka-port listener (default 127.0.0.1; 0.0.0.0 "
+                       "for every interface). The native listener moves only with "
+                       "--native-listen."),
         QStringLiteral("ADDR"));
     const QCommandLineOption inMemory(
         QStringLiteral("in-memory"),
