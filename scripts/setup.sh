@@ -15,6 +15,8 @@ packages=(
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     # rivulet-cli export/import talk the Kafka protocol through librdkafka (C API)
     librdkafka-dev
+    # rivulet-cli tls init makes certificates with OpenSSL's libcrypto
+    libssl-dev
     # tests: the spec client, the window offscreen and under Xvfb
     python3 xvfb xauth
     # tests: the .desktop file and the AppStream metainfo validate

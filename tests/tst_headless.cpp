@@ -110,6 +110,22 @@ private Q_SLOTS:
         QTest::newRow("unknown option") << QStringList{"--headless", "--bogus"} << "bogus";
         QTest::newRow("stray argument") << QStringList{"--headless", "stray"} << "stray";
         QTest::newRow("workers zero") << QStringList{"--headless", "--workers", "0"} << "workers";
+        QTest::newRow("native-listen nonsense")
+            << QStringList{"--headless", "--native-listen", "nowhere"} << "nowhere";
+        QTest::newRow("listener protocol")
+            << QStringList{"--headless", "--kafka-listener", "TLS://127.0.0.1:0"} << "TLS";
+        QTest::newRow("listener without port")
+            << QStringList{"--headless", "--kafka-listener", "SSL://127.0.0.1"} << "no port";
+        QTest::newRow("tls listener without certificate")
+            << QStringList{"--headless", "--kafka-listener", "SSL://127.0.0.1:0"}
+            << "--kafka-tls-cert";
+        QTest::newRow("tls options without a tls listener")
+            << QStringList{"--headless", "--kafka-tls-cert", "x.pem"} << "SSL";
+        QTest::newRow("client auth nonsense")
+            << QStringList{"--headless", "--kafka-tls-client-auth", "sometimes"} << "sometimes";
+        QTest::newRow("sasl listener in memory")
+            << QStringList{"--headless", "--kafka-listener", "SASL_PLAINTEXT://127.0.0.1:0"}
+            << "users.json";
         // without --headless: refused the same way before any window is made
         QTest::newRow("windowed, unknown option") << QStringList{"--bogus"} << "bogus";
         QTest::newRow("windowed, stray argument") << QStringList{"stray"} << "stray";

@@ -534,6 +534,42 @@ private Q_SLOTS:
         QCOMPARE(spy.reset.count(), 0);
     }
 
+    void kafkaClientsShowPrincipalAndEncryption()
+    {
+        ClientsModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ModelSignals spy(&model);
+        auto plain = client(1, "127.0.0.1:4000");
+        plain.protocol = QStringLiteral("kafka");
+        plain.principal = QStringLiteral("ANONYMOUS");
+        auto secured = client(2, "127.0.0.1:4001");
+        secured.protocol = QStringLiteral("kafka");
+        secured.principal = QStringLiteral("ANONYMOUS");
+        secured.encrypted = true;
+        model.update(snapshotAt(50'000, {}, {plain, secured}));
+        QCOMPARE(text(model, 0, ClientsModel::Protocol), QStringLiteral("kafka, ANONYMOUS"));
+        QCOMPARE(text(model, 1, ClientsModel::Protocol),
+                 QStringLiteral("kafka over TLS, ANONYMOUS"));
+
+        // the client logs in: its row changes in place
+        spy.clear();
+        secured.principal = QStringLiteral("User:alice");
+        model.update(snapshotAt(50'500, {}, {plain, secured}));
+        QCOMPARE(text(model, 1, ClientsModel::Protocol),
+                 QStringLiteral("kafka over TLS, User:alice"));
+        QVERIFY(spy.changed.count() >= 1);
+        QCOMPARE(spy.reset.count(), 0);
+
+        // the broker side: what a session records is in the snapshot
+        ClientStats stats(QStringLiteral("127.0.0.1:5000"), QStringLiteral("kafka"), 1);
+        stats.setPrincipal(QStringLiteral("User:bob"));
+        stats.setEncrypted(true);
+        const ClientStats::Snapshot s = stats.snapshot(4);
+        QCOMPARE(s.principal, QStringLiteral("User:bob"));
+        QVERIFY(s.encrypted);
+    }
+
     void clientSnapshotsListAFewPartitionsAndCountTheRest()
     {
         // a producer that touched 200 partitions: the broker lists the first 64 and counts all

@@ -62,10 +62,18 @@ enum Tab
 QString protocolName(const Server &server, const Broker &broker)
 {
     if (server.protocol() == Server::Protocol::Kafka)
-        return QStringLiteral("kafka");
+        return server.security() == SecurityProtocol::Plaintext
+                   ? QStringLiteral("kafka")
+                   : QStringLiteral("kafka %1").arg(securityProtocolName(server.security()));
+    // the native protocol has no authentication: say so when it is reachable from elsewhere
+    const QString open =
+        server.isListening() && !server.serverAddress().isLoopback()
+            ? QStringLiteral(", no authentication: open to anyone who can reach it")
+            : QString();
     // the compatibility answer changes what native clients see: say so where the address is
-    return broker.config().seedCompat ? QStringLiteral("native (seed-compat)")
-                                      : QStringLiteral("native");
+    return (broker.config().seedCompat ? QStringLiteral("native (seed-compat)")
+                                       : QStringLiteral("native")) +
+           open;
 }
 
 QString addressOf(const Server &server)
@@ -150,7 +158,7 @@ void MainWindow::buildLayout()
     auto *clientsProxy = new QSortFilterProxyModel(this);
     clientsProxy->setSourceModel(m_clients);
     m_clientsView = makeTable(clientsProxy);
-    const int clientWidths[ClientsModel::ColumnCount] = {17, 14, 8, 24, 24, 9, 9, 11, 11, 14};
+    const int clientWidths[ClientsModel::ColumnCount] = {17, 14, 22, 24, 24, 9, 9, 11, 11, 14};
     for (int c = 0; c < ClientsModel::ColumnCount; ++c)
         m_clientsView->setColumnWidth(c, digit * clientWidths[c] + 12);
     QList<int> clientNumbers;

@@ -37,5 +37,9 @@ int importTopic(const QStringList &args);
 // Against any Kafka cluster through librdkafka (--bootstrap before the command).
 int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &args);
 int clusterConsumers(const rivulet::KafkaSettings &settings, const QStringList &args);
+// On a data directory (users.json), with or without the broker running.
+int users(const QStringList &args);
+// tls init DIR: a self-signed authority, a localhost server certificate and a client one.
+int tls(const QStringList &args);
 
 } // namespace cli

@@ -58,6 +58,19 @@ const char kUsage[] =
     "                                     without --port it starts its own broker;\n"
     "                                     --idle-connections holds N silent connections\n"
     "                                     open to the broker while the load runs\n"
+    "  users add NAME [--password P] [--mechanism SCRAM-SHA-256|SCRAM-SHA-512|all]\n"
+    "        [--iterations N] [--data-dir DIR]\n"
+    "                                     add a SASL user (or change its password) in\n"
+    "                                     DIR/users.json: salted SCRAM credentials, never\n"
+    "                                     the password; without --password it reads one\n"
+    "                                     line of stdin (default: all mechanisms, 4096\n"
+    "                                     iterations, the broker's default data dir)\n"
+    "  users remove NAME [--data-dir DIR] remove a SASL user\n"
+    "  users list [--data-dir DIR]        list the SASL users and their mechanisms\n"
+    "  tls init DIR [--days N] [--force]  write a self-signed authority (ca.pem), a\n"
+    "                                     server certificate for localhost, 127.0.0.1\n"
+    "                                     and ::1 (server.pem/.key) and a client one\n"
+    "                                     (client.pem/.key); prints the settings to use\n"
     "\n"
     "Exit status: 0 ok, 1 the broker refused the request, 2 bad command line (or a\n"
     "bad file to import: nothing was sent), 3 broker not reachable.\n";
@@ -164,6 +177,10 @@ int main(int argc, char **argv)
         return cli::exportTopic(args);
     if (command == u"import")
         return cli::importTopic(args);
+    if (command == u"users")
+        return cli::users(args);
+    if (command == u"tls")
+        return cli::tls(args);
     if (command == u"bench")
         return cli::runBench(target.host, target.port, portGiven, args);
     if (command == u"help") {

@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "mainwindow.h"
 #include "options.h"
+#include "security/userstore.h"
 #include "server/descriptorlimit.h"
 #include "server/server.h"
 #include "unixsignals.h"
@@ -103,57 +104,123 @@ int main(int argc, char **argv)
         }
     }
     broker.startHousekeeping();
+    for (const QString &note : options.notes)
+        std::fprintf(stderr, "rivulet: %s\n", qPrintable(note));
+
+    // what the SASL and TLS listeners need, checked before anything listens
+    bool anySasl = false, anyTls = false;
+    for (const KafkaListener &l : options.kafkaListeners) {
+        anySasl |= usesSasl(l.security);
+        anyTls |= usesTls(l.security);
+    }
+    std::shared_ptr<UserStore> users;
+    if (anySasl) {
+        users = std::make_shared<UserStore>(userfile::pathIn(broker.dataPath()));
+        QString error;
+        if (!users->load(error)) {
+            std::fprintf(stderr, "rivulet: %s\n", qPrintable(error));
+            return 1;
+        }
+        if (users->size() == 0)
+            std::fprintf(stderr,
+                         "rivulet: no SASL users in %s yet: nobody can log in to the SASL "
+                         "listeners until 'rivulet-cli users add NAME --data-dir %s'\n",
+                         qPrintable(users->path()), qPrintable(broker.dataPath()));
+    }
+    std::shared_ptr<const QSslConfiguration> tls;
+    if (anyTls) {
+        QString error;
+        const auto config = makeTlsServerConfiguration(options.tls, error);
+        if (!config) {
+            std::fprintf(stderr, "rivulet: %s\n", qPrintable(error));
+            return 1;
+        }
+        tls = std::make_shared<const QSslConfiguration>(*config);
+    }
+
     Server server(broker, options.workers);
-    const bool nativeUp = server.start(options.listen, options.port);
+    const bool nativeUp = server.start(options.nativeListen, options.port);
     if (!nativeUp) {
         std::fprintf(stderr,
                      "rivulet: cannot listen on %s:%u: %s\n"
                      "Is another broker running there? Pick another port with --port N "
                      "(--port 0 picks a free one)%s.\n",
-                     qPrintable(options.listen.toString()), unsigned(options.port),
+                     qPrintable(options.nativeListen.toString()), unsigned(options.port),
                      qPrintable(server.errorString()),
                      headless ? "" : ", or from the window's status bar");
         // the window says what is wrong and lets the user pick another port
         if (headless)
             return 1;
     }
-    kafka::KafkaConfig kafkaConfig;
-    kafkaConfig.port = options.kafkaPort;
-    kafkaConfig.autoCreateTopics = options.autoCreateTopics;
-    kafkaConfig.defaultPartitions = options.defaultPartitions;
-    kafkaConfig.advertisedHost = !options.advertisedHost.isEmpty() ? options.advertisedHost
-                                 : options.listen == QHostAddress::Any ||
-                                         options.listen == QHostAddress::AnyIPv4 ||
-                                         options.listen == QHostAddress::AnyIPv6
-                                     ? QHostInfo::localHostName()
-                                     : options.listen.toString();
-    kafkaConfig.clusterId = clusterIdFor(broker);
-    Server kafkaServer(broker, options.workers, kafkaConfig);
-    const bool kafkaUp = kafkaServer.start(options.listen, options.kafkaPort);
-    if (!kafkaUp) {
+    if (nativeUp && !options.nativeListen.isLoopback())
         std::fprintf(stderr,
-                     "rivulet: cannot listen for Kafka clients on %s:%u: %s\n"
-                     "Is a Kafka broker running there? Pick another port with --kafka-port N "
-                     "(--kafka-port 0 picks a free one).\n",
-                     qPrintable(options.listen.toString()), unsigned(options.kafkaPort),
-                     qPrintable(kafkaServer.errorString()));
-        if (headless)
-            return 1;
+                     "rivulet: WARNING: the native protocol listens on %s, open to anyone who "
+                     "can reach it: it has no authentication (only the Kafka listeners have "
+                     "SASL and TLS)\n",
+                     qPrintable(options.nativeListen.toString()));
+
+    // one Server per Kafka listener: each advertises its own address in Metadata
+    std::vector<std::unique_ptr<Server>> kafkaServers;
+    QStringList listenerNames;
+    bool kafkaUp = true;
+    for (const KafkaListener &listener : options.kafkaListeners) {
+        kafka::KafkaConfig kafkaConfig;
+        kafkaConfig.port = listener.port;
+        kafkaConfig.autoCreateTopics = options.autoCreateTopics;
+        kafkaConfig.defaultPartitions = options.defaultPartitions;
+        kafkaConfig.advertisedHost = !options.advertisedHost.isEmpty() ? options.advertisedHost
+                                     : listener.address == QHostAddress::Any ||
+                                             listener.address == QHostAddress::AnyIPv4 ||
+                                             listener.address == QHostAddress::AnyIPv6
+                                         ? QHostInfo::localHostName()
+                                         : listener.address.toString();
+        kafkaConfig.clusterId = clusterIdFor(broker);
+        kafkaConfig.security = listener.security;
+        if (usesSasl(listener.security))
+            kafkaConfig.users = users;
+        if (usesTls(listener.security)) {
+            kafkaConfig.tls = tls;
+            kafkaConfig.tlsClientAuth = options.tls.clientAuth;
+        }
+        auto kafkaServer = std::make_unique<Server>(broker, options.workers, kafkaConfig);
+        const QString name = securityProtocolName(listener.security);
+        if (!kafkaServer->start(listener.address, listener.port)) {
+            std::fprintf(stderr,
+                         "rivulet: cannot listen for Kafka clients (%s) on %s:%u: %s\n"
+                         "Is a Kafka broker running there? Pick another port with %s "
+                         "(port 0 picks a free one).\n",
+                         qPrintable(name), qPrintable(listener.address.toString()),
+                         unsigned(listener.port), qPrintable(kafkaServer->errorString()),
+                         listener.security == SecurityProtocol::Plaintext && kafkaServers.empty()
+                             ? "--kafka-port N"
+                             : "--kafka-listener");
+            if (headless)
+                return 1;
+            kafkaUp = false;
+        }
+        listenerNames << QStringLiteral("%1://%2:%3")
+                             .arg(name, kafkaServer->serverAddress().toString())
+                             .arg(kafkaServer->serverPort());
+        kafkaServers.push_back(std::move(kafkaServer));
     }
     const QString address =
         QStringLiteral("%1:%2").arg(server.serverAddress().toString()).arg(server.serverPort());
+    const Server &firstKafka = *kafkaServers.front();
     const QString kafkaAddress = QStringLiteral("%1:%2")
-                                     .arg(kafkaServer.serverAddress().toString())
-                                     .arg(kafkaServer.serverPort());
+                                     .arg(firstKafka.serverAddress().toString())
+                                     .arg(firstKafka.serverPort());
     const QString storage = broker.isDurable()
                                 ? QStringLiteral("data %1, fsync %2")
                                       .arg(broker.dataPath(), fsyncPolicyName(options.log.fsync))
                                 : QStringLiteral("in-memory");
     if (nativeUp && kafkaUp) {
-        std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s%s)\n",
+        // "kafka HOST:PORT" is the first listener; "listeners" names each with its security
+        std::printf("rivulet %s ready: native %s kafka %s (%s, %d workers, cluster %s%s) "
+                    "listeners %s\n",
                     RIVULET_VERSION, qPrintable(address), qPrintable(kafkaAddress),
-                    qPrintable(storage), server.workerCount(), kafkaConfig.clusterId.constData(),
-                    options.seedCompat ? ", seed-compat" : "");
+                    qPrintable(storage), server.workerCount(), clusterIdFor(broker).constData(),
+                    options.seedCompat ? ", seed-compat" : "",
+                    qPrintable(listenerNames.join(u' ')));
         std::fflush(stdout);
     }
 
@@ -164,12 +231,14 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "rivulet: %s\n", qPrintable(moved));
         QApplication::setWindowIcon(applicationIcon());
         window = std::make_unique<MainWindow>(broker, server, address);
-        window->addListener(kafkaServer);
+        for (const auto &kafkaServer : kafkaServers)
+            window->addListener(*kafkaServer);
         window->show();
     }
     const int rc = app->exec();
     window.reset();
-    kafkaServer.stop();
+    for (const auto &kafkaServer : kafkaServers)
+        kafkaServer->stop();
     server.stop();
     broker.shutdown();
     std::fprintf(stderr, "rivulet: stopped\n");

@@ -38,6 +38,57 @@ std::optional<QString> readNumber(const QCommandLineParser &parser,
     return QStringLiteral("--%1 wants %2, not '%3'").arg(option.names().constLast(), wants, text);
 }
 
+// An IP address, or localhost; nullopt otherwise.
+std::optional<QHostAddress> parseAddress(const QString &text)
+{
+    if (text == u"localhost")
+        return QHostAddress(QHostAddress::LocalHost);
+    QHostAddress address;
+    if (!address.setAddress(text))
+        return std::nullopt;
+    return address;
+}
+
+// PROTOCOL://HOST:PORT (HOST empty: fallbackHost; an IPv6 HOST in brackets).
+std::optional<KafkaListener> parseListener(const QString &text, const QHostAddress &fallbackHost,
+                                           QString &error)
+{
+    const auto wants = [&](const QString &what) {
+        error = QStringLiteral("--kafka-listener wants PROTOCOL://HOST:PORT (PROTOCOL one of "
+                               "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), not '%1': %2")
+                    .arg(text, what);
+        return std::nullopt;
+    };
+    const qsizetype scheme = text.indexOf(QStringLiteral("://"));
+    if (scheme < 0)
+        return wants(QStringLiteral("no ://"));
+    KafkaListener listener;
+    const auto security = rivulet::securityProtocolFromName(text.left(scheme));
+    if (!security)
+        return wants(QStringLiteral("unknown protocol '%1'").arg(text.left(scheme)));
+    listener.security = *security;
+    const QString hostPort = text.mid(scheme + 3);
+    const qsizetype colon = hostPort.lastIndexOf(u':');
+    if (colon < 0)
+        return wants(QStringLiteral("no port"));
+    QString host = hostPort.left(colon);
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    if (host.isEmpty()) {
+        listener.address = fallbackHost;
+    } else if (const auto address = parseAddress(host)) {
+        listener.address = *address;
+    } else {
+        return wants(QStringLiteral("'%1' is not an IP address").arg(host));
+    }
+    bool ok = false;
+    const uint port = hostPort.mid(colon + 1).toUInt(&ok);
+    if (!ok || port > 65535)
+        return wants(QStringLiteral("the port is not a number from 0 to 65535"));
+    listener.port = quint16(port);
+    return listener;
+}
+
 } // namespace
 
 ParsedOptions parseOptions(const QStringList &arguments)
@@ -60,8 +111,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("N"));
     const QCommandLineOption kafkaPort(
         QStringLiteral("kafka-port"),
-        QStringLiteral("Kafka protocol port (default 9092; 0 picks a free one). With --port 0 "
-                       "and no --kafka-port, both ports are picked."),
+        QStringLiteral("Kafka protocol port without security (PLAINTEXT; default 9092; 0 picks "
+                       "a free one). With --port 0 and no --kafka-port, both ports are picked."),
         QStringLiteral("N"));
     const QCommandLineOption advertisedHost(
         QStringLiteral("advertised-host"),
@@ -77,7 +128,9 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("N"));
     const QCommandLineOption listen(
         QStringLiteral("listen"),
-        QStringLiteral("Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)."),
+        QStringLiteral("Address of the Kafka --kafka-port listener (default 127.0.0.1; 0.0.0.0 "
+                       "for every interface). The native listener moves only with "
+                       "--native-listen."),
         QStringLiteral("ADDR"));
     const QCommandLineOption inMemory(
         QStringLiteral("in-memory"),
@@ -165,6 +218,35 @@ ParsedOptions parseOptions(const QStringList &arguments)
                        "MiB)."),
         QStringLiteral("BYTES"));
     parser.addOption(maxMessage);
+    const QCommandLineOption nativeListen(
+        QStringLiteral("native-listen"),
+        QStringLiteral("Address of the native protocol listener (default 127.0.0.1). The native "
+                       "protocol has no authentication: any other address opens it to anyone "
+                       "who can reach it."),
+        QStringLiteral("ADDR"));
+    const QCommandLineOption kafkaListener(
+        QStringLiteral("kafka-listener"),
+        QStringLiteral("A Kafka listener PROTOCOL://HOST:PORT, PROTOCOL one of PLAINTEXT, SSL, "
+                       "SASL_PLAINTEXT, SASL_SSL (repeatable; an empty HOST is --listen's). "
+                       "Without --kafka-port, only these listen."),
+        QStringLiteral("LISTENER"));
+    const QCommandLineOption tlsCert(
+        QStringLiteral("kafka-tls-cert"),
+        QStringLiteral("PEM certificate (and chain) of the SSL and SASL_SSL listeners."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption tlsKey(QStringLiteral("kafka-tls-key"),
+                                    QStringLiteral("PEM private key of --kafka-tls-cert."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption tlsCa(
+        QStringLiteral("kafka-tls-ca"),
+        QStringLiteral("PEM certificates of the authorities that sign client certificates."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption tlsClientAuth(
+        QStringLiteral("kafka-tls-client-auth"),
+        QStringLiteral("Client certificates on TLS listeners: none (default), requested "
+                       "(verified when given) or required."),
+        QStringLiteral("MODE"));
+    parser.addOptions({nativeListen, kafkaListener, tlsCert, tlsKey, tlsCa, tlsClientAuth});
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
@@ -207,16 +289,61 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (auto error = readNumber(parser, defaultPartitions, {1, 10000}, o.defaultPartitions))
         return fail(*error);
     if (parser.isSet(listen)) {
-        QHostAddress address;
-        const QString text = parser.value(listen);
-        if (text == u"localhost")
-            address = QHostAddress(QHostAddress::LocalHost);
-        else if (!address.setAddress(text))
+        const auto address = parseAddress(parser.value(listen));
+        if (!address)
             return fail(QStringLiteral("--listen wants an IP address such as 127.0.0.1 or "
                                        "0.0.0.0, not '%1'")
-                            .arg(text));
-        o.listen = address;
+                            .arg(parser.value(listen)));
+        o.listen = *address;
     }
+    o.nativeListenGiven = parser.isSet(nativeListen);
+    if (o.nativeListenGiven) {
+        const auto address = parseAddress(parser.value(nativeListen));
+        if (!address)
+            return fail(QStringLiteral("--native-listen wants an IP address such as 127.0.0.1 "
+                                       "or 0.0.0.0, not '%1'")
+                            .arg(parser.value(nativeListen)));
+        o.nativeListen = *address;
+    } else if (parser.isSet(listen) && !o.listen.isLoopback()) {
+        // --listen used to move both listeners; the native one has no authentication
+        o.notes << QStringLiteral("--listen %1 applies to the Kafka listener only; the native "
+                                  "protocol has no authentication and stays on 127.0.0.1 "
+                                  "(--native-listen %1 exposes it as before)")
+                       .arg(parser.value(listen));
+    }
+    if (parser.isSet(kafkaPort) || !parser.isSet(kafkaListener))
+        o.kafkaListeners.push_back({rivulet::SecurityProtocol::Plaintext, o.listen, o.kafkaPort});
+    for (const QString &text : parser.values(kafkaListener)) {
+        QString error;
+        const auto listener = parseListener(text, o.listen, error);
+        if (!listener)
+            return fail(error);
+        o.kafkaListeners.push_back(*listener);
+    }
+    bool anyTls = false;
+    for (const KafkaListener &l : o.kafkaListeners)
+        anyTls |= rivulet::usesTls(l.security);
+    o.tls.certFile = parser.value(tlsCert);
+    o.tls.keyFile = parser.value(tlsKey);
+    o.tls.caFile = parser.value(tlsCa);
+    if (parser.isSet(tlsClientAuth)) {
+        const auto mode = rivulet::tlsClientAuthFromName(parser.value(tlsClientAuth));
+        if (!mode)
+            return fail(QStringLiteral("--kafka-tls-client-auth wants none, requested or "
+                                       "required, not '%1'")
+                            .arg(parser.value(tlsClientAuth)));
+        o.tls.clientAuth = *mode;
+    }
+    const bool tlsOptions = parser.isSet(tlsCert) || parser.isSet(tlsKey) || parser.isSet(tlsCa) ||
+                            parser.isSet(tlsClientAuth);
+    if (tlsOptions && !anyTls)
+        return fail(QStringLiteral("the --kafka-tls-* options are for SSL and SASL_SSL "
+                                   "listeners; add one with --kafka-listener "
+                                   "SSL://127.0.0.1:9093"));
+    if (anyTls && (o.tls.certFile.isEmpty() || o.tls.keyFile.isEmpty()))
+        return fail(QStringLiteral("an SSL or SASL_SSL listener needs --kafka-tls-cert and "
+                                   "--kafka-tls-key ('rivulet-cli tls init DIR' makes a pair "
+                                   "for local use)"));
     if (auto error = readNumber(parser, workers, {1, 256}, o.workers))
         return fail(*error);
     if (auto error = readNumber(parser, maxRequest, {1024, 1LL << 30}, o.maxRequestBytes))
@@ -245,6 +372,12 @@ ParsedOptions parseOptions(const QStringList &arguments)
     o.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
     if (o.dataDir.isEmpty())
         return fail(QStringLiteral("--data-dir wants a directory"));
+    for (const KafkaListener &l : o.kafkaListeners)
+        if (rivulet::usesSasl(l.security) && o.inMemory)
+            return fail(QStringLiteral("a %1 listener reads its users from the data directory "
+                                       "(users.json, 'rivulet-cli users add'); --in-memory "
+                                       "has none")
+                            .arg(rivulet::securityProtocolName(l.security)));
     if (parser.isSet(fsync)) {
         const auto policy = rivulet::parseFsyncPolicy(parser.value(fsync));
         if (!policy)

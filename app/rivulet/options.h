@@ -1,18 +1,38 @@
 #pragma once
 
 #include "log/logsettings.h"
+#include "security/securityprotocol.h"
+#include "security/tlssettings.h"
 
 #include <QHostAddress>
 #include <QString>
 #include <QStringList>
 
+#include <vector>
+
+// One Kafka listener: --kafka-port (PLAINTEXT) or a --kafka-listener PROTOCOL://HOST:PORT.
+struct KafkaListener
+{
+    rivulet::SecurityProtocol security = rivulet::SecurityProtocol::Plaintext;
+    QHostAddress address;
+    quint16 port = 0;
+};
+
 // The rivulet command line.
 struct Options
 {
     bool headless = false;
-    QHostAddress listen{QHostAddress::LocalHost};
+    QHostAddress listen{QHostAddress::LocalHost}; // the --kafka-port listener's address
+    // The native protocol has no authentication: loopback unless --native-listen says.
+    QHostAddress nativeListen{QHostAddress::LocalHost};
+    bool nativeListenGiven = false;
     quint16 port = 8080;
     quint16 kafkaPort = 9092;
+    // Every Kafka listener, the --kafka-port one (PLAINTEXT) first unless only
+    // --kafka-listener options were given.
+    std::vector<KafkaListener> kafkaListeners;
+    rivulet::TlsSettings tls;
+    QStringList notes;      // printed to stderr at start (e.g. what --listen no longer does)
     QString advertisedHost; // empty: the listen address (or the host name for 0.0.0.0)
     bool autoCreateTopics = true;
     int defaultPartitions = 1;

@@ -4,12 +4,15 @@
 
 #include "broker.h"
 #include "monitor/clientregistry.h"
+#include "security/saslserver.h"
 
 namespace rivulet::kafka {
 
 KafkaHandler::KafkaHandler(Broker &broker, const KafkaConfig &config,
                            std::shared_ptr<ClientStats> stats, QString peerHost)
-    : m_broker(broker), m_config(config), m_stats(std::move(stats)), m_peerHost(std::move(peerHost))
+    : m_broker(broker), m_config(config), m_stats(std::move(stats)),
+      m_peerHost(std::move(peerHost)),
+      m_auth(usesSasl(config.security) ? Auth::NeedHandshake : Auth::Open)
 {
 }
 
@@ -32,6 +35,8 @@ KafkaHandler::Outcome KafkaHandler::decodeAndHandle(const Call &call, Reader &in
 
 KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sink)
 {
+    if (m_auth == Auth::RawTokens)
+        return handleRawSaslToken(frame);
     Reader in(frame);
     RequestHeader h;
     h.apiKey = in.i16();
@@ -82,6 +87,9 @@ KafkaHandler::Outcome KafkaHandler::handle(QByteArrayView frame, const Sink &sin
                           .arg(api->maxVersion)
                     : QStringLiteral("API key %1 is not supported").arg(h.apiKey)};
     }
+
+    if (const QString refused = refusedBeforeAuthentication(h); !refused.isEmpty())
+        return {Outcome::Kind::Close, {}, refused};
 
     const Call call{h, sink};
     switch (ApiKey(h.apiKey)) {

@@ -2,6 +2,8 @@
 
 #include "groupcoordinator.h"
 #include "protocol.h"
+#include "security/securityprotocol.h"
+#include "security/tlssettings.h"
 #include "wire.h"
 
 #include <QString>
@@ -17,6 +19,8 @@ struct RetentionPolicy;
 class ClientStats;
 class Partition;
 class Topic;
+class SaslServer;
+class UserStore;
 } // namespace rivulet
 
 namespace rivulet::kafka {
@@ -30,6 +34,12 @@ struct KafkaConfig
     bool autoCreateTopics = true;
     int defaultPartitions = 1;
     std::int32_t maxFrameBytes = kDefaultMaxFrameBytes;
+    // The listener's security; SASL listeners check passwords against users.
+    SecurityProtocol security = SecurityProtocol::Plaintext;
+    std::shared_ptr<UserStore> users;
+    // TLS listeners (SSL, SASL_SSL): the server's certificate, key and client verification.
+    std::shared_ptr<const QSslConfiguration> tls;
+    TlsClientAuth tlsClientAuth = TlsClientAuth::None;
 };
 
 // Carries out Kafka requests for one connection. A request is decoded whole by the API table
@@ -41,8 +51,9 @@ struct KafkaConfig
 // One handle() per API, in a file named after the API or its family: kafkahandler.cpp
 // (ApiVersions, DescribeCluster), metadata.cpp, produce.cpp, fetch.cpp, listoffsets.cpp,
 // groups.cpp, offsets.cpp, groupadmin.cpp, topics.cpp, partitions.cpp (CreatePartitions,
-// DeleteRecords), configs.cpp, transactions.cpp and cluster.cpp (ACLs, quotas, elections,
-// reassignments, log dirs).
+// DeleteRecords), configs.cpp, transactions.cpp, cluster.cpp (ACLs, quotas, elections,
+// reassignments, log dirs) and sasl.cpp (SaslHandshake, SaslAuthenticate, and the gate that
+// keeps a SASL listener's connection to those and ApiVersions until it is authenticated).
 class KafkaHandler
 {
 public:
@@ -57,7 +68,8 @@ public:
             NoResponse,
             Deferred,
             WaitForData,
-            Close
+            Close,
+            RespondAndClose // send response, then close for reason (a refused login)
         };
         Kind kind = Kind::Respond;
         QByteArray response; // Respond: correlation id + body
@@ -75,6 +87,14 @@ public:
     // records than this (nor than its max_bytes or the broker's fetchMaxBytes), except its
     // first batch, as Kafka's rules have it.
     void setReplyRoom(qint64 bytes) { m_replyRoom = bytes; }
+    // After a SaslHandshake v0 the client sends its SASL tokens as bare size-delimited
+    // frames, not requests (any size, even under a request header's 8 bytes).
+    bool expectsRawSaslToken() const { return m_auth == Auth::RawTokens; }
+    // "User:NAME" once authenticated, else "ANONYMOUS" (Kafka's principal names).
+    QString principal() const;
+    // SSL listener: the client's verified certificate names it (SASL, if the listener has
+    // it, names it instead once authenticated).
+    void setCertificateSubject(const QString &subject) { m_user = subject; }
 
 private:
     // What a handler knows of its request besides the body.
@@ -116,6 +136,19 @@ private:
     std::shared_ptr<rivulet::Topic> current(const PendingFetch::Topic &t) const;
     std::optional<QByteArray> answerFetch(PendingFetch &f, std::int64_t nowMs, bool final);
 
+    // sasl.cpp
+    enum class Auth
+    {
+        Open,          // not a SASL listener, or authenticated
+        NeedHandshake, // a SASL listener's new connection
+        NeedToken,     // mechanism chosen (SaslHandshake v1): SaslAuthenticate next
+        RawTokens      // mechanism chosen (SaslHandshake v0): bare tokens next
+    };
+    // A request a connection may not send yet: the reason to close it, else empty.
+    QString refusedBeforeAuthentication(const RequestHeader &h) const;
+    Outcome handleRawSaslToken(QByteArrayView frame);
+    void authenticated(const QString &user);
+
     // Finds a topic, creating it if the broker auto-creates topics and mayCreate.
     std::shared_ptr<rivulet::Topic> topicFor(const QByteArray &name, bool mayCreate,
                                              std::int16_t &error);
@@ -126,6 +159,9 @@ private:
     QString m_peerHost;
     std::unique_ptr<PendingFetch> m_pendingFetch;
     qint64 m_replyRoom = std::numeric_limits<qint64>::max();
+    Auth m_auth = Auth::Open;
+    std::unique_ptr<SaslServer> m_sasl;
+    QString m_user; // the SASL user, once authenticated
 };
 
 // configs.cpp: a topic's configs as DescribeConfigs lists them (CreateTopics v5+ too)

@@ -40,6 +40,12 @@ void ClientStats::noteSoftware(QByteArrayView name, QByteArrayView version)
     m_software = std::move(software);
 }
 
+void ClientStats::setPrincipal(const QString &principal)
+{
+    std::lock_guard lock(m_mutex);
+    m_principal = principal;
+}
+
 ClientStats::Snapshot ClientStats::snapshot(std::uint64_t id) const
 {
     Snapshot s;
@@ -51,8 +57,10 @@ ClientStats::Snapshot ClientStats::snapshot(std::uint64_t id) const
     s.bytesOut = m_bytesOut.load(std::memory_order_relaxed);
     s.recordsIn = m_recordsIn.load(std::memory_order_relaxed);
     s.recordsOut = m_recordsOut.load(std::memory_order_relaxed);
+    s.encrypted = m_encrypted.load(std::memory_order_relaxed);
     std::lock_guard lock(m_mutex);
     s.name = m_name;
+    s.principal = m_principal;
     s.software = m_software;
     s.producesTotal = int(m_produces.size());
     s.consumesTotal = int(m_consumes.size());

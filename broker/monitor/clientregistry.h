@@ -25,6 +25,7 @@ public:
     {
     }
 
+    const QString &address() const { return m_address; }
     void addBytesIn(std::int64_t n) { m_bytesIn.fetch_add(n, std::memory_order_relaxed); }
     void addBytesOut(std::int64_t n) { m_bytesOut.fetch_add(n, std::memory_order_relaxed); }
     void noteProduced(const QString &topic, int partition, std::int64_t records);
@@ -33,6 +34,10 @@ public:
     void noteName(QByteArrayView name);
     // The client library and its version, as Kafka clients say in ApiVersions v3+.
     void noteSoftware(QByteArrayView name, QByteArrayView version);
+    // Kafka connections: who the client is ("User:alice", "ANONYMOUS") and whether TLS
+    // carries the connection.
+    void setPrincipal(const QString &principal);
+    void setEncrypted(bool encrypted) { m_encrypted.store(encrypted, std::memory_order_relaxed); }
 
     struct Snapshot
     {
@@ -40,7 +45,9 @@ public:
         QString address;
         QString protocol;
         QString name;
-        QString software; // "librdkafka 2.0.2"; empty when the client did not say
+        QString software;  // "librdkafka 2.0.2"; empty when the client did not say
+        QString principal; // Kafka: "User:alice" or "ANONYMOUS"; empty for native clients
+        bool encrypted = false;
         std::int64_t connectedMs = 0;
         std::int64_t bytesIn = 0;
         std::int64_t bytesOut = 0;
@@ -63,12 +70,14 @@ private:
     std::atomic<std::int64_t> m_bytesOut{0};
     std::atomic<std::int64_t> m_recordsIn{0};
     std::atomic<std::int64_t> m_recordsOut{0};
+    std::atomic<bool> m_encrypted{false};
 
     mutable std::mutex m_mutex; // guards the sets and the name; taken when they change
     std::set<std::pair<QString, int>> m_produces;
     std::set<std::pair<QString, int>> m_consumes;
     QString m_name;
     QString m_software;
+    QString m_principal;
     // the last topic/partition seen, so a steady stream does not take the mutex
     std::pair<QString, int> m_lastProduced{QString(), -1};
     std::pair<QString, int> m_lastConsumed{QString(), -1};

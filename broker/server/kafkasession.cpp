@@ -8,16 +8,20 @@
 namespace rivulet {
 
 KafkaSession::KafkaSession(Broker &broker, std::shared_ptr<const kafka::KafkaConfig> config,
-                           qintptr descriptor, QObject *parent)
+                           qintptr descriptor, QObject *parent, const Relayed *relayed)
     : Session(parent), m_broker(broker), m_config(std::move(config)),
       m_handle(std::make_shared<Handle>()),
       m_connection(descriptor, broker.config().maxQueuedReplyBytes, &broker.buffers(), this)
 {
     m_handle->session = this;
-    m_stats =
-        broker.clients().add(m_connection.peerName(), QStringLiteral("kafka"), Broker::nowMs());
-    m_handler =
-        std::make_unique<kafka::KafkaHandler>(broker, *m_config, m_stats, m_connection.peerHost());
+    m_stats = broker.clients().add(relayed ? relayed->peerName : m_connection.peerName(),
+                                   QStringLiteral("kafka"), Broker::nowMs());
+    m_stats->setEncrypted(relayed != nullptr);
+    m_handler = std::make_unique<kafka::KafkaHandler>(
+        broker, *m_config, m_stats, relayed ? relayed->peerHost : m_connection.peerHost());
+    if (relayed && !relayed->certificateSubject.isEmpty())
+        m_handler->setCertificateSubject(relayed->certificateSubject);
+    m_stats->setPrincipal(m_handler->principal());
     m_fetchTimer.setInterval(kFetchPollMs);
     connect(&m_fetchTimer, &QTimer::timeout, this, &KafkaSession::pollFetch);
     connect(&m_connection, &Connection::readyRead, this, &KafkaSession::processInput);
@@ -40,10 +44,13 @@ void KafkaSession::processInput()
         if (have < 4)
             break;
         const std::int32_t size = be::readI32(m_connection.data());
-        if (size < 8 || size > m_config->maxFrameBytes) {
+        // a bare SASL token (after a v0 SaslHandshake) may be shorter than a request header
+        const std::int32_t minimum = m_handler->expectsRawSaslToken() ? 0 : 8;
+        if (size < minimum || size > m_config->maxFrameBytes) {
             // checked before a byte of it is buffered
-            close(QStringLiteral("request size %1 is outside 8..%2")
+            close(QStringLiteral("request size %1 is outside %2..%3")
                       .arg(size)
+                      .arg(minimum)
                       .arg(m_config->maxFrameBytes));
             return;
         }
@@ -78,6 +85,10 @@ void KafkaSession::processInput()
             m_fetchTimer.start();
             break;
         case Kind::Close:
+            close(outcome.reason);
+            return;
+        case Kind::RespondAndClose:
+            send(outcome.response);
             close(outcome.reason);
             return;
         }
@@ -134,7 +145,7 @@ Connection::Expiry KafkaSession::sweep(qint64 nowMs, int requestTimeoutMs, int i
 
 void KafkaSession::close(const QString &why)
 {
-    qWarning("rivulet: closing Kafka connection from %s: %s", qPrintable(m_connection.peerName()),
+    qWarning("rivulet: closing Kafka connection from %s: %s", qPrintable(m_stats->address()),
              qPrintable(why));
     m_closing = true;
     m_fetchTimer.stop();

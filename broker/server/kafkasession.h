@@ -23,8 +23,17 @@ public:
     // How often a waiting Fetch looks for new data (it answers early when data arrives).
     static constexpr int kFetchPollMs = 5;
 
+    // What a TLS listener knows of a connection it relays (TlsSession): the real peer, and
+    // the subject of a verified client certificate.
+    struct Relayed
+    {
+        QString peerHost;
+        QString peerName;
+        QString certificateSubject; // empty without a client certificate
+    };
+
     KafkaSession(Broker &broker, std::shared_ptr<const kafka::KafkaConfig> config,
-                 qintptr descriptor, QObject *parent = nullptr);
+                 qintptr descriptor, QObject *parent = nullptr, const Relayed *relayed = nullptr);
     ~KafkaSession() override;
 
     Connection::Expiry sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs) override;

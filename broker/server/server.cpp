@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "kafkasession.h"
 #include "nativesession.h"
+#include "tlssession.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -60,6 +61,8 @@ void Server::createWorkers(int workers)
                     std::lock_guard lock(m_kafkaMutex);
                     config = m_kafka;
                 }
+                if (usesTls(config->security))
+                    return new TlsSession(m_broker, std::move(config), fd, parent);
                 return new KafkaSession(m_broker, std::move(config), fd, parent);
             };
         m_workers.push_back(std::make_unique<Worker>(
@@ -212,6 +215,12 @@ void Server::retryAccepting()
         return;
     m_acceptRetry->stop();
     m_acceptNotifier->setEnabled(true);
+}
+
+SecurityProtocol Server::security() const
+{
+    std::lock_guard lock(m_kafkaMutex);
+    return m_kafka ? m_kafka->security : SecurityProtocol::Plaintext;
 }
 
 const char *Server::protocolName() const

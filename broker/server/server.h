@@ -63,6 +63,8 @@ public:
     bool listenAgain(const QHostAddress &address, quint16 port);
 
     Protocol protocol() const { return m_protocol; }
+    // A Kafka server's listener security (PLAINTEXT for a native one).
+    SecurityProtocol security() const;
     int workerCount() const { return int(m_workers.size()); }
     int connectionCount() const;
     // True while accepting waits for descriptors to free up.

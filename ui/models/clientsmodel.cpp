@@ -32,6 +32,8 @@ std::uint64_t ClientsModel::refresh(Row &row, const ClientStats::Snapshot &fresh
         mask |= bit(Name);
     if (row.client.software != fresh.software)
         mask |= bit(Software);
+    if (row.client.principal != fresh.principal || row.client.encrypted != fresh.encrypted)
+        mask |= bit(Protocol);
     if (row.client.produces != fresh.produces || row.client.producesTotal != fresh.producesTotal)
         mask |= bit(Produces);
     if (row.client.consumes != fresh.consumes || row.client.consumesTotal != fresh.consumesTotal)
@@ -161,7 +163,11 @@ QVariant ClientsModel::data(const QModelIndex &index, int role) const
     case Name:
         return displayName(c);
     case Protocol:
-        return c.protocol;
+        // Kafka: who the client authenticated as, and whether TLS carries it
+        if (c.principal.isEmpty())
+            return c.protocol;
+        return c.encrypted ? tr("%1 over TLS, %2").arg(c.protocol, c.principal)
+                           : tr("%1, %2").arg(c.protocol, c.principal);
     case Produces:
         return raw ? QVariant(c.produces.join(QLatin1Char(' ')))
                    : QVariant(summary(c.produces, c.producesTotal));
