@@ -39,16 +39,6 @@ BrokerConfig quickGroups()
     return config;
 }
 
-void typeInto(QWidget *field, const QString &text)
-{
-    field->setFocus();
-    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
-    if (text.isEmpty())
-        QTest::keyClick(field, Qt::Key_Delete);
-    else
-        QTest::keyClicks(field, text);
-}
-
 // A kcat member of a balanced consumer group, committing what it reads every 200 ms.
 std::unique_ptr<QProcess> startMember(quint16 port, const QString &group, const QString &topic,
                                       const QString &clientId)

@@ -37,16 +37,6 @@ using namespace rivulet::testing;
 
 namespace {
 
-void typeInto(QWidget *field, const QString &text)
-{
-    field->setFocus();
-    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
-    if (text.isEmpty())
-        QTest::keyClick(field, Qt::Key_Delete);
-    else
-        QTest::keyClicks(field, text);
-}
-
 // Opens the cell's editor with F2, types text over what it held and presses Enter.
 void typeIntoCell(QTableWidget *table, int row, int column, const QString &text)
 {

@@ -59,13 +59,6 @@ bool wholeInWindow(QWidget *widget, QWidget *window)
     return widget->width() >= widget->sizeHint().width() && window->rect().contains(inWindow);
 }
 
-void typeInto(QWidget *field, const QString &text)
-{
-    field->setFocus();
-    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(field, text);
-}
-
 } // namespace
 
 class TestWindowInput : public QObject

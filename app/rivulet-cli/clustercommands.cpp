@@ -5,6 +5,7 @@
 #include "kafkacluster.h"
 
 #include <cstdio>
+#include <optional>
 
 namespace cli {
 namespace {
@@ -19,21 +20,37 @@ QString brokerList(const std::vector<int> &ids)
     return parts.join(QLatin1Char(','));
 }
 
+// Checks a listing command's arguments (none), opens the client and describes the cluster,
+// with its groups when asked; on failure prints why and gives the exit code.
+std::optional<int> describeFor(const QString &command, const QStringList &argv,
+                               rivulet::KafkaCluster &cluster,
+                               rivulet::ClusterDescription &description,
+                               std::vector<rivulet::GroupSnapshot> *groups, QStringList &problems)
+{
+    if (!argv.isEmpty())
+        return usage(command, QStringLiteral("takes no arguments"));
+    QString error;
+    if (!cluster.open(error))
+        return usage(command, error);
+    if (!cluster.describe(description, kDescribeTimeoutMs, error) ||
+        (groups && !cluster.describeGroups(*groups, problems, kDescribeTimeoutMs, error))) {
+        std::fprintf(stderr, "rivulet-cli %s: %s\n", qPrintable(command), qPrintable(error));
+        return Unreachable;
+    }
+    problems = description.problems + problems;
+    return std::nullopt;
+}
+
 } // namespace
 
 int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &argv)
 {
-    if (!argv.isEmpty())
-        return usage(QStringLiteral("topics"), QStringLiteral("takes no arguments"));
     rivulet::KafkaCluster cluster(settings);
-    QString error;
-    if (!cluster.open(error))
-        return usage(QStringLiteral("topics"), error);
     rivulet::ClusterDescription description;
-    if (!cluster.describe(description, kDescribeTimeoutMs, error)) {
-        std::fprintf(stderr, "rivulet-cli topics: %s\n", qPrintable(error));
-        return Unreachable;
-    }
+    QStringList problems;
+    if (const auto failed =
+            describeFor(QStringLiteral("topics"), argv, cluster, description, nullptr, problems))
+        return *failed;
     std::printf("%-30s %9s %12s %12s %12s %7s %-12s %-12s\n", "TOPIC", "PARTITION", "START", "END",
                 "MESSAGES", "LEADER", "REPLICAS", "ISR");
     for (const rivulet::TopicSnapshot &topic : description.topics)
@@ -49,27 +66,20 @@ int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &arg
                         static_cast<long long>(p.stats.endOffset - p.stats.startOffset), p.leader,
                         qPrintable(brokerList(p.replicas)), qPrintable(brokerList(p.isr)));
         }
-    for (const QString &problem : description.problems)
+    for (const QString &problem : problems)
         std::fprintf(stderr, "rivulet-cli topics: %s\n", qPrintable(problem));
     return Ok;
 }
 
 int clusterConsumers(const rivulet::KafkaSettings &settings, const QStringList &argv)
 {
-    if (!argv.isEmpty())
-        return usage(QStringLiteral("consumers"), QStringLiteral("takes no arguments"));
     rivulet::KafkaCluster cluster(settings);
-    QString error;
-    if (!cluster.open(error))
-        return usage(QStringLiteral("consumers"), error);
     rivulet::ClusterDescription description;
     std::vector<rivulet::GroupSnapshot> groups;
     QStringList problems;
-    if (!cluster.describe(description, kDescribeTimeoutMs, error) ||
-        !cluster.describeGroups(groups, problems, kDescribeTimeoutMs, error)) {
-        std::fprintf(stderr, "rivulet-cli consumers: %s\n", qPrintable(error));
-        return Unreachable;
-    }
+    if (const auto failed =
+            describeFor(QStringLiteral("consumers"), argv, cluster, description, &groups, problems))
+        return *failed;
     const auto endOffset = [&](const QString &topic, int partition) -> qint64 {
         for (const rivulet::TopicSnapshot &t : description.topics)
             if (t.name == topic)
@@ -95,7 +105,7 @@ int clusterConsumers(const rivulet::KafkaSettings &settings, const QStringList &
                         owner ? qPrintable(owner->label()) : "-");
         }
     }
-    for (const QString &problem : description.problems + problems)
+    for (const QString &problem : problems)
         std::fprintf(stderr, "rivulet-cli consumers: %s\n", qPrintable(problem));
     return Ok;
 }

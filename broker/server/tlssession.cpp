@@ -140,4 +140,11 @@ void TlsSession::checkDone()
     }
 }
 
+Connection::Expiry TlsSession::sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs)
+{
+    // closing the relayed session's end of the socketpair ends this one too (checkDone)
+    return m_session && !m_done ? m_session->sweep(nowMs, requestTimeoutMs, idleTimeoutMs)
+                                : Connection::Expiry::None;
+}
+
 } // namespace rivulet

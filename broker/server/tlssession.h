@@ -35,6 +35,10 @@ public:
                QObject *parent = nullptr);
     ~TlsSession() override;
 
+    // The relayed KafkaSession's timeouts (a partial request, an idle connection) count the
+    // plaintext it sees; before the handshake finished, kHandshakeMs is the only limit.
+    Connection::Expiry sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs) override;
+
 private:
     void encrypted();
     void refuse(const QString &why);

@@ -81,6 +81,17 @@ inline bool createFilledTopic(Broker &broker, const QString &topic, const QList<
     return true;
 }
 
+// Types text over what field holds, as a user does: select all, then type (or delete).
+inline void typeInto(QWidget *field, const QString &text)
+{
+    field->setFocus();
+    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
+    if (text.isEmpty())
+        QTest::keyClick(field, Qt::Key_Delete);
+    else
+        QTest::keyClicks(field, text);
+}
+
 inline QString cell(const QAbstractItemModel *model, int row, int column,
                     const QModelIndex &parent = {})
 {
