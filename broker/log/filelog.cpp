@@ -229,7 +229,6 @@ void FileLog::pushNewSegment(std::shared_ptr<Segment> segment)
     m_segments.push_back(std::move(segment));
     std::lock_guard lock(m_syncMutex);
     m_active = m_segments.back();
-    ++m_filesMade;
 }
 
 AppendResult FileLog::append(QByteArray &batch)
@@ -245,15 +244,24 @@ AppendResult FileLog::append(QByteArray &batch)
     RecordBatchView::setBaseOffset(batch.data(), base);
     const RecordBatchView view(batch);
     m_changed = true;
-    if (!active->append(batch, view.lastOffset(), view.maxTimestamp(), result.error)) {
+    // A segment file is made by its first write. It counts as made (its directory entry
+    // wanting an fsync) from then, under the same lock as the bytes: counted at the roll, a
+    // concurrent sync could fsync the directory before the file exists and count it done.
+    const bool makesFile = !active->existsOnDisk();
+    const bool appended =
+        active->append(batch, view.lastOffset(), view.maxTimestamp(), result.error);
+    {
+        std::lock_guard lock(m_syncMutex);
+        if (makesFile && active->existsOnDisk())
+            ++m_filesMade;
+        if (appended)
+            m_appended += batch.size();
+    }
+    if (!appended) {
         m_appendFailed = true;
         return result;
     }
     m_sizeBytes += batch.size();
-    {
-        std::lock_guard lock(m_syncMutex);
-        m_appended += batch.size();
-    }
     result.ok = true;
     result.baseOffset = base;
     result.lastOffset = view.lastOffset();
