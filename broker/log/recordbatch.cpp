@@ -268,8 +268,8 @@ void RecordBatchBuilder::writeRecord(std::int64_t timestampDelta, std::optional<
                      varint::encodedSize(qsizetype(headers.size()));
     for (const HeaderView &h : headers) {
         const std::optional<QByteArrayView> v = valueOf(h);
-        body += varint::encodedSize(h.name.size()) + h.name.size() + varint::encodedSize(lengthOf(v)) +
-                (v ? v->size() : 0);
+        body += varint::encodedSize(h.name.size()) + h.name.size() +
+                varint::encodedSize(lengthOf(v)) + (v ? v->size() : 0);
     }
 
     const qsizetype start = m_buffer.size();

@@ -84,23 +84,29 @@ int writeTarget(Broker &broker, const QString &name, int partition, QString &err
     return partitions;
 }
 
-bool produceBuiltBatch(Broker &broker, const QString &topic, int partition, QByteArray batch,
-                       std::map<int, InjectResult::Range> &ranges, QString &error)
+int flushBatch(Broker &broker, const QString &topic, int partition, PendingBatch &pending,
+               std::map<int, InjectResult::Range> &ranges, QString &error)
 {
+    if (!pending.builder || pending.builder->count() == 0)
+        return 0;
+    const int records = pending.builder->count();
+    QByteArray batch = pending.builder->finish();
+    pending.builder.reset();
+    pending.bytes = 0;
     ProduceOptions options;
     options.trusted = true; // built by RecordBatchBuilder: right by construction
     const ProduceResult appended =
         broker.produce(topic.toUtf8(), partition, std::move(batch), options);
     if (appended.error != ProduceError::None) {
         error = QStringLiteral("%1[%2]: %3").arg(topic).arg(partition).arg(appended.message);
-        return false;
+        return -1;
     }
     InjectResult::Range &range = ranges[partition];
     range.partition = partition;
     if (range.first < 0)
         range.first = appended.baseOffset;
     range.last = appended.lastOffset;
-    return true;
+    return records;
 }
 
 InjectResult injectMessages(Broker &broker, const InjectRequest &request, InjectProgress &progress)
@@ -132,23 +138,12 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
     for (const DecodedHeader &h : request.headers)
         headerTemplates.emplace_back(h.value, request.placeholders);
 
-    struct Pending
-    {
-        std::unique_ptr<RecordBatchBuilder> builder;
-        qsizetype bytes = 0;
-    };
-    std::map<int, Pending> pending;
+    std::map<int, PendingBatch> pending;
     std::map<int, InjectResult::Range> ranges;
 
-    auto flush = [&](int partition, Pending &p) {
-        if (!p.builder || p.builder->count() == 0)
-            return true;
-        const int records = p.builder->count();
-        QByteArray batch = p.builder->finish();
-        p.builder.reset();
-        p.bytes = 0;
-        if (!produceBuiltBatch(broker, request.topic, partition, std::move(batch), ranges,
-                               result.error))
+    auto flush = [&](int partition, PendingBatch &p) {
+        const int records = flushBatch(broker, request.topic, partition, p, ranges, result.error);
+        if (records < 0)
             return false;
         result.written += records;
         progress.written.store(result.written, std::memory_order_relaxed);
@@ -175,7 +170,7 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
             headers[h] = {request.headers[qsizetype(h)].name, headerValues[h],
                           request.headers[qsizetype(h)].hasValue};
         }
-        Pending &p = pending[partition];
+        PendingBatch &p = pending[partition];
         if (!p.builder)
             p.builder = std::make_unique<RecordBatchBuilder>(Broker::nowMs(), kBatchRecords);
         p.builder->appendRecord(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "log/recordbatch.h"
 #include "read.h"
 
 #include <QList>
@@ -66,11 +67,18 @@ struct InjectProgress
 // writing into; -1 and why in error when it is not there. Shared by the injector and the
 // import.
 int writeTarget(Broker &broker, const QString &topic, int partition, QString &error);
-// Produces one batch Rivulet built into topic[partition] through Broker::produce() and
-// widens ranges[partition] to its offsets; false with "topic[partition]: why" in error when
-// the broker refuses it.
-bool produceBuiltBatch(Broker &broker, const QString &topic, int partition, QByteArray batch,
-                       std::map<int, InjectResult::Range> &ranges, QString &error);
+// A partition's batch being built by the injector or the import, and its bytes so far.
+struct PendingBatch
+{
+    std::unique_ptr<RecordBatchBuilder> builder;
+    qsizetype bytes = 0;
+};
+// Finishes pending's batch (if it holds records), produces it into topic[partition] through
+// Broker::produce() and widens ranges[partition] to its offsets; pending is empty after.
+// Returns the records produced (0 for an empty batch), or -1 with "topic[partition]: why" in
+// error when the broker refuses it.
+int flushBatch(Broker &broker, const QString &topic, int partition, PendingBatch &pending,
+               std::map<int, InjectResult::Range> &ranges, QString &error);
 
 // Builds RecordBatches (key, headers, value) and appends them to the partitions: the same
 // path a producer's batch takes, without a socket. Runs on a pool thread; blocks while

@@ -28,10 +28,8 @@ qsizetype recordBytes(const recordfile::Record &r)
 }
 
 // The records of one partition waiting to be sent as one batch.
-struct Pending
+struct Pending : PendingBatch
 {
-    std::unique_ptr<RecordBatchBuilder> builder;
-    qsizetype bytes = 0;
     qint64 firstLine = 0;
 };
 
@@ -55,14 +53,8 @@ ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportP
     std::map<int, Pending> pending;
     std::map<int, InjectResult::Range> ranges;
     auto flush = [&](int partition, Pending &p) {
-        if (!p.builder || p.builder->count() == 0)
-            return true;
-        const int records = p.builder->count();
-        QByteArray batch = p.builder->finish();
-        p.builder.reset();
-        p.bytes = 0;
-        if (!produceBuiltBatch(broker, request.topic, partition, std::move(batch), ranges,
-                               result.error)) {
+        const int records = flushBatch(broker, request.topic, partition, p, ranges, result.error);
+        if (records < 0) {
             result.errorLine = p.firstLine;
             return false;
         }
