@@ -11,6 +11,7 @@
 #include "monitor/ratehistory.h"
 #include "monitor/snapshot.h"
 #include "native/protocol.h"
+#include "outcomes.h"
 #include "produce.h"
 #include "read.h"
 #include "server/bufferbudget.h"
@@ -106,16 +107,7 @@ public:
     bool deleteTopic(QByteArrayView name, QString &error);
     bool setRetention(QByteArrayView name, const RetentionPolicy &retention, QString &error);
 
-    // How addPartitions() and deleteRecordsBefore() went; unless Done, error says why.
-    enum class ChangeOutcome
-    {
-        Done,
-        UnknownTopic,
-        UnknownPartition,
-        Invalid,      // addPartitions: a count not above the current one, or too many
-        OutOfRange,   // deleteRecordsBefore: an offset past the end
-        StorageError, // the change could not be recorded: nothing changed
-    };
+    using ChangeOutcome = rivulet::ChangeOutcome; // outcomes.h
     // Kafka's CreatePartitions: raises the topic's partition count to newTotal (at most
     // TopicRegistry::kMaxPartitions); with validateOnly only checks. The registry gets a new
     // Topic sharing the existing partitions; holders of the old one keep its view. When
@@ -129,25 +121,8 @@ public:
                                       std::int64_t offset, std::int64_t &startOffset,
                                       QString &error);
 
-    // How the operations on a Kafka consumer group went; unless Done, error says why.
-    enum class GroupOutcome
-    {
-        Done,
-        InvalidGroup,     // a group needs a name
-        UnknownGroup,     // deleteGroup: no such group
-        HasMembers,       // Kafka changes only an empty group: its consumers must stop first
-        UnknownTopic,     // resetGroupOffsets
-        UnknownPartition, // resetGroupOffsets: a partition the topic does not have
-        StorageError,     // the change could not be journaled: nothing changed
-    };
-    // Where resetGroupOffsets() moves a group: each partition's start, its end, or an offset
-    // (clamped to what the partition holds).
-    enum class ResetTo
-    {
-        Earliest,
-        Latest,
-        Offset
-    };
+    using GroupOutcome = rivulet::GroupOutcome; // outcomes.h
+    using ResetTo = rivulet::ResetTo;
     // Commits new offsets for every partition of the topic on behalf of a Kafka consumer
     // group, as Kafka's tools do: only while the group has no members.
     GroupOutcome resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic, ResetTo to,

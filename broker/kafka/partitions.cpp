@@ -24,6 +24,8 @@ std::int16_t kafkaError(Broker::ChangeOutcome outcome)
         return error::OffsetOutOfRange;
     case Broker::ChangeOutcome::StorageError:
         return error::KafkaStorageError;
+    case Broker::ChangeOutcome::Unavailable: // a cluster source's, never the broker's
+        break;
     }
     return error::UnknownServerError;
 }
