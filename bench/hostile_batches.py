@@ -9,13 +9,18 @@ Starts RIVULET on a fresh data directory and, over loopback:
      Kafka Produce v3, 20 times, pipelined on one connection, while a second connection
      times ApiVersions round trips: the error code, the time per refused (or stored) batch,
      the broker's peak and final RSS, and the worst round trip of the other client;
-  2. with --stored DIR: starts RIVULET on DIR (a data directory where an older broker stored
+  2. --victim: on a broker with one worker, one client sends the bomb in a loop (a Kafka
+     Produce at a time) while another times small Kafka Produce and Fetch round trips on
+     the same worker: median and worst, and the same client alone for comparison;
+  3. with --stored DIR: starts RIVULET on DIR (a data directory where an older broker stored
      such a batch in topic "bomb") and times native Consumes of it with RIVULET_CLI, with
      the broker's RSS.
 
 usage: hostile_batches.py RIVULET RIVULET_CLI [--keep DIR] [--stored DIR] [--workers N]
+                          [--victim [--rounds N]]
   --keep DIR    use DIR as the data directory of step 1 and keep it (for --stored later)
   --workers N   passed to the broker (1: the other client shares the hostile one's worker)
+  --victim      only step 2 (always with --workers 1); --rounds N victim round trips (300)
 Prints one line per figure; figures go to docs/PERFORMANCE.md.
 """
 import os
@@ -76,6 +81,18 @@ def gzip_batch(values):
     return struct.pack(">qiibI", 0, 4 + 1 + 4 + len(covered), -1, 2, crc32c(covered)) + covered
 
 
+def plain_batch(values):
+    """A magic-2 batch, uncompressed, one record per value."""
+    records = bytearray()
+    for i, value in enumerate(values):
+        body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(value)) + value + varint(0)
+        records += varint(len(body)) + body
+    now = int(time.time() * 1000)
+    n = len(values)
+    covered = struct.pack(">hiqqqhii", 0, n - 1, now, now, -1, -1, -1, n) + bytes(records)
+    return struct.pack(">qiibI", 0, 4 + 1 + 4 + len(covered), -1, 2, crc32c(covered)) + covered
+
+
 def gzip_bomb(value_bytes):
     """A magic-2 batch, gzip, one record whose value is value_bytes zeros."""
     head = b"\x00" + varint(0) + varint(0) + varint(-1) + varint(value_bytes)
@@ -107,6 +124,14 @@ def produce_frame(corr, topic, records):
     body = struct.pack(">hhi", -1, -1, 30000) + struct.pack(">i", 1) + kstr(topic)
     body += struct.pack(">i", 1) + struct.pack(">ii", 0, len(records)) + records
     header = struct.pack(">hhi", 0, 3, corr) + kstr("hostile")
+    return struct.pack(">i", len(header) + len(body)) + header + body
+
+
+def fetch_frame(corr, topic, offset):
+    """FetchRequest v4: no wait, up to 1 MiB from one partition."""
+    body = struct.pack(">iiiib", -1, 0, 1, 1 << 20, 0) + struct.pack(">i", 1) + kstr(topic)
+    body += struct.pack(">i", 1) + struct.pack(">iqi", 0, offset, 1 << 20)
+    header = struct.pack(">hhi", 1, 4, corr) + kstr("victim")
     return struct.pack(">i", len(header) + len(body)) + header + body
 
 
@@ -245,6 +270,74 @@ def bomb_produce(binary, data_dir):
     stop(proc)
 
 
+def percentile(sorted_values, p):
+    return sorted_values[min(len(sorted_values) - 1, int(p * len(sorted_values)))]
+
+
+def victim_rounds(kafka_port, rounds, topic):
+    """Small Produce and Fetch round trips, 5 ms apart: their times in ms."""
+    s = socket.create_connection(("127.0.0.1", kafka_port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    batch = plain_batch([b"small value %d" % i for i in range(3)])
+    produce_ms, fetch_ms = [], []
+    for i in range(rounds):
+        t = time.monotonic()
+        s.sendall(produce_frame(2 * i, topic, batch))
+        error = produce_error(read_frame(s))
+        produce_ms.append(1000 * (time.monotonic() - t))
+        if error:
+            raise SystemExit(f"victim produce failed: error {error}")
+        t = time.monotonic()
+        s.sendall(fetch_frame(2 * i + 1, topic, 3 * i))
+        read_frame(s)
+        fetch_ms.append(1000 * (time.monotonic() - t))
+        time.sleep(0.005)
+    s.close()
+    return sorted(produce_ms), sorted(fetch_ms)
+
+
+def victim_latency(binary, data_dir, rounds):
+    """Issue 14 section 4: decompression never blocks other clients' requests."""
+    bomb = gzip_bomb(BOMB_BYTES)
+    EXTRA_ARGS.extend(["--workers", "1"])
+    proc, _, kafka_port = start(binary, data_dir)
+
+    def show(label, times):
+        p, f = times
+        print(f"{label}: Produce median {percentile(p, 0.5):.2f} ms, p99 {percentile(p, 0.99):.1f} "
+              f"ms, max {p[-1]:.1f} ms; Fetch median {percentile(f, 0.5):.2f} ms, p99 "
+              f"{percentile(f, 0.99):.1f} ms, max {f[-1]:.1f} ms ({len(p)} each)")
+
+    show("victim alone", victim_rounds(kafka_port, rounds, "quiet"))
+    done = threading.Event()
+    bombs = [0, set()]
+
+    def hostile():
+        s = socket.create_connection(("127.0.0.1", kafka_port))
+        corr = 0
+        while not done.is_set():
+            corr += 1
+            s.sendall(produce_frame(corr, "bomb", bomb))
+            bombs[1].add(produce_error(read_frame(s)))
+            bombs[0] += 1
+        s.close()
+
+    h = threading.Thread(target=hostile)
+    cpu0 = proc_cpu(proc.pid)
+    t0 = time.monotonic()
+    h.start()
+    time.sleep(0.5)
+    times = victim_rounds(kafka_port, rounds, "victim")
+    done.set()
+    h.join()
+    elapsed = time.monotonic() - t0
+    cpu = proc_cpu(proc.pid) - cpu0
+    show("victim while a client sends gzip bombs on the same worker", times)
+    print(f"  {bombs[0]} bombs refused meanwhile (errors {sorted(bombs[1])}), "
+          f"{1000 * elapsed / max(bombs[0], 1):.0f} ms each, broker CPU {cpu:.1f} s in {elapsed:.1f} s")
+    stop(proc)
+
+
 def stored_consume(binary, cli, data_dir):
     proc, native_port, _ = start(binary, data_dir)
     rss_before = rss_kib(proc.pid, "VmRSS")
@@ -275,6 +368,11 @@ def main():
         EXTRA_ARGS.extend(["--workers", args[args.index("--workers") + 1]])
     if stored:
         stored_consume(binary, cli, stored)
+        return
+    if "--victim" in args:
+        rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 300
+        with tempfile.TemporaryDirectory() as d:
+            victim_latency(binary, d, rounds)
         return
     with tempfile.TemporaryDirectory() as d:
         ordinary_produce(binary, d)

@@ -18,6 +18,14 @@ Broker::Broker(BrokerConfig config)
       m_buffers(m_config.maxBufferedBytes)
 {
     compression::setMaxInflatedBytes(m_config.maxMessageBytes);
+    m_offWorker.setObjectName(QStringLiteral("rivulet-offworker"));
+    if (m_config.offWorkerThreads > 0)
+        m_offWorker.setMaxThreadCount(m_config.offWorkerThreads);
+}
+
+void Broker::runOffWorker(std::function<void()> task)
+{
+    m_offWorker.start(std::move(task));
 }
 
 Broker::~Broker()
@@ -552,6 +560,8 @@ void Broker::shutdown()
     if (m_shutDown)
         return;
     m_shutDown = true;
+    // produces still being checked finish (and are stored) before the logs close
+    m_offWorker.waitForDone();
     {
         std::lock_guard lock(m_housekeepingMutex);
         m_stopping = true;

@@ -18,8 +18,10 @@
 
 #include <QHash>
 #include <QStringList>
+#include <QThreadPool>
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,6 +65,9 @@ struct BrokerConfig
     // The most record bytes one Kafka Fetch answer carries, whatever its max_bytes (Kafka's
     // broker setting fetch.max.bytes, same default).
     std::int32_t fetchMaxBytes = 57671680;
+    // Threads of the pool that checks compressed produces off the workers (runOffWorker());
+    // 0: one per core.
+    int offWorkerThreads = 0;
 };
 
 // The broker's state shared by every connection and worker thread: topics, their logs
@@ -148,6 +153,13 @@ public:
     BufferBudget &buffers() { return m_buffers; }
     kafka::GroupCoordinator &groups() { return m_groups; }
     TransactionCoordinator &transactions() { return m_transactions; }
+    // Runs work too slow for a connection's worker thread, where it would hold up every other
+    // connection sharing that worker (decompressing a Kafka producer's compressed batches to
+    // check them, a native Consume that decompresses stored ones), on the broker's own pool of
+    // as many threads as cores: not the global pool, whose threads the window's refreshes
+    // use. The caller parks its connection and posts the answer back itself. shutdown() waits
+    // for the tasks; a task must not touch a session, which may be gone when it runs.
+    void runOffWorker(std::function<void()> task);
     // Transactions as Fetch sees them: the last stable offset (the first offset of the oldest
     // open transaction, or the end), and the aborted transactions (producer id, first offset)
     // that overlap [from, to], for read_committed consumers.
@@ -241,6 +253,7 @@ private:
     std::mutex m_groupSaveMutex;
     bool m_shutDown = false;
     BufferBudget m_buffers;
+    QThreadPool m_offWorker; // runOffWorker()
 };
 
 } // namespace rivulet

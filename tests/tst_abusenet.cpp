@@ -3,10 +3,13 @@
 // closed after --request-timeout-ms, an idle one after --idle-timeout-ms (and not while its request
 // is being answered), a client pipelining requests without reading the answers holds no more than
 // its queued-reply cap, a Kafka Fetch asking for everything (and naming one partition 1,000 times)
-// is answered within the caps, and unfinished huge frames hold no more than the broker's buffer
-// budget.
+// is answered within the caps, unfinished huge frames hold no more than the broker's buffer
+// budget, and a compressed batch is inflated off the worker thread (a Kafka Produce checking a
+// gzip bomb, a native Consume of a stored compressed batch) while the worker answers the others.
 #include "broker.h"
 #include "kafka/kafkahandler.h"
+#include "log/compression.h"
+#include "log/crc32c.h"
 #include "log/recordbatch.h"
 #include "native/clientcodec.h"
 #include "server/server.h"
@@ -18,9 +21,12 @@
 #include <QTimer>
 #include <QtEndian>
 
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <netinet/in.h>
@@ -171,6 +177,112 @@ double rssMiB()
         if (line.startsWith("VmRSS:"))
             return line.mid(6).trimmed().split(' ').first().toDouble() / 1024;
     return -1;
+}
+
+// Occupies the broker's pool (a broker with BrokerConfig::offWorkerThreads = 1) until
+// released or destroyed, so that a test sees what the worker answers while a costly check
+// waits its turn. Declared after the broker, so that a failing test releases it first.
+class PoolGate
+{
+public:
+    explicit PoolGate(Broker &broker)
+    {
+        broker.runOffWorker([this] {
+            m_running = true;
+            std::unique_lock lock(m_mutex);
+            m_opened.wait(lock, [this] { return m_open; });
+        });
+    }
+    ~PoolGate() { release(); }
+    bool running() const { return m_running; }
+    void release()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_open = true;
+        }
+        m_opened.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_opened;
+    bool m_open = false;
+    std::atomic<bool> m_running{false};
+};
+
+// An uncompressed batch of values, or the same with its records gzipped.
+QByteArray batchOf(const QList<QByteArray> &values, bool gzip)
+{
+    RecordBatchBuilder builder(Broker::nowMs());
+    for (const QByteArray &v : values)
+        builder.append(v);
+    QByteArray batch = builder.finish();
+    if (!gzip)
+        return batch;
+    QByteArray packed;
+    QString error;
+    if (!compression::compress(1, QByteArrayView(batch).sliced(batch::kHeaderSize), packed, error))
+        qFatal("%s", qPrintable(error));
+    batch = batch.left(batch::kHeaderSize) + packed;
+    qToBigEndian<std::int32_t>(std::int32_t(batch.size() - batch::kLogOverhead),
+                               batch.data() + batch::kBatchLength);
+    qToBigEndian<std::int16_t>(1, batch.data() + batch::kAttributes);
+    qToBigEndian<std::uint32_t>(crc32c(batch.constData() + batch::kAttributes,
+                                       std::size_t(batch.size() - batch::kAttributes)),
+                                batch.data() + batch::kCrc);
+    return batch;
+}
+
+// ProduceRequest v3 of one batch to partition 0 of topic, acks -1.
+QByteArray produceV3(std::int32_t correlationId, const QByteArray &topic, const QByteArray &batch)
+{
+    Bytes b;
+    b.i16(-1).i16(-1).i32(30000).i32(1).classic(topic).i32(1).i32(0).i32(
+        std::int32_t(batch.size()));
+    b.raw(batch);
+    return kafkaFrame(0, 3, correlationId, b.data());
+}
+
+// The whole Kafka responses at the front of bytes: (correlation id, body after it).
+QList<std::pair<std::int32_t, QByteArray>> kafkaResponses(const QByteArray &bytes)
+{
+    QList<std::pair<std::int32_t, QByteArray>> responses;
+    for (qsizetype at = 0; bytes.size() - at >= 8;) {
+        const qsizetype size = qFromBigEndian<std::int32_t>(bytes.constData() + at);
+        if (bytes.size() - at < 4 + size)
+            break;
+        responses.append({qFromBigEndian<std::int32_t>(bytes.constData() + at + 4),
+                          bytes.mid(at + 8, size - 4)});
+        at += 4 + size;
+    }
+    return responses;
+}
+
+// A ProduceResponse v3's error code for its one topic's one partition.
+int produceError(const QByteArray &body)
+{
+    // [topics: name, [partitions: index, error_code, ...]]
+    const qsizetype nameAt = 4;
+    const qsizetype nameLength = qFromBigEndian<std::int16_t>(body.constData() + nameAt);
+    return qFromBigEndian<std::int16_t>(body.constData() + nameAt + 2 + nameLength + 4 + 4);
+}
+
+// The whole native replies in bytes.
+QList<native::Reply> nativeReplies(const QByteArray &bytes)
+{
+    QList<native::Reply> replies;
+    native::ReplyParser parser;
+    std::size_t offset = 0;
+    for (;;) {
+        native::Reply reply;
+        std::size_t consumed = 0;
+        if (parser.parse(bytes.constData() + offset, std::size_t(bytes.size()) - offset, reply,
+                         consumed) != native::ReplyParser::Status::Complete)
+            return replies;
+        offset += consumed;
+        replies.append(reply);
+    }
 }
 
 } // namespace
@@ -453,6 +565,105 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(firstResponseBody(other.received()) || other.closedByPeer(),
                                  kWaitMs);
         QVERIFY(firstResponseBody(other.received()).has_value());
+    }
+
+    void compressedProduceIsCheckedOffTheWorker()
+    {
+        BrokerConfig config;
+        config.maxMessageBytes = 1 << 20;
+        config.offWorkerThreads = 1;
+        Broker broker(config);
+        Server kafka(broker, 1, kafka::KafkaConfig{}); // one worker: both clients share it
+        QVERIFY(kafka.start(QHostAddress::LocalHost, 0));
+        // a gzip batch whose one record inflates to 4 MiB, past the 1 MiB maximum
+        const QByteArray bomb = batchOf({QByteArray(4 << 20, '\0')}, true);
+        QVERIFY(bomb.size() < 64 << 10);
+        PoolGate gate(broker); // the bomb's check waits behind it
+        QTRY_VERIFY_WITH_TIMEOUT(gate.running(), kWaitMs);
+
+        // the hostile client pipelines the bomb and an ordinary produce
+        RawClient hostile;
+        QVERIFY(hostile.connectTo(kafka.serverPort()));
+        QVERIFY(hostile.sendAll(produceV3(1, "bomb", bomb) +
+                                produceV3(2, "after", batchOf({"x"}, false))));
+        // another client on the same worker is answered while the bomb waits for its check
+        RawClient other;
+        QVERIFY(other.connectTo(kafka.serverPort()));
+        QVERIFY(other.sendAll(kafkaFrame(18, 0, 5, {}) +
+                              produceV3(6, "small", batchOf({"y", "z"}, false))));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            kafkaResponses(other.received()).size() == 2 || other.closedByPeer(), kWaitMs);
+        auto answers = kafkaResponses(other.received());
+        QCOMPARE(answers.size(), 2);
+        QCOMPARE(answers[0].first, 5);
+        QCOMPARE(answers[1].first, 6);
+        QCOMPARE(produceError(answers[1].second), 0);
+        QVERIFY(!hostile.closedByPeer());
+        QVERIFY(hostile.received().isEmpty()); // its first answer is not ready, nor its second
+
+        // once checked, the bomb is refused and the answers come in request order
+        gate.release();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            kafkaResponses(hostile.received()).size() == 2 || hostile.closedByPeer(), kWaitMs);
+        answers = kafkaResponses(hostile.received());
+        QCOMPARE(answers.size(), 2);
+        QCOMPARE(answers[0].first, 1);
+        QCOMPARE(produceError(answers[0].second), 10); // MESSAGE_TOO_LARGE
+        QCOMPARE(answers[1].first, 2);
+        QCOMPARE(produceError(answers[1].second), 0);
+        QCOMPARE(broker.partitionRanges("bomb").value(0).endOffset, 0); // nothing stored
+        QCOMPARE(broker.partitionRanges("after").value(0).endOffset, 1);
+    }
+
+    void nativeConsumeDecompressesOffTheWorker()
+    {
+        BrokerConfig config;
+        config.offWorkerThreads = 1;
+        Broker broker(config);
+        Server native(broker, 1);
+        QVERIFY(native.start(QHostAddress::LocalHost, 0));
+        // "mixed": offset 0 plain, 1-2 gzip, 3 plain; "plain": offsets 0-1
+        QCOMPARE(broker.createTopic("mixed", 1).outcome, TopicRegistry::CreateOutcome::Created);
+        QCOMPARE(broker.createTopic("plain", 1).outcome, TopicRegistry::CreateOutcome::Created);
+        for (const auto &[values, gzip] : {std::pair{QList<QByteArray>{"p0"}, false},
+                                           std::pair{QList<QByteArray>{"g1", "g2"}, true},
+                                           std::pair{QList<QByteArray>{"p3"}, false}})
+            QCOMPARE(broker.produce("mixed", 0, batchOf(values, gzip)).error, ProduceError::None);
+        QCOMPARE(broker.produce("plain", 0, batchOf({"a", "b"}, false)).error, ProduceError::None);
+        PoolGate gate(broker);
+        QTRY_VERIFY_WITH_TIMEOUT(gate.running(), kWaitMs);
+
+        // the worker answers up to the compressed batch; the Consume that starts at it waits
+        // for the pool, and the request after it waits for that answer
+        RawClient reader;
+        QVERIFY(reader.connectTo(native.serverPort()));
+        QVERIFY(reader.sendAll(native::encodeConsume("mixed", 0, 0, 10) +
+                               native::encodeConsume("mixed", 0, 1, 10) +
+                               native::encodeListTopics()));
+        RawClient other;
+        QVERIFY(other.connectTo(native.serverPort()));
+        QVERIFY(other.sendAll(native::encodeConsume("plain", 0, 0, 10)));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            nativeReplies(other.received()).size() == 1 || other.closedByPeer(), kWaitMs);
+        QCOMPARE(nativeReplies(other.received()).value(0).contents.size(), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            nativeReplies(reader.received()).size() == 1 || reader.closedByPeer(), kWaitMs);
+        auto replies = nativeReplies(reader.received());
+        QCOMPARE(replies.size(), 1);
+        QCOMPARE(replies[0].contents.size(), 1);
+        QCOMPARE(replies[0].contents[0].value, QByteArray("p0"));
+
+        gate.release();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            nativeReplies(reader.received()).size() == 3 || reader.closedByPeer(), kWaitMs);
+        replies = nativeReplies(reader.received());
+        QCOMPARE(replies.size(), 3);
+        QVERIFY(!replies[1].error);
+        QStringList got;
+        for (const native::ContentRecord &r : replies[1].contents)
+            got << QStringLiteral("%1=%2").arg(r.offset).arg(QString::fromLatin1(r.value));
+        QCOMPARE(got, QStringList({"1=g1", "2=g2", "3=p3"}));
+        QCOMPARE(replies[2].topicPartitions.size(), 2); // ListTopics, answered last
     }
 };
 

@@ -44,15 +44,24 @@ Found lookUp(Partition &p, std::int64_t timestamp, std::int64_t latest)
     return found;
 }
 
-} // namespace
+// Whether the request searches by timestamp: that reads the records of the batches it looks
+// at, decompressing compressed ones, which is not done on a connection's worker thread.
+bool searchesRecords(const ListOffsetsRequest &request)
+{
+    for (const auto &wanted : request.topics)
+        for (const auto &wp : wanted.partitions)
+            if (wp.timestamp >= 0 || wp.timestamp == kMaxTimestamp)
+                return true;
+    return false;
+}
 
-KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest &request)
+ListOffsetsResponse listOffsets(Broker &broker, const ListOffsetsRequest &request)
 {
     ListOffsetsResponse response;
     for (const auto &wanted : request.topics) {
         ListOffsetsResponse::ListOffsetsTopicResponse t;
         t.name = wanted.name;
-        const auto topic = m_broker.topics().find(wanted.name);
+        const auto topic = broker.topics().find(wanted.name);
         for (const auto &wp : wanted.partitions) {
             ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse r;
             r.partitionIndex = wp.partitionIndex;
@@ -61,7 +70,7 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest 
                 r.errorCode = error::UnknownTopicOrPartition;
             } else {
                 const std::int64_t latest = request.isolationLevel == 1
-                                                ? m_broker.lastStableOffset(*topic, *p)
+                                                ? broker.lastStableOffset(*topic, *p)
                                                 : p->endOffset();
                 const Found found = lookUp(*p, wp.timestamp, latest);
                 r.errorCode = found.error;
@@ -76,7 +85,22 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest 
         }
         response.topics.push_back(std::move(t));
     }
-    return call.respond(response);
+    return response;
+}
+
+} // namespace
+
+KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest &request)
+{
+    if (!searchesRecords(request))
+        return call.respond(listOffsets(m_broker, request));
+    // answered from the broker's pool, as a compressed Produce is (produce.cpp); the
+    // connection reads its next request once this answer is out
+    m_broker.runOffWorker([&broker = m_broker, request = std::move(request), header = call.header,
+                           sink = call.sink] {
+        sink(encodeResponse(header, listOffsets(broker, request)));
+    });
+    return {Outcome::Kind::Deferred, {}, {}};
 }
 
 } // namespace rivulet::kafka

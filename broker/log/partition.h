@@ -45,6 +45,9 @@ struct ReadOutcome
 {
     int records = 0;
     QString error; // stored data could not be served (e.g. damaged on disk)
+    // A read told not to decompress stopped before a compressed batch (records holds what
+    // came before it).
+    bool compressedAhead = false;
 };
 
 // One partition: its log behind a lock held only for an append or a copy-out, counters the
@@ -75,9 +78,12 @@ public:
 
     // Calls f(const RecordView&) under the lock for up to maxRecords records from fromOffset
     // on, until f returns false (after taking that record). Transaction markers (control
-    // batches) are stepped over: their offsets are gaps to the reader.
+    // batches) are stepped over: their offsets are gaps to the reader. With decompress false
+    // the read stops before the first compressed batch (compressedAhead), for callers on a
+    // connection's worker thread, where inflating one would hold up the other connections.
     template <typename F>
-    ReadOutcome readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const;
+    ReadOutcome readRecords(std::int64_t fromOffset, int maxRecords, F &&f,
+                            bool decompress = true) const;
     bool readBatches(std::int64_t fromOffset, const BatchVisitor &visitor, QString &error) const;
 
     std::int64_t startOffset() const
@@ -168,7 +174,8 @@ private:
 };
 
 template <typename F>
-ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&f) const
+ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&f,
+                                   bool decompress) const
 {
     ReadOutcome outcome;
     bool stopped = false;
@@ -182,6 +189,10 @@ ReadOutcome Partition::readRecords(std::int64_t fromOffset, int maxRecords, F &&
             const RecordBatchView view(bytes);
             if (view.isControl())
                 return true; // a transaction's commit/abort marker: nobody's record
+            if (!decompress && view.compression() != 0) {
+                outcome.compressedAhead = true;
+                return false;
+            }
             QString why;
             const bool decoded = view.forEachRecord(
                 fromOffset,

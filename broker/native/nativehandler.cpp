@@ -27,7 +27,8 @@ NativeHandler::NativeHandler(Broker &broker, QByteArray peer, std::shared_ptr<Cl
 {
 }
 
-NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out, qint64 replyRoom)
+NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out, qint64 replyRoom,
+                                             bool mayDecompress)
 {
     if (std::size_t(r.consumerId.size()) > kMaxConsumerIdBytes && r.action != Action::Quit) {
         error(out, QStringLiteral("consumer_id is longer than %1 bytes").arg(kMaxConsumerIdBytes));
@@ -42,7 +43,8 @@ NativeHandler::Outcome NativeHandler::handle(const Request &r, QByteArray &out, 
         produce(r, out);
         break;
     case Action::Consume:
-        consume(r, out, replyRoom);
+        if (!consume(r, out, replyRoom, mayDecompress))
+            return Outcome::OffWorker;
         break;
     case Action::CreateTopic:
         createTopic(r, out);
@@ -133,12 +135,12 @@ void NativeHandler::produce(const Request &r, QByteArray &out)
     appendEmpty(out);
 }
 
-void NativeHandler::consume(const Request &r, QByteArray &out, qint64 replyRoom)
+bool NativeHandler::consume(const Request &r, QByteArray &out, qint64 replyRoom, bool mayDecompress)
 {
     std::shared_ptr<Topic> topic;
     Partition *partition = find(r, topic, out);
     if (!partition)
-        return;
+        return true;
 
     auto gone = [&] {
         return partition->startOffset() > std::int64_t(r.offset)
@@ -150,10 +152,12 @@ void NativeHandler::consume(const Request &r, QByteArray &out, qint64 replyRoom)
                          .arg(partition->startOffset())
                    : QString();
     };
-    if (const QString why = gone(); !why.isEmpty())
-        return error(out, why);
+    if (const QString why = gone(); !why.isEmpty()) {
+        error(out, why);
+        return true;
+    }
     if (m_broker.config().seedCompat && std::int64_t(r.offset) >= partition->endOffset())
-        return seedCompatEnd(*topic, *partition, r, out);
+        return seedCompatEnd(*topic, *partition, r, out, mayDecompress);
     // A reply stops growing at the request bound, or sooner at the room the connection has
     // for queued replies, so neither a huge limit nor many pipelined Consumes can exhaust
     // memory; the client simply asks again from the next offset.
@@ -162,25 +166,38 @@ void NativeHandler::consume(const Request &r, QByteArray &out, qint64 replyRoom)
                                                      std::max<qint64>(replyRoom, 1)));
     std::int64_t next = r.offset;
     const int limit = int(std::min<std::uint32_t>(r.limit, std::numeric_limits<int>::max()));
-    const ReadOutcome read = partition->readRecords(r.offset, limit, [&](const RecordView &record) {
-        appendContent(out, std::uint32_t(record.offset), record.value);
-        next = record.offset + 1;
-        return out.size() - start < maxReply;
-    });
+    // On a worker the read stops before a compressed batch: what came before it is the
+    // answer (the client asks again from there), and a Consume that starts at one is
+    // answered off the worker.
+    const ReadOutcome read = partition->readRecords(
+        r.offset, limit,
+        [&](const RecordView &record) {
+            appendContent(out, std::uint32_t(record.offset), record.value);
+            next = record.offset + 1;
+            return out.size() - start < maxReply;
+        },
+        mayDecompress);
+    if (read.compressedAhead && read.records == 0 && read.error.isEmpty()) {
+        out.truncate(start);
+        return false;
+    }
     if (!read.error.isEmpty()) {
         // never a partial answer built on damaged data
         out.truncate(start);
         qWarning("rivulet: %s[%u]: %s", qPrintable(topic->name()), r.partition,
                  qPrintable(read.error));
-        return error(out, read.error);
+        error(out, read.error);
+        return true;
     }
     // retention may have run between the check above and the read: nothing read and the
     // start now past the offset asked for is the same refusal, not an empty answer
     if (const QString why = read.records == 0 ? gone() : QString(); !why.isEmpty()) {
         out.truncate(start);
-        return error(out, why);
+        error(out, why);
+        return true;
     }
     finishConsume(*topic, *partition, r, {next, read.records, out.size() - start}, out);
+    return true;
 }
 
 void NativeHandler::finishConsume(const Topic &topic, Partition &partition, const Request &r,
@@ -196,8 +213,8 @@ void NativeHandler::finishConsume(const Topic &topic, Partition &partition, cons
                           delivered.records, anonymous);
 }
 
-void NativeHandler::seedCompatEnd(const Topic &topic, Partition &partition, const Request &r,
-                                  QByteArray &out)
+bool NativeHandler::seedCompatEnd(const Topic &topic, Partition &partition, const Request &r,
+                                  QByteArray &out, bool mayDecompress)
 {
     // The original broker clamped the start of the range it sent to its last stored value and
     // numbered what it sent from the offset asked for. Its last record here is the newest one
@@ -209,20 +226,30 @@ void NativeHandler::seedCompatEnd(const Topic &topic, Partition &partition, cons
     std::optional<QByteArray> last;
     for (std::int64_t at = end - 1; !last && at >= logStart && at >= end - kMostMarkersSkipped;
          --at) {
-        const ReadOutcome read = partition.readRecords(at, 1, [&](const RecordView &record) {
-            if (record.offset == at)
-                last = QByteArray(record.value.data(), record.value.size());
-            return false;
-        });
-        if (!read.error.isEmpty())
-            return error(out, read.error);
+        const ReadOutcome read = partition.readRecords(
+            at, 1,
+            [&](const RecordView &record) {
+                if (record.offset == at)
+                    last = QByteArray(record.value.data(), record.value.size());
+                return false;
+            },
+            mayDecompress);
+        if (read.compressedAhead)
+            return false; // the last record is in a compressed batch: answered off the worker
+        if (!read.error.isEmpty()) {
+            error(out, read.error);
+            return true;
+        }
     }
-    if (!last)
-        return finishConsume(topic, partition, r, {std::int64_t(r.offset), 0, 0}, out);
+    if (!last) {
+        finishConsume(topic, partition, r, {std::int64_t(r.offset), 0, 0}, out);
+        return true;
+    }
     const qsizetype start = out.size();
     appendContent(out, r.offset, *last);
     // the position is the end: everything there is has been read
     finishConsume(topic, partition, r, {end, 1, out.size() - start}, out);
+    return true;
 }
 
 void NativeHandler::createTopic(const Request &r, QByteArray &out)

@@ -22,16 +22,23 @@ public:
     enum class Outcome
     {
         Continue,
-        Close
+        Close,
+        // A Consume that must decompress stored batches to answer, asked with mayDecompress
+        // false: nothing was added to out; call handle() again off the worker thread
+        // (Broker::runOffWorker) with mayDecompress true.
+        OffWorker
     };
 
     // peer names the connection ("127.0.0.1:50123") where a request's consumer_id is empty.
     NativeHandler(Broker &broker, QByteArray peer, std::shared_ptr<ClientStats> stats = {});
 
     // replyRoom: how many bytes the reply may take (the connection's room for queued
-    // replies); a Consume stops there, after at least one record.
+    // replies); a Consume stops there, after at least one record. mayDecompress false (on a
+    // worker thread): a Consume stops before a compressed batch, or answers OffWorker when
+    // that batch holds its first record.
     Outcome handle(const Request &request, QByteArray &out,
-                   qint64 replyRoom = std::numeric_limits<qint64>::max());
+                   qint64 replyRoom = std::numeric_limits<qint64>::max(),
+                   bool mayDecompress = true);
     // A request the parser refused: Error (with its text, if asked for), then close.
     void refuse(const QString &why, QByteArray &out);
 
@@ -43,9 +50,11 @@ private:
     // The request's topic and partition; on failure nullptr, with the Error already in out.
     Partition *find(const Request &r, std::shared_ptr<Topic> &topic, QByteArray &out);
     void produce(const Request &r, QByteArray &out);
-    void consume(const Request &r, QByteArray &out, qint64 replyRoom);
+    // false: nothing answered, the records to give need decompressing and mayDecompress is off
+    bool consume(const Request &r, QByteArray &out, qint64 replyRoom, bool mayDecompress);
     // --seed-compat: the answer to a Consume at or past the end (PROTOCOL.md §5.2.1)
-    void seedCompatEnd(const Topic &topic, Partition &partition, const Request &r, QByteArray &out);
+    bool seedCompatEnd(const Topic &topic, Partition &partition, const Request &r, QByteArray &out,
+                       bool mayDecompress);
     struct Delivered
     {
         std::int64_t next = 0; // the consumer's position after this reply

@@ -115,7 +115,9 @@ void KafkaSession::deliver(const QByteArray &response)
 {
     if (m_closing)
         return;
-    send(response);
+    // null: a request with no answer (Produce with acks=0, checked off the worker) is done
+    if (!response.isNull())
+        send(response);
     m_waiting = false;
     processInput();
 }

@@ -47,6 +47,7 @@ private:
     };
 
     void processInput();
+    // A deferred answer (null: none to send) is ready; the next request may be read.
     void deliver(const QByteArray &response);
     void send(const QByteArray &response);
     void pollFetch();

@@ -7,26 +7,31 @@
 namespace rivulet {
 
 NativeSession::NativeSession(Broker &broker, qintptr descriptor, QObject *parent)
-    : Session(parent), m_broker(broker),
+    : Session(parent), m_broker(broker), m_handle(std::make_shared<Handle>()),
       m_connection(descriptor, broker.config().maxQueuedReplyBytes, &broker.buffers(), this),
       m_parser(broker.config().maxRequestBytes)
 {
     const QByteArray peer = m_connection.peerName().toLatin1();
     m_stats =
         broker.clients().add(QString::fromLatin1(peer), QStringLiteral("native"), Broker::nowMs());
-    m_handler = std::make_unique<native::NativeHandler>(broker, peer, m_stats);
+    m_handle->session = this;
+    m_handler = std::make_shared<native::NativeHandler>(broker, peer, m_stats);
     connect(&m_connection, &Connection::readyRead, this, &NativeSession::processInput);
     connect(&m_connection, &Connection::closed, this, &Session::finished);
 }
 
 NativeSession::~NativeSession()
 {
+    {
+        std::lock_guard lock(m_handle->mutex);
+        m_handle->session = nullptr;
+    }
     m_broker.clients().remove(m_stats);
 }
 
 void NativeSession::processInput()
 {
-    if (m_closing)
+    if (m_closing || m_parked)
         return;
     if (m_connection.size() > m_counted) {
         m_stats->addBytesIn(m_connection.size() - m_counted);
@@ -51,8 +56,19 @@ void NativeSession::processInput()
             break;
         }
         // a reply up to the floor is never cut short, a bigger one stops at the room left
-        const auto outcome =
-            m_handler->handle(result.request, out, std::max(room, BufferBudget::kFloorBytes));
+        const qint64 replyRoom = std::max(room, BufferBudget::kFloorBytes);
+        const auto outcome = m_handler->handle(result.request, out, replyRoom, false);
+        if (outcome == native::NativeHandler::Outcome::OffWorker) {
+            // the answers so far go first; the request's views die with consume() below
+            if (!out.isEmpty()) {
+                m_stats->addBytesOut(out.size());
+                m_connection.write(out);
+            }
+            park(result.request, replyRoom - out.size());
+            m_connection.consume(qsizetype(result.consumed));
+            m_counted -= qsizetype(result.consumed);
+            return;
+        }
         m_connection.consume(qsizetype(result.consumed));
         m_counted -= qsizetype(result.consumed);
         if (outcome == native::NativeHandler::Outcome::Close)
@@ -74,11 +90,58 @@ void NativeSession::processInput()
         QMetaObject::invokeMethod(this, &NativeSession::processInput, Qt::QueuedConnection);
 }
 
+void NativeSession::park(const native::Request &request, qint64 replyRoom)
+{
+    m_parked = true;
+    m_connection.setPaused(true);
+    // the request points into the connection's buffer: the task gets its own copies
+    struct Owned
+    {
+        native::Request request;
+        QByteArray topic;
+        QByteArray consumerId;
+    };
+    auto owned = std::make_shared<Owned>(
+        Owned{request, request.topic.toByteArray(), request.consumerId.toByteArray()});
+    owned->request.topic = owned->topic;
+    owned->request.consumerId = owned->consumerId;
+    owned->request.values = {};
+    const qint64 room = std::max(replyRoom, BufferBudget::kFloorBytes);
+    m_broker.runOffWorker([handler = m_handler, handle = m_handle, owned, room] {
+        QByteArray reply;
+        const bool close = handler->handle(owned->request, reply, room, true) ==
+                           native::NativeHandler::Outcome::Close;
+        std::lock_guard lock(handle->mutex);
+        if (NativeSession *s = handle->session)
+            QMetaObject::invokeMethod(
+                s, [s, reply, close] { s->unpark(reply, close); }, Qt::QueuedConnection);
+    });
+}
+
+void NativeSession::unpark(const QByteArray &reply, bool close)
+{
+    m_parked = false;
+    m_connection.setPaused(false);
+    if (m_closing)
+        return;
+    if (!reply.isEmpty()) {
+        m_stats->addBytesOut(reply.size());
+        m_connection.write(reply);
+    }
+    if (close) {
+        m_closing = true;
+        m_connection.closeGracefully();
+        return;
+    }
+    processInput();
+}
+
 Connection::Expiry NativeSession::sweep(qint64 nowMs, int requestTimeoutMs, int idleTimeoutMs)
 {
     if (m_closing)
         return Connection::Expiry::None;
-    const auto expiry = m_connection.sweep(nowMs, requestTimeoutMs, idleTimeoutMs, false);
+    // a parked Consume is being answered: neither idle nor late
+    const auto expiry = m_connection.sweep(nowMs, requestTimeoutMs, idleTimeoutMs, m_parked);
     if (expiry != Connection::Expiry::None) {
         m_closing = true;
         m_connection.closeGracefully();
