@@ -58,8 +58,10 @@ struct BrokerConfig
     int idleTimeoutMs = 600000;
     // A connection stops handling requests while this many reply bytes wait for its peer to
     // read them (back-pressure; it goes on once they drain), and no single reply is built
-    // bigger than the room left, except to give the first record or batch.
-    qint64 maxQueuedReplyBytes = qint64(16) << 20;
+    // bigger than the room left, except to give the first record or batch. 4 MiB: ten
+    // clients pipelining Consumes they never read hold +74 MiB (+193 MiB at 16 MiB) and fast
+    // consumers ran no slower than with 16 (docs/PERFORMANCE.md, "Queued replies").
+    qint64 maxQueuedReplyBytes = qint64(4) << 20;
     // Bytes held for requests and replies by all connections together (BufferBudget).
     qint64 maxBufferedBytes = BufferBudget::kDefaultMax;
     // The most record bytes one Kafka Fetch answer carries, whatever its max_bytes (Kafka's

@@ -48,7 +48,7 @@ struct Options
     // bounded abuse; the defaults are BrokerConfig's
     int requestTimeoutMs = 30000;
     int idleTimeoutMs = 600000;
-    qint64 maxQueuedReplyBytes = qint64(16) << 20;
+    qint64 maxQueuedReplyBytes = qint64(4) << 20;
     qint64 maxBufferedBytes = qint64(256) << 20;
     qint64 fetchMaxBytes = 57671680;
 };

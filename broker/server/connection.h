@@ -32,7 +32,7 @@ public:
     // peer) and resumes below half of it. budget, when given, counts what this connection
     // holds (input and output) and makes it wait while the broker's total is over its maximum
     // (BufferBudget says how).
-    Connection(qintptr descriptor, qint64 maxQueuedReplyBytes = qint64(16) << 20,
+    Connection(qintptr descriptor, qint64 maxQueuedReplyBytes = qint64(4) << 20,
                BufferBudget *budget = nullptr, QObject *parent = nullptr);
     ~Connection() override;
 
