@@ -12,15 +12,20 @@ Starts RIVULET on a fresh data directory and, over loopback:
   2. --victim: on a broker with one worker, one client sends the bomb in a loop (a Kafka
      Produce at a time) while another times small Kafka Produce and Fetch round trips on
      the same worker: median and worst, and the same client alone for comparison;
-  3. with --stored DIR: starts RIVULET on DIR (a data directory where an older broker stored
+  3. --victim-native: the same with the native protocol: one client Consumes, in a loop, a
+     stored gzip batch whose one record inflates to 30 MiB (accepted: under the default
+     --max-message-bytes), while another times small native Produce and Consume round trips
+     on the same worker;
+  4. with --stored DIR: starts RIVULET on DIR (a data directory where an older broker stored
      such a batch in topic "bomb") and times native Consumes of it with RIVULET_CLI, with
      the broker's RSS.
 
 usage: hostile_batches.py RIVULET RIVULET_CLI [--keep DIR] [--stored DIR] [--workers N]
-                          [--victim [--rounds N]]
+                          [--victim | --victim-native] [--rounds N]
   --keep DIR    use DIR as the data directory of step 1 and keep it (for --stored later)
   --workers N   passed to the broker (1: the other client shares the hostile one's worker)
   --victim      only step 2 (always with --workers 1); --rounds N victim round trips (300)
+  --victim-native  only step 3 (always with --workers 1)
 Prints one line per figure; figures go to docs/PERFORMANCE.md.
 """
 import os
@@ -338,6 +343,77 @@ def victim_latency(binary, data_dir, rounds):
     stop(proc)
 
 
+def native_victim_latency(binary, data_dir, rounds):
+    """Decompression for native Consume never blocks other clients' requests either."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import hostile  # the native protocol's encoders
+
+    EXTRA_ARGS.extend(["--workers", "1"])
+    proc, native_port, kafka_port = start(binary, data_dir)
+    big = gzip_batch([bytes(30 << 20)])
+    k = socket.create_connection(("127.0.0.1", kafka_port))
+    k.sendall(produce_frame(1, "big", big))
+    error = produce_error(read_frame(k))
+    k.close()
+    if error:
+        raise SystemExit(f"storing the 30 MiB record failed: error {error}")
+
+    def rounds_of(topic):
+        s = hostile.connect(native_port)
+        f = s.makefile("rb")
+        produce_ms, consume_ms = [], []
+        for i in range(rounds):
+            t = time.monotonic()
+            s.sendall(hostile.native_produce(topic, [b"small value %d" % i]))
+            hostile.read_native_reply(f)
+            produce_ms.append(1000 * (time.monotonic() - t))
+            t = time.monotonic()
+            s.sendall(hostile.native_consume(topic, i, 1, b"victim"))
+            hostile.read_native_reply(f)
+            consume_ms.append(1000 * (time.monotonic() - t))
+            time.sleep(0.005)
+        s.close()
+        return sorted(produce_ms), sorted(consume_ms)
+
+    def show(label, times):
+        p, c = times
+        print(f"{label}: Produce median {percentile(p, 0.5):.2f} ms, p99 {percentile(p, 0.99):.1f} "
+              f"ms, max {p[-1]:.1f} ms; Consume median {percentile(c, 0.5):.2f} ms, p99 "
+              f"{percentile(c, 0.99):.1f} ms, max {c[-1]:.1f} ms ({len(p)} each)")
+
+    c = socket.create_connection(("127.0.0.1", native_port))
+    c.sendall(b"\x03" + hostile.sstr(b"quiet") + struct.pack(">I", 1) + hostile.sstr(b"v"))
+    c.sendall(b"\x03" + hostile.sstr(b"victim") + struct.pack(">I", 1) + hostile.sstr(b"v"))
+    f = c.makefile("rb")
+    hostile.read_native_reply(f)
+    hostile.read_native_reply(f)
+    c.close()
+    show("native victim alone", rounds_of(b"quiet"))
+    done = threading.Event()
+    reads = [0]
+
+    def reader():
+        s = hostile.connect(native_port)
+        f = s.makefile("rb")
+        while not done.is_set():
+            s.sendall(hostile.native_consume(b"big", 0, 1))
+            hostile.read_native_reply(f)
+            reads[0] += 1
+        s.close()
+
+    h = threading.Thread(target=reader)
+    t0 = time.monotonic()
+    h.start()
+    time.sleep(0.5)
+    times = rounds_of(b"victim")
+    done.set()
+    h.join()
+    elapsed = time.monotonic() - t0
+    show("native victim while a client Consumes a 30 MiB gzip record on the same worker", times)
+    print(f"  {reads[0]} Consumes of it meanwhile, {1000 * elapsed / max(reads[0], 1):.0f} ms each")
+    stop(proc)
+
+
 def stored_consume(binary, cli, data_dir):
     proc, native_port, _ = start(binary, data_dir)
     rss_before = rss_kib(proc.pid, "VmRSS")
@@ -368,6 +444,11 @@ def main():
         EXTRA_ARGS.extend(["--workers", args[args.index("--workers") + 1]])
     if stored:
         stored_consume(binary, cli, stored)
+        return
+    if "--victim-native" in args:
+        rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 300
+        with tempfile.TemporaryDirectory() as d:
+            native_victim_latency(binary, d, rounds)
         return
     if "--victim" in args:
         rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 300

@@ -64,7 +64,7 @@ void NativeSession::processInput()
                 m_stats->addBytesOut(out.size());
                 m_connection.write(out);
             }
-            park(result.request, replyRoom - out.size());
+            park(result.request, m_connection.replyRoom());
             m_connection.consume(qsizetype(result.consumed));
             m_counted -= qsizetype(result.consumed);
             return;

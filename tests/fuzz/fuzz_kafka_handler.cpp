@@ -4,14 +4,21 @@
 // Input: frames back to back, each [uint16 length][frame]: the frame is what follows the
 // int32 size on the wire (request header, then body). Each frame is handled in turn, on the
 // same connection and broker, until the handler closes the connection. A Fetch that waits
-// for data is answered at once as if its wait were over; JoinGroup/SyncGroup answers that
-// come later are dropped. Checked besides the sanitizers: every answer starts with the
-// request's correlation id.
+// for data is answered at once as if its wait were over; a Produce or ListOffsets answered
+// from the broker's pool (compressed batches, timestamp searches) is waited for; JoinGroup/
+// SyncGroup answers that come later are dropped. Checked besides the sanitizers: every answer
+// starts with the request's correlation id.
 #include "fuzzsupport.h"
 
 #include "broker.h"
 #include "kafka/kafkahandler.h"
 #include "log/bytes.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 using namespace rivulet;
 using namespace rivulet::kafka;
@@ -28,7 +35,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     auto stats =
         std::make_shared<ClientStats>(QStringLiteral("127.0.0.1:1"), QStringLiteral("kafka"), 0);
     KafkaHandler handler(broker, config, stats, QStringLiteral("127.0.0.1"));
-    const KafkaHandler::Sink sink = [](QByteArray) {};
+    struct Later
+    {
+        std::mutex mutex;
+        std::condition_variable arrived;
+        std::optional<QByteArray> response;
+    };
+    auto later = std::make_shared<Later>();
+    const KafkaHandler::Sink sink = [later](QByteArray response) {
+        std::lock_guard lock(later->mutex);
+        later->response = std::move(response);
+        later->arrived.notify_all();
+    };
     while (in.left() >= 2) {
         const QByteArray frame = in.take(in.u16()).toByteArray();
         if (frame.size() < 8)
@@ -50,6 +68,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             (outcome.response.size() < 4 ||
              be::readI32(outcome.response.constData()) != correlationId))
             fuzz::fail("a response does not start with its request's correlation id");
+        const std::int16_t apiKey = be::readI16(frame.constData());
+        if (outcome.kind == Kind::Deferred && (apiKey == 0 || apiKey == 2)) {
+            // Produce, ListOffsets: answered by the broker's pool, soon
+            std::unique_lock lock(later->mutex);
+            if (!later->arrived.wait_for(lock, std::chrono::seconds(10),
+                                         [&] { return later->response.has_value(); }))
+                fuzz::fail("a Produce or ListOffsets handled off the worker is never answered");
+            const QByteArray response = *std::exchange(later->response, std::nullopt);
+            if (!response.isNull() &&
+                (response.size() < 4 || be::readI32(response.constData()) != correlationId))
+                fuzz::fail("a response does not start with its request's correlation id");
+            continue;
+        }
         if (outcome.kind == Kind::Deferred)
             break; // the session reads nothing more until the answer is sent
     }
