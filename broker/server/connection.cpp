@@ -222,7 +222,10 @@ void Connection::flush()
     if (pendingWrite() == 0) {
         m_out = QByteArray(); // a big reply's buffer goes back at once
         m_outStart = 0;
-    } else if (m_outStart > (1 << 20)) {
+    } else if (m_outStart > (1 << 20) && m_outStart >= m_out.size() / 2) {
+        // Only once the sent part is at least half the buffer: compacting after every MiB
+        // moved the rest of a big reply again and again (a 30 MiB one: ~450 MB of memmove on
+        // the worker thread, while its other connections waited).
         m_out.remove(0, m_outStart);
         m_outStart = 0;
     }
