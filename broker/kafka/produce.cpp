@@ -121,14 +121,22 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ProduceRequest &req
     // request only once this answer is out (a null answer under acks=0 just lets it go on),
     // so its answers keep their order. The task holds what it uses: the session, and this
     // handler, may be gone when it finishes (the sink then drops the answer).
+    // The copies count against --max-buffered-bytes until they are stored, as the frame did
+    // in the connection's buffer: many connections whose produces wait for the pool cannot
+    // hold more between them than connections holding unfinished frames could.
+    qint64 held = 0;
     for (auto &topicData : request.topicData)
-        for (auto &data : topicData.partitionData)
+        for (auto &data : topicData.partitionData) {
+            held += data.records.size();
             data.records = {}; // views into the frame: the copies above are what is used
+        }
+    m_broker.buffers().add(held);
     auto stats = m_stats;
     m_broker.runOffWorker([&broker = m_broker, request = std::move(request),
-                           records = std::move(records), options, stats, header = call.header,
+                           records = std::move(records), options, stats, held, header = call.header,
                            sink = call.sink]() mutable {
         const ProduceResponse response = produceAll(broker, request, std::move(records), options);
+        broker.buffers().add(-held);
         sink(request.acks == 0 ? QByteArray() : encodeResponse(header, response));
     });
     return {Outcome::Kind::Deferred, {}, {}};
