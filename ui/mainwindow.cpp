@@ -263,6 +263,8 @@ void MainWindow::buildActions()
             deleteTopic(m_topicsPanel->currentTopic());
     });
     file->addSeparator();
+    add(file, tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+        [this] { openConnections(); });
     add(file, tr("Listen on other &ports…"), QKeySequence(), [this] { pickPort(); });
     file->addSeparator();
     add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });

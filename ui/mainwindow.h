@@ -1,12 +1,14 @@
 #pragma once
 
 #include "broker.h"
+#include "connectionstore.h"
 #include "refreshdata.h"
 #include "server/server.h"
 #include "statusline.h"
 
 #include <QMainWindow>
 #include <QMessageBox>
+#include <QPointer>
 #include <QThreadPool>
 
 #include <functional>
@@ -27,6 +29,7 @@ class AboutDialog;
 class Broker;
 class ClientsModel;
 class ConsumersModel;
+class ConnectionsDialog;
 class ConsumersPanel;
 class CreateTopicDialog;
 class ImportDialog;
@@ -90,8 +93,15 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     InjectDialog *injectDialog() const { return m_inject; }
 
+    // What "This machine's broker" means in this window's Connections dialog (default: the
+    // broker in this process; ConnectionStore::localListener() in a --connect process).
+    void setLocalConnection(SavedConnection local) { m_localConnection = std::move(local); }
+
 public Q_SLOTS:
     CreateTopicDialog *openCreateTopic();
+    // Broker → Connect…: the named connections; the one chosen goes out as connectRequested
+    // (the application opens a window on it). The dialog deletes itself when closed.
+    ConnectionsDialog *openConnections();
     // Help menu (helpactions.cpp): the About box (deletes itself when closed); the README
     // opened with the desktop's viewer for it.
     AboutDialog *openAbout();
@@ -109,6 +119,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     // A refresh was merged into the models.
     void refreshed();
+    // The user chose a connection in the Connections dialog.
+    void connectRequested(const rivulet::SavedConnection &connection);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -166,6 +178,8 @@ private:
     QActionGroup *m_rateActions = nullptr;
     QAction *m_liveTailAction = nullptr;
     QMenu *m_editMenu = nullptr;
+    SavedConnection m_localConnection = ConnectionStore::inProcessBroker();
+    QPointer<ConnectionsDialog> m_connections;
 
     QTimer *m_timer;
     int m_refreshMs = kDefaultRefreshMs;
