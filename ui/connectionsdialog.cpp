@@ -40,8 +40,12 @@ TestAnswer testReach(const SavedConnection &connection, int timeoutMs)
     if (!cluster.open(answer.text) || !cluster.describe(description, timeoutMs, answer.text))
         return answer;
     answer.reachable = true;
-    answer.text = QObject::tr("reachable: %n broker(s)", nullptr, int(description.brokers.size())) +
-                  QObject::tr(", %n topic(s)", nullptr, int(description.topics.size()));
+    const auto count = [](std::size_t n, const char *one, const char *many) {
+        return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many));
+    };
+    answer.text = QObject::tr("reachable: %1, %2")
+                      .arg(count(description.brokers.size(), "broker", "brokers"),
+                           count(description.topics.size(), "topic", "topics"));
     return answer;
 }
 
