@@ -43,9 +43,18 @@ int main(int argc, char **argv)
     // The window needs a QApplication before the command line can be parsed with Qt, so
     // decide on headless from the raw arguments first.
     bool headless = false;
-    for (int i = 1; i < argc; ++i)
+    bool connect = false; // --connect: a window on a cluster, never headless
+    for (int i = 1; i < argc; ++i) {
         headless |= qstrcmp(argv[i], "--headless") == 0;
-    const bool fellBackToHeadless = !headless && noDisplayAvailable();
+        connect |= qstrcmp(argv[i], "--connect") == 0 || qstrncmp(argv[i], "--connect=", 10) == 0;
+    }
+    if (connect && !headless && noDisplayAvailable()) {
+        std::fprintf(stderr, "rivulet: --connect opens a window, and there is no display "
+                             "(DISPLAY and WAYLAND_DISPLAY are unset); rivulet-cli --bootstrap "
+                             "works without one\n");
+        return 2;
+    }
+    const bool fellBackToHeadless = !headless && !connect && noDisplayAvailable();
     headless |= fellBackToHeadless;
 
     std::unique_ptr<QCoreApplication> app = headless
