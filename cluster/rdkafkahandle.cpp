@@ -59,4 +59,18 @@ bool isUnreachable(rd_kafka_resp_err_t err)
            err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
 }
 
+QString failure(const Events &events, rd_kafka_resp_err_t err)
+{
+    if (events.authenticationFailed)
+        return QStringLiteral("authentication with %1 failed: %2")
+            .arg(events.bootstrap, events.lastError);
+    if (isUnreachable(err)) {
+        QString text = QStringLiteral("no Kafka broker answered at %1").arg(events.bootstrap);
+        if (!events.lastError.isEmpty())
+            text += QStringLiteral(" (%1)").arg(events.lastError);
+        return text;
+    }
+    return QString::fromUtf8(rd_kafka_err2str(err));
+}
+
 } // namespace rivulet::rdkafka
