@@ -60,16 +60,7 @@ bool KafkaCluster::open(QString &error)
 
 QString KafkaCluster::failure(rd_kafka_resp_err_t err) const
 {
-    if (m_events.authenticationFailed)
-        return QStringLiteral("authentication with %1 failed: %2")
-            .arg(m_settings.bootstrap, m_events.lastError);
-    if (rdkafka::isUnreachable(err)) {
-        QString text = QStringLiteral("no Kafka broker answered at %1").arg(m_settings.bootstrap);
-        if (!m_events.lastError.isEmpty())
-            text += QStringLiteral(" (%1)").arg(m_events.lastError);
-        return text;
-    }
-    return QString::fromUtf8(rd_kafka_err2str(err));
+    return rdkafka::failure(m_events, err);
 }
 
 bool KafkaCluster::describe(ClusterDescription &out, int timeoutMs, QString &error)

@@ -50,4 +50,12 @@ Handle create(rd_kafka_type_t type, const QList<std::pair<QByteArray, QByteArray
 // True for the errors that mean "no broker to talk to".
 bool isUnreachable(rd_kafka_resp_err_t err);
 
+// Why a request failed, in one sentence: an authentication failure or "no Kafka broker
+// answered at …" with the client's last error event for the errors isUnreachable() names,
+// librdkafka's text for err otherwise.
+QString failure(const Events &events, rd_kafka_resp_err_t err);
+// Whether a message holds one of failure()'s "no broker / authentication failed" sentences
+// (rivulet-cli's exit code 3 for errors that come back as text, as KafkaAdmin's do).
+bool saysUnreachable(const QString &message);
+
 } // namespace rivulet::rdkafka
