@@ -17,10 +17,10 @@ class QTimer;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // Import records…: a JSON Lines file in the format of `rivulet-cli export`/`import` into a
-// topic, with keys, headers and timestamps kept, through Broker::produce(). Import first
+// topic, with keys, headers and timestamps kept, through ClusterSource::produce(). Import first
 // reads the whole file; when every line is good the records are written at once, as the CLI
 // does. When some lines are bad it writes nothing yet and lists them (number and why), and
 // the button offers to import the good records and skip the bad lines. Both passes run off
@@ -30,7 +30,7 @@ class ImportDialog : public QDialog
 {
     Q_OBJECT
 public:
-    ImportDialog(Broker &broker, QThreadPool &pool, QWidget *parent = nullptr);
+    ImportDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent = nullptr);
     ~ImportDialog() override;
 
     void setTopics(const QStringList &names);
@@ -69,7 +69,7 @@ private:
     void updatePartitions();
     void reset(); // a new topic, partition or file: check again first
 
-    Broker &m_broker;
+    ClusterSource &m_source;
     QThreadPool &m_pool;
     QComboBox *m_topic;
     QComboBox *m_partition;

@@ -18,7 +18,7 @@ class QTableWidget;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // Writes messages into a topic from the window: a partition or round-robin, an optional
 // key, the value as text (one message, or one per line) or the lines of a file, optional
@@ -29,7 +29,7 @@ class InjectDialog : public QDialog
 {
     Q_OBJECT
 public:
-    InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent = nullptr);
+    InjectDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent = nullptr);
 
     void setTopics(const QStringList &names);
     void setTopic(const QString &topic, int partition = -1);
@@ -71,7 +71,7 @@ private:
     void finished(const InjectResult &result);
     void chooseFile();
 
-    Broker &m_broker;
+    ClusterSource &m_source;
     MessageInjector *m_injector;
     QComboBox *m_topic;
     QComboBox *m_partition;

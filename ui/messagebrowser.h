@@ -16,7 +16,7 @@ class QToolButton;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 class MessagesModel;
 class RecordDetailPane;
 
@@ -31,7 +31,7 @@ class MessageBrowser : public QWidget
 {
     Q_OBJECT
 public:
-    explicit MessageBrowser(Broker &broker, QWidget *parent = nullptr);
+    explicit MessageBrowser(ClusterSource &source, QWidget *parent = nullptr);
 
     void setTopics(const QStringList &names);
     // Browses topic/partition from the newest records, unless it is already shown.
@@ -83,7 +83,7 @@ private:
     void applyFilter();
     void showContextMenu(const QPoint &at);
 
-    Broker &m_broker;
+    ClusterSource &m_source;
     MessagesModel *m_model;
     QComboBox *m_topic;
     QSpinBox *m_partition;

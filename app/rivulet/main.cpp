@@ -1,6 +1,7 @@
 #include "aboutdialog.h"
 #include "appidentity.h"
 #include "broker.h"
+#include "brokersource.h"
 #include "mainwindow.h"
 #include "options.h"
 #include "security/userstore.h"
@@ -233,13 +234,15 @@ int main(int argc, char **argv)
         std::fflush(stdout);
     }
 
+    BrokerSource source(broker);
     std::unique_ptr<MainWindow> window;
     if (!headless) {
         const QString moved = migrateOldSettings();
         if (!moved.isEmpty())
             std::fprintf(stderr, "rivulet: %s\n", qPrintable(moved));
         QApplication::setWindowIcon(applicationIcon());
-        window = std::make_unique<MainWindow>(broker, server, address);
+        window = std::make_unique<MainWindow>(source);
+        window->addListener(server, options.seedCompat);
         for (const auto &kafkaServer : kafkaServers)
             window->addListener(*kafkaServer);
         window->show();

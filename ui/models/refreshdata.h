@@ -3,24 +3,32 @@
 #include "consumersmodel.h"
 #include "monitor/snapshot.h"
 
+#include <QString>
+
 #include <cstdint>
 #include <memory>
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // Everything one refresh of the window shows, copied out of the broker and sorted away
 // from the GUI thread, so that the GUI thread only merges it into the models.
 struct RefreshData
 {
-    std::uint64_t sequence = 0;     // refreshes are numbered in the order they were asked for
+    std::uint64_t sequence = 0; // refreshes are numbered in the order they were asked for
+    // ClusterSource::snapshot() failed (a cluster that cannot be reached): why, and the
+    // snapshot and consumers are empty; the window keeps showing the last good refresh.
+    QString error;
+    bool failed() const { return !error.isEmpty(); }
+    std::int64_t takenMs = 0;       // when it was asked for (ms since the epoch)
     BrokerSnapshot snapshot;        // topics, partitions, consumer positions, clients and groups
     ConsumersModel::Rows consumers; // built from the snapshot
     std::int64_t prepareNs = 0;     // how long building all this took
 };
 
-// Safe on any thread: the broker's registries take their own brief locks.
-std::shared_ptr<const RefreshData> prepareRefresh(Broker &broker, std::uint64_t sequence);
+// Blocks (the source may be a cluster on the network): call it off the GUI thread, except
+// for the in-process broker whose registries take only brief locks.
+std::shared_ptr<const RefreshData> prepareRefresh(ClusterSource &source, std::uint64_t sequence);
 
 } // namespace rivulet
