@@ -3,6 +3,7 @@
 #include "rdkafkahandle.h"
 
 #include <QDeadlineTimer>
+#include <QThread>
 
 #include <algorithm>
 #include <chrono>
@@ -186,25 +187,38 @@ struct KafkaAdmin::Private
             error = QStringLiteral("invalid topic name %1").arg(quoted(topic));
             return -2;
         }
-        const struct rd_kafka_metadata *md = nullptr;
-        const rd_kafka_resp_err_t err =
-            rd_kafka_metadata(client.get(), 0, handle.get(), &md, kRequestTimeoutMs);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            error = failure(err);
-            return -2;
-        }
+        // a topic the cluster is still creating has no leader yet: ask again shortly, within
+        // the request timeout
+        const QDeadlineTimer deadline(kRequestTimeoutMs);
         int count = -1;
         QString problem;
-        for (int i = 0; i < md->topic_cnt; ++i) {
-            if (name != md->topics[i].topic)
+        for (;;) {
+            const struct rd_kafka_metadata *md = nullptr;
+            const rd_kafka_resp_err_t err =
+                rd_kafka_metadata(client.get(), 0, handle.get(), &md,
+                                  int(std::max<qint64>(1, deadline.remainingTime())));
+            if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                error = failure(err);
+                return -2;
+            }
+            rd_kafka_resp_err_t topicErr = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+            for (int i = 0; i < md->topic_cnt; ++i) {
+                if (name == md->topics[i].topic) {
+                    topicErr = md->topics[i].err;
+                    count = md->topics[i].partition_cnt;
+                }
+            }
+            rd_kafka_metadata_destroy(md);
+            if (topicErr == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE && !deadline.hasExpired()) {
+                QThread::msleep(100);
                 continue;
-            const rd_kafka_resp_err_t topicErr = md->topics[i].err;
-            if (topicErr == RD_KAFKA_RESP_ERR_NO_ERROR)
-                count = md->topics[i].partition_cnt;
-            else if (topicErr != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            }
+            if (topicErr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+                count = -1;
+            else if (topicErr != RD_KAFKA_RESP_ERR_NO_ERROR)
                 problem = QString::fromUtf8(rd_kafka_err2str(topicErr));
+            break;
         }
-        rd_kafka_metadata_destroy(md);
         if (!problem.isEmpty()) {
             error = QStringLiteral("topic %1: %2").arg(quoted(topic), problem);
             return -2;
@@ -376,6 +390,11 @@ WriteResult KafkaAdmin::produce(QByteArrayView topic, int partition,
                             [&] { return batch.pending == 0; });
     }
 
+    // an idempotent producer that lost its guarantees stops for good; say why
+    char fatal[512];
+    if (rd_kafka_fatal_error(d->client.get(), fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        result.error = QStringLiteral("the producer stopped (%1); open the connection again")
+                           .arg(QString::fromUtf8(fatal));
     for (std::size_t i = 0; i < enqueued; ++i) {
         if (batch.errors[i] != RD_KAFKA_RESP_ERR_NO_ERROR) {
             if (result.error.isEmpty())
@@ -511,8 +530,13 @@ bool KafkaAdmin::setRetention(QByteArrayView name, const RetentionPolicy &retent
         for (std::size_t i = 0; i < entries; ++i) {
             const rd_kafka_ConfigEntry_t *e = configs[i];
             const QByteArray configName = rd_kafka_ConfigEntry_name(e);
-            if (rd_kafka_ConfigEntry_source(e) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
-                configName == "retention.ms" || configName == "retention.bytes")
+            // a broker that answers DescribeConfigs v0 tells no source, only is_default
+            const rd_kafka_ConfigSource_t source = rd_kafka_ConfigEntry_source(e);
+            const bool topicConfig =
+                source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+                (source == RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG &&
+                 !rd_kafka_ConfigEntry_is_default(e) && !rd_kafka_ConfigEntry_is_read_only(e));
+            if (!topicConfig || configName == "retention.ms" || configName == "retention.bytes")
                 continue;
             const char *value = rd_kafka_ConfigEntry_value(e);
             if (rd_kafka_ConfigEntry_is_sensitive(e) || !value) {

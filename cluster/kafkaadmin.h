@@ -37,7 +37,8 @@ public:
     KafkaAdmin &operator=(const KafkaAdmin &) = delete;
 
     // Writes records to one partition of an existing topic, in order (idempotent producer,
-    // acks=all): key, value (nullopt: a tombstone), headers and timestamp (-1: now) as given.
+    // acks=all): key, value (nullopt: a tombstone), headers and timestamp as given (-1, and 0,
+    // which librdkafka reads as "not set": the time of writing).
     // Waits for every delivery report; baseOffset/lastOffset are the offsets they report.
     WriteResult produce(QByteArrayView topic, int partition, const QList<OutgoingRecord> &records);
 
