@@ -8,6 +8,7 @@
 #include <QMessageBox>
 
 #include <memory>
+#include <utility>
 
 namespace rivulet {
 
@@ -48,7 +49,9 @@ ClusterWindows::ClusterWindows(SavedConnection local, MainWindow *home, QObject 
 ClusterWindows::~ClusterWindows()
 {
     m_files.waitForDone();
-    for (const QPointer<MainWindow> &window : std::as_const(m_windows))
+    // a window going takes itself out of m_windows (destroyed): delete from a copy
+    const QList<QPointer<MainWindow>> windows = std::exchange(m_windows, {});
+    for (const QPointer<MainWindow> &window : windows)
         delete window.data();
 }
 

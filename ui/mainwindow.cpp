@@ -150,8 +150,8 @@ void MainWindow::updateTitle()
             if (l.server->protocol() == Server::Protocol::Native)
                 problem = l.problem;
         setWindowTitle(tr("Rivulet — %1").arg(problem.isEmpty() ? native : tr("not listening")));
-    } else if (m_info.bootstrap.isEmpty()) {
-        setWindowTitle(tr("Rivulet — %1").arg(m_info.name));
+    } else if (m_info.bootstrap.isEmpty() || m_info.name == m_info.bootstrap) {
+        setWindowTitle(tr("Rivulet — %1").arg(m_info.name)); // a cluster known by its address
     } else {
         setWindowTitle(tr("Rivulet — %1 (%2)").arg(m_info.name, m_info.bootstrap));
     }
@@ -238,10 +238,13 @@ void MainWindow::buildLayout()
         m_statusLine->setDataLocation(m_info.dataPath.isEmpty()
                                           ? tr("in memory: nothing is kept on disk")
                                           : tr("data %1").arg(m_info.dataPath));
+    else if (m_info.name == m_info.bootstrap) // a cluster known by its address
+        m_statusLine->setDataLocation(m_info.bootstrap);
     else
         m_statusLine->setDataLocation(tr("%1 · %2").arg(m_info.name, m_info.bootstrap));
-    m_statusLine->setSource(
-        m_info.bootstrap.isEmpty() ? m_info.name : tr("%1 %2").arg(m_info.name, m_info.bootstrap));
+    m_statusLine->setSource(m_info.bootstrap.isEmpty() || m_info.name == m_info.bootstrap
+                                ? m_info.name
+                                : tr("%1 %2").arg(m_info.name, m_info.bootstrap));
     connect(m_statusLine, &StatusLine::copyAddressRequested, this, &MainWindow::copyAddress);
     connect(m_statusLine, &StatusLine::pickPortRequested, this, &MainWindow::pickPort);
 
@@ -458,18 +461,15 @@ void MainWindow::apply(std::shared_ptr<const RefreshData> data)
     m_appliedSequence = data->sequence;
     if (data->failed()) {
         // keep showing the last data; say since when the source does not answer
-        if (!m_everSnapshot) {
-            m_sourceProblem = tr("connecting to %1…")
-                                  .arg(m_info.bootstrap.isEmpty() ? m_info.name : m_info.bootstrap);
-        } else {
-            if (m_failingSinceMs == 0)
-                m_failingSinceMs = data->takenMs;
-            m_sourceProblem =
-                tr("%1 unreachable since %2: %3")
-                    .arg(m_info.name,
-                         QDateTime::fromMSecsSinceEpoch(m_failingSinceMs).toString(u"HH:mm:ss"),
-                         data->error);
-        }
+        // "connecting to …" (the constructor's) stands only until the first answer: a
+        // cluster that was never reached is unreachable too, and the user needs the reason
+        if (m_failingSinceMs == 0)
+            m_failingSinceMs = data->takenMs;
+        m_sourceProblem =
+            tr("%1 unreachable since %2: %3")
+                .arg(m_info.name,
+                     QDateTime::fromMSecsSinceEpoch(m_failingSinceMs).toString(u"HH:mm:ss"),
+                     data->error);
         m_statusLine->setSourceProblem(m_sourceProblem);
         Q_EMIT refreshed();
         return;
