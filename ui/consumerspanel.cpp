@@ -297,13 +297,7 @@ void ConsumersPanel::updateResetDialog()
 
 const TopicSnapshot *ConsumersPanel::lastTopic(const QString &topic) const
 {
-    if (!m_last)
-        return nullptr;
-    const auto &topics = m_last->snapshot.topics; // sorted by name
-    const auto t =
-        std::lower_bound(topics.begin(), topics.end(), topic,
-                         [](const TopicSnapshot &s, const QString &name) { return s.name < name; });
-    return t != topics.end() && t->name == topic ? &*t : nullptr;
+    return m_last ? m_last->findTopic(topic) : nullptr;
 }
 
 std::vector<ResetOffsetsDialog::PartitionRange>

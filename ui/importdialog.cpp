@@ -133,8 +133,8 @@ void ImportDialog::setFile(const QString &path)
 
 void ImportDialog::updatePartitions()
 {
-    // NOTE: on the GUI thread; see MessageBrowser::updatePartitionRange()
-    const int count = std::max(0, m_source.partitionCount(m_topic->currentText().toUtf8()));
+    const int count =
+        std::max(0, partitionCountOf(m_partitionCounts, m_source, m_topic->currentText()));
     const int chosen = m_partition->currentIndex();
     const QSignalBlocker block(m_partition);
     m_partition->clear();
@@ -291,6 +291,15 @@ void ImportDialog::finished(const ImportRequest &request, const ImportResult &re
         stopped += tr(" (line %1)").arg(result.errorLine);
     m_result->setText(text + stopped);
     Q_EMIT imported(request.topic, result.records);
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void ImportDialog::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = std::move(lookup);
 }
 
 } // namespace rivulet

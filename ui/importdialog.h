@@ -1,6 +1,7 @@
 #pragma once
 
 #include "recordimport.h"
+#include "refreshdata.h"
 
 #include <QDialog>
 
@@ -34,6 +35,8 @@ public:
     ~ImportDialog() override;
 
     void setTopics(const QStringList &names);
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
     void setTopic(const QString &topic);
     void setFile(const QString &path);
 
@@ -70,6 +73,7 @@ private:
     void reset(); // a new topic, partition or file: check again first
 
     ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     QThreadPool &m_pool;
     QComboBox *m_topic;
     QComboBox *m_partition;

@@ -265,7 +265,8 @@ void InjectDialog::prefill(const QString &topic, const DecodedRecord &record)
 
 void InjectDialog::updatePartitions()
 {
-    const int count = std::max(0, m_source.partitionCount(m_topic->currentText().toUtf8()));
+    const int count =
+        std::max(0, partitionCountOf(m_partitionCounts, m_source, m_topic->currentText()));
     if (m_partition->count() == count + 1)
         return;
     const int current = m_partition->currentIndex();
@@ -436,6 +437,15 @@ void InjectDialog::finished(const InjectResult &result)
             (text.isEmpty() ? QString() : QStringLiteral("\n")) + tr("Error: %1").arg(result.error);
     m_result->setText(text);
     Q_EMIT injected(result);
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void InjectDialog::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = std::move(lookup);
 }
 
 } // namespace rivulet

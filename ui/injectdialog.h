@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messageinjector.h"
+#include "refreshdata.h"
 
 #include <QDialog>
 
@@ -32,6 +33,8 @@ public:
     InjectDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent = nullptr);
 
     void setTopics(const QStringList &names);
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
     void setTopic(const QString &topic, int partition = -1);
     void setValuesFile(const QString &path);
     // Re-publish: fills the dialog with record, to send again to topic (or another one
@@ -72,6 +75,7 @@ private:
     void chooseFile();
 
     ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     MessageInjector *m_injector;
     QComboBox *m_topic;
     QComboBox *m_partition;

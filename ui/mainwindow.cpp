@@ -141,6 +141,16 @@ void MainWindow::addListener(Server &server, bool seedCompat)
     updateStatus();
 }
 
+int MainWindow::partitionCountNow(const QString &topic) const
+{
+    if (const TopicSnapshot *t = m_lastRefresh ? m_lastRefresh->findTopic(topic) : nullptr)
+        return int(t->partitions.size());
+    // created since the last refresh: the in-process broker answers from memory; a cluster
+    // is not asked on the GUI thread (the next refresh brings the topic)
+    return m_info.kind == SourceInfo::Kind::InProcess ? m_source.partitionCount(topic.toUtf8())
+                                                      : -1;
+}
+
 void MainWindow::updateTitle()
 {
     const QString native = nativeAddress();
@@ -209,6 +219,7 @@ void MainWindow::buildLayout()
     fitColumnsToValues(m_clientsView, m_clientsView->horizontalHeader(), clientNumbers);
 
     m_browser = new MessageBrowser(m_source, this);
+    m_browser->setPartitionCountLookup([this](const QString &t) { return partitionCountNow(t); });
 
     m_tabs = new QTabWidget(this);
     m_tabs->setDocumentMode(true);
@@ -604,6 +615,8 @@ InjectDialog *MainWindow::openInject(const QString &topic, int partition)
 {
     if (!m_inject) {
         m_inject = new InjectDialog(m_source, m_tasks, this);
+        m_inject->setPartitionCountLookup(
+            [this](const QString &t) { return partitionCountNow(t); });
         m_inject->setTopics(m_topics->topicNames());
         connect(m_inject, &InjectDialog::injected, this, [this] { refresh(); });
     }

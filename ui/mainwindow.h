@@ -160,6 +160,9 @@ private:
     void updateChart(bool force);
     void updateStatus();
     void updateTitle();
+    // A topic's partition count from the last refresh (-1: none), for the widgets on the
+    // GUI thread; a topic it does not know yet is asked of the in-process broker only.
+    int partitionCountNow(const QString &topic) const;
     void updateListenerActions();
     // each listener's address, and what is wrong with it if it is not listening
     QList<StatusLine::Listener> listenerStates() const;

@@ -292,7 +292,7 @@ void MessageBrowser::showEvent(QShowEvent *event)
 
 void MessageBrowser::updatePartitionRange()
 {
-    const int count = m_source.partitionCount(m_topic->currentText().toUtf8());
+    const int count = partitionCountOf(m_partitionCounts, m_source, m_topic->currentText());
     m_partition->blockSignals(true);
     m_partition->setRange(MessagesModel::kAllPartitions, std::max(0, count - 1));
     m_partition->blockSignals(false);
@@ -458,6 +458,16 @@ void MessageBrowser::exportTo(const QString &path)
             updateStatus();
             Q_EMIT exportFinished(result.written, result.error);
         });
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void MessageBrowser::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = lookup;
+    m_model->setPartitionCountLookup(std::move(lookup));
 }
 
 } // namespace rivulet

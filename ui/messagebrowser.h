@@ -1,6 +1,7 @@
 #pragma once
 
 #include "read.h"
+#include "refreshdata.h"
 
 #include <QWidget>
 
@@ -34,6 +35,8 @@ public:
     explicit MessageBrowser(ClusterSource &source, QWidget *parent = nullptr);
 
     void setTopics(const QStringList &names);
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
     // Browses topic/partition from the newest records, unless it is already shown.
     void showPartition(const QString &topic, int partition);
     void focusFilter();
@@ -84,6 +87,7 @@ private:
     void showContextMenu(const QPoint &at);
 
     ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     MessagesModel *m_model;
     QComboBox *m_topic;
     QSpinBox *m_partition;

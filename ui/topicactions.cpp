@@ -17,16 +17,10 @@
 namespace rivulet {
 namespace {
 
-// The topic in the copy of the broker the window shows, or nullptr.
+// The topic in the copy of the source the window shows, or nullptr.
 const TopicSnapshot *findTopic(const std::shared_ptr<const RefreshData> &data, const QString &name)
 {
-    if (!data)
-        return nullptr;
-    const auto &topics = data->snapshot.topics; // sorted by name
-    const auto it =
-        std::lower_bound(topics.begin(), topics.end(), name,
-                         [](const TopicSnapshot &t, const QString &n) { return t.name < n; });
-    return it != topics.end() && it->name == name ? &*it : nullptr;
+    return data ? data->findTopic(name) : nullptr;
 }
 
 } // namespace
@@ -94,6 +88,8 @@ ImportDialog *MainWindow::openImport(const QString &topic)
 {
     if (!m_import) {
         m_import = new ImportDialog(m_source, m_tasks, this);
+        m_import->setPartitionCountLookup(
+            [this](const QString &t) { return partitionCountNow(t); });
         connect(m_import, &ImportDialog::imported, this, [this](const QString &name, qint64 n) {
             refresh();
             m_statusLine->showNote(tr("Imported %1 records into %2").arg(n).arg(name));

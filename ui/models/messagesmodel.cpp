@@ -102,7 +102,7 @@ void MessagesModel::restart()
     m_refreshNewest = false;
     m_filterProblem = m_filter.problem();
     // which partitions: the topic's partition count is registry metadata, no file is read
-    const int count = m_topic.isEmpty() ? -1 : m_source.partitionCount(m_topic.toUtf8());
+    const int count = partitionCountOf(m_partitionCounts, m_source, m_topic);
     m_partitions.clear();
     if (m_partition == kAllPartitions)
         for (int p = 0; p < count; ++p)
@@ -413,6 +413,15 @@ QVariant MessagesModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Size");
     }
     return {};
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void MessagesModel::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = std::move(lookup);
 }
 
 } // namespace rivulet

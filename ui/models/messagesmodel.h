@@ -1,6 +1,7 @@
 #pragma once
 
 #include "read.h"
+#include "refreshdata.h"
 
 #include <QAbstractTableModel>
 #include <QThreadPool>
@@ -58,6 +59,8 @@ public:
 
     explicit MessagesModel(ClusterSource &source, QObject *parent = nullptr);
     ~MessagesModel() override;
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
 
     // Shows the partition (kAllPartitions: all of them, merged) from start; at is the offset
     // (AtOffset) or the time in ms since the epoch (AtTime). The rows are replaced (this is a
@@ -131,6 +134,7 @@ private:
     void schedule(int wanted, ReadKind kind);
 
     ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     QThreadPool m_pool;
     QString m_topic;
     int m_partition = 0;

@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace rivulet {
@@ -25,7 +26,19 @@ struct RefreshData
     BrokerSnapshot snapshot;        // topics, partitions, consumer positions, clients and groups
     ConsumersModel::Rows consumers; // built from the snapshot
     std::int64_t prepareNs = 0;     // how long building all this took
+
+    // The topic in the snapshot, or nullptr.
+    const TopicSnapshot *findTopic(const QString &name) const;
 };
+
+// A topic's partition count as the GUI thread may learn it without asking the source (a
+// cluster answers over the network): the window installs one that reads its last refresh.
+// -1: no such topic.
+using PartitionCountLookup = std::function<int(const QString &topic)>;
+// lookup's answer, or, without one (a model or widget used on its own), the source's
+// (ClusterSource::partitionCount(), metadata the in-process broker holds in memory).
+int partitionCountOf(const PartitionCountLookup &lookup, ClusterSource &source,
+                     const QString &topic);
 
 // Blocks (the source may be a cluster on the network): call it off the GUI thread, except
 // for the in-process broker whose registries take only brief locks.
