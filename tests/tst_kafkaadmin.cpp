@@ -6,12 +6,15 @@
 #include "kafkaadmin.h"
 #include "kafkasettings.h"
 #include "log/recordbatch.h"
+#include "security/scram.h"
+#include "security/userstore.h"
 #include "server/server.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
@@ -52,9 +55,9 @@ OutgoingRecord record(std::optional<QByteArray> key, std::optional<QByteArray> v
 // A broker with a Kafka listener on a free port of 127.0.0.1, and a KafkaAdmin on it.
 struct Cluster
 {
-    explicit Cluster(BrokerConfig brokerConfig = {}) : broker(brokerConfig)
+    explicit Cluster(BrokerConfig brokerConfig = {}, kafka::KafkaConfig config = {})
+        : broker(brokerConfig)
     {
-        kafka::KafkaConfig config;
         config.port = 0; // Metadata advertises the port start() picks
         server = std::make_unique<Server>(broker, 1, config);
     }
@@ -498,6 +501,46 @@ private Q_SLOTS:
         qInfo("resetGroupOffsets gave up after %lld ms: %s", timer.restart(), qPrintable(error));
         QVERIFY2(error.startsWith(expected), qPrintable(error));
     }
+    // A SASL listener: the properties of a --kafka-config file are what KafkaAdmin connects
+    // with; a wrong password is a clear error, not a hang.
+    void authenticatesWithTheGivenProperties()
+    {
+        QTemporaryDir dir;
+        const QString path = userfile::pathIn(dir.path());
+        SaslUser alice{QStringLiteral("alice"), {}};
+        alice.credentials[scram::Mechanism::Sha512] =
+            scram::makeCredential(scram::Mechanism::Sha512, "right", 4096);
+        QString error;
+        QVERIFY2(userfile::save(path, {alice}, error), qPrintable(error));
+        kafka::KafkaConfig config;
+        config.security = SecurityProtocol::SaslPlaintext;
+        config.users = std::make_shared<UserStore>(path);
+        QVERIFY2(config.users->load(error), qPrintable(error));
+        Cluster c({}, config);
+        QVERIFY(c.server->start(QHostAddress::LocalHost, 0));
+        KafkaSettings settings;
+        settings.bootstrap = QStringLiteral("127.0.0.1:%1").arg(c.server->serverPort());
+        settings.properties = {{"security.protocol", "SASL_PLAINTEXT"},
+                               {"sasl.mechanism", "SCRAM-SHA-512"},
+                               {"sasl.username", "alice"},
+                               {"sasl.password", "right"}};
+        auto admin = KafkaAdmin::open(settings, error);
+        QVERIFY2(admin, qPrintable(error));
+        QVERIFY2(offThread([&] { return admin->createTopic("secured", 2, std::nullopt, error); }),
+                 qPrintable(error));
+        QCOMPARE(c.broker.partitionCount("secured"), 2);
+
+        settings.properties.last().second = "wrong";
+        admin = KafkaAdmin::open(settings, error);
+        QVERIFY2(admin, qPrintable(error));
+        QVERIFY(!offThread([&] { return admin->deleteTopic("secured", error); }));
+        QVERIFY2(error.startsWith(
+                     QStringLiteral("authentication with %1 failed").arg(settings.bootstrap)),
+                 qPrintable(error));
+        QVERIFY(!error.contains(QLatin1String("wrong")));
+        QVERIFY(c.broker.topics().find("secured"));
+    }
+
     // (a configuration librdkafka refuses: tst_kafkacluster, through the same rdkafka::create())
 };
 
