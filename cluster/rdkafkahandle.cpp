@@ -79,13 +79,23 @@ bool isUnreachable(rd_kafka_resp_err_t err)
            err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
 }
 
+namespace {
+const QLatin1String kAuthenticationFailed("authentication with ");
+const QLatin1String kNoBroker("no Kafka broker answered at ");
+} // namespace
+
+bool saysUnreachable(const QString &message)
+{
+    return message.contains(kNoBroker) || message.contains(kAuthenticationFailed);
+}
+
 QString failure(const Events &events, rd_kafka_resp_err_t err)
 {
     if (events.authenticationFailed)
-        return QStringLiteral("authentication with %1 failed: %2")
-            .arg(events.bootstrap, events.lastError);
+        return kAuthenticationFailed +
+               QStringLiteral("%1 failed: %2").arg(events.bootstrap, events.lastError);
     if (isUnreachable(err)) {
-        QString text = QStringLiteral("no Kafka broker answered at %1").arg(events.bootstrap);
+        QString text = kNoBroker + events.bootstrap;
         if (!events.lastError.isEmpty())
             text += QStringLiteral(" (%1)").arg(events.lastError);
         return text;

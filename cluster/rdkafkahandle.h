@@ -58,5 +58,8 @@ bool isUnreachable(rd_kafka_resp_err_t err);
 // answered at …" with the client's last error event for the errors isUnreachable() names,
 // librdkafka's text for err otherwise.
 QString failure(const Events &events, rd_kafka_resp_err_t err);
+// Whether a message holds one of failure()'s "no broker / authentication failed" sentences
+// (rivulet-cli's exit code 3 for errors that come back as text, as KafkaAdmin's do).
+bool saysUnreachable(const QString &message);
 
 } // namespace rivulet::rdkafka
