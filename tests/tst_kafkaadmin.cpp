@@ -9,6 +9,7 @@
 #include "security/scram.h"
 #include "security/userstore.h"
 #include "server/server.h"
+#include "support/kafkacluster.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -20,26 +21,10 @@
 #include <future>
 
 using namespace rivulet;
+using rivulet::testing::fill;
+using rivulet::testing::offThread;
 
 namespace {
-
-bool fill(Broker &broker, const QByteArray &topic, int partition, int records)
-{
-    RecordBatchBuilder builder(1000);
-    for (int i = 0; i < records; ++i)
-        builder.append("v" + QByteArray::number(i));
-    return broker.produce(topic, partition, builder.finish()).error == ProduceError::None;
-}
-
-// KafkaAdmin's calls block; the listener runs on this thread's event loop, so call from
-// another thread and keep this one turning until the answer is there.
-template <typename F> auto offThread(F f)
-{
-    auto future = std::async(std::launch::async, std::move(f));
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-        QTest::qWait(5);
-    return future.get();
-}
 
 OutgoingRecord record(std::optional<QByteArray> key, std::optional<QByteArray> value,
                       std::int64_t timestampMs = -1, QList<DecodedHeader> headers = {})

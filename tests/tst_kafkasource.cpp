@@ -7,44 +7,20 @@
 #include "log/recordbatch.h"
 #include "security/userstore.h"
 #include "server/server.h"
+#include "support/kafkacluster.h"
 
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QScopeGuard>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
 
 using namespace rivulet;
+using rivulet::testing::fill;
+using rivulet::testing::offThread;
 
 namespace {
-
-// The source's calls block; the listener runs on this thread's event loop, so call from
-// another thread and keep this one turning until the answer is there. A call that has not
-// answered after a minute has hung: that fails the test instead of stalling it.
-template <typename F> auto offThread(F f)
-{
-    auto future = std::async(std::launch::async, std::move(f));
-    QElapsedTimer waited;
-    waited.start();
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
-        QTest::qWait(5);
-        if (waited.elapsed() > 60000)
-            qFatal("a KafkaSource call did not return within a minute");
-    }
-    return future.get();
-}
-
-bool fill(Broker &broker, const QByteArray &topic, int partition, int records,
-          std::int64_t timestampMs = 1000)
-{
-    RecordBatchBuilder builder(timestampMs);
-    for (int i = 0; i < records; ++i)
-        builder.append("v" + QByteArray::number(i));
-    return broker.produce(topic, partition, builder.finish()).error == ProduceError::None;
-}
 
 struct Snapshot
 {
@@ -227,9 +203,6 @@ private Q_SLOTS:
     // client id, host and assignment, and their committed offsets (lag 0 once they caught up).
     void groupsWithTwoKcatMembers()
     {
-        const QString kcat = QStandardPaths::findExecutable(QStringLiteral("kcat"));
-        if (kcat.isEmpty())
-            QSKIP("kcat is not installed (scripts/setup.sh installs it)");
         BrokerConfig brokerConfig;
         brokerConfig.groupInitialRebalanceDelayMs = 0;
         Broker broker(brokerConfig);
@@ -238,22 +211,12 @@ private Q_SLOTS:
         QVERIFY(fill(broker, "orders", 1, 4));
         Listener listener(broker);
         QVERIFY(listener.started);
-        std::vector<std::unique_ptr<QProcess>> members;
-        for (const char *client : {"kcat-a", "kcat-b"}) {
-            auto process = std::make_unique<QProcess>();
-            process->start(kcat, {"-b", listener.bootstrap(), "-G", "g1", "-q", "-X",
-                                  QStringLiteral("client.id=%1").arg(QLatin1String(client)), "-X",
-                                  "auto.offset.reset=earliest", "-X", "auto.commit.interval.ms=100",
-                                  "orders"});
-            QVERIFY(process->waitForStarted());
-            members.push_back(std::move(process));
-        }
-        const auto stop = qScopeGuard([&] {
-            for (auto &process : members) {
-                process->kill();
-                process->waitForFinished();
-            }
-        });
+        const testing::KcatGroup members(listener.bootstrap(), QStringLiteral("g1"),
+                                         QStringLiteral("orders"),
+                                         {QStringLiteral("kcat-a"), QStringLiteral("kcat-b")});
+        if (!members.installed)
+            QSKIP(testing::KcatGroup::kNotInstalled);
+        QVERIFY2(members.problem.isEmpty(), qPrintable(members.problem));
         auto source = openSource(listener.bootstrap());
         QVERIFY(source);
         Snapshot s;
