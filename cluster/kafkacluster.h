@@ -69,9 +69,8 @@ private:
     // waits up to timeoutMs on the client's admin queue for one event of that type
     struct Event;
     std::unique_ptr<Event> waitFor(int type, int timeoutMs);
-    // start or end offsets (earliest: -2, latest: -1) of every partition of topics
-    bool queryOffsets(std::vector<TopicSnapshot> &topics, std::int64_t which, int timeoutMs,
-                      QString &error);
+    // start and end offsets of every partition of topics (ListOffsets earliest and latest)
+    bool queryOffsets(std::vector<TopicSnapshot> &topics, int timeoutMs, QString &error);
 
     KafkaSettings m_settings;
     rdkafka::Events m_events;

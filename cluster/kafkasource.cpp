@@ -1,5 +1,6 @@
 #include "kafkasource.h"
 
+#include "kafkaadmin.h"
 #include "kafkacluster.h"
 #include "rdkafkahandle.h"
 
@@ -104,7 +105,7 @@ struct KafkaSource::Private
     QStringList problems;
     RateHistory rates; // its own lock
 
-    // TEMPORARY: std::unique_ptr<KafkaAdmin> admin; once merged
+    std::unique_ptr<KafkaAdmin> admin; // the write side
 
     ~Private()
     {
@@ -140,6 +141,9 @@ std::unique_ptr<KafkaSource> KafkaSource::open(const KafkaSettings &settings, QS
         rdkafka::create(RD_KAFKA_CONSUMER, kCommonConfig + kReaderConfig + settings.properties,
                         &d->readerEvents, error);
     if (!d->reader)
+        return nullptr;
+    d->admin = KafkaAdmin::open(withConfig(settings, kCommonConfig), error);
+    if (!d->admin)
         return nullptr;
     return std::unique_ptr<KafkaSource>(new KafkaSource(std::move(d)));
 }
@@ -445,52 +449,54 @@ std::optional<RetentionPolicy> KafkaSource::retention(QByteArrayView topic)
     return policy;
 }
 
-// TEMPORARY until the kafkaadmin branch's implementation is merged: the write side.
-namespace {
-const QString kNoWrites = QStringLiteral("writing to a Kafka cluster is not built yet");
-}
-WriteResult KafkaSource::produce(QByteArrayView, int, const QList<OutgoingRecord> &)
+// The write side: KafkaAdmin's own producer and admin queue, safe from several threads.
+
+WriteResult KafkaSource::produce(QByteArrayView topic, int partition,
+                                 const QList<OutgoingRecord> &records)
 {
-    WriteResult r;
-    r.error = kNoWrites;
-    return r;
+    return d->admin->produce(topic, partition, records);
 }
-bool KafkaSource::createTopic(QByteArrayView, int, std::optional<RetentionPolicy>, QString &error)
+
+bool KafkaSource::createTopic(QByteArrayView name, int partitions,
+                              std::optional<RetentionPolicy> retention, QString &error)
 {
-    error = kNoWrites;
-    return false;
+    return d->admin->createTopic(name, partitions, retention, error);
 }
-bool KafkaSource::deleteTopic(QByteArrayView, QString &error)
+
+bool KafkaSource::deleteTopic(QByteArrayView name, QString &error)
 {
-    error = kNoWrites;
-    return false;
+    return d->admin->deleteTopic(name, error);
 }
-bool KafkaSource::setRetention(QByteArrayView, const RetentionPolicy &, QString &error)
+
+bool KafkaSource::setRetention(QByteArrayView name, const RetentionPolicy &retention,
+                               QString &error)
 {
-    error = kNoWrites;
-    return false;
+    return d->admin->setRetention(name, retention, error);
 }
-ChangeOutcome KafkaSource::addPartitions(QByteArrayView, std::int64_t, QString &error, bool)
+
+ChangeOutcome KafkaSource::addPartitions(QByteArrayView name, std::int64_t newTotal, QString &error,
+                                         bool validateOnly)
 {
-    error = kNoWrites;
-    return ChangeOutcome::Unavailable;
+    return d->admin->addPartitions(name, newTotal, error, validateOnly);
 }
-ChangeOutcome KafkaSource::deleteRecordsBefore(QByteArrayView, std::int64_t, std::int64_t,
-                                               std::int64_t &, QString &error)
+
+ChangeOutcome KafkaSource::deleteRecordsBefore(QByteArrayView topic, std::int64_t partition,
+                                               std::int64_t offset, std::int64_t &startOffset,
+                                               QString &error)
 {
-    error = kNoWrites;
-    return ChangeOutcome::Unavailable;
+    return d->admin->deleteRecordsBefore(topic, partition, offset, startOffset, error);
 }
-GroupOutcome KafkaSource::resetGroupOffsets(const QByteArray &, QByteArrayView,
-                                            const std::map<int, std::int64_t> &, QString &error)
+
+GroupOutcome KafkaSource::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic,
+                                            const std::map<int, std::int64_t> &offsets,
+                                            QString &error)
 {
-    error = kNoWrites;
-    return GroupOutcome::Unavailable;
+    return d->admin->resetGroupOffsets(groupId, topic, offsets, error);
 }
-GroupOutcome KafkaSource::deleteGroup(const QByteArray &, QString &error)
+
+GroupOutcome KafkaSource::deleteGroup(const QByteArray &groupId, QString &error)
 {
-    error = kNoWrites;
-    return GroupOutcome::Unavailable;
+    return d->admin->deleteGroup(groupId, error);
 }
 
 } // namespace rivulet

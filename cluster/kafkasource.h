@@ -83,7 +83,8 @@ public:
     int partitionCount(QByteArrayView topic) override;
     std::optional<RetentionPolicy> retention(QByteArrayView topic) override;
 
-    // Forwarded to KafkaAdmin.
+    // Forwarded to KafkaAdmin (cluster/kafkaadmin.h: a producer with acks=all and admin
+    // requests, 5 s timeouts).
     WriteResult produce(QByteArrayView topic, int partition,
                         const QList<OutgoingRecord> &records) override;
     bool createTopic(QByteArrayView name, int partitions, std::optional<RetentionPolicy> retention,

@@ -6,37 +6,25 @@
 #include "kafkaadmin.h"
 #include "kafkasettings.h"
 #include "log/recordbatch.h"
+#include "security/scram.h"
+#include "security/userstore.h"
 #include "server/server.h"
+#include "support/kafkacluster.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
 
 using namespace rivulet;
+using rivulet::testing::fill;
+using rivulet::testing::offThread;
 
 namespace {
-
-bool fill(Broker &broker, const QByteArray &topic, int partition, int records)
-{
-    RecordBatchBuilder builder(1000);
-    for (int i = 0; i < records; ++i)
-        builder.append("v" + QByteArray::number(i));
-    return broker.produce(topic, partition, builder.finish()).error == ProduceError::None;
-}
-
-// KafkaAdmin's calls block; the listener runs on this thread's event loop, so call from
-// another thread and keep this one turning until the answer is there.
-template <typename F> auto offThread(F f)
-{
-    auto future = std::async(std::launch::async, std::move(f));
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-        QTest::qWait(5);
-    return future.get();
-}
 
 OutgoingRecord record(std::optional<QByteArray> key, std::optional<QByteArray> value,
                       std::int64_t timestampMs = -1, QList<DecodedHeader> headers = {})
@@ -52,9 +40,9 @@ OutgoingRecord record(std::optional<QByteArray> key, std::optional<QByteArray> v
 // A broker with a Kafka listener on a free port of 127.0.0.1, and a KafkaAdmin on it.
 struct Cluster
 {
-    explicit Cluster(BrokerConfig brokerConfig = {}) : broker(brokerConfig)
+    explicit Cluster(BrokerConfig brokerConfig = {}, kafka::KafkaConfig config = {})
+        : broker(brokerConfig)
     {
-        kafka::KafkaConfig config;
         config.port = 0; // Metadata advertises the port start() picks
         server = std::make_unique<Server>(broker, 1, config);
     }
@@ -498,6 +486,46 @@ private Q_SLOTS:
         qInfo("resetGroupOffsets gave up after %lld ms: %s", timer.restart(), qPrintable(error));
         QVERIFY2(error.startsWith(expected), qPrintable(error));
     }
+    // A SASL listener: the properties of a --kafka-config file are what KafkaAdmin connects
+    // with; a wrong password is a clear error, not a hang.
+    void authenticatesWithTheGivenProperties()
+    {
+        QTemporaryDir dir;
+        const QString path = userfile::pathIn(dir.path());
+        SaslUser alice{QStringLiteral("alice"), {}};
+        alice.credentials[scram::Mechanism::Sha512] =
+            scram::makeCredential(scram::Mechanism::Sha512, "right", 4096);
+        QString error;
+        QVERIFY2(userfile::save(path, {alice}, error), qPrintable(error));
+        kafka::KafkaConfig config;
+        config.security = SecurityProtocol::SaslPlaintext;
+        config.users = std::make_shared<UserStore>(path);
+        QVERIFY2(config.users->load(error), qPrintable(error));
+        Cluster c({}, config);
+        QVERIFY(c.server->start(QHostAddress::LocalHost, 0));
+        KafkaSettings settings;
+        settings.bootstrap = QStringLiteral("127.0.0.1:%1").arg(c.server->serverPort());
+        settings.properties = {{"security.protocol", "SASL_PLAINTEXT"},
+                               {"sasl.mechanism", "SCRAM-SHA-512"},
+                               {"sasl.username", "alice"},
+                               {"sasl.password", "right"}};
+        auto admin = KafkaAdmin::open(settings, error);
+        QVERIFY2(admin, qPrintable(error));
+        QVERIFY2(offThread([&] { return admin->createTopic("secured", 2, std::nullopt, error); }),
+                 qPrintable(error));
+        QCOMPARE(c.broker.partitionCount("secured"), 2);
+
+        settings.properties.last().second = "wrong";
+        admin = KafkaAdmin::open(settings, error);
+        QVERIFY2(admin, qPrintable(error));
+        QVERIFY(!offThread([&] { return admin->deleteTopic("secured", error); }));
+        QVERIFY2(error.startsWith(
+                     QStringLiteral("authentication with %1 failed").arg(settings.bootstrap)),
+                 qPrintable(error));
+        QVERIFY(!error.contains(QLatin1String("wrong")));
+        QVERIFY(c.broker.topics().find("secured"));
+    }
+
     // (a configuration librdkafka refuses: tst_kafkacluster, through the same rdkafka::create())
 };
 

@@ -7,44 +7,20 @@
 #include "log/recordbatch.h"
 #include "security/userstore.h"
 #include "server/server.h"
+#include "support/kafkacluster.h"
 
 #include <QElapsedTimer>
-#include <QProcess>
 #include <QScopeGuard>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
 
 using namespace rivulet;
+using rivulet::testing::fill;
+using rivulet::testing::offThread;
 
 namespace {
-
-// The source's calls block; the listener runs on this thread's event loop, so call from
-// another thread and keep this one turning until the answer is there. A call that has not
-// answered after a minute has hung: that fails the test instead of stalling it.
-template <typename F> auto offThread(F f)
-{
-    auto future = std::async(std::launch::async, std::move(f));
-    QElapsedTimer waited;
-    waited.start();
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
-        QTest::qWait(5);
-        if (waited.elapsed() > 60000)
-            qFatal("a KafkaSource call did not return within a minute");
-    }
-    return future.get();
-}
-
-bool fill(Broker &broker, const QByteArray &topic, int partition, int records,
-          std::int64_t timestampMs = 1000)
-{
-    RecordBatchBuilder builder(timestampMs);
-    for (int i = 0; i < records; ++i)
-        builder.append("v" + QByteArray::number(i));
-    return broker.produce(topic, partition, builder.finish()).error == ProduceError::None;
-}
 
 struct Snapshot
 {
@@ -227,9 +203,6 @@ private Q_SLOTS:
     // client id, host and assignment, and their committed offsets (lag 0 once they caught up).
     void groupsWithTwoKcatMembers()
     {
-        const QString kcat = QStandardPaths::findExecutable(QStringLiteral("kcat"));
-        if (kcat.isEmpty())
-            QSKIP("kcat is not installed (scripts/setup.sh installs it)");
         BrokerConfig brokerConfig;
         brokerConfig.groupInitialRebalanceDelayMs = 0;
         Broker broker(brokerConfig);
@@ -238,22 +211,12 @@ private Q_SLOTS:
         QVERIFY(fill(broker, "orders", 1, 4));
         Listener listener(broker);
         QVERIFY(listener.started);
-        std::vector<std::unique_ptr<QProcess>> members;
-        for (const char *client : {"kcat-a", "kcat-b"}) {
-            auto process = std::make_unique<QProcess>();
-            process->start(kcat, {"-b", listener.bootstrap(), "-G", "g1", "-q", "-X",
-                                  QStringLiteral("client.id=%1").arg(QLatin1String(client)), "-X",
-                                  "auto.offset.reset=earliest", "-X", "auto.commit.interval.ms=100",
-                                  "orders"});
-            QVERIFY(process->waitForStarted());
-            members.push_back(std::move(process));
-        }
-        const auto stop = qScopeGuard([&] {
-            for (auto &process : members) {
-                process->kill();
-                process->waitForFinished();
-            }
-        });
+        const testing::KcatGroup members(listener.bootstrap(), QStringLiteral("g1"),
+                                         QStringLiteral("orders"),
+                                         {QStringLiteral("kcat-a"), QStringLiteral("kcat-b")});
+        if (!members.installed)
+            QSKIP(testing::KcatGroup::kNotInstalled);
+        QVERIFY2(members.problem.isEmpty(), qPrintable(members.problem));
         auto source = openSource(listener.bootstrap());
         QVERIFY(source);
         Snapshot s;
@@ -528,6 +491,146 @@ private Q_SLOTS:
         QVERIFY(forever->keepsEverything());
         QVERIFY(!offThread([&] { return source->retention("nosuch"); }));
         QCOMPARE(broker.partitionCount("nosuch"), -1); // asking did not create it
+    }
+
+    // The write side goes through KafkaAdmin; the source's own reads see what it did.
+    void writesAreSeenByTheReadSide()
+    {
+        Broker broker;
+        QString error;
+        Listener listener(broker);
+        QVERIFY(listener.started);
+        auto source = openSource(listener.bootstrap());
+        QVERIFY(source);
+        const auto call = [](auto f) { return offThread(std::move(f)); };
+
+        QVERIFY2(call([&] {
+                     return source->createTopic("made", 2, RetentionPolicy{60000, -1}, error);
+                 }),
+                 qPrintable(error));
+        QVERIFY(!call([&] { return source->createTopic("made", 2, std::nullopt, error); }));
+        QVERIFY2(!error.isEmpty(), "creating a topic that exists is an error");
+        QCOMPARE(call([&] { return source->partitionCount("made"); }), 2);
+        QCOMPARE(call([&] { return source->retention("made"); })->retentionMs, 60000);
+
+        OutgoingRecord keyed;
+        keyed.key = QByteArray("k1");
+        keyed.value = QByteArray("hello");
+        keyed.headers = {{"h", "v", true}};
+        keyed.timestampMs = 1234;
+        OutgoingRecord tombstone;
+        tombstone.key = QByteArray("k2");
+        const WriteResult written = call([&] {
+            return source->produce("made", 1, {keyed, tombstone, keyed});
+        });
+        QVERIFY2(written.error.isEmpty(), qPrintable(written.error));
+        QCOMPARE(written.written, 3);
+        QCOMPARE(written.baseOffset, 0);
+        QCOMPARE(written.lastOffset, 2);
+        const RecordPage page = call([&] { return source->readRecords("made", 1, ReadRequest{}); });
+        QVERIFY2(page.error.isEmpty(), qPrintable(page.error));
+        QCOMPARE(page.records.size(), 3);
+        QCOMPARE(page.records[0].key, QByteArray("k1"));
+        QCOMPARE(page.records[0].value, QByteArray("hello"));
+        QCOMPARE(page.records[0].timestamp, 1234);
+        QCOMPARE(page.records[0].headers.size(), 1);
+        QCOMPARE(page.records[0].headers[0].value, QByteArray("v"));
+        QVERIFY(!page.records[1].hasValue);
+
+        QVERIFY2(call([&] {
+                     return source->setRetention("made", RetentionPolicy{-1, 4096}, error);
+                 }),
+                 qPrintable(error));
+        const std::optional<RetentionPolicy> kept = call([&] { return source->retention("made"); });
+        QVERIFY(kept);
+        QCOMPARE(kept->retentionMs, -1);
+        QCOMPARE(kept->retentionBytes, 4096);
+
+        QCOMPARE(call([&] { return source->addPartitions("made", 4, error); }),
+                 ChangeOutcome::Done);
+        QCOMPARE(call([&] { return source->partitionCount("made"); }), 4);
+        std::int64_t start = -1;
+        QCOMPARE(call([&] { return source->deleteRecordsBefore("made", 1, 2, start, error); }),
+                 ChangeOutcome::Done);
+        QCOMPARE(start, 2);
+        QCOMPARE(call([&] { return source->partitionRanges("made"); })[1].startOffset, 2);
+
+        // a group without members: its offsets reset to the end, then deleted
+        QCOMPARE(call([&] {
+                     return source->resetGroupOffsets("idle", "made", ResetTo::Latest, 0, error);
+                 }),
+                 GroupOutcome::Done);
+        Snapshot s = take(*source);
+        QVERIFY2(s.ok, qPrintable(s.error));
+        QCOMPARE(s.snapshot.groups.size(), std::size_t(1));
+        QCOMPARE(s.snapshot.groups[0].groupId, QByteArray("idle"));
+        QCOMPARE(s.snapshot.groups[0].offset(QStringLiteral("made"), 1)->offset, 3);
+        QCOMPARE(call([&] { return source->deleteGroup("idle", error); }), GroupOutcome::Done);
+        QVERIFY2(call([&] { return source->deleteTopic("made", error); }), qPrintable(error));
+        s = take(*source);
+        QVERIFY2(s.ok, qPrintable(s.error));
+        QVERIFY(s.snapshot.groups.empty());
+        QVERIFY(!findTopic(s.snapshot, QStringLiteral("made")));
+    }
+
+    // Several pool threads at once: snapshots, pages, look-ups and writes all answer.
+    void answersSeveralThreadsAtOnce()
+    {
+        Broker broker;
+        QVERIFY(broker.createTopic("busy", 4).topic);
+        for (int p = 0; p < 4; ++p)
+            QVERIFY(fill(broker, "busy", p, 50));
+        Listener listener(broker);
+        QVERIFY(listener.started);
+        auto source = openSource(listener.bootstrap());
+        QVERIFY(source);
+        std::vector<std::future<QString>> calls;
+        for (int t = 0; t < 6; ++t) {
+            calls.push_back(std::async(std::launch::async, [&source, t]() -> QString {
+                for (int round = 0; round < 5; ++round) {
+                    QString error;
+                    BrokerSnapshot s;
+                    switch ((t + round) % 4) {
+                    case 0:
+                        if (!source->snapshot(s, error))
+                            return error;
+                        if (s.topics.size() != 1)
+                            return QStringLiteral("snapshot without the topic");
+                        break;
+                    case 1: {
+                        ReadRequest request;
+                        request.maxRecords = 20;
+                        const RecordPage page = source->readRecords("busy", t % 4, request);
+                        if (!page.error.isEmpty() || page.records.size() != 20 ||
+                            page.records[0].partition != t % 4)
+                            return QStringLiteral("page: %1 (%2 records)")
+                                .arg(page.error)
+                                .arg(page.records.size());
+                        break;
+                    }
+                    case 2:
+                        if (source->partitionRanges("busy").size() != 4)
+                            return QStringLiteral("ranges");
+                        break;
+                    case 3: {
+                        OutgoingRecord r;
+                        r.value = QByteArray("x");
+                        const WriteResult w = source->produce("busy", t % 4, {r});
+                        if (!w.error.isEmpty())
+                            return w.error;
+                        break;
+                    }
+                    }
+                }
+                return {};
+            }));
+        }
+        for (auto &call : calls) {
+            while (call.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
+                QTest::qWait(5);
+            const QString problem = call.get();
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }
     }
 
     void unreachableBootstrapFailsWithAReason()
