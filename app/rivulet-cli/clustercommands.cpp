@@ -199,9 +199,11 @@ int clusterConsume(const rivulet::KafkaSettings &settings, const QStringList &ar
                                    ? kafka::unreachableHint(events)
                                    : QString::fromUtf8(rd_kafka_err2str(err)));
     }
-    const qint64 from = std::max<qint64>(o.offset, low);
-    if (o.count == 0 || (!o.follow && from >= high))
+    if (o.count == 0 || (!o.follow && std::max<qint64>(o.offset, low) >= high))
         return Ok;
+    // a Fetch past the end is out of range (and would start over at the beginning): an
+    // --offset past it starts at the end, and the records before --offset are skipped
+    const qint64 from = std::clamp<qint64>(o.offset, low, high);
 
     const kafka::TopicHandle rkt(rd_kafka_topic_new(rk.get(), topic.constData(), nullptr));
     if (rd_kafka_consume_start(rkt.get(), partition, from) != 0)
@@ -237,11 +239,13 @@ int clusterConsume(const rivulet::KafkaSettings &settings, const QStringList &ar
                 rc = failed(command, QStringLiteral("partition %1: %2")
                                          .arg(partition)
                                          .arg(QString::fromUtf8(rd_kafka_message_errstr(m))));
-        } else {
+        } else if (m->offset >= o.offset) {
             const QByteArray value =
                 m->payload ? QByteArray(static_cast<const char *>(m->payload), qsizetype(m->len))
                            : QByteArray();
             printRecord(o, m->offset, value);
+            if (o.follow)
+                std::fflush(stdout);
             ++printed;
             done = (o.count >= 0 && printed >= o.count) || (!o.follow && m->offset + 1 >= high);
         }
