@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 // A librdkafka client handle and what it reports, shared by rivulet-cli's Kafka commands and
@@ -46,6 +47,9 @@ using DeliveryCallback = void (*)(rd_kafka_t *, const rd_kafka_message_t *, void
 // repeats a property's value (it may be a secret).
 Handle create(rd_kafka_type_t type, const QList<std::pair<QByteArray, QByteArray>> &config,
               Events *events, QString &error, DeliveryCallback delivered = nullptr);
+
+// A consumed message's headers in order, by name; nullopt for a null header value.
+QList<std::pair<QByteArray, std::optional<QByteArray>>> messageHeaders(const rd_kafka_message_t *m);
 
 // True for the errors that mean "no broker to talk to".
 bool isUnreachable(rd_kafka_resp_err_t err);

@@ -44,21 +44,8 @@ recordfile::Record toRecord(const QString &topic, const rd_kafka_message_t *m)
         r.key = QByteArray(static_cast<const char *>(m->key), qsizetype(m->key_len));
     if (m->payload)
         r.value = QByteArray(static_cast<const char *>(m->payload), qsizetype(m->len));
-    rd_kafka_headers_t *headers = nullptr;
-    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char *name = nullptr;
-        const void *value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            recordfile::Header h;
-            h.key = QByteArray(name);
-            if (value)
-                h.value = QByteArray(static_cast<const char *>(value), qsizetype(size));
-            r.headers.append(std::move(h));
-        }
-    }
+    for (auto &[name, value] : rdkafka::messageHeaders(m))
+        r.headers.append({std::move(name), std::move(value)});
     return r;
 }
 
