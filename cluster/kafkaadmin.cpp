@@ -285,7 +285,8 @@ std::unique_ptr<KafkaAdmin> KafkaAdmin::open(const KafkaSettings &settings, QStr
         {"message.timeout.ms", QByteArray::number(kDeliveryTimeoutMs)},
         {"request.timeout.ms", QByteArray::number(kRequestTimeoutMs)},
         {"socket.timeout.ms", QByteArray::number(kRequestTimeoutMs)},
-        {"linger.ms", "5"},
+        // each call waits for its records, so none waits for more to come
+        {"linger.ms", "0"},
     };
     config += settings.properties; // the user's settings win
     d->client = rdkafka::create(RD_KAFKA_PRODUCER, config, &d->events, error, delivered);

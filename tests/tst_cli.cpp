@@ -317,6 +317,9 @@ private Q_SLOTS:
         r = kafkaCli({"consume", "kc", "--partition", "1", "--offset", "3", "--count", "1"});
         QVERIFY2(r.finished && r.exitCode == 0, r.describe());
         QCOMPARE(r.out, QStringLiteral("d\n"));
+        r = kafkaCli({"consume", "kc", "--partition", "1", "--offset", "99"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
         r = kafkaCli({"consume", "kc"}); // partition 0 is empty
         QVERIFY2(r.finished && r.exitCode == 0, r.describe());
         QVERIFY2(r.out.isEmpty(), r.describe());
@@ -364,8 +367,25 @@ private Q_SLOTS:
         QVERIFY2(waitForOutput(follower, QStringLiteral("0:early\n1:late-1\n2:late-2\n"), seen),
                  qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
         QCOMPARE(follower.state(), QProcess::Running);
-        follower.kill();
-        QVERIFY(follower.waitForFinished(kTimeoutMs));
+
+        // from an offset past the end: what arrives from there on, nothing before it
+        QProcess ahead;
+        ahead.start(binary("rivulet-cli"), {"--bootstrap", bootstrap(), "consume", "klive",
+                                            "--follow", "--offset", "4", "--format", "%o:%v"});
+        QVERIFY2(ahead.waitForStarted(kTimeoutMs), qPrintable(ahead.errorString()));
+        QVERIFY2(kafkaCli({"produce", "klive", "late-3", "late-4"}).exitCode == 0,
+                 "produce failed");
+        QString aheadSeen;
+        QVERIFY2(waitForOutput(ahead, QStringLiteral("4:late-4\n"), aheadSeen),
+                 qPrintable(aheadSeen + QString::fromUtf8(ahead.readAllStandardError())));
+        QCOMPARE(aheadSeen, QStringLiteral("4:late-4\n"));
+        QVERIFY2(waitForOutput(follower, QStringLiteral("3:late-3\n4:late-4\n"), seen),
+                 qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
+        QCOMPARE(seen, QStringLiteral("0:early\n1:late-1\n2:late-2\n3:late-3\n4:late-4\n"));
+        for (QProcess *p : {&follower, &ahead}) {
+            p->kill();
+            QVERIFY(p->waitForFinished(kTimeoutMs));
+        }
     }
 
     void unreachableOverKafka_data()

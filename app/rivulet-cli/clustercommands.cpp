@@ -1,13 +1,13 @@
 // rivulet-cli commands against any Kafka cluster (--bootstrap), through the cluster source's
-// librdkafka clients (cluster/kafkacluster.h to look, cluster/kafkaadmin.h to change) rather
-// than the native protocol; consume reads with a librdkafka consumer of its own.
+// librdkafka clients (cluster/kafkacluster.h to look, cluster/kafkasource.h to read records,
+// cluster/kafkaadmin.h to change) rather than the native protocol.
 #include "args.h"
 #include "commands.h"
 #include "kafkaadmin.h"
-#include "kafkaclient.h"
 #include "kafkacluster.h"
+#include "kafkasource.h"
 
-#include <QDeadlineTimer>
+#include <QThread>
 
 #include <cstdio>
 #include <optional>
@@ -63,8 +63,8 @@ std::unique_ptr<rivulet::KafkaAdmin> openAdmin(const QString &command,
     return admin;
 }
 
-// A consume with no record and no end-of-partition for this long gives up (without --follow).
-constexpr int kConsumeIdleMs = 30000;
+constexpr int kConsumePage = 1000; // records a page
+constexpr int kFollowPollMs = 200; // --follow at the end: how long until it looks again
 
 } // namespace
 
@@ -160,96 +160,49 @@ int clusterProduce(const rivulet::KafkaSettings &settings, const QStringList &ar
     return Ok;
 }
 
-// Reads one partition with librdkafka's per-partition consumer: no group, nothing committed.
-// Without --follow it stops at the end offset seen when it started.
+// Reads one partition a page at a time through the cluster source's browser reads
+// (KafkaSource::readRecords: assign + seek, no group, nothing committed). Without --follow it
+// stops at the end offset seen by the first page.
 int clusterConsume(const rivulet::KafkaSettings &settings, const QStringList &argv)
 {
     const QString command = QStringLiteral("consume");
     ConsumeOptions o;
-    int rc = parseConsume(argv, o);
-    if (rc != Ok)
+    if (const int rc = parseConsume(argv, o); rc != Ok)
         return rc;
     if (o.consumerGiven)
         return usage(command, QStringLiteral("--consumer names a position kept by Rivulet's "
                                              "native protocol; with --bootstrap, consume reads "
                                              "from --offset without a group and commits nothing"));
-    namespace kafka = cli::kafka;
-    kafka::Events events;
-    events.bootstrap = settings.bootstrap;
-    QList<std::pair<QByteArray, QByteArray>> config = {
-        {"client.id", "rivulet-cli-consume"},  {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"}, {"enable.partition.eof", "true"},
-        {"auto.offset.reset", "earliest"}, // an --offset below the start begins at the start
-    };
-    config += settings.properties;
     QString error;
-    const kafka::Handle rk = kafka::create(RD_KAFKA_CONSUMER, config, &events, error);
-    if (!rk)
+    const auto source = rivulet::KafkaSource::open(settings, QStringLiteral("rivulet-cli"), error);
+    if (!source)
         return usage(command, error);
-    if (kafka::checkedPartitionCount(rk.get(), command, o.topic, o.partition, &events, rc) < 0)
-        return rc;
     const QByteArray topic = o.topic.toUtf8();
-    const auto partition = std::int32_t(o.partition);
-    int64_t low = 0, high = 0;
-    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-        rk.get(), topic.constData(), partition, &low, &high, kafka::kMetadataTimeoutMs);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        rd_kafka_poll(rk.get(), 0);
-        return failed(command, kafka::isUnreachable(err)
-                                   ? kafka::unreachableHint(events)
-                                   : QString::fromUtf8(rd_kafka_err2str(err)));
-    }
-    const qint64 from = std::max<qint64>(o.offset, low);
-    if (o.count == 0 || (!o.follow && from >= high))
-        return Ok;
-
-    const kafka::TopicHandle rkt(rd_kafka_topic_new(rk.get(), topic.constData(), nullptr));
-    if (rd_kafka_consume_start(rkt.get(), partition, from) != 0)
-        return failed(command,
-                      QStringLiteral("cannot start reading partition %1: %2")
-                          .arg(partition)
-                          .arg(QString::fromUtf8(rd_kafka_err2str(rd_kafka_last_error()))));
-    qint64 printed = 0;
-    bool done = false;
-    QDeadlineTimer idle(kConsumeIdleMs);
-    while (!done && rc == Ok) {
-        rd_kafka_message_t *m = rd_kafka_consume(rkt.get(), partition, 200);
-        rd_kafka_poll(rk.get(), 0); // serves error events into events.lastError
-        if (!m) {
-            std::fflush(stdout);
-            if (!o.follow && idle.hasExpired())
-                rc = failed(command,
-                            QStringLiteral("nothing arrived for %1 s short of offset %2: %3")
-                                .arg(kConsumeIdleMs / 1000)
-                                .arg(high)
-                                .arg(events.lastError.isEmpty()
-                                         ? QStringLiteral("the broker stopped answering")
-                                         : kafka::unreachableHint(events)));
-            continue;
-        }
-        idle.setRemainingTime(kConsumeIdleMs);
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            // read_committed may end short of the high watermark (an open transaction)
-            done = !o.follow;
-        } else if (m->err) {
-            // a lost connection is retried by the client (until the idle timeout)
-            if (!kafka::isUnreachable(m->err))
-                rc = failed(command, QStringLiteral("partition %1: %2")
-                                         .arg(partition)
-                                         .arg(QString::fromUtf8(rd_kafka_message_errstr(m))));
-        } else {
-            const QByteArray value =
-                m->payload ? QByteArray(static_cast<const char *>(m->payload), qsizetype(m->len))
-                           : QByteArray();
-            printRecord(o, m->offset, value);
+    qint64 offset = o.offset, printed = 0, end = -1;
+    while (o.count < 0 || printed < o.count) {
+        rivulet::ReadRequest request;
+        request.fromOffset = offset;
+        request.maxRecords =
+            int(o.count < 0 ? kConsumePage : std::min<qint64>(kConsumePage, o.count - printed));
+        const rivulet::RecordPage page = source->readRecords(topic, int(o.partition), request);
+        if (!page.error.isEmpty())
+            return failed(command, page.error);
+        if (end < 0)
+            end = page.endOffset; // where a consume without --follow stops
+        for (const rivulet::DecodedRecord &record : page.records) {
+            if (!o.follow && record.offset >= end)
+                break;
+            printRecord(o, record.offset, record.value);
             ++printed;
-            done = (o.count >= 0 && printed >= o.count) || (!o.follow && m->offset + 1 >= high);
         }
-        rd_kafka_message_destroy(m);
+        std::fflush(stdout);
+        offset = page.nextOffset;
+        if (!o.follow && offset >= end)
+            break;
+        if (page.records.isEmpty() && offset >= page.endOffset)
+            QThread::msleep(kFollowPollMs); // at the end: look again shortly
     }
-    std::fflush(stdout);
-    rd_kafka_consume_stop(rkt.get(), partition);
-    return rc;
+    return Ok;
 }
 
 int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &argv)
