@@ -1,7 +1,7 @@
 // The window on a source that is not the in-process broker with listeners (issue 13): no
 // listener segment or listener actions, the title naming the source, and a source that does
-// not answer — "connecting to …" before the first snapshot, "… unreachable since …" after,
-// the last data kept, the window never waiting for it on the GUI thread.
+// not answer — "connecting to …" until the first snapshot comes back, "… unreachable since …"
+// once one failed, the last data kept, the window never waiting for it on the GUI thread.
 #include "broker.h"
 #include "brokersource.h"
 #include "consumersmodel.h"
@@ -123,12 +123,18 @@ private Q_SLOTS:
         MainWindow w(source);
         w.setRefreshIntervalMs(0);
         QSignalSpy refreshed(&w, &MainWindow::refreshed);
-        QTRY_VERIFY(refreshed.count() >= 1); // the first refresh, made off the GUI thread
+        // until the first refresh (made off the GUI thread) comes back
         QLabel *problem = w.statusLine()->problemLabel();
         QVERIFY2(w.sourceProblem() == QStringLiteral("connecting to 127.0.0.1:1…"),
                  qPrintable(w.sourceProblem()));
         QVERIFY2(problem->text().contains(QStringLiteral("connecting to 127.0.0.1:1…")),
                  qPrintable(problem->text()));
+        // a source never reached is unreachable too, and says why
+        QTRY_VERIFY(refreshed.count() >= 1);
+        QVERIFY2(w.sourceProblem().startsWith(QLatin1String("staging unreachable since ")),
+                 qPrintable(w.sourceProblem()));
+        QVERIFY2(w.sourceProblem().endsWith(QLatin1String(": connection refused")),
+                 qPrintable(w.sourceProblem()));
         QCOMPARE(w.topicsModel()->rowCount(), 0);
 
         // it answers: the topics show and the problem goes

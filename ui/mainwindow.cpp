@@ -551,7 +551,9 @@ void MainWindow::updateStatus()
     QString clientsTab = tr("Clients (%1)").arg(m_clients->rowCount());
     if (m_lastRefresh) {
         const BrokerSnapshot &s = m_lastRefresh->snapshot;
-        if (s.refusedConnections > 0 || s.connections >= s.maxConnections - s.maxConnections / 10) {
+        // a cluster has no connection limit to tell (maxConnections 0)
+        if (s.refusedConnections > 0 ||
+            (s.maxConnections > 0 && s.connections >= s.maxConnections - s.maxConnections / 10)) {
             clients += tr(" (%1 connections of at most %2, %3 refused)")
                            .arg(s.connections)
                            .arg(s.maxConnections)

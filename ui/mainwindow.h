@@ -55,7 +55,8 @@ class TopicsPanel;
 //                          (a cluster) shows neither. Native consumers' Forget is offered only
 //                          when source.hasNativeConsumers().
 // While snapshot() fails the window keeps the last data shown and the status bar says
-// "<name> unreachable since HH:MM:SS: <error>" ("connecting to <bootstrap>…" before the first).
+// "<name> unreachable since HH:MM:SS: <error>" ("connecting to <bootstrap>…" only until the
+// first snapshot comes back, failed or not).
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
