@@ -40,7 +40,7 @@ struct ImportResult
     QList<ImportBadLine> badLines;     // the first kListedBadLines, in file order
     qint64 badLineCount = 0;           // all of them
     // Why the import stopped before the end of the file: it cannot be read, a line is over
-    // the 64 MiB limit (where the next one starts is unknown), the topic went, or the broker
+    // the 64 MiB limit (where the next one starts is unknown), the topic went, or the source
     // refused a batch (errorLine: the first line of that batch). Records written before it
     // stay written.
     QString error;
