@@ -27,6 +27,8 @@
 
 using namespace rivulet;
 
+constexpr int kBrowseRecords = 200000;
+
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
@@ -85,6 +87,17 @@ int main(int argc, char **argv)
             if (broker.resetGroupOffsets("group-" + QByteArray::number(g), topic, {{0, 1}},
                                          error) != GroupOutcome::Done) {
                 std::fprintf(stderr, "group %d: %s\n", g, qPrintable(error));
+                return 1;
+            }
+        }
+        // the message browser's reads: one partition of kBrowseRecords small records
+        for (int chunk = 0; chunk < kBrowseRecords / 1000; ++chunk) {
+            RecordBatchBuilder builder(1'700'000'000'000 + chunk * 1000, 1000);
+            for (int i = 0; i < 1000; ++i)
+                builder.append("{\"order\":" + QByteArray::number(chunk * 1000 + i) + "}");
+            if ((chunk == 0 && !broker.createTopic("browse", 1).topic) ||
+                broker.produce("browse", 0, builder.finish()).error != ProduceError::None) {
+                std::fprintf(stderr, "cannot fill the topic browse\n");
                 return 1;
             }
         }
@@ -189,6 +202,78 @@ int main(int argc, char **argv)
                 "DescribeGroups, OffsetFetch x%d): median %lld ms\n",
                 topicTimes[topicTimes.size() / 2], int(groupCount),
                 groupTimes[groupTimes.size() / 2]);
+
+    // the message browser's calls (on topic "browse", 200,000 records, when this bench made
+    // it): a page of 200 from the oldest, the newest record, a seek by time, the ranges
+    const auto timed = [&](const char *what, auto call) {
+        std::vector<qint64> took;
+        QString problem;
+        for (int run = 0; run <= runs; ++run) {
+            auto future = std::async(std::launch::async, [&] {
+                QElapsedTimer timer;
+                timer.start();
+                problem = call();
+                return timer.elapsed();
+            });
+            while (future.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready)
+                QCoreApplication::processEvents();
+            const qint64 ms = future.get();
+            if (run > 0)
+                took.push_back(ms);
+        }
+        std::sort(took.begin(), took.end());
+        if (!problem.isEmpty())
+            std::printf("%s: %s\n", what, qPrintable(problem));
+        else
+            std::printf("%s: median %lld ms (min %lld, max %lld)\n", what, took[took.size() / 2],
+                        took.front(), took.back());
+    };
+    if (server) {
+        timed("browser: a page of 200 from the oldest", [&] {
+            ReadRequest request;
+            const RecordPage page = source->readRecords("browse", 0, request);
+            return !page.error.isEmpty()        ? page.error
+                   : page.records.size() != 200 ? QStringLiteral("short page")
+                                                : QString();
+        });
+        timed("browser: ten pages of 200 in a row", [&] {
+            ReadRequest request;
+            for (int page = 0; page < 10; ++page) {
+                const RecordPage read = source->readRecords("browse", 0, request);
+                if (!read.error.isEmpty() || read.records.size() != 200)
+                    return QStringLiteral("page %1: %2").arg(page).arg(read.error);
+                request.fromOffset = read.nextOffset;
+            }
+            return QString();
+        });
+        timed("browser: a filtered scan of all 200,000 (one match)", [&] {
+            ReadRequest request;
+            request.filter.text = QStringLiteral("\"order\":9999}");
+            request.timeBudgetMs = 60000;
+            request.maxRecords = 10;
+            const RecordPage page = source->readRecords("browse", 0, request);
+            return !page.error.isEmpty()      ? page.error
+                   : page.records.size() != 1 ? QStringLiteral("no match")
+                                              : QString();
+        });
+        timed("browser: the newest record", [&] {
+            const TimestampLookup found =
+                source->offsetForTimestamp("browse", 0, TimestampLookup::kNewestTimestamp);
+            return found.offset == kBrowseRecords - 1
+                       ? QString()
+                       : QStringLiteral("wrong: %1").arg(found.offset);
+        });
+        timed("browser: seek by time", [&] {
+            const TimestampLookup found =
+                source->offsetForTimestamp("browse", 0, 1'700'000'000'000 + 5000);
+            return found.offset == 5000 ? QString() : QStringLiteral("wrong: %1").arg(found.offset);
+        });
+        timed("browser: partition ranges of topic-0 (100 partitions by default)", [&] {
+            return source->partitionRanges("topic-0").size() == qsizetype(partitions / topics)
+                       ? QString()
+                       : QStringLiteral("wrong partition count");
+        });
+    }
     if (server)
         server->stop();
     return 0;

@@ -40,13 +40,24 @@ const QList<std::pair<QByteArray, QByteArray>> kCommonConfig = {
 // The browser's consumer. librdkafka's assign() needs a group.id; this one never joins the
 // group, never commits and stores no offsets, so the group is never created on the cluster.
 const QList<std::pair<QByteArray, QByteArray>> kReaderConfig = {
-    {"client.id", "rivulet-browser"},        {"group.id", "rivulet-browser"},
-    {"enable.auto.commit", "false"},         {"enable.auto.offset.store", "false"},
+    {"client.id", "rivulet-browser"},
+    {"group.id", "rivulet-browser"},
+    {"enable.auto.commit", "false"},
+    {"enable.auto.offset.store", "false"},
     {"enable.partition.eof", "true"},        // the end of a partition is an event, not a wait
     {"auto.offset.reset", "earliest"},       // records deleted under the page: carry on after them
     {"isolation.level", "read_uncommitted"}, // every stored record, as the in-process browser
-    {"allow.auto.create.topics", "false"},   {"fetch.wait.max.ms", "100"},
-    {"queued.max.messages.kbytes", "16384"}, // a page is small; do not prefetch 64 MB
+    {"allow.auto.create.topics", "false"},
+    // short long-polls: a Fetch still waiting at a partition's end holds up the next page's
+    // (librdkafka sends a broker the next Fetch only when the last one returned)
+    {"fetch.wait.max.ms", "10"},
+    // A page is small: fetch 64 KB at a time (librdkafka grows it for a bigger record), so
+    // that the Fetch still out when a page is done is cheap to wait for and to throw away
+    {"fetch.message.max.bytes", "65536"},
+    // Prefetch is bounded by bytes alone: once over either bound librdkafka 2.0 stops
+    // fetching for a whole second, which a filtered scan of small records would wait for
+    {"queued.max.messages.kbytes", "16384"},
+    {"queued.min.messages", "10000000"},
 };
 
 KafkaSettings withConfig(const KafkaSettings &settings,
