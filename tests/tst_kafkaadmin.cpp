@@ -181,6 +181,38 @@ private Q_SLOTS:
         }
     }
 
+    // Admin calls from several threads at once each get their own answer.
+    void administersFromSeveralThreadsAtOnce()
+    {
+        Cluster c;
+        QVERIFY(c.start());
+        const QStringList errors = offThread([&] {
+            std::vector<std::future<QString>> calls;
+            for (int t = 0; t < 8; ++t)
+                calls.push_back(std::async(std::launch::async, [&, t] {
+                    const QByteArray name = "parallel-" + QByteArray::number(t);
+                    QString error;
+                    if (!c.admin->createTopic(name, 1, std::nullopt, error) ||
+                        !c.admin->setRetention(name, RetentionPolicy{1000 * (t + 1), -1}, error) ||
+                        c.admin->addPartitions(name, 2 + t, error) != ChangeOutcome::Done)
+                        return QStringLiteral("%1: %2").arg(QString::fromUtf8(name), error);
+                    return QString();
+                }));
+            QStringList out;
+            for (auto &call : calls)
+                if (QString e = call.get(); !e.isEmpty())
+                    out << e;
+            return out;
+        });
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+        for (int t = 0; t < 8; ++t) {
+            const auto topic = c.broker.topics().find("parallel-" + QByteArray::number(t));
+            QVERIFY(topic);
+            QCOMPARE(topic->partitionCount(), 2 + t);
+            QCOMPARE(topic->retention().retentionMs, 1000 * (t + 1));
+        }
+    }
+
     void createsAndDeletesTopics()
     {
         Cluster c;
