@@ -11,6 +11,7 @@
 //   browser_read_bench [--partitions P] [--records N]
 
 #include "broker.h"
+#include "brokersource.h"
 #include "log/recordbatch.h"
 #include "recordreader.h"
 
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
         }
     }
     Broker broker;
+    BrokerSource source(broker);
     broker.createTopic("b", partitions);
     const std::int64_t base = 1'700'000'000'000;
     for (int p = 0; p < partitions; ++p) {
@@ -67,7 +69,7 @@ int main(int argc, char **argv)
     time(
         "one partition: a page of 200 from the oldest",
         [&] {
-            RecordReader r(broker, "b", {0}, {});
+            RecordReader r(source, "b", {0}, {});
             r.seekOldest();
             return r.read(200, 250).records.size();
         },
@@ -75,14 +77,14 @@ int main(int argc, char **argv)
     time(
         "one partition: Newest (200)",
         [&] {
-            RecordReader r(broker, "b", {0}, {});
+            RecordReader r(source, "b", {0}, {});
             return r.readNewest(200, 200).records.size();
         },
         50);
     time(
         "all merged: first page of 200 from the oldest",
         [&] {
-            RecordReader r(broker, "b", all, {});
+            RecordReader r(source, "b", all, {});
             r.seekOldest();
             return r.read(200, 250).records.size();
         },
@@ -90,7 +92,7 @@ int main(int argc, char **argv)
     time(
         "all merged: ten pages of 200 from the oldest",
         [&] {
-            RecordReader r(broker, "b", all, {});
+            RecordReader r(source, "b", all, {});
             r.seekOldest();
             qsizetype n = 0;
             for (int i = 0; i < 10; ++i)
@@ -101,14 +103,14 @@ int main(int argc, char **argv)
     time(
         "all merged: Newest (200 of the whole topic)",
         [&] {
-            RecordReader r(broker, "b", all, {});
+            RecordReader r(source, "b", all, {});
             return r.readNewest(200, 200).records.size();
         },
         10);
     time(
         "all merged: seek by time, then a page of 200",
         [&] {
-            RecordReader r(broker, "b", all, {});
+            RecordReader r(source, "b", all, {});
             r.seekTime(base + std::int64_t(perPartition / 2) * partitions);
             return r.read(200, 250).records.size();
         },
@@ -118,7 +120,7 @@ int main(int argc, char **argv)
     time(
         "one partition: text filter over all its records",
         [&] {
-            RecordReader r(broker, "b", {0}, text);
+            RecordReader r(source, "b", {0}, text);
             r.seekOldest();
             return r.read(200, 1'000'000).records.size();
         },
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
     time(
         "one partition: regular expression over all its records",
         [&] {
-            RecordReader r(broker, "b", {0}, regex);
+            RecordReader r(source, "b", {0}, regex);
             r.seekOldest();
             return r.read(200, 1'000'000).records.size();
         },

@@ -16,6 +16,7 @@
 // Without DISPLAY it renders offscreen; under X (Xvfb) it paints for real.
 
 #include "broker.h"
+#include "brokersource.h"
 #include "consumersmodel.h"
 #include "mainwindow.h"
 #include "messagebrowser.h"
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
     s.idle = parser.isSet(idle);
 
     Broker broker;
+    BrokerSource source(broker);
     broker.startHousekeeping();
     for (int t = 0; t < s.topics; ++t)
         broker.createTopic(topicName(t).toUtf8(), s.partitions);
@@ -271,7 +273,8 @@ int main(int argc, char **argv)
     }
     const quint16 port = server.serverPort();
 
-    MainWindow window(broker, server, QStringLiteral("127.0.0.1:%1").arg(port));
+    MainWindow window(source);
+    window.addListener(server);
     window.resize(1400, 900);
     window.show();
     QTreeView *tree = window.topicsPanel()->view();
@@ -370,7 +373,7 @@ int main(int argc, char **argv)
     for (const auto &data : recorded) {
         QElapsedTimer t;
         t.start();
-        const auto fresh = prepareRefresh(broker, 0);
+        const auto fresh = prepareRefresh(source, 0);
         replayPrepareMs.add(double(t.nsecsElapsed()) / 1e6);
         t.restart();
         window.topicsModel()->update(data->snapshot);

@@ -135,7 +135,9 @@ bool RecordMatcher::matchesText(QByteArrayView bytes) const
     return containsIgnoringCase(bytes, m_needle);
 }
 
-bool RecordMatcher::matches(const RecordView &record) const
+template <typename ForEachHeader>
+bool RecordMatcher::matchesParts(bool hasKey, QByteArrayView key, QByteArrayView value,
+                                 ForEachHeader headers) const
 {
     if (m_everything)
         return true;
@@ -143,23 +145,39 @@ bool RecordMatcher::matches(const RecordView &record) const
         return false;
     if (!m_headerName.isEmpty()) {
         bool found = false;
-        forEachHeader(record, [&](const HeaderView &h) {
-            found = found ||
-                    (h.name == m_headerName &&
-                     (!m_headerValue || (h.hasValue && h.value == QByteArrayView(*m_headerValue))));
+        headers([&](QByteArrayView name, QByteArrayView headerValue, bool hasValue) {
+            found =
+                found ||
+                (name == m_headerName &&
+                 (!m_headerValue || (hasValue && headerValue == QByteArrayView(*m_headerValue))));
         });
         if (!found)
             return false;
     }
     if (!m_regex && m_needle.isEmpty())
         return true;
-    if ((record.hasKey && matchesText(record.key)) || matchesText(record.value))
+    if ((hasKey && matchesText(key)) || matchesText(value))
         return true;
     bool found = false;
-    forEachHeader(record, [&](const HeaderView &h) {
-        found = found || matchesText(h.name) || matchesText(h.value);
+    headers([&](QByteArrayView name, QByteArrayView headerValue, bool) {
+        found = found || matchesText(name) || matchesText(headerValue);
     });
     return found;
+}
+
+bool RecordMatcher::matches(const RecordView &record) const
+{
+    return matchesParts(record.hasKey, record.key, record.value, [&](const auto &f) {
+        forEachHeader(record, [&](const HeaderView &h) { f(h.name, h.value, h.hasValue); });
+    });
+}
+
+bool RecordMatcher::matches(const DecodedRecord &record) const
+{
+    return matchesParts(record.hasKey, record.key, record.value, [&](const auto &f) {
+        for (const DecodedHeader &h : record.headers)
+            f(h.name, h.value, h.hasValue);
+    });
 }
 
 RecordPage readRecordPage(const Partition &partition, const ReadRequest &request,

@@ -85,9 +85,16 @@ public:
     const QString &problem() const { return m_problem; }
     bool matchesEverything() const { return m_everything; }
     bool matches(const RecordView &record) const;
+    // The same test on a record already copied out (a Kafka cluster's, through librdkafka).
+    bool matches(const DecodedRecord &record) const;
 
 private:
     bool matchesText(QByteArrayView bytes) const;
+    // The test on a record's parts; headers(f) calls f(name, value, hasValue) for each
+    // header. Defined in read.cpp, the only place that uses it.
+    template <typename ForEachHeader>
+    bool matchesParts(bool hasKey, QByteArrayView key, QByteArrayView value,
+                      ForEachHeader headers) const;
 
     bool m_everything = true;
     QByteArray m_needle; // lower case; the text filter without regex

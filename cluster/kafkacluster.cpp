@@ -4,6 +4,8 @@
 #include <QDeadlineTimer>
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <tuple>
 
 namespace rivulet {
@@ -11,6 +13,9 @@ namespace {
 
 constexpr std::int64_t kEarliest = -2; // ListOffsets' special timestamps
 constexpr std::int64_t kLatest = -1;
+constexpr int kWaitSliceMs = 250;  // describe() waiting for a broker to come up
+constexpr int kOffsetsChunk = 500; // partitions per ListOffsets call (see queryOffsets())
+constexpr std::size_t kOffsetsThreads = 8;
 
 struct PartitionListDeleter
 {
@@ -20,6 +25,49 @@ struct PartitionListDeleter
     }
 };
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+// A topic of a Metadata answer as the snapshot types hold it, partitions by index; or
+// "topic: why" when the answer for the topic is an error.
+QString topicFromMetadata(const rd_kafka_metadata_topic &mt, TopicSnapshot &topic)
+{
+    topic.name = QString::fromUtf8(mt.topic);
+    if (mt.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return QStringLiteral("%1: %2").arg(topic.name,
+                                            QString::fromUtf8(rd_kafka_err2str(mt.err)));
+    for (int p = 0; p < mt.partition_cnt; ++p) {
+        const rd_kafka_metadata_partition &mp = mt.partitions[p];
+        PartitionSnapshot partition;
+        partition.partition = mp.id;
+        partition.leader = mp.leader;
+        partition.replicas.assign(mp.replicas, mp.replicas + mp.replica_cnt);
+        partition.isr.assign(mp.isrs, mp.isrs + mp.isr_cnt);
+        // DescribeLogDirs, which says how big a partition is, is not in librdkafka 2.0's
+        // admin API (Debian's; it came in 2.3): sizes stay unknown (see README)
+        partition.stats.sizeBytes = -1;
+        if (mp.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+            partition.unavailable = QString::fromUtf8(rd_kafka_err2str(mp.err));
+        topic.partitions.push_back(std::move(partition));
+    }
+    std::sort(topic.partitions.begin(), topic.partitions.end(),
+              [](const PartitionSnapshot &a, const PartitionSnapshot &b) {
+                  return a.partition < b.partition;
+              });
+    return {};
+}
+
+struct AdminOptionsDeleter
+{
+    void operator()(rd_kafka_AdminOptions_t *o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+using AdminOptions = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
+
+// retention.ms / retention.bytes as a topic's config says them: a number, -1 when unset
+std::int64_t configNumber(const char *value)
+{
+    bool ok = false;
+    const std::int64_t n = value ? QByteArray(value).toLongLong(&ok) : -1;
+    return ok ? n : -1;
+}
 
 } // namespace
 
@@ -60,16 +108,7 @@ bool KafkaCluster::open(QString &error)
 
 QString KafkaCluster::failure(rd_kafka_resp_err_t err) const
 {
-    if (m_events.authenticationFailed)
-        return QStringLiteral("authentication with %1 failed: %2")
-            .arg(m_settings.bootstrap, m_events.lastError);
-    if (rdkafka::isUnreachable(err)) {
-        QString text = QStringLiteral("no Kafka broker answered at %1").arg(m_settings.bootstrap);
-        if (!m_events.lastError.isEmpty())
-            text += QStringLiteral(" (%1)").arg(m_events.lastError);
-        return text;
-    }
-    return QString::fromUtf8(rd_kafka_err2str(err));
+    return rdkafka::failure(m_events, err);
 }
 
 bool KafkaCluster::describe(ClusterDescription &out, int timeoutMs, QString &error)
@@ -82,8 +121,31 @@ bool KafkaCluster::describe(ClusterDescription &out, int timeoutMs, QString &err
     out = {};
     out.takenMs = QDateTime::currentMSecsSinceEpoch();
     const struct rd_kafka_metadata *md = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(m_client.get(), 1, nullptr, &md, timeoutMs);
-    rd_kafka_poll(m_client.get(), 0); // serves the error events that say why
+    // While no broker is up, rd_kafka_metadata() waits for one until its timeout (and sends
+    // nothing: __TRANSPORT). Asked in short slices, the client's error events in between tell
+    // early that none will come (every bootstrap address failed, or authentication did)
+    // instead of at the timeout. Those events are the ones since this call began (older ones
+    // are forgotten, though the first poll may still deliver a few from just before).
+    m_events.allBrokersDown = false;
+    m_events.authenticationFailed = false;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    bool sliced = true;
+    for (;;) {
+        const qint64 left = std::max<qint64>(1, deadline.remainingTime());
+        err = rd_kafka_metadata(m_client.get(), 1, nullptr, &md,
+                                int(sliced ? std::min<qint64>(left, kWaitSliceMs) : left));
+        rd_kafka_poll(m_client.get(), 0); // serves the error events that say why
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || deadline.hasExpired())
+            break;
+        if (err == RD_KAFKA_RESP_ERR__TRANSPORT) {
+            if (m_events.allBrokersDown || m_events.authenticationFailed)
+                break;
+            continue; // no broker up yet: wait for one another slice
+        }
+        if (err != RD_KAFKA_RESP_ERR__TIMED_OUT || !sliced)
+            break;
+        sliced = false; // the request went out and a big answer is slow: the rest of the time
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         error = failure(err);
         return false;
@@ -95,82 +157,90 @@ bool KafkaCluster::describe(ClusterDescription &out, int timeoutMs, QString &err
     std::sort(out.brokers.begin(), out.brokers.end(),
               [](const ClusterNode &a, const ClusterNode &b) { return a.id < b.id; });
     for (int i = 0; i < md->topic_cnt; ++i) {
-        const rd_kafka_metadata_topic &mt = md->topics[i];
-        const QString name = QString::fromUtf8(mt.topic);
-        if (mt.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            out.problems << QStringLiteral("%1: %2").arg(
-                name, QString::fromUtf8(rd_kafka_err2str(mt.err)));
-            continue;
-        }
         TopicSnapshot topic;
-        topic.name = name;
-        for (int p = 0; p < mt.partition_cnt; ++p) {
-            const rd_kafka_metadata_partition &mp = mt.partitions[p];
-            PartitionSnapshot partition;
-            partition.partition = mp.id;
-            partition.leader = mp.leader;
-            partition.replicas.assign(mp.replicas, mp.replicas + mp.replica_cnt);
-            partition.isr.assign(mp.isrs, mp.isrs + mp.isr_cnt);
-            partition.stats.sizeBytes = -1; // DescribeLogDirs is not asked (see README)
-            if (mp.err != RD_KAFKA_RESP_ERR_NO_ERROR)
-                partition.unavailable = QString::fromUtf8(rd_kafka_err2str(mp.err));
-            topic.partitions.push_back(std::move(partition));
-        }
-        std::sort(topic.partitions.begin(), topic.partitions.end(),
-                  [](const PartitionSnapshot &a, const PartitionSnapshot &b) {
-                      return a.partition < b.partition;
-                  });
-        out.topics.push_back(std::move(topic));
+        if (QString problem = topicFromMetadata(md->topics[i], topic); !problem.isEmpty())
+            out.problems << problem;
+        else
+            out.topics.push_back(std::move(topic));
     }
     rd_kafka_metadata_destroy(md);
     std::sort(out.topics.begin(), out.topics.end(),
               [](const TopicSnapshot &a, const TopicSnapshot &b) { return a.name < b.name; });
-    const int remaining = int(std::max<qint64>(1, deadline.remainingTime()));
-    return queryOffsets(out.topics, kEarliest, remaining, error) &&
-           queryOffsets(out.topics, kLatest, int(std::max<qint64>(1, deadline.remainingTime())),
-                        error);
+    return queryOffsets(out.topics, int(std::max<qint64>(1, deadline.remainingTime())), error);
 }
 
-bool KafkaCluster::queryOffsets(std::vector<TopicSnapshot> &topics, std::int64_t which,
-                                int timeoutMs, QString &error)
+bool KafkaCluster::queryOffsets(std::vector<TopicSnapshot> &topics, int timeoutMs, QString &error)
 {
-    PartitionList list(rd_kafka_topic_partition_list_new(16));
-    for (const TopicSnapshot &topic : topics) {
-        const QByteArray name = topic.name.toUtf8();
-        for (const PartitionSnapshot &p : topic.partitions)
-            if (p.unavailable.isEmpty())
-                rd_kafka_topic_partition_list_add(list.get(), name.constData(), p.partition)
+    // One ListOffsets per leader for many partitions, instead of a watermark query each. But
+    // librdkafka 2.0 matches each partition of the answer to the request by a linear search
+    // (rd_kafka_topic_partition_list_find), quadratic in the partitions asked at once: for
+    // 5,000 it spent ~0.15 s in strcmp. So they are asked in chunks, earliest and latest at
+    // the same time, from a few threads, each chunk waiting on a queue of its own inside
+    // librdkafka; rd_kafka_poll() (whose error callback writes m_events) stays on this thread.
+    struct Chunk
+    {
+        PartitionList list;
+        std::int64_t which = kLatest;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    };
+    std::vector<Chunk> chunks;
+    for (const std::int64_t which : {kEarliest, kLatest}) {
+        for (const TopicSnapshot &topic : topics) {
+            const QByteArray name = topic.name.toUtf8();
+            for (const PartitionSnapshot &p : topic.partitions) {
+                if (!p.unavailable.isEmpty())
+                    continue;
+                if (chunks.empty() || chunks.back().which != which ||
+                    chunks.back().list->cnt == kOffsetsChunk)
+                    chunks.push_back(
+                        {PartitionList(rd_kafka_topic_partition_list_new(kOffsetsChunk)), which});
+                rd_kafka_topic_partition_list_add(chunks.back().list.get(), name.constData(),
+                                                  p.partition)
                     ->offset = which;
+            }
+        }
     }
-    if (list->cnt == 0)
+    if (chunks.empty())
         return true;
-    // One ListOffsets per leader for every partition, instead of a watermark query each.
-    const rd_kafka_resp_err_t err =
-        rd_kafka_offsets_for_times(m_client.get(), list.get(), timeoutMs);
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < chunks.size(); i = next++)
+            chunks[i].err =
+                rd_kafka_offsets_for_times(m_client.get(), chunks[i].list.get(), timeoutMs);
+    };
+    std::vector<std::future<void>> helpers;
+    for (std::size_t t = 1; t < std::min<std::size_t>(chunks.size(), kOffsetsThreads); ++t)
+        helpers.push_back(std::async(std::launch::async, work));
+    work();
+    for (auto &helper : helpers)
+        helper.get();
     rd_kafka_poll(m_client.get(), 0);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        error = failure(err);
-        return false;
+    for (const Chunk &chunk : chunks) {
+        if (chunk.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            error = failure(chunk.err);
+            return false;
+        }
     }
-    // both lists are by topic name, then partition: walk them together
-    for (int i = 0; i < list->cnt; ++i) {
-        const rd_kafka_topic_partition_t &tp = list->elems[i];
-        const QString name = QString::fromUtf8(tp.topic);
-        const auto topic =
-            std::lower_bound(topics.begin(), topics.end(), name,
-                             [](const TopicSnapshot &t, const QString &n) { return t.name < n; });
-        if (topic == topics.end() || topic->name != name)
-            continue;
-        for (PartitionSnapshot &p : topic->partitions) {
-            if (p.partition != tp.partition)
+    for (const Chunk &chunk : chunks) {
+        for (int i = 0; i < chunk.list->cnt; ++i) {
+            const rd_kafka_topic_partition_t &tp = chunk.list->elems[i];
+            const QString name = QString::fromUtf8(tp.topic);
+            const auto topic = std::lower_bound(
+                topics.begin(), topics.end(), name,
+                [](const TopicSnapshot &t, const QString &n) { return t.name < n; });
+            if (topic == topics.end() || topic->name != name)
                 continue;
-            if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR)
-                p.unavailable = QString::fromUtf8(rd_kafka_err2str(tp.err));
-            else if (which == kEarliest)
-                p.stats.startOffset = tp.offset;
-            else
-                p.stats.endOffset = tp.offset;
-            break;
+            for (PartitionSnapshot &p : topic->partitions) {
+                if (p.partition != tp.partition)
+                    continue;
+                if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+                    p.unavailable = QString::fromUtf8(rd_kafka_err2str(tp.err));
+                else if (chunk.which == kEarliest)
+                    p.stats.startOffset = tp.offset;
+                else
+                    p.stats.endOffset = tp.offset;
+                break;
+            }
         }
     }
     return true;
@@ -361,6 +431,113 @@ bool KafkaCluster::describeGroups(std::vector<GroupSnapshot> &out, QStringList &
                           return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
                       });
         }
+    }
+    return true;
+}
+
+bool KafkaCluster::describeTopic(QByteArrayView name, TopicSnapshot &out, bool &exists,
+                                 int timeoutMs, QString &error)
+{
+    exists = false;
+    if (!m_client) {
+        error = QStringLiteral("not connected");
+        return false;
+    }
+    const QDeadlineTimer deadline(timeoutMs);
+    const QByteArray topicName = name.toByteArray();
+    // Metadata for this topic alone: a cluster's whole answer can be thousands of partitions.
+    // (allow.auto.create.topics=false: asking never creates it.)
+    const rdkafka::TopicHandle topic(
+        rd_kafka_topic_new(m_client.get(), topicName.constData(), nullptr));
+    if (!topic) {
+        error = QString::fromUtf8(rd_kafka_err2str(rd_kafka_last_error()));
+        return false;
+    }
+    const struct rd_kafka_metadata *md = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(m_client.get(), 0, topic.get(), &md, timeoutMs);
+    rd_kafka_poll(m_client.get(), 0);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        error = failure(err);
+        return false;
+    }
+    out = {};
+    QString problem;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        if (QByteArrayView(md->topics[i].topic) != QByteArrayView(topicName))
+            continue;
+        if (md->topics[i].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+            rd_kafka_metadata_destroy(md);
+            return true; // no such topic
+        }
+        problem = topicFromMetadata(md->topics[i], out);
+        exists = problem.isEmpty();
+    }
+    rd_kafka_metadata_destroy(md);
+    if (!problem.isEmpty()) {
+        error = problem;
+        return false;
+    }
+    if (!exists)
+        return true;
+    std::vector<TopicSnapshot> topics{std::move(out)};
+    const bool ok = queryOffsets(topics, int(std::max<qint64>(1, deadline.remainingTime())), error);
+    out = std::move(topics.front());
+    return ok;
+}
+
+bool KafkaCluster::describeRetention(QByteArrayView name, RetentionPolicy &out, bool &exists,
+                                     int timeoutMs, QString &error)
+{
+    exists = false;
+    if (!m_client) {
+        error = QStringLiteral("not connected");
+        return false;
+    }
+    const QByteArray topicName = name.toByteArray();
+    char errstr[512];
+    AdminOptions options(
+        rd_kafka_AdminOptions_new(m_client.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
+    rd_kafka_AdminOptions_set_request_timeout(options.get(), timeoutMs, errstr, sizeof errstr);
+    rd_kafka_ConfigResource_t *resource =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topicName.constData());
+    rd_kafka_DescribeConfigs(m_client.get(), &resource, 1, options.get(), m_queue);
+    rd_kafka_ConfigResource_destroy(resource);
+    const auto answer = waitFor(RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, timeoutMs + 500);
+    if (!answer) {
+        error = failure(RD_KAFKA_RESP_ERR__TIMED_OUT);
+        return false;
+    }
+    if (const rd_kafka_resp_err_t err = rd_kafka_event_error(answer->event)) {
+        error = rdkafka::isUnreachable(err)
+                    ? failure(err)
+                    : QString::fromUtf8(rd_kafka_event_error_string(answer->event));
+        return false;
+    }
+    size_t count = 0;
+    const rd_kafka_ConfigResource_t **resources = rd_kafka_DescribeConfigs_result_resources(
+        rd_kafka_event_DescribeConfigs_result(answer->event), &count);
+    for (size_t i = 0; i < count; ++i) {
+        const rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(resources[i]);
+        if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            return true; // no such topic
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const char *why = rd_kafka_ConfigResource_error_string(resources[i]);
+            error = QString::fromUtf8(why && *why ? why : rd_kafka_err2str(err));
+            return false;
+        }
+        out = {};
+        size_t entries = 0;
+        const rd_kafka_ConfigEntry_t **configs =
+            rd_kafka_ConfigResource_configs(resources[i], &entries);
+        for (size_t e = 0; e < entries; ++e) {
+            const QByteArrayView config(rd_kafka_ConfigEntry_name(configs[e]));
+            if (config == "retention.ms")
+                out.retentionMs = configNumber(rd_kafka_ConfigEntry_value(configs[e]));
+            else if (config == "retention.bytes")
+                out.retentionBytes = configNumber(rd_kafka_ConfigEntry_value(configs[e]));
+        }
+        exists = true;
     }
     return true;
 }

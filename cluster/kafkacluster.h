@@ -1,23 +1,17 @@
 #pragma once
 
 #include "kafkasettings.h"
+#include "log/logsettings.h"
 #include "monitor/groupsnapshot.h"
 #include "monitor/snapshot.h"
 #include "rdkafkahandle.h"
 
+#include <QByteArrayView>
 #include <QString>
 
 #include <vector>
 
 namespace rivulet {
-
-// A broker of the cluster, as Metadata lists it.
-struct ClusterNode
-{
-    int id = -1;
-    QString host;
-    int port = 0;
-};
 
 // One look at a Kafka cluster: its brokers, and its topics in the same snapshot types the
 // in-process broker gives the window (partitions with start/end offsets, leader, replicas
@@ -58,6 +52,15 @@ public:
     bool describeGroups(std::vector<GroupSnapshot> &out, QStringList &problems, int timeoutMs,
                         QString &error);
 
+    // One topic as describe() gives it (Metadata for that topic alone, then its offsets).
+    // True with exists false when the cluster has no such topic; asking never creates it.
+    bool describeTopic(QByteArrayView name, TopicSnapshot &out, bool &exists, int timeoutMs,
+                       QString &error);
+    // A topic's retention.ms and retention.bytes (DescribeConfigs; -1 when unset). True with
+    // exists false when the cluster has no such topic.
+    bool describeRetention(QByteArrayView name, RetentionPolicy &out, bool &exists, int timeoutMs,
+                           QString &error);
+
     const KafkaSettings &settings() const { return m_settings; }
 
 private:
@@ -66,9 +69,8 @@ private:
     // waits up to timeoutMs on the client's admin queue for one event of that type
     struct Event;
     std::unique_ptr<Event> waitFor(int type, int timeoutMs);
-    // start or end offsets (earliest: -2, latest: -1) of every partition of topics
-    bool queryOffsets(std::vector<TopicSnapshot> &topics, std::int64_t which, int timeoutMs,
-                      QString &error);
+    // start and end offsets of every partition of topics (ListOffsets earliest and latest)
+    bool queryOffsets(std::vector<TopicSnapshot> &topics, int timeoutMs, QString &error);
 
     KafkaSettings m_settings;
     rdkafka::Events m_events;

@@ -1,6 +1,7 @@
 #include "kafkasettings.h"
 
 #include <QFile>
+#include <QRegularExpression>
 
 namespace rivulet {
 
@@ -25,6 +26,33 @@ QString KafkaSettings::describe() const
     if (!user.isEmpty())
         text += QStringLiteral(", user %1").arg(user);
     return text + QLatin1Char(')');
+}
+
+QString bootstrapProblem(const QString &bootstrap)
+{
+    const QString wants = QStringLiteral("the bootstrap wants HOST:PORT[,HOST:PORT…], not '%1'");
+    if (bootstrap.trimmed().isEmpty())
+        return QStringLiteral("the bootstrap wants HOST:PORT[,HOST:PORT…] (e.g. 127.0.0.1:9092)");
+    for (const QString &part : bootstrap.split(u',')) {
+        const QString server = part.trimmed();
+        const qsizetype colon = server.lastIndexOf(u':');
+        if (colon <= 0)
+            return wants.arg(bootstrap) + QStringLiteral(": '%1' has no port").arg(server);
+        QString host = server.left(colon);
+        if (host.startsWith(u'[') && host.endsWith(u']'))
+            host = host.mid(1, host.size() - 2);
+        else if (host.contains(u':'))
+            return wants.arg(bootstrap) +
+                   QStringLiteral(": an IPv6 host goes in brackets, [%1]:PORT").arg(host);
+        if (host.isEmpty() || host.contains(QRegularExpression(QStringLiteral("[\\s/@]"))))
+            return wants.arg(bootstrap) + QStringLiteral(": '%1' is not a host").arg(host);
+        bool ok = false;
+        const uint port = server.mid(colon + 1).toUInt(&ok);
+        if (!ok || port < 1 || port > 65535)
+            return wants.arg(bootstrap) +
+                   QStringLiteral(": the port of '%1' is not a number from 1 to 65535").arg(server);
+    }
+    return {};
 }
 
 bool loadKafkaConfig(const QString &path, KafkaSettings &settings, QString &error)

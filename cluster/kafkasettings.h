@@ -29,6 +29,10 @@ struct KafkaSettings
 // wins).
 bool loadKafkaConfig(const QString &path, KafkaSettings &settings, QString &error);
 
+// What is wrong with a bootstrap list (HOST:PORT[,HOST:PORT…], an IPv6 host in brackets,
+// ports 1–65535), for the user; empty when it is well formed. Says nothing of reachability.
+QString bootstrapProblem(const QString &bootstrap);
+
 // Properties whose values are secrets (passwords, keys, tokens): shown as "•••".
 bool isSecretProperty(const QByteArray &name);
 

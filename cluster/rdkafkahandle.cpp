@@ -52,11 +52,55 @@ Handle create(rd_kafka_type_t type, const QList<std::pair<QByteArray, QByteArray
     return Handle(rk);
 }
 
+QList<std::pair<QByteArray, std::optional<QByteArray>>> messageHeaders(const rd_kafka_message_t *m)
+{
+    QList<std::pair<QByteArray, std::optional<QByteArray>>> out;
+    rd_kafka_headers_t *headers = nullptr;
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return out; // none
+    const char *name = nullptr;
+    const void *value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+        std::optional<QByteArray> bytes;
+        if (value)
+            bytes = QByteArray(static_cast<const char *>(value), qsizetype(size));
+        out.append({QByteArray(name), std::move(bytes)});
+    }
+    return out;
+}
+
 bool isUnreachable(rd_kafka_resp_err_t err)
 {
     return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
            err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__RESOLVE ||
            err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
+}
+
+namespace {
+const QLatin1String kAuthenticationFailed("authentication with ");
+const QLatin1String kNoBroker("no Kafka broker answered at ");
+} // namespace
+
+bool saysUnreachable(const QString &message)
+{
+    return message.contains(kNoBroker) || message.contains(kAuthenticationFailed);
+}
+
+QString failure(const Events &events, rd_kafka_resp_err_t err)
+{
+    if (events.authenticationFailed)
+        return kAuthenticationFailed +
+               QStringLiteral("%1 failed: %2").arg(events.bootstrap, events.lastError);
+    if (isUnreachable(err)) {
+        QString text = kNoBroker + events.bootstrap;
+        if (!events.lastError.isEmpty())
+            text += QStringLiteral(" (%1)").arg(events.lastError);
+        return text;
+    }
+    return QString::fromUtf8(rd_kafka_err2str(err));
 }
 
 } // namespace rivulet::rdkafka

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 // A librdkafka client handle and what it reports, shared by rivulet-cli's Kafka commands and
@@ -47,7 +48,18 @@ using DeliveryCallback = void (*)(rd_kafka_t *, const rd_kafka_message_t *, void
 Handle create(rd_kafka_type_t type, const QList<std::pair<QByteArray, QByteArray>> &config,
               Events *events, QString &error, DeliveryCallback delivered = nullptr);
 
+// A consumed message's headers in order, by name; nullopt for a null header value.
+QList<std::pair<QByteArray, std::optional<QByteArray>>> messageHeaders(const rd_kafka_message_t *m);
+
 // True for the errors that mean "no broker to talk to".
 bool isUnreachable(rd_kafka_resp_err_t err);
+
+// Why a request failed, in one sentence: an authentication failure or "no Kafka broker
+// answered at …" with the client's last error event for the errors isUnreachable() names,
+// librdkafka's text for err otherwise.
+QString failure(const Events &events, rd_kafka_resp_err_t err);
+// Whether a message holds one of failure()'s "no broker / authentication failed" sentences
+// (rivulet-cli's exit code 3 for errors that come back as text, as KafkaAdmin's do).
+bool saysUnreachable(const QString &message);
 
 } // namespace rivulet::rdkafka

@@ -1,5 +1,6 @@
 #include "aboutdialog.h"
 #include "broker.h"
+#include "brokersource.h"
 #include "documentation.h"
 #include "kafka/kafkahandler.h"
 #include "mainwindow.h"
@@ -46,7 +47,8 @@ struct Fixture
         }
         if (!native.start(QHostAddress::LocalHost, 0) || !kafka.start(QHostAddress::LocalHost, 0))
             qFatal("cannot listen");
-        window = std::make_unique<MainWindow>(broker, native, QString());
+        window = std::make_unique<MainWindow>(source);
+        window->addListener(native);
         window->addListener(kafka);
     }
     ~Fixture()
@@ -58,6 +60,7 @@ struct Fixture
     }
 
     Broker broker;
+    BrokerSource source{broker};
     Server native;
     Server kafka;
     std::unique_ptr<MainWindow> window;

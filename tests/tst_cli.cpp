@@ -54,6 +54,15 @@ class TestCli : public QObject
             input);
     }
 
+    QString bootstrap() const { return QStringLiteral("127.0.0.1:%1").arg(m_broker.kafkaPort()); }
+
+    // the same commands against the broker's Kafka listener, as against any Kafka cluster
+    Run kafkaCli(const QStringList &args, const QByteArray &input = {})
+    {
+        return runProcess(binary("rivulet-cli"),
+                          QStringList{QStringLiteral("--bootstrap"), bootstrap()} + args, input);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -245,8 +254,7 @@ private Q_SLOTS:
         QVERIFY2(cli({"create", "viakafka", "--partitions", "2"}).exitCode == 0, "create failed");
         QVERIFY2(cli({"produce", "viakafka", "--partition", "1", "a", "b"}).exitCode == 0,
                  "produce failed");
-        const QString bootstrap = QStringLiteral("127.0.0.1:%1").arg(m_broker.kafkaPort());
-        const Run r = runProcess(binary("rivulet-cli"), {"--bootstrap", bootstrap, "topics"});
+        const Run r = kafkaCli({"topics"});
         QVERIFY2(r.finished && r.exitCode == 0, r.describe());
         const QStringList header = r.out.section(u'\n', 0, 0).split(u' ', Qt::SkipEmptyParts);
         QCOMPARE(header, QStringList({"TOPIC", "PARTITION", "START", "END", "MESSAGES", "LEADER",
@@ -264,17 +272,181 @@ private Q_SLOTS:
         config.close();
         const Run bad =
             runProcess(binary("rivulet-cli"),
-                       {"--bootstrap", bootstrap, "--kafka-config", config.fileName(), "topics"});
+                       {"--bootstrap", bootstrap(), "--kafka-config", config.fileName(), "topics"});
         QCOMPARE(bad.exitCode, 2);
         QVERIFY2(bad.err.contains(QLatin1String("no.such.property")), bad.describe());
         QVERIFY2(!bad.err.contains(QLatin1String("hidden-value")), bad.describe());
 
-        // a command that does not go over Kafka yet says so
-        const Run notYet =
-            runProcess(binary("rivulet-cli"), {"--bootstrap", bootstrap, "create", "x"});
-        QCOMPARE(notYet.exitCode, 2);
-        QVERIFY2(notYet.err.contains(QLatin1String("does not work with --bootstrap yet")),
-                 notYet.describe());
+        // a command that has nothing to do with a cluster says so
+        const Run notThere =
+            runProcess(binary("rivulet-cli"), {"--bootstrap", bootstrap(), "users", "list"});
+        QCOMPARE(notThere.exitCode, 2);
+        QVERIFY2(notThere.err.contains(QLatin1String("users does not take --bootstrap")),
+                 notThere.describe());
+    }
+
+    // create, produce, consume, retention and delete through KafkaAdmin and librdkafka, with
+    // the same output as over the native protocol; what they did is checked over the native
+    // protocol.
+    void commandsOverKafka()
+    {
+        Run r = kafkaCli({"create", "kc", "--partitions", "2", "--retention-ms", "60000"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("topic kc ready with 2 partitions\n"));
+        r = kafkaCli({"create", "kc"});
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.err.contains(QLatin1String("already exists")), r.describe());
+
+        r = kafkaCli({"produce", "kc", "--partition", "1", "a", "b", "c"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(QLatin1String("produced 3 messages to kc[1] at offsets 0..2")),
+                 r.describe());
+        r = kafkaCli({"produce", "kc", "--partition", "1", "--batch", "1"}, "d\ne\n");
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(QLatin1String("produced 2 messages to kc[1] at offsets 3..4")),
+                 r.describe());
+        // stored where they were sent
+        r = cli({"consume", "kc", "--partition", "1", "--format", "%o:%v"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("0:a\n1:b\n2:c\n3:d\n4:e\n"));
+        QCOMPARE(row(cli({"topics"}).out, {"kc", "0"}).value(3), QStringLiteral("0"));
+
+        r = kafkaCli({"consume", "kc", "--partition", "1", "--format", "%t/%p %o:%v"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("kc/1 0:a\nkc/1 1:b\nkc/1 2:c\nkc/1 3:d\nkc/1 4:e\n"));
+        r = kafkaCli({"consume", "kc", "--partition", "1", "--offset", "3", "--count", "1"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("d\n"));
+        r = kafkaCli({"consume", "kc", "--partition", "1", "--offset", "99"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+        r = kafkaCli({"consume", "kc"}); // partition 0 is empty
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+        r = kafkaCli({"consume", "kc", "--consumer", "me"});
+        QVERIFY2(r.finished && r.exitCode == 2, r.describe());
+        QVERIFY2(r.err.contains(QLatin1String("without a group")), r.describe());
+
+        r = kafkaCli({"retention", "kc", "--bytes", "1000"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("topic kc keeps any age and 1000 bytes per partition\n"));
+
+        r = kafkaCli({"delete", "kc"});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(r.out, QStringLiteral("topic kc deleted\n"));
+        QVERIFY(row(cli({"topics"}).out, {"kc", "0"}).isEmpty());
+        r = kafkaCli({"delete", "kc"});
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.err.contains(QLatin1String("no topic 'kc'")), r.describe());
+    }
+
+    void unknownTopicOverKafka_data() { unknownTopic_data(); }
+
+    void unknownTopicOverKafka()
+    {
+        QFETCH(QStringList, args);
+        const Run r = kafkaCli(args);
+        QVERIFY2(r.finished && r.exitCode == 1, r.describe());
+        QVERIFY2(r.err.contains(u"no-such-topic"), r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+    }
+
+    void followOverKafka()
+    {
+        QVERIFY2(kafkaCli({"create", "klive"}).exitCode == 0, "create failed");
+        QVERIFY2(kafkaCli({"produce", "klive", "early"}).exitCode == 0, "produce failed");
+        QProcess follower;
+        follower.start(binary("rivulet-cli"), {"--bootstrap", bootstrap(), "consume", "klive",
+                                               "--follow", "--format", "%o:%v"});
+        QVERIFY2(follower.waitForStarted(kTimeoutMs), qPrintable(follower.errorString()));
+        QString seen;
+        QVERIFY2(waitForOutput(follower, QStringLiteral("0:early\n"), seen),
+                 qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
+        QVERIFY2(kafkaCli({"produce", "klive", "late-1", "late-2"}).exitCode == 0,
+                 "produce failed");
+        QVERIFY2(waitForOutput(follower, QStringLiteral("0:early\n1:late-1\n2:late-2\n"), seen),
+                 qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
+        QCOMPARE(follower.state(), QProcess::Running);
+
+        // from an offset past the end: what arrives from there on, nothing before it
+        QProcess ahead;
+        ahead.start(binary("rivulet-cli"), {"--bootstrap", bootstrap(), "consume", "klive",
+                                            "--follow", "--offset", "4", "--format", "%o:%v"});
+        QVERIFY2(ahead.waitForStarted(kTimeoutMs), qPrintable(ahead.errorString()));
+        QVERIFY2(kafkaCli({"produce", "klive", "late-3", "late-4"}).exitCode == 0,
+                 "produce failed");
+        QString aheadSeen;
+        QVERIFY2(waitForOutput(ahead, QStringLiteral("4:late-4\n"), aheadSeen),
+                 qPrintable(aheadSeen + QString::fromUtf8(ahead.readAllStandardError())));
+        QCOMPARE(aheadSeen, QStringLiteral("4:late-4\n"));
+        QVERIFY2(waitForOutput(follower, QStringLiteral("3:late-3\n4:late-4\n"), seen),
+                 qPrintable(seen + QString::fromUtf8(follower.readAllStandardError())));
+        QCOMPARE(seen, QStringLiteral("0:early\n1:late-1\n2:late-2\n3:late-3\n4:late-4\n"));
+        for (QProcess *p : {&follower, &ahead}) {
+            p->kill();
+            QVERIFY(p->waitForFinished(kTimeoutMs));
+        }
+    }
+
+    void unreachableOverKafka_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("create") << QStringList{"create", "t"};
+        QTest::newRow("delete") << QStringList{"delete", "t"};
+        QTest::newRow("produce") << QStringList{"produce", "t", "v"};
+        QTest::newRow("consume") << QStringList{"consume", "t"};
+    }
+
+    void unreachableOverKafka()
+    {
+        QFETCH(QStringList, args);
+        const quint16 port = unusedPort();
+        QVERIFY(port != 0);
+        const Run r =
+            runProcess(binary("rivulet-cli"),
+                       QStringList{"--bootstrap", QStringLiteral("127.0.0.1:%1").arg(port)} + args);
+        QVERIFY2(r.finished && r.exitCode == 3, r.describe());
+        QVERIFY2(
+            r.err.contains(QStringLiteral("no Kafka broker answered at 127.0.0.1:%1").arg(port)),
+            r.describe());
+        QVERIFY2(r.out.isEmpty(), r.describe());
+    }
+
+    // export and import take the librdkafka properties of --kafka-config, and its
+    // bootstrap.servers when no --bootstrap is given
+    void exportImportTakeAKafkaConfig()
+    {
+        QVERIFY2(kafkaCli({"create", "kfile"}).exitCode == 0, "create failed");
+        QVERIFY2(kafkaCli({"produce", "kfile", "one", "two"}).exitCode == 0, "produce failed");
+        QTemporaryDir dir;
+        QFile config(dir.filePath(QStringLiteral("client.properties")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("bootstrap.servers=" + bootstrap().toUtf8() + "\nclient.id=from-file\n");
+        config.close();
+        const QString exported = dir.filePath(QStringLiteral("kfile.jsonl"));
+        Run r = runProcess(binary("rivulet-cli"), {"--kafka-config", config.fileName(), "export",
+                                                   "kfile", "--output", exported});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QVERIFY2(r.err.contains(QLatin1String("exported 2 records")), r.describe());
+        QVERIFY2(kafkaCli({"create", "kcopy"}).exitCode == 0, "create failed");
+        r = runProcess(binary("rivulet-cli"),
+                       {"import", "kcopy", "--kafka-config", config.fileName(), exported});
+        QVERIFY2(r.finished && r.exitCode == 0, r.describe());
+        QCOMPARE(cli({"consume", "kcopy"}).out, QStringLiteral("one\ntwo\n"));
+
+        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        config.write("no.such.property=hidden-value\n");
+        config.close();
+        for (const QString &command : {QStringLiteral("export"), QStringLiteral("import")}) {
+            QStringList args = {"--bootstrap",     bootstrap(), "--kafka-config",
+                                config.fileName(), command,     "kcopy"};
+            if (command == u"import")
+                args << exported;
+            r = runProcess(binary("rivulet-cli"), args);
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains(QLatin1String("no.such.property")), r.describe());
+            QVERIFY2(!r.err.contains(QLatin1String("hidden-value")), r.describe());
+        }
     }
 
     void unknownTopic_data()

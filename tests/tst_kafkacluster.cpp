@@ -6,26 +6,18 @@
 #include "kafkasettings.h"
 #include "log/recordbatch.h"
 #include "server/server.h"
+#include "support/kafkacluster.h"
 
-#include <QProcess>
 #include <QScopeGuard>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <future>
 
 using namespace rivulet;
+using rivulet::testing::fill;
 
 namespace {
-
-bool fill(Broker &broker, const QByteArray &topic, int partition, int records)
-{
-    RecordBatchBuilder builder(1000);
-    for (int i = 0; i < records; ++i)
-        builder.append("v" + QByteArray::number(i));
-    return broker.produce(topic, partition, builder.finish()).error == ProduceError::None;
-}
 
 struct Described
 {
@@ -34,19 +26,14 @@ struct Described
     QString error;
 };
 
-// describe() blocks; the listener runs on this thread's event loop, so ask from another one
-// and keep this one turning until the answer is there.
 Described describeOffThread(const KafkaSettings &settings, int timeoutMs = 10000)
 {
-    auto future = std::async(std::launch::async, [settings, timeoutMs] {
+    return testing::offThread([settings, timeoutMs] {
         Described d;
         KafkaCluster cluster(settings);
         d.ok = cluster.open(d.error) && cluster.describe(d.description, timeoutMs, d.error);
         return d;
     });
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-        QTest::qWait(10);
-    return future.get();
 }
 
 } // namespace
@@ -111,9 +98,6 @@ private Q_SLOTS:
     // and the offsets they committed, as the cluster source's admin calls see them.
     void describesGroupsWithMembersAndOffsets()
     {
-        const QString kcat = QStandardPaths::findExecutable(QStringLiteral("kcat"));
-        if (kcat.isEmpty())
-            QSKIP("kcat is not installed (scripts/setup.sh installs it)");
         BrokerConfig brokerConfig;
         brokerConfig.groupInitialRebalanceDelayMs = 0;
         Broker broker(brokerConfig);
@@ -124,38 +108,25 @@ private Q_SLOTS:
         config.port = 0;
         Server server(broker, 1, config);
         QVERIFY(server.start(QHostAddress::LocalHost, 0));
+        const auto stop = qScopeGuard([&] { server.stop(); });
         KafkaSettings settings;
         settings.bootstrap = QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
-
-        std::vector<std::unique_ptr<QProcess>> members;
-        for (const char *client : {"kcat-a", "kcat-b"}) {
-            auto process = std::make_unique<QProcess>();
-            process->start(kcat, {"-b", settings.bootstrap, "-G", "g1", "-q", "-X",
-                                  QStringLiteral("client.id=%1").arg(QLatin1String(client)), "-X",
-                                  "auto.offset.reset=earliest", "-X", "auto.commit.interval.ms=100",
-                                  "orders"});
-            QVERIFY(process->waitForStarted());
-            members.push_back(std::move(process));
-        }
-        const auto stop = qScopeGuard([&] {
-            for (auto &process : members) {
-                process->kill();
-                process->waitForFinished();
-            }
-            server.stop();
-        });
+        const testing::KcatGroup members(settings.bootstrap, QStringLiteral("g1"),
+                                         QStringLiteral("orders"),
+                                         {QStringLiteral("kcat-a"), QStringLiteral("kcat-b")});
+        if (!members.installed)
+            QSKIP(testing::KcatGroup::kNotInstalled);
+        QVERIFY2(members.problem.isEmpty(), qPrintable(members.problem));
 
         std::vector<GroupSnapshot> groups;
         QStringList problems;
         QString error;
         const auto settled = [&] {
-            auto future = std::async(std::launch::async, [&] {
+            const bool described = testing::offThread([&] {
                 KafkaCluster cluster(settings);
                 return cluster.open(error) && cluster.describeGroups(groups, problems, 5000, error);
             });
-            while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-                QTest::qWait(10);
-            if (!future.get())
+            if (!described)
                 return false;
             return groups.size() == 1 && groups[0].state == GroupState::Stable &&
                    groups[0].members.size() == 2 && groups[0].offsets.size() == 2 &&

@@ -407,7 +407,7 @@ private Q_SLOTS:
         request.repeat = 450;
         f.broker.createTopic("json", 1);
         InjectProgress progress;
-        QCOMPARE(injectMessages(f.broker, request, progress).written, 450);
+        QCOMPARE(injectMessages(f.source, request, progress).written, 450);
 
         QTRY_COMPARE_WITH_TIMEOUT(w.topicsModel()->rowCount(), 1, kTimeoutMs);
         QVERIFY(w.topicsPanel()->select(QStringLiteral("json"), 0));
@@ -467,7 +467,7 @@ private Q_SLOTS:
         browser->liveTailButton()->setChecked(true);
         request.repeat = 5;
         request.values = {"tail-{i}"};
-        QCOMPARE(injectMessages(f.broker, request, progress).written, 5);
+        QCOMPARE(injectMessages(f.source, request, progress).written, 5);
         QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), MessagesModel::kPageSize + 5, kTimeoutMs);
         QCOMPARE(messages->record(messages->rowCount() - 1)->value, QByteArray("tail-4"));
         // and keeps the newest row in view
@@ -610,12 +610,18 @@ private Q_SLOTS:
             QVERIFY(answerMessageBox(&w, QStringLiteral("Reset")));
             QTRY_VERIFY(!w.findChild<QMessageBox *>());
         }
-        QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 0)->offset, 5);
+        QTRY_COMPARE(f.broker.groups().committed("audit-svc", "cg", 0)->offset, 5);
         QCOMPARE(f.broker.groups().committed("audit-svc", "cg", 1)->offset, 3);
-        QCOMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 1), ConsumersModel::NextOffset),
-                 QStringLiteral("3"));
-        QVERIFY(w.consumersPanel()->resetGroupOffsets("audit-svc", QStringLiteral("cg"),
-                                                      Broker::ResetTo::Offset, 1));
+        QTRY_COMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 1), ConsumersModel::NextOffset),
+                     QStringLiteral("3"));
+        {
+            // the change runs off the GUI thread; done() tells how it went
+            QSignalSpy done(w.consumersPanel(), &ConsumersPanel::done);
+            w.consumersPanel()->resetGroupOffsets("audit-svc", QStringLiteral("cg"),
+                                                  ResetTo::Offset, 1);
+            QVERIFY(done.wait(kTimeoutMs));
+            QCOMPARE(done.first().first().toBool(), true);
+        }
         QCOMPARE(cell(m, consumerRow(m, "audit-svc", "cg", 0), ConsumersModel::Lag),
                  QStringLiteral("4"));
 
@@ -638,8 +644,7 @@ private Q_SLOTS:
                                                        "consumers first)"));
             QVERIFY(remove && !remove->isEnabled());
         }
-        QVERIFY(!w.consumersPanel()->resetGroupOffsets("audit-svc", QStringLiteral("cg"),
-                                                       Broker::ResetTo::Latest));
+        w.consumersPanel()->resetGroupOffsets("audit-svc", QStringLiteral("cg"), ResetTo::Latest);
         auto *problem = waitForDialog<QMessageBox>(&w);
         QVERIFY(problem);
         QVERIFY2(problem->text().contains(QLatin1String("has members")),
@@ -661,7 +666,7 @@ private Q_SLOTS:
         }
         QVERIFY(answerMessageBox(&w, QStringLiteral("Delete")));
         QTRY_VERIFY(!f.broker.groups().group("audit-svc"));
-        QCOMPARE(consumerRow(m, "audit-svc", "cg", 0), -1);
+        QTRY_COMPARE(consumerRow(m, "audit-svc", "cg", 0), -1);
 
         // a native consumer's position is forgotten
         {
@@ -671,7 +676,7 @@ private Q_SLOTS:
             QVERIFY(forget);
             forget->trigger();
         }
-        QCOMPARE(consumerRow(m, "reader", "cg", 0), -1);
+        QTRY_COMPARE(consumerRow(m, "reader", "cg", 0), -1);
         QVERIFY(f.broker.topics().find("cg")->partition(0)->consumers().empty());
         w.setRefreshIntervalMs(MainWindow::kDefaultRefreshMs); // saved for the next test
     }
@@ -686,7 +691,7 @@ private Q_SLOTS:
         InjectProgress progress;
         // the housekeeping thread samples once a second: wait for two samples with traffic
         QTRY_VERIFY_WITH_TIMEOUT(
-            (injectMessages(f.broker, request, progress),
+            (injectMessages(f.source, request, progress),
              f.window->ratesChart()->latestSampleMs() > 0 && f.broker.rates().total().size() >= 3),
             kTimeoutMs);
         QVERIFY(f.window->topicsPanel()->select(QStringLiteral("busy"), -1));

@@ -1,4 +1,5 @@
 #include "broker.h"
+#include "brokersource.h"
 #include "log/bytes.h"
 #include "log/partition.h"
 #include "log/recordbatch.h"
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void readsPagesWithKeysAndHeaders()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         Partition &p = partitionOf(broker, "t", 0);
         produce(p, 10, true);
@@ -98,6 +100,7 @@ private Q_SLOTS:
     void stepsOverBatchesItCannotDecode()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         Partition &p = partitionOf(broker, "t", 0);
         produce(p, 3);
@@ -138,12 +141,13 @@ private Q_SLOTS:
     void modelPagesAsTheViewScrolls()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 2);
         Partition &p = partitionOf(broker, "t", 1);
         produce(p, 1000, true);
 
         // no model tester here: it calls fetchMore() itself, and this test counts pages
-        MessagesModel model(broker);
+        MessagesModel model(source);
         model.browse(QStringLiteral("t"), 1, MessagesModel::Start::Oldest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), MessagesModel::kPageSize, kTimeoutMs);
         QTRY_VERIFY(!model.isReading());
@@ -194,10 +198,11 @@ private Q_SLOTS:
     void modelPassesTheModelTester()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         Partition &p = partitionOf(broker, "t", 0);
         produce(p, 450, true);
-        MessagesModel model(broker);
+        MessagesModel model(source);
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.browse(QStringLiteral("t"), 0, MessagesModel::Start::Oldest);
@@ -218,11 +223,12 @@ private Q_SLOTS:
     void filteredReadsCarryOnUntilThePageIsFull()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         Partition &p = partitionOf(broker, "t", 0);
         for (int i = 0; i < 20; ++i)
             produce(p, 5000, false, i % 5 == 4 ? "needle-" : "hay-");
-        MessagesModel model(broker);
+        MessagesModel model(source);
         model.setFilter(QStringLiteral("NEEDLE"));
         model.browse(QStringLiteral("t"), 0, MessagesModel::Start::Oldest);
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), MessagesModel::kPageSize, kTimeoutMs);
@@ -234,6 +240,7 @@ private Q_SLOTS:
     void injectsRoundRobinWithPlaceholders()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("orders", 4);
         InjectRequest request;
         request.topic = QStringLiteral("orders");
@@ -243,7 +250,7 @@ private Q_SLOTS:
         request.repeat = 10;
         request.firstPartition = 2;
         InjectProgress progress;
-        const InjectResult result = injectMessages(broker, request, progress);
+        const InjectResult result = injectMessages(source, request, progress);
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
         QCOMPARE(result.written, 10);
         QCOMPARE(progress.written.load(), 10);
@@ -262,7 +269,7 @@ private Q_SLOTS:
         request.key.reset();
         request.headers.clear();
         request.repeat = 2500;
-        const InjectResult fixed = injectMessages(broker, request, progress);
+        const InjectResult fixed = injectMessages(source, request, progress);
         QCOMPARE(fixed.written, 2500);
         QCOMPARE(fixed.ranges.size(), 1);
         QCOMPARE(fixed.ranges[0].partition, 3);
@@ -279,6 +286,7 @@ private Q_SLOTS:
     void injectsLinesOfAFileAndReportsProblems()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         QTemporaryFile file;
         QVERIFY(file.open());
@@ -289,22 +297,22 @@ private Q_SLOTS:
         request.valuesFile = file.fileName();
         request.repeat = 2;
         InjectProgress progress;
-        InjectResult result = injectMessages(broker, request, progress);
+        InjectResult result = injectMessages(source, request, progress);
         QCOMPARE(result.written, 6);
         const RecordPage page = broker.readRecords("t", 0, {});
         QCOMPARE(page.records[1].value, QByteArray("second"));
         QCOMPARE(page.records[5].value, QByteArray("third 5"));
 
         request.topic = QStringLiteral("missing");
-        result = injectMessages(broker, request, progress);
+        result = injectMessages(source, request, progress);
         QVERIFY(result.error.contains(QLatin1String("does not exist")));
         request.topic = QStringLiteral("t");
         request.partition = 3;
-        result = injectMessages(broker, request, progress);
+        result = injectMessages(source, request, progress);
         QVERIFY(result.error.contains(QLatin1String("no partition 3")));
         request.partition = 0;
         request.valuesFile = QStringLiteral("/nonexistent/values.txt");
-        result = injectMessages(broker, request, progress);
+        result = injectMessages(source, request, progress);
         QVERIFY(result.error.startsWith(QLatin1String("cannot read")));
         QCOMPARE(result.written, 0);
     }
@@ -314,9 +322,10 @@ private Q_SLOTS:
     void newestShowsTheNewestRecords()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         Partition &p = partitionOf(broker, "t", 0);
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.resize(900, 600);
         browser.setTopics({QStringLiteral("t")});
         browser.show();
@@ -371,10 +380,11 @@ private Q_SLOTS:
     void liveTailSaysItStartsFromTheNewest()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         Partition &p = partitionOf(broker, "t", 0);
         produce(p, 1000);
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.setTopics({QStringLiteral("t")});
         browser.startBox()->setCurrentIndex(
             browser.startBox()->findData(int(MessagesModel::Start::Oldest)));
@@ -391,9 +401,10 @@ private Q_SLOTS:
     void injectorRunsOffTheGuiThreadAndCancels()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 2);
         QThreadPool pool;
-        MessageInjector injector(broker, pool);
+        MessageInjector injector(source, pool);
         QSignalSpy finished(&injector, &MessageInjector::finished);
         InjectRequest request;
         request.topic = QStringLiteral("t");

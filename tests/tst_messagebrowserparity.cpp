@@ -2,6 +2,7 @@
 // by time, header and regular-expression filters, and Re-publish. Each is driven through
 // the browser's own widgets and checked on what the model shows.
 #include "broker.h"
+#include "brokersource.h"
 #include "injectdialog.h"
 #include "log/recordbatch.h"
 #include "messagebrowser.h"
@@ -84,6 +85,7 @@ private Q_SLOTS:
     void mergesAllPartitionsByTimestamp()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("m", 3);
         // p0: 1000 4000 7000; p1: 2000 4000 8000; p2: 3000 5000 6000 (ms after kBase)
         const QList<QList<int>> times = {
@@ -92,7 +94,7 @@ private Q_SLOTS:
             for (int t : times[p])
                 QVERIFY(produceAt(broker, "m", p, kBase + t, "v" + QByteArray::number(t)));
 
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.resize(1000, 700);
         browser.setTopics({QStringLiteral("m")});
         browser.show();
@@ -138,6 +140,7 @@ private Q_SLOTS:
     void newestOverAllPartitionsIsTheNewestOverall()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("n", 3);
         // partition p gets record k at kBase + 3k + p; partition 2 stops early (100 records)
         const int counts[3] = {150, 150, 100};
@@ -145,7 +148,7 @@ private Q_SLOTS:
             for (int k = 0; k < counts[p]; ++k)
                 QVERIFY(produceAt(broker, "n", p, kBase + 3 * k + p, "x"));
 
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.resize(1000, 700);
         browser.setTopics({QStringLiteral("n")});
         browser.show();
@@ -179,13 +182,14 @@ private Q_SLOTS:
     void seeksEachPartitionToATime()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("s", 2);
         // p0 at kBase + 1000k, p1 at kBase + 1000k + 500, k = 0..9
         for (int k = 0; k < 10; ++k) {
             QVERIFY(produceAt(broker, "s", 0, kBase + 1000 * k, "a"));
             QVERIFY(produceAt(broker, "s", 1, kBase + 1000 * k + 500, "b"));
         }
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.setTopics({QStringLiteral("s")});
         browser.show();
         QVERIFY(QTest::qWaitForWindowExposed(&browser));
@@ -225,13 +229,14 @@ private Q_SLOTS:
     void filtersByHeaderAndRegularExpression()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("f", 1);
         for (int i = 0; i < 30; ++i)
             QVERIFY(produceAt(
                 broker, "f", 0, kBase + i, "value-" + QByteArray::number(i),
                 "key-" + QByteArray::number(i),
                 {{"kind", i % 3 == 0 ? "fizz" : "plain"}, {"trace", "T" + QByteArray::number(i)}}));
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.setTopics({QStringLiteral("f")});
         browser.show();
         QVERIFY(QTest::qWaitForWindowExposed(&browser));
@@ -305,10 +310,11 @@ private Q_SLOTS:
     void contextMenuRepublishesTheRowClicked()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("c", 2);
         QVERIFY(produceAt(broker, "c", 0, kBase + 1, "first"));
         QVERIFY(produceAt(broker, "c", 1, kBase + 2, "second", QByteArray("k")));
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.resize(900, 600);
         browser.setTopics({QStringLiteral("c")});
         browser.show();

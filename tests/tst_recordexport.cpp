@@ -1,4 +1,5 @@
 #include "broker.h"
+#include "brokersource.h"
 #include "log/partition.h"
 #include "log/recordbatch.h"
 #include "log/topic.h"
@@ -113,6 +114,7 @@ private Q_SLOTS:
     void browserExportsTheRecordsItShows()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 2);
         Partition &p = *broker.topics().find("t")->partition(1);
         RecordBatchBuilder builder(1'700'000'000'000, 5);
@@ -126,7 +128,7 @@ private Q_SLOTS:
         QByteArray batch = builder.finish();
         QVERIFY(p.append(batch, 1'700'000'000'000).ok);
 
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.setTopics({QStringLiteral("t")});
         browser.showPartition(QStringLiteral("t"), 1);
         QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 5, kTimeoutMs);
@@ -167,6 +169,7 @@ private Q_SLOTS:
     void browserExportKeepsNullsApartFromEmpties()
     {
         Broker broker;
+        BrokerSource source(broker);
         broker.createTopic("t", 1);
         RecordBatchBuilder builder(1'700'000'000'000, 2);
         const HeaderView nullHeader[] = {{"h", {}, false}};
@@ -175,7 +178,7 @@ private Q_SLOTS:
         builder.appendRecord(QByteArrayView("", 0), QByteArrayView("", 0), emptyHeader);
         QVERIFY(broker.produce("t", 0, builder.finish()).error == ProduceError::None);
 
-        MessageBrowser browser(broker);
+        MessageBrowser browser(source);
         browser.setTopics({QStringLiteral("t")});
         browser.showPartition(QStringLiteral("t"), 0);
         QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 2, kTimeoutMs);

@@ -154,6 +154,7 @@ private Q_SLOTS:
         selectTopic(w, QStringLiteral("orders"));
         QTest::keyClick(w.topicsPanel()->view(), Qt::Key_Return);
         auto *d = waitForDialog<TopicSettingsDialog>(&w);
+        QTRY_VERIFY(d->retentionLoaded()); // read off the GUI thread
         QVERIFY(d);
         QTRY_VERIFY(d->isVisible());
         QPushButton *ok = d->buttons()->button(QDialogButtonBox::Ok);
@@ -214,6 +215,7 @@ private Q_SLOTS:
         QVERIFY(settings);
         settings->trigger();
         d = waitForDialog<TopicSettingsDialog>(&w);
+        QTRY_VERIFY(d->retentionLoaded());
         QVERIFY(d);
         QVERIFY(!d->unlimitedTimeCheck()->isChecked());
         QCOMPARE(d->retentionMsEdit()->text(), QStringLiteral("3600000"));
@@ -234,6 +236,7 @@ private Q_SLOTS:
         w.refresh();
         TopicSettingsDialog *d = w.openTopicSettings(QStringLiteral("orders"));
         QVERIFY(d);
+        QTRY_VERIFY(d->retentionLoaded());
         QPushButton *ok = d->buttons()->button(QDialogButtonBox::Ok);
         QTableWidget *table = d->purgeTable();
 
@@ -266,6 +269,7 @@ private Q_SLOTS:
         // Purge all: every partition up to its end
         d = w.openTopicSettings(QStringLiteral("orders"));
         QVERIFY(d);
+        QTRY_VERIFY(d->retentionLoaded());
         QCOMPARE(d->purgeTable()->item(0, TopicSettingsDialog::StartColumn)->text(),
                  QStringLiteral("3"));
         QTest::mouseClick(d->purgeAllButton(), Qt::LeftButton);
@@ -289,6 +293,7 @@ private Q_SLOTS:
         w.refresh();
         TopicSettingsDialog *d = w.openTopicSettings(QStringLiteral("gone"));
         QVERIFY(d);
+        QTRY_VERIFY(d->retentionLoaded());
         QTest::mouseClick(d->unlimitedTimeCheck(), Qt::LeftButton);
         typeInto(d->retentionMsEdit(), QStringLiteral("1000"));
         typeInto(d->partitionsEdit(), QStringLiteral("3"));

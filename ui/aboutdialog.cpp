@@ -66,13 +66,17 @@ AboutDialog::AboutDialog(const Info &info, QWidget *parent)
     QString html = QStringLiteral("<h2>Rivulet %1</h2><p>%2</p><table>")
                        .arg(QCoreApplication::applicationVersion().toHtmlEscaped(),
                             tr("A Kafka-compatible message broker with a live window into it."));
+    if (info.source.kind != SourceInfo::Kind::InProcess)
+        html += row(tr("Cluster"),
+                    tr("%1 — %2").arg(info.source.name, info.source.bootstrap).toHtmlEscaped());
     for (const StatusLine::Listener &l : info.listeners)
         html += row(listenerName(l.protocol),
                     l.problem.isEmpty() ? l.address.toHtmlEscaped()
                                         : tr("%1 — %2").arg(l.address, l.problem).toHtmlEscaped());
-    html += row(tr("Data"), info.dataPath.isEmpty()
-                                ? tr("in memory: nothing is kept on disk").toHtmlEscaped()
-                                : info.dataPath.toHtmlEscaped());
+    if (info.source.kind == SourceInfo::Kind::InProcess)
+        html += row(tr("Data"), info.source.dataPath.isEmpty()
+                                    ? tr("in memory: nothing is kept on disk").toHtmlEscaped()
+                                    : info.source.dataPath.toHtmlEscaped());
     html += row(tr("Settings"), info.settingsPath.toHtmlEscaped());
     html +=
         row(tr("Documentation"), info.documentation.isEmpty() ? tr("not installed").toHtmlEscaped()

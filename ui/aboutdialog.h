@@ -1,5 +1,6 @@
 #pragma once
 
+#include "clustersource.h"
 #include "statusline.h"
 
 #include <QDialog>
@@ -16,7 +17,8 @@ namespace rivulet {
 // was linked without them (the test programs).
 QIcon applicationIcon();
 
-// Help → About: the version, where the broker listens and keeps its data, where the window
+// Help → About: the version, what the window shows (the broker in this process: where it
+// listens and keeps its data; a cluster: its name and bootstrap servers), where the window
 // keeps its settings, and the libraries Rivulet is built on with their licences.
 class AboutDialog : public QDialog
 {
@@ -24,8 +26,8 @@ class AboutDialog : public QDialog
 public:
     struct Info
     {
+        SourceInfo source; // its dataPath empty: in memory (in-process)
         QList<StatusLine::Listener> listeners;
-        QString dataPath; // empty: the broker keeps everything in memory
         QString settingsPath;
         QString documentation; // the README that Help → Open documentation opens; may be empty
     };

@@ -8,6 +8,7 @@
 #include "emptyhint.h"
 #include "groupmembersmodel.h"
 #include "modelroles.h"
+#include "offthread.h"
 #include "resetoffsetsdialog.h"
 
 #include <QApplication>
@@ -25,8 +26,8 @@
 
 namespace rivulet {
 
-ConsumersPanel::ConsumersPanel(Broker &broker, QThreadPool &tasks, QWidget *parent)
-    : QWidget(parent), m_broker(broker), m_tasks(tasks), m_model(new ConsumersModel(this)),
+ConsumersPanel::ConsumersPanel(ClusterSource &source, QThreadPool &tasks, QWidget *parent)
+    : QWidget(parent), m_source(source), m_tasks(tasks), m_model(new ConsumersModel(this)),
       m_members(new GroupMembersModel(this)), m_proxy(new QSortFilterProxyModel(this)),
       m_summary(new QLabel(this)), m_splitter(new QSplitter(Qt::Vertical, this))
 {
@@ -155,7 +156,7 @@ QMenu *ConsumersPanel::consumerMenu(const QModelIndex &index)
         if (members)
             reset->setTitle(tr("Reset offsets of %1 (stop its consumers first)").arg(name));
         // asked first, as Kafka's tools do: the group's consumers start from there
-        auto confirmed = [this, key, name, topic](Broker::ResetTo to, const QString &where) {
+        auto confirmed = [this, key, name, topic](ResetTo to, const QString &where) {
             askToConfirm(this, QMessageBox::Question, tr("Reset offsets — Rivulet"),
                          tr("Move the offsets of group %1 on every partition of %2 to %3? Its "
                             "consumers read from there when they next start.")
@@ -164,10 +165,10 @@ QMenu *ConsumersPanel::consumerMenu(const QModelIndex &index)
                          [this, key, topic, to] { resetGroupOffsets(key, topic, to); });
         };
         reset->addAction(tr("To the earliest"), this, [confirmed, this] {
-            confirmed(Broker::ResetTo::Earliest, tr("the earliest message still stored"));
+            confirmed(ResetTo::Earliest, tr("the earliest message still stored"));
         });
         reset->addAction(tr("To the latest"), this, [confirmed, this] {
-            confirmed(Broker::ResetTo::Latest, tr("the end (skipping everything stored)"));
+            confirmed(ResetTo::Latest, tr("the end (skipping everything stored)"));
         });
         reset->addAction(tr("To a time, a shift or offsets, with a preview…"), this,
                          [this, key, topic] { openResetOffsets(key, topic); });
@@ -175,7 +176,7 @@ QMenu *ConsumersPanel::consumerMenu(const QModelIndex &index)
                                 : tr("Delete group %1…").arg(name),
                         this, [this, key] { deleteGroup(key); })
             ->setEnabled(!members);
-    } else {
+    } else if (m_source.hasNativeConsumers()) {
         // a connected consumer's next read would bring the row straight back
         const bool connected = index.data(ConnectedRole).toBool();
         menu->addAction(
@@ -191,18 +192,45 @@ QMenu *ConsumersPanel::consumerMenu(const QModelIndex &index)
     return menu;
 }
 
-bool ConsumersPanel::resetGroupOffsets(const QByteArray &group, const QString &topic,
-                                       Broker::ResetTo to, qint64 offset)
+void ConsumersPanel::changeGroup(std::function<GroupOutcome(ClusterSource &, QString &)> change,
+                                 std::function<void(GroupOutcome, const QString &)> then)
 {
-    QString error;
-    if (m_broker.resetGroupOffsets(group, topic.toUtf8(), to, offset, error) !=
-        Broker::GroupOutcome::Done) {
+    ClusterSource *source = &m_source;
+    runOffGuiThread(
+        m_tasks, this,
+        [source, change = std::move(change)] {
+            QString error;
+            const GroupOutcome outcome = change(*source, error);
+            return std::make_pair(outcome, error);
+        },
+        [then = std::move(then)](const std::pair<GroupOutcome, QString> &result) {
+            then(result.first, result.second);
+        });
+}
+
+void ConsumersPanel::resetDone(const QByteArray &group, const QString &topic, GroupOutcome outcome,
+                               const QString &error)
+{
+    if (outcome != GroupOutcome::Done) {
         showProblem(this, tr("Reset offsets — Rivulet"), error);
-        return false;
+        Q_EMIT done(false);
+        return;
     }
     Q_EMIT changed();
     Q_EMIT note(tr("Reset the offsets of %1 on %2").arg(QString::fromUtf8(group), topic));
-    return true;
+    Q_EMIT done(true);
+}
+
+void ConsumersPanel::resetGroupOffsets(const QByteArray &group, const QString &topic, ResetTo to,
+                                       qint64 offset)
+{
+    changeGroup(
+        [group, name = topic.toUtf8(), to, offset](ClusterSource &source, QString &error) {
+            return source.resetGroupOffsets(group, name, to, offset, error);
+        },
+        [this, group, topic](GroupOutcome outcome, const QString &error) {
+            resetDone(group, topic, outcome, error);
+        });
 }
 
 ResetOffsetsDialog *ConsumersPanel::openResetOffsets(const QByteArray &group, const QString &topic)
@@ -216,12 +244,12 @@ ResetOffsetsDialog *ConsumersPanel::openResetOffsets(const QByteArray &group, co
     }
     std::vector<ResetOffsetsDialog::PartitionRange> partitions = rangesOf(group, *found);
     // each partition's first record at or after the time, read from the log off this thread
-    auto lookup = [broker = &m_broker, name = topic.toUtf8(),
+    auto lookup = [source = &m_source, name = topic.toUtf8(),
                    count = int(partitions.size())](std::int64_t ms) {
         std::vector<ResetOffsetsDialog::TimestampAnswer> answers;
-        const QList<PartitionRange> ranges = broker->partitionRanges(name);
+        const QList<PartitionRange> ranges = source->partitionRanges(name);
         for (int p = 0; p < count; ++p) {
-            const TimestampLookup at = broker->offsetForTimestamp(name, p, ms);
+            const TimestampLookup at = source->offsetForTimestamp(name, p, ms);
             if (!at.error.isEmpty())
                 answers.push_back({p, -1, at.error});
             else if (at.offset >= 0)
@@ -243,14 +271,14 @@ ResetOffsetsDialog *ConsumersPanel::openResetOffsets(const QByteArray &group, co
     m_resetTopic = topic;
     updateResetDialog();
     connect(dialog, &QDialog::accepted, this, [this, dialog, group, topic] {
-        QString error;
-        if (m_broker.resetGroupOffsets(group, topic.toUtf8(), dialog->offsets(), error) !=
-            Broker::GroupOutcome::Done) {
-            showProblem(this, tr("Reset offsets — Rivulet"), error);
-            return;
-        }
-        Q_EMIT changed();
-        Q_EMIT note(tr("Reset the offsets of %1 on %2").arg(QString::fromUtf8(group), topic));
+        changeGroup(
+            [group, name = topic.toUtf8(), offsets = dialog->offsets()](ClusterSource &source,
+                                                                        QString &error) {
+                return source.resetGroupOffsets(group, name, offsets, error);
+            },
+            [this, group, topic](GroupOutcome outcome, const QString &error) {
+                resetDone(group, topic, outcome, error);
+            });
     });
     dialog->open();
     return dialog;
@@ -269,13 +297,7 @@ void ConsumersPanel::updateResetDialog()
 
 const TopicSnapshot *ConsumersPanel::lastTopic(const QString &topic) const
 {
-    if (!m_last)
-        return nullptr;
-    const auto &topics = m_last->snapshot.topics; // sorted by name
-    const auto t =
-        std::lower_bound(topics.begin(), topics.end(), topic,
-                         [](const TopicSnapshot &s, const QString &name) { return s.name < name; });
-    return t != topics.end() && t->name == topic ? &*t : nullptr;
+    return m_last ? m_last->findTopic(topic) : nullptr;
 }
 
 std::vector<ResetOffsetsDialog::PartitionRange>
@@ -297,36 +319,51 @@ void ConsumersPanel::deleteGroup(const QByteArray &group)
     askToConfirm(this, QMessageBox::Warning, tr("Delete group — Rivulet"),
                  tr("Delete consumer group %1 and its committed offsets?").arg(name), tr("Delete"),
                  [this, group, name] {
-                     QString error;
-                     switch (m_broker.deleteGroup(group, error)) {
-                     case Broker::GroupOutcome::Done:
-                         Q_EMIT changed();
-                         Q_EMIT note(tr("Deleted consumer group %1").arg(name));
-                         break;
-                     case Broker::GroupOutcome::HasMembers:
-                         showProblem(
-                             this, tr("Delete group — Rivulet"),
-                             tr("Group %1 has members: stop its consumers first.").arg(name));
-                         break;
-                     default:
-                         Q_EMIT changed();
-                         showProblem(this, tr("Delete group — Rivulet"),
-                                     error.left(1).toUpper() + error.mid(1) + QLatin1Char('.'));
-                     }
+                     changeGroup(
+                         [group](ClusterSource &source, QString &error) {
+                             return source.deleteGroup(group, error);
+                         },
+                         [this, name](GroupOutcome outcome, const QString &error) {
+                             switch (outcome) {
+                             case GroupOutcome::Done:
+                                 Q_EMIT changed();
+                                 Q_EMIT note(tr("Deleted consumer group %1").arg(name));
+                                 break;
+                             case GroupOutcome::HasMembers:
+                                 showProblem(this, tr("Delete group — Rivulet"),
+                                             tr("Group %1 has members: stop its "
+                                                "consumers first.")
+                                                 .arg(name));
+                                 break;
+                             default:
+                                 Q_EMIT changed();
+                                 showProblem(this, tr("Delete group — Rivulet"),
+                                             error.left(1).toUpper() + error.mid(1) +
+                                                 QLatin1Char('.'));
+                             }
+                             Q_EMIT done(outcome == GroupOutcome::Done);
+                         });
                  });
 }
 
-bool ConsumersPanel::forgetConsumer(const QString &topic, int partition, const QByteArray &consumer)
+void ConsumersPanel::forgetConsumer(const QString &topic, int partition, const QByteArray &consumer)
 {
-    if (!m_broker.forgetConsumer(topic.toUtf8(), partition, consumer)) {
-        showProblem(this, tr("Forget position — Rivulet"),
-                    tr("%1 has no position in %2[%3] any more.")
-                        .arg(QString::fromUtf8(consumer), topic)
-                        .arg(partition));
-        return false;
-    }
-    Q_EMIT changed();
-    return true;
+    ClusterSource *source = &m_source;
+    runOffGuiThread(
+        m_tasks, this,
+        [source, name = topic.toUtf8(), partition, consumer] {
+            return source->forgetConsumer(name, partition, consumer);
+        },
+        [this, topic, partition, consumer](bool forgotten) {
+            if (!forgotten)
+                showProblem(this, tr("Forget position — Rivulet"),
+                            tr("%1 has no position in %2[%3] any more.")
+                                .arg(QString::fromUtf8(consumer), topic)
+                                .arg(partition));
+            else
+                Q_EMIT changed();
+            Q_EMIT done(forgotten);
+        });
 }
 
 void ConsumersPanel::saveState(QSettings &settings) const

@@ -1,12 +1,13 @@
 #pragma once
 
-#include "broker.h"
+#include "clustersource.h"
 #include "refreshdata.h"
 #include "resetoffsetsdialog.h"
 
 #include <QPointer>
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 
 class QLabel;
@@ -27,15 +28,16 @@ class GroupMembersModel;
 // and Kafka groups, each group row with the member that holds the partition and the group's
 // state), and below it the members of the group chosen in the table (member id, client id,
 // host, assigned partitions) under a line with its state, protocol and generation. Reads only
-// the window's snapshots (RefreshData); acts only through the broker's public operations:
-// reset a group's offsets (asked first, or with the reset dialog's preview), delete a group,
-// forget a native consumer's position. Those are brief locks in the broker and run on the
-// GUI thread; the reset dialog's time lookups read the log and run on the task pool.
+// the window's snapshots (RefreshData); acts only through the ClusterSource: reset a group's
+// offsets (asked first, or with the reset dialog's preview), delete a group, forget a native
+// consumer's position (offered only when the source has native consumers). Every action and
+// the reset dialog's time lookups run on the task pool (a cluster is on the network); their
+// outcome comes back to the GUI thread: changed() and note(), or a message box.
 class ConsumersPanel : public QWidget
 {
     Q_OBJECT
 public:
-    ConsumersPanel(Broker &broker, QThreadPool &tasks, QWidget *parent = nullptr);
+    ConsumersPanel(ClusterSource &source, QThreadPool &tasks, QWidget *parent = nullptr);
 
     // Merges a refresh into the models (and the open reset dialog's group state).
     void apply(const std::shared_ptr<const RefreshData> &data);
@@ -44,15 +46,17 @@ public:
     // owns it. Empty for an invalid index.
     QMenu *consumerMenu(const QModelIndex &index);
     // A Kafka group's offsets on a topic moved for every partition (only while it has no
-    // members), without asking. False, with a message box, when refused.
-    bool resetGroupOffsets(const QByteArray &group, const QString &topic, Broker::ResetTo to,
+    // members), without asking, off the GUI thread: done() then changed() and note(), or a
+    // message box saying why it was refused.
+    void resetGroupOffsets(const QByteArray &group, const QString &topic, ResetTo to,
                            qint64 offset = 0);
     // Opens the reset dialog: earliest, latest, an offset, a time, a shift or per partition,
     // with a preview; applied when the user presses Reset.
     ResetOffsetsDialog *openResetOffsets(const QByteArray &group, const QString &topic);
-    // Asks, then deletes the group (refused while it has members).
+    // Asks, then deletes the group off the GUI thread (refused while it has members).
     void deleteGroup(const QByteArray &group);
-    bool forgetConsumer(const QString &topic, int partition, const QByteArray &consumer);
+    // Forgets a native consumer's position off the GUI thread (a message box if it had none).
+    void forgetConsumer(const QString &topic, int partition, const QByteArray &consumer);
     // Shows that group's members below the table (as choosing one of its rows does).
     void showGroup(const QByteArray &group);
 
@@ -71,6 +75,8 @@ Q_SIGNALS:
     void changed();
     // A line for the status bar ("Reset the offsets of …").
     void note(const QString &text);
+    // An action (reset, delete, forget) came back from the source; ok: it was done.
+    void done(bool ok);
 
 private:
     void currentRowChanged(const QModelIndex &current);
@@ -83,7 +89,14 @@ private:
     std::vector<ResetOffsetsDialog::PartitionRange> rangesOf(const QByteArray &group,
                                                              const TopicSnapshot &topic) const;
 
-    Broker &m_broker;
+    // Runs a group change on the task pool; then() gets its outcome and error on the GUI
+    // thread.
+    void changeGroup(std::function<GroupOutcome(ClusterSource &, QString &)> change,
+                     std::function<void(GroupOutcome, const QString &)> then);
+    void resetDone(const QByteArray &group, const QString &topic, GroupOutcome outcome,
+                   const QString &error);
+
+    ClusterSource &m_source;
     QThreadPool &m_tasks;
     ConsumersModel *m_model;
     GroupMembersModel *m_members;

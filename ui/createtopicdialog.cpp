@@ -1,9 +1,11 @@
 #include "createtopicdialog.h"
 
-#include "broker.h"
+#include "clustersource.h"
 #include "displayformat.h"
 #include "offthread.h"
 #include "problemtext.h"
+// Kafka's topic name rules and the partition limit, shared with the broker
+#include "log/topicregistry.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -14,8 +16,8 @@
 
 namespace rivulet {
 
-CreateTopicDialog::CreateTopicDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
-    : QDialog(parent), m_broker(broker), m_pool(pool), m_name(new QLineEdit(this)),
+CreateTopicDialog::CreateTopicDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent)
+    : QDialog(parent), m_source(source), m_pool(pool), m_name(new QLineEdit(this)),
       m_partitions(new QLineEdit(this)), m_problem(new QLabel(this)),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
@@ -51,6 +53,12 @@ CreateTopicDialog::CreateTopicDialog(Broker &broker, QThreadPool &pool, QWidget 
     validate();
 }
 
+void CreateTopicDialog::setTopics(const QStringList &names)
+{
+    m_existing = QSet<QString>(names.begin(), names.end());
+    validate();
+}
+
 QString CreateTopicDialog::nameProblem() const
 {
     const QByteArray name = m_name->text().toUtf8();
@@ -59,7 +67,7 @@ QString CreateTopicDialog::nameProblem() const
     const QString problem = topicNameProblem(name);
     if (!problem.isEmpty())
         return problem.left(1).toUpper() + problem.mid(1) + QLatin1Char('.');
-    if (m_broker.topics().find(name))
+    if (m_existing.contains(m_name->text()))
         return tr("A topic named \"%1\" already exists.").arg(m_name->text());
     return {};
 }
@@ -120,22 +128,25 @@ void CreateTopicDialog::accept()
 
     const QByteArray name = m_name->text().toUtf8();
     const int partitions = m_partitions->text().toInt();
-    Broker *broker = &m_broker;
+    ClusterSource *source = &m_source;
     runOffGuiThread(
-        m_pool, this, [broker, name, partitions] { return broker->createTopic(name, partitions); },
-        [this, partitions](TopicRegistry::CreateResult result) {
+        m_pool, this,
+        [source, name, partitions] {
+            QString error;
+            return source->createTopic(name, partitions, std::nullopt, error) ? QString() : error;
+        },
+        [this, name, partitions](const QString &error) {
             m_creating = false;
             m_name->setEnabled(true);
             m_partitions->setEnabled(true);
-            if (result.outcome == TopicRegistry::CreateOutcome::Created) {
-                Q_EMIT topicCreated(result.topic->name(), partitions);
+            if (error.isEmpty()) {
+                Q_EMIT topicCreated(QString::fromUtf8(name), partitions);
                 QDialog::accept();
                 return;
             }
             validate();
-            showProblem(result.outcome == TopicRegistry::CreateOutcome::AlreadyExists
-                            ? tr("A topic named \"%1\" already exists.").arg(m_name->text())
-                            : result.error);
+            showProblem(error.left(1).toUpper() + error.mid(1) +
+                        (error.endsWith(QLatin1Char('.')) ? QString() : QStringLiteral(".")));
         });
 }
 

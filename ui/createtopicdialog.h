@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDialog>
+#include <QSet>
 
 class QDialogButtonBox;
 class QLabel;
@@ -9,17 +10,22 @@ class QThreadPool;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // Asks for a topic name (Kafka's rules, checked as it is typed) and a partition count (its
 // range checked as it is typed, Create disabled while it is out of it), and
-// creates the topic off the GUI thread (a durable broker writes its metadata file). Errors
-// stay in the dialog; on success it emits topicCreated() and closes.
+// creates the topic off the GUI thread (a durable broker writes its metadata file; a cluster is
+// on the network). A name among the topics the window last saw is refused as it is typed;
+// one created meanwhile is refused by the source. Errors stay in the dialog; on success it
+// emits topicCreated() and closes.
 class CreateTopicDialog : public QDialog
 {
     Q_OBJECT
 public:
-    CreateTopicDialog(Broker &broker, QThreadPool &pool, QWidget *parent = nullptr);
+    CreateTopicDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent = nullptr);
+
+    // The topics that exist (from the window's last refresh), for the check as it is typed.
+    void setTopics(const QStringList &names);
 
     QLineEdit *nameEdit() const { return m_name; }
     QLineEdit *partitionsEdit() const { return m_partitions; }
@@ -42,7 +48,8 @@ private:
     void validate();
     void showProblem(const QString &problem);
 
-    Broker &m_broker;
+    ClusterSource &m_source;
+    QSet<QString> m_existing;
     QThreadPool &m_pool;
     QLineEdit *m_name;
     QLineEdit *m_partitions;

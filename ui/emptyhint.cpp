@@ -13,6 +13,12 @@ EmptyHint::EmptyHint(QAbstractItemView *view, QString text)
 
 void EmptyHint::install(QAbstractItemView *view, const QString &text)
 {
+    // again on the same view: the text changes (the window learnt its address)
+    for (EmptyHint *hint : view->findChildren<EmptyHint *>(Qt::FindDirectChildrenOnly)) {
+        hint->m_text = text;
+        view->viewport()->update();
+        return;
+    }
     view->viewport()->installEventFilter(new EmptyHint(view, text));
 }
 

@@ -13,6 +13,7 @@ class EmptyHint : public QObject
 {
     Q_OBJECT
 public:
+    // Installs the hint, or changes the text of the one installed.
     static void install(QAbstractItemView *view, const QString &text);
 
 protected:

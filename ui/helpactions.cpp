@@ -14,7 +14,7 @@ AboutDialog *MainWindow::openAbout()
 {
     AboutDialog::Info info;
     info.listeners = listenerStates();
-    info.dataPath = m_broker.dataPath();
+    info.source = m_info;
     info.settingsPath = QSettings().fileName();
     info.documentation = documentationFile(QCoreApplication::applicationDirPath());
     auto *dialog = new AboutDialog(info, this);

@@ -1,6 +1,6 @@
 #include "importdialog.h"
 
-#include "broker.h"
+#include "clustersource.h"
 #include "displayformat.h"
 #include "offthread.h"
 
@@ -21,8 +21,8 @@
 
 namespace rivulet {
 
-ImportDialog::ImportDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
-    : QDialog(parent), m_broker(broker), m_pool(pool), m_topic(new QComboBox(this)),
+ImportDialog::ImportDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent)
+    : QDialog(parent), m_source(source), m_pool(pool), m_topic(new QComboBox(this)),
       m_partition(new QComboBox(this)), m_file(new QLineEdit(this)), m_bar(new QProgressBar(this)),
       m_result(new QLabel(this)), m_badLines(new QPlainTextEdit(this)),
       m_import(new QPushButton(tr("&Import"), this)), m_stop(new QPushButton(tr("Stop"), this)),
@@ -133,8 +133,8 @@ void ImportDialog::setFile(const QString &path)
 
 void ImportDialog::updatePartitions()
 {
-    const auto topic = m_broker.topics().find(m_topic->currentText().toUtf8());
-    const int count = topic ? topic->partitionCount() : 0;
+    const int count =
+        std::max(0, partitionCountOf(m_partitionCounts, m_source, m_topic->currentText()));
     const int chosen = m_partition->currentIndex();
     const QSignalBlocker block(m_partition);
     m_partition->clear();
@@ -193,11 +193,11 @@ void ImportDialog::run(const ImportRequest &request)
     m_result->setText(request.write ? tr("Importing into %1…").arg(request.topic)
                                     : tr("Reading %1…").arg(QFileInfo(request.path).fileName()));
     m_timer->start();
-    Broker *broker = &m_broker;
+    ClusterSource *source = &m_source;
     runOffGuiThread(
         m_pool, this,
-        [broker, request, progress = m_progress] {
-            return importRecords(*broker, request, *progress);
+        [source, request, progress = m_progress] {
+            return importRecords(*source, request, *progress);
         },
         [this, request](ImportResult result) { finished(request, result); });
 }
@@ -291,6 +291,15 @@ void ImportDialog::finished(const ImportRequest &request, const ImportResult &re
         stopped += tr(" (line %1)").arg(result.errorLine);
     m_result->setText(text + stopped);
     Q_EMIT imported(request.topic, result.records);
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void ImportDialog::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = std::move(lookup);
 }
 
 } // namespace rivulet

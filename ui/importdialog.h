@@ -1,6 +1,7 @@
 #pragma once
 
 #include "recordimport.h"
+#include "refreshdata.h"
 
 #include <QDialog>
 
@@ -17,10 +18,10 @@ class QTimer;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // Import records…: a JSON Lines file in the format of `rivulet-cli export`/`import` into a
-// topic, with keys, headers and timestamps kept, through Broker::produce(). Import first
+// topic, with keys, headers and timestamps kept, through ClusterSource::produce(). Import first
 // reads the whole file; when every line is good the records are written at once, as the CLI
 // does. When some lines are bad it writes nothing yet and lists them (number and why), and
 // the button offers to import the good records and skip the bad lines. Both passes run off
@@ -30,10 +31,12 @@ class ImportDialog : public QDialog
 {
     Q_OBJECT
 public:
-    ImportDialog(Broker &broker, QThreadPool &pool, QWidget *parent = nullptr);
+    ImportDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent = nullptr);
     ~ImportDialog() override;
 
     void setTopics(const QStringList &names);
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
     void setTopic(const QString &topic);
     void setFile(const QString &path);
 
@@ -69,7 +72,8 @@ private:
     void updatePartitions();
     void reset(); // a new topic, partition or file: check again first
 
-    Broker &m_broker;
+    ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     QThreadPool &m_pool;
     QComboBox *m_topic;
     QComboBox *m_partition;

@@ -1,6 +1,6 @@
 #include "injectdialog.h"
 
-#include "broker.h"
+#include "clustersource.h"
 #include "displayformat.h"
 
 #include <QAbstractItemDelegate>
@@ -33,8 +33,8 @@ QString valueExample()
 
 } // namespace
 
-InjectDialog::InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent)
-    : QDialog(parent), m_broker(broker), m_injector(new MessageInjector(broker, pool, this)),
+InjectDialog::InjectDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent)
+    : QDialog(parent), m_source(source), m_injector(new MessageInjector(source, pool, this)),
       m_topic(new QComboBox(this)), m_partition(new QComboBox(this)),
       m_useKey(new QCheckBox(tr("&Key:"), this)), m_key(new QLineEdit(this)),
       m_value(new QPlainTextEdit(this)),
@@ -265,7 +265,8 @@ void InjectDialog::prefill(const QString &topic, const DecodedRecord &record)
 
 void InjectDialog::updatePartitions()
 {
-    const int count = std::max(0, m_broker.partitionCount(m_topic->currentText().toUtf8()));
+    const int count =
+        std::max(0, partitionCountOf(m_partitionCounts, m_source, m_topic->currentText()));
     if (m_partition->count() == count + 1)
         return;
     const int current = m_partition->currentIndex();
@@ -436,6 +437,15 @@ void InjectDialog::finished(const InjectResult &result)
             (text.isEmpty() ? QString() : QStringLiteral("\n")) + tr("Error: %1").arg(result.error);
     m_result->setText(text);
     Q_EMIT injected(result);
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void InjectDialog::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = std::move(lookup);
 }
 
 } // namespace rivulet

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messageinjector.h"
+#include "refreshdata.h"
 
 #include <QDialog>
 
@@ -18,7 +19,7 @@ class QTableWidget;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // Writes messages into a topic from the window: a partition or round-robin, an optional
 // key, the value as text (one message, or one per line) or the lines of a file, optional
@@ -29,9 +30,11 @@ class InjectDialog : public QDialog
 {
     Q_OBJECT
 public:
-    InjectDialog(Broker &broker, QThreadPool &pool, QWidget *parent = nullptr);
+    InjectDialog(ClusterSource &source, QThreadPool &pool, QWidget *parent = nullptr);
 
     void setTopics(const QStringList &names);
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
     void setTopic(const QString &topic, int partition = -1);
     void setValuesFile(const QString &path);
     // Re-publish: fills the dialog with record, to send again to topic (or another one
@@ -71,7 +74,8 @@ private:
     void finished(const InjectResult &result);
     void chooseFile();
 
-    Broker &m_broker;
+    ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     MessageInjector *m_injector;
     QComboBox *m_topic;
     QComboBox *m_partition;

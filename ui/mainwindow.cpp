@@ -1,7 +1,6 @@
 #include "mainwindow.h"
 
 #include "askuser.h"
-#include "broker.h"
 #include "celldelegate.h"
 #include "clientsmodel.h"
 #include "columnfit.h"
@@ -29,6 +28,7 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QHeaderView>
 #include <QLabel>
@@ -59,7 +59,7 @@ enum Tab
     MessagesTab
 };
 
-QString protocolName(const Server &server, const Broker &broker)
+QString protocolName(const Server &server, bool seedCompat)
 {
     if (server.protocol() == Server::Protocol::Kafka)
         return server.security() == SecurityProtocol::Plaintext
@@ -71,9 +71,7 @@ QString protocolName(const Server &server, const Broker &broker)
             ? QStringLiteral(", no authentication: open to anyone who can reach it")
             : QString();
     // the compatibility answer changes what native clients see: say so where the address is
-    return (broker.config().seedCompat ? QStringLiteral("native (seed-compat)")
-                                       : QStringLiteral("native")) +
-           open;
+    return (seedCompat ? QStringLiteral("native (seed-compat)") : QStringLiteral("native")) + open;
 }
 
 QString addressOf(const Server &server)
@@ -83,24 +81,20 @@ QString addressOf(const Server &server)
 
 } // namespace
 
-MainWindow::MainWindow(Broker &broker, Server &server, QString address, QWidget *parent)
-    : QMainWindow(parent), m_broker(broker), m_topics(new TopicsModel(this)),
+MainWindow::MainWindow(ClusterSource &source, QWidget *parent)
+    : QMainWindow(parent), m_source(source), m_info(source.info()), m_topics(new TopicsModel(this)),
       m_clients(new ClientsModel(this)), m_timer(new QTimer(this))
 {
-    Q_UNUSED(address); // read from the server itself, so that a new port shows
     setObjectName(QStringLiteral("RivuletMainWindow"));
     m_snapshots.setMaxThreadCount(1);
-    m_listeners.append({&server, protocolName(server, m_broker), QString()});
-    connect(&server, &QTcpServer::acceptError, this,
-            [this, s = &server](QAbstractSocket::SocketError) {
-                for (Listener &l : m_listeners)
-                    if (l.server == s)
-                        l.problem = tr("cannot accept connections: %1").arg(s->errorString());
-                updateStatus();
-            });
-    setWindowTitle(tr("Rivulet — %1").arg(nativeAddress()));
+    if (m_info.kind != SourceInfo::Kind::InProcess)
+        m_sourceProblem = tr("connecting to %1…")
+                              .arg(m_info.bootstrap.isEmpty() ? m_info.name : m_info.bootstrap);
     buildLayout();
     buildActions();
+    updateTitle();
+    updateListenerActions();
+    m_statusLine->setSourceProblem(m_sourceProblem);
     connect(m_topics, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex &parent) { m_topicNamesDirty |= !parent.isValid(); });
     connect(m_topics, &QAbstractItemModel::rowsRemoved, this,
@@ -122,9 +116,18 @@ MainWindow::~MainWindow()
     m_snapshots.waitForDone();
 }
 
-void MainWindow::addListener(Server &server)
+void MainWindow::addListener(Server &server, bool seedCompat)
 {
-    m_listeners.append({&server, protocolName(server, m_broker), QString()});
+    if (server.protocol() == Server::Protocol::Native)
+        m_seedCompat = seedCompat;
+    m_listeners.append({&server, protocolName(server, seedCompat), QString()});
+    connect(&server, &QTcpServer::acceptError, this,
+            [this, s = &server](QAbstractSocket::SocketError) {
+                for (Listener &l : m_listeners)
+                    if (l.server == s)
+                        l.problem = tr("cannot accept connections: %1").arg(s->errorString());
+                updateStatus();
+            });
     if (server.protocol() == Server::Protocol::Kafka) {
         // Kafka clients want a bootstrap address of their own
         QAction *copy = m_editMenu->addAction(tr("Copy &Kafka bootstrap address"));
@@ -133,7 +136,56 @@ void MainWindow::addListener(Server &server)
             m_statusLine->showNote(tr("Copied %1").arg(addressOf(*s)));
         });
     }
+    updateTitle();
+    updateListenerActions();
     updateStatus();
+}
+
+int MainWindow::partitionCountNow(const QString &topic) const
+{
+    if (const TopicSnapshot *t = m_lastRefresh ? m_lastRefresh->findTopic(topic) : nullptr)
+        return int(t->partitions.size());
+    // created since the last refresh: the in-process broker answers from memory; a cluster
+    // is not asked on the GUI thread (the next refresh brings the topic)
+    return m_info.kind == SourceInfo::Kind::InProcess ? m_source.partitionCount(topic.toUtf8())
+                                                      : -1;
+}
+
+void MainWindow::updateTitle()
+{
+    const QString native = nativeAddress();
+    if (!native.isEmpty()) { // the in-process broker: where its native clients connect
+        QString problem;
+        for (const Listener &l : m_listeners)
+            if (l.server->protocol() == Server::Protocol::Native)
+                problem = l.problem;
+        setWindowTitle(tr("Rivulet — %1").arg(problem.isEmpty() ? native : tr("not listening")));
+    } else if (m_info.bootstrap.isEmpty() || m_info.name == m_info.bootstrap) {
+        setWindowTitle(tr("Rivulet — %1").arg(m_info.name)); // a cluster known by its address
+    } else {
+        setWindowTitle(tr("Rivulet — %1 (%2)").arg(m_info.name, m_info.bootstrap));
+    }
+}
+
+void MainWindow::updateListenerActions()
+{
+    const bool listening = !m_listeners.isEmpty();
+    for (QAction *a : m_listenerActions)
+        a->setVisible(listening);
+    m_statusLine->setCopyShown(!nativeAddress().isEmpty());
+    const QString native = nativeAddress();
+    if (!native.isEmpty()) {
+        EmptyHint::install(
+            m_topicsPanel->view(),
+            tr("No topics yet.\n\nCreate one with Broker › New topic (Ctrl+N), or from "
+               "a terminal:\nrivulet-cli --port %1 create orders --partitions 3")
+                .arg(native.section(QLatin1Char(':'), -1)));
+        EmptyHint::install(m_clientsView, tr("No client is connected to %1.").arg(native));
+    } else {
+        EmptyHint::install(m_topicsPanel->view(),
+                           tr("No topics yet.\n\nCreate one with Broker › New topic (Ctrl+N)."));
+        EmptyHint::install(m_clientsView, tr("No clients to show."));
+    }
 }
 
 QString MainWindow::nativeAddress() const
@@ -149,7 +201,7 @@ void MainWindow::buildLayout()
     m_topicsPanel = new TopicsPanel(m_topics, this);
     m_chart = new RatesChart(this);
 
-    m_consumersPanel = new ConsumersPanel(m_broker, m_tasks, this);
+    m_consumersPanel = new ConsumersPanel(m_source, m_tasks, this);
     connect(m_consumersPanel, &ConsumersPanel::changed, this, &MainWindow::refresh);
     connect(m_consumersPanel, &ConsumersPanel::note, this,
             [this](const QString &text) { m_statusLine->showNote(text); });
@@ -166,14 +218,8 @@ void MainWindow::buildLayout()
         clientNumbers << c;
     fitColumnsToValues(m_clientsView, m_clientsView->horizontalHeader(), clientNumbers);
 
-    m_browser = new MessageBrowser(m_broker, this);
-
-    const QString native = nativeAddress();
-    EmptyHint::install(m_topicsPanel->view(),
-                       tr("No topics yet.\n\nCreate one with Broker › New topic (Ctrl+N), or from "
-                          "a terminal:\nrivulet-cli --port %1 create orders --partitions 3")
-                           .arg(native.section(QLatin1Char(':'), -1)));
-    EmptyHint::install(m_clientsView, tr("No client is connected to %1.").arg(native));
+    m_browser = new MessageBrowser(m_source, this);
+    m_browser->setPartitionCountLookup([this](const QString &t) { return partitionCountNow(t); });
 
     m_tabs = new QTabWidget(this);
     m_tabs->setDocumentMode(true);
@@ -199,8 +245,17 @@ void MainWindow::buildLayout()
     m_statusLine = new StatusLine(this);
     statusBar()->addWidget(m_statusLine, 1);
     statusBar()->setSizeGripEnabled(true);
-    m_statusLine->setDataLocation(m_broker.isDurable() ? tr("data %1").arg(m_broker.dataPath())
-                                                       : tr("in memory: nothing is kept on disk"));
+    if (m_info.kind == SourceInfo::Kind::InProcess)
+        m_statusLine->setDataLocation(m_info.dataPath.isEmpty()
+                                          ? tr("in memory: nothing is kept on disk")
+                                          : tr("data %1").arg(m_info.dataPath));
+    else if (m_info.name == m_info.bootstrap) // a cluster known by its address
+        m_statusLine->setDataLocation(m_info.bootstrap);
+    else
+        m_statusLine->setDataLocation(tr("%1 · %2").arg(m_info.name, m_info.bootstrap));
+    m_statusLine->setSource(m_info.bootstrap.isEmpty() || m_info.name == m_info.bootstrap
+                                ? m_info.name
+                                : tr("%1 %2").arg(m_info.name, m_info.bootstrap));
     connect(m_statusLine, &StatusLine::copyAddressRequested, this, &MainWindow::copyAddress);
     connect(m_statusLine, &StatusLine::pickPortRequested, this, &MainWindow::pickPort);
 
@@ -263,7 +318,10 @@ void MainWindow::buildActions()
             deleteTopic(m_topicsPanel->currentTopic());
     });
     file->addSeparator();
-    add(file, tr("Listen on other &ports…"), QKeySequence(), [this] { pickPort(); });
+    add(file, tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+        [this] { openConnections(); });
+    m_listenerActions << add(file, tr("Listen on other &ports…"), QKeySequence(),
+                             [this] { pickPort(); });
     file->addSeparator();
     add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
     // Delete acts on the topics tree only, so it never fires while typing elsewhere
@@ -288,6 +346,7 @@ void MainWindow::buildActions()
     m_editMenu = edit;
     QAction *copy = add(edit, tr("&Copy address"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C),
                         [this] { copyAddress(); });
+    m_listenerActions << copy;
     add(edit, tr("&Find messages…"), QKeySequence::Find, [this] { focusMessageFilter(); });
     add(edit, tr("Filter &topics"), QKeySequence(Qt::CTRL | Qt::Key_L), [this] {
         m_topicsPanel->filterEdit()->setFocus(Qt::ShortcutFocusReason);
@@ -351,7 +410,7 @@ void MainWindow::buildActions()
     copy->setToolTip(tr("Copy the native protocol address (Ctrl+Shift+C)"));
     bar->addAction(create);
     bar->addAction(inject);
-    bar->addSeparator();
+    m_listenerActions << bar->addSeparator();
     bar->addAction(copy);
     auto *spacer = new QWidget(bar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
@@ -376,7 +435,16 @@ void MainWindow::setRefreshIntervalMs(int ms)
 
 void MainWindow::refresh()
 {
-    apply(prepareRefresh(m_broker, ++m_refreshSequence));
+    if (m_info.kind == SourceInfo::Kind::InProcess) {
+        apply(prepareRefresh(m_source, ++m_refreshSequence));
+        return;
+    }
+    // a cluster answers over the network: never on the GUI thread
+    ClusterSource *source = &m_source;
+    const std::uint64_t sequence = ++m_refreshSequence;
+    runOffGuiThread(
+        m_snapshots, this, [source, sequence] { return prepareRefresh(*source, sequence); },
+        [this](std::shared_ptr<const RefreshData> data) { apply(std::move(data)); });
 }
 
 void MainWindow::tick()
@@ -386,10 +454,10 @@ void MainWindow::tick()
     if (m_refreshPending)
         return;
     m_refreshPending = true;
-    Broker *broker = &m_broker;
+    ClusterSource *source = &m_source;
     const std::uint64_t sequence = ++m_refreshSequence;
     runOffGuiThread(
-        m_snapshots, this, [broker, sequence] { return prepareRefresh(*broker, sequence); },
+        m_snapshots, this, [source, sequence] { return prepareRefresh(*source, sequence); },
         [this](std::shared_ptr<const RefreshData> data) {
             m_refreshPending = false;
             apply(std::move(data));
@@ -402,6 +470,27 @@ void MainWindow::apply(std::shared_ptr<const RefreshData> data)
     if (data->sequence <= m_appliedSequence)
         return;
     m_appliedSequence = data->sequence;
+    if (data->failed()) {
+        // keep showing the last data; say since when the source does not answer
+        // "connecting to …" (the constructor's) stands only until the first answer: a
+        // cluster that was never reached is unreachable too, and the user needs the reason
+        if (m_failingSinceMs == 0)
+            m_failingSinceMs = data->takenMs;
+        m_sourceProblem =
+            tr("%1 unreachable since %2: %3")
+                .arg(m_info.name,
+                     QDateTime::fromMSecsSinceEpoch(m_failingSinceMs).toString(u"HH:mm:ss"),
+                     data->error);
+        m_statusLine->setSourceProblem(m_sourceProblem);
+        Q_EMIT refreshed();
+        return;
+    }
+    m_everSnapshot = true;
+    m_failingSinceMs = 0;
+    if (!m_sourceProblem.isEmpty()) {
+        m_sourceProblem.clear();
+        m_statusLine->setSourceProblem({});
+    }
     QElapsedTimer timer;
     timer.start();
     m_topics->update(data->snapshot);
@@ -429,14 +518,15 @@ void MainWindow::apply(std::shared_ptr<const RefreshData> data)
 
 void MainWindow::updateChart(bool force)
 {
-    const std::vector<RateSample> total = m_broker.rates().total();
+    // the rates are the source's history in memory (no network, no file): read here
+    const std::vector<RateSample> total = m_source.totalRates();
     const std::int64_t latest = total.empty() ? 0 : total.back().timeMs;
     if (!force && latest == m_chartSampleMs)
         return;
     m_chartSampleMs = latest;
     const QString topic = m_topicsPanel->currentTopic();
     m_chart->setTopicRates(topic, topic.isEmpty() ? std::vector<RateSample>()
-                                                  : m_broker.rates().topic(topic));
+                                                  : m_source.topicRates(topic));
     m_chart->setBrokerRates(total);
 }
 
@@ -461,7 +551,9 @@ void MainWindow::updateStatus()
     QString clientsTab = tr("Clients (%1)").arg(m_clients->rowCount());
     if (m_lastRefresh) {
         const BrokerSnapshot &s = m_lastRefresh->snapshot;
-        if (s.refusedConnections > 0 || s.connections >= s.maxConnections - s.maxConnections / 10) {
+        // a cluster has no connection limit to tell (maxConnections 0)
+        if (s.refusedConnections > 0 ||
+            (s.maxConnections > 0 && s.connections >= s.maxConnections - s.maxConnections / 10)) {
             clients += tr(" (%1 connections of at most %2, %3 refused)")
                            .arg(s.connections)
                            .arg(s.maxConnections)
@@ -509,7 +601,8 @@ void MainWindow::currentTopicChanged(const QString &topic, int partition)
 
 CreateTopicDialog *MainWindow::openCreateTopic()
 {
-    auto *dialog = new CreateTopicDialog(m_broker, m_tasks, this);
+    auto *dialog = new CreateTopicDialog(m_source, m_tasks, this);
+    dialog->setTopics(m_topics->topicNames());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &CreateTopicDialog::topicCreated, this, [this](const QString &name) {
         refresh();
@@ -523,7 +616,9 @@ CreateTopicDialog *MainWindow::openCreateTopic()
 InjectDialog *MainWindow::openInject(const QString &topic, int partition)
 {
     if (!m_inject) {
-        m_inject = new InjectDialog(m_broker, m_tasks, this);
+        m_inject = new InjectDialog(m_source, m_tasks, this);
+        m_inject->setPartitionCountLookup(
+            [this](const QString &t) { return partitionCountNow(t); });
         m_inject->setTopics(m_topics->topicNames());
         connect(m_inject, &InjectDialog::injected, this, [this] { refresh(); });
     }
@@ -578,8 +673,7 @@ bool MainWindow::listenOn(Server::Protocol protocol, quint16 port)
             l.server->setProperty("lastAddress", address.toString());
         }
         if (protocol == Server::Protocol::Native)
-            setWindowTitle(tr("Rivulet — %1")
-                               .arg(l.problem.isEmpty() ? nativeAddress() : tr("not listening")));
+            updateTitle();
         updateStatus();
         return l.problem.isEmpty();
     }

@@ -1,12 +1,14 @@
 #pragma once
 
-#include "broker.h"
+#include "clustersource.h"
+#include "connectionstore.h"
 #include "refreshdata.h"
 #include "server/server.h"
 #include "statusline.h"
 
 #include <QMainWindow>
 #include <QMessageBox>
+#include <QPointer>
 #include <QThreadPool>
 
 #include <functional>
@@ -24,9 +26,9 @@ class QTimer;
 namespace rivulet {
 
 class AboutDialog;
-class Broker;
 class ClientsModel;
 class ConsumersModel;
+class ConnectionsDialog;
 class ConsumersPanel;
 class CreateTopicDialog;
 class ImportDialog;
@@ -41,22 +43,43 @@ class TopicsPanel;
 // The Rivulet window, the frame that holds the panels: topics and partitions (TopicsPanel)
 // beside the rates chart on top; tabs for consumers (ConsumersPanel: offsets, lag, groups and
 // their members), clients and the message browser below them; the listeners, data location
-// and totals in the status bar. A timer pulls a broker snapshot a few times a
-// second and merges it into the models; whatever touches the log or files (reading
-// messages, creating, deleting, injecting) runs on pool threads.
+// and totals in the status bar. It shows a ClusterSource — the broker in this process
+// (BrokerSource) or a Kafka cluster — without knowing which: a timer pulls a snapshot a few
+// times a second on a pool thread and merges it into the models; whatever may block (reading
+// messages, creating, deleting, injecting, group changes) runs on pool threads too.
+//
+// Public API for whoever builds a window (app/rivulet/main.cpp, tests):
+//   MainWindow(source)     the window on the source (which must outlive it)
+//   addListener(server)    a listener of the in-process broker, shown in the status bar with
+//                          Copy address and Listen on other ports; a window without listeners
+//                          (a cluster) shows neither. Native consumers' Forget is offered only
+//                          when source.hasNativeConsumers().
+// While snapshot() fails the window keeps the last data shown and the status bar says
+// "<name> unreachable since HH:MM:SS: <error>" ("connecting to <bootstrap>…" only until the
+// first snapshot comes back, failed or not).
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
     static constexpr int kDefaultRefreshMs = 250;
 
-    MainWindow(Broker &broker, Server &server, QString address, QWidget *parent = nullptr);
+    explicit MainWindow(ClusterSource &source, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Shows another listener (e.g. the Kafka one) in the status bar.
-    void addListener(Server &server);
+    // Shows a listener of the in-process broker (native or Kafka) in the status bar; the first
+    // native one is the address the title, Copy address and the hints give. seedCompat: the
+    // broker answers native clients as the original does (BrokerConfig::seedCompat), said
+    // beside the address.
+    void addListener(Server &server, bool seedCompat = false);
 
-    // Copies the broker's state and merges it into the models, now (F5, tests).
+    ClusterSource &source() const { return m_source; }
+    // The status bar's word on the source: empty while snapshots arrive, else "connecting
+    // to …" or "… unreachable since …".
+    QString sourceProblem() const { return m_sourceProblem; }
+
+    // Copies the source's state and merges it into the models (F5, tests): at once for the
+    // in-process broker (whose snapshot takes only brief locks); for any other source the copy
+    // is made on a pool thread and merged when it comes back, as tick() does.
     void refresh();
     // What the refresh timer calls: the copy is made on a pool thread and merged when it
     // comes back (refreshed() then tells).
@@ -90,8 +113,15 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     InjectDialog *injectDialog() const { return m_inject; }
 
+    // What "This machine's broker" means in this window's Connections dialog (default: the
+    // broker in this process; ConnectionStore::localListener() in a --connect process).
+    void setLocalConnection(SavedConnection local) { m_localConnection = std::move(local); }
+
 public Q_SLOTS:
     CreateTopicDialog *openCreateTopic();
+    // Broker → Connect…: the named connections; the one chosen goes out as connectRequested
+    // (the application opens a window on it). The dialog deletes itself when closed.
+    ConnectionsDialog *openConnections();
     // Help menu (helpactions.cpp): the About box (deletes itself when closed); the README
     // opened with the desktop's viewer for it.
     AboutDialog *openAbout();
@@ -109,6 +139,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     // A refresh was merged into the models.
     void refreshed();
+    // The user chose a connection in the Connections dialog.
+    void connectRequested(const rivulet::SavedConnection &connection);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -128,6 +160,11 @@ private:
     void apply(std::shared_ptr<const RefreshData> data);
     void updateChart(bool force);
     void updateStatus();
+    void updateTitle();
+    // A topic's partition count from the last refresh (-1: none), for the widgets on the
+    // GUI thread; a topic it does not know yet is asked of the in-process broker only.
+    int partitionCountNow(const QString &topic) const;
+    void updateListenerActions();
     // each listener's address, and what is wrong with it if it is not listening
     QList<StatusLine::Listener> listenerStates() const;
     void pickPort();
@@ -138,8 +175,15 @@ private:
     void saveSettings() const;
     void restoreSettings();
 
-    Broker &m_broker;
+    ClusterSource &m_source;
+    const SourceInfo m_info;
     QList<Listener> m_listeners;
+    bool m_seedCompat = false;
+    // the source's snapshots: whether one ever arrived, since when they fail, and why
+    bool m_everSnapshot = false;
+    std::int64_t m_failingSinceMs = 0;
+    QString m_sourceProblem;
+    QList<QAction *> m_listenerActions; // shown only with listeners
     // create, delete and inject run here; waited for before the window goes
     QThreadPool m_tasks;
     // the broker's state is copied out here for each refresh
@@ -166,6 +210,8 @@ private:
     QActionGroup *m_rateActions = nullptr;
     QAction *m_liveTailAction = nullptr;
     QMenu *m_editMenu = nullptr;
+    SavedConnection m_localConnection = ConnectionStore::inProcessBroker();
+    QPointer<ConnectionsDialog> m_connections;
 
     QTimer *m_timer;
     int m_refreshMs = kDefaultRefreshMs;

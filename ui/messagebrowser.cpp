@@ -1,7 +1,7 @@
 #include "messagebrowser.h"
 
-#include "broker.h"
 #include "celldelegate.h"
+#include "clustersource.h"
 #include "displayformat.h"
 #include "messagesmodel.h"
 #include "offthread.h"
@@ -30,8 +30,8 @@
 
 namespace rivulet {
 
-MessageBrowser::MessageBrowser(Broker &broker, QWidget *parent)
-    : QWidget(parent), m_broker(broker), m_model(new MessagesModel(broker, this)),
+MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
+    : QWidget(parent), m_source(source), m_model(new MessagesModel(source, this)),
       m_topic(new QComboBox(this)), m_partition(new QSpinBox(this)), m_start(new QComboBox(this)),
       m_offset(new QLineEdit(this)), m_time(new QDateTimeEdit(this)),
       m_liveTail(new QToolButton(this)), m_filter(new QLineEdit(this)),
@@ -292,7 +292,7 @@ void MessageBrowser::showEvent(QShowEvent *event)
 
 void MessageBrowser::updatePartitionRange()
 {
-    const int count = m_broker.partitionCount(m_topic->currentText().toUtf8());
+    const int count = partitionCountOf(m_partitionCounts, m_source, m_topic->currentText());
     m_partition->blockSignals(true);
     m_partition->setRange(MessagesModel::kAllPartitions, std::max(0, count - 1));
     m_partition->blockSignals(false);
@@ -458,6 +458,16 @@ void MessageBrowser::exportTo(const QString &path)
             updateStatus();
             Q_EMIT exportFinished(result.written, result.error);
         });
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void MessageBrowser::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = lookup;
+    m_model->setPartitionCountLookup(std::move(lookup));
 }
 
 } // namespace rivulet

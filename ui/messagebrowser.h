@@ -1,6 +1,7 @@
 #pragma once
 
 #include "read.h"
+#include "refreshdata.h"
 
 #include <QWidget>
 
@@ -16,7 +17,7 @@ class QToolButton;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 class MessagesModel;
 class RecordDetailPane;
 
@@ -31,9 +32,11 @@ class MessageBrowser : public QWidget
 {
     Q_OBJECT
 public:
-    explicit MessageBrowser(Broker &broker, QWidget *parent = nullptr);
+    explicit MessageBrowser(ClusterSource &source, QWidget *parent = nullptr);
 
     void setTopics(const QStringList &names);
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
     // Browses topic/partition from the newest records, unless it is already shown.
     void showPartition(const QString &topic, int partition);
     void focusFilter();
@@ -83,7 +86,8 @@ private:
     void applyFilter();
     void showContextMenu(const QPoint &at);
 
-    Broker &m_broker;
+    ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     MessagesModel *m_model;
     QComboBox *m_topic;
     QSpinBox *m_partition;

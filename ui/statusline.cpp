@@ -106,14 +106,46 @@ QLabel *StatusLine::problemLabel() const
 
 void StatusLine::setListeners(const QList<Listener> &listeners)
 {
-    QStringList parts, problems;
+    QStringList parts;
+    m_listenerProblems.clear();
     for (const Listener &l : listeners) {
         if (l.problem.isEmpty())
             parts << tr("%1 <b>%2</b>").arg(l.protocol.toHtmlEscaped(), l.address.toHtmlEscaped());
         else
-            problems << tr("%1: %2").arg(l.protocol, l.problem);
+            m_listenerProblems << tr("%1: %2").arg(l.protocol, l.problem);
     }
-    m_addresses->setText(parts.isEmpty() ? tr("not listening") : parts.join(QStringLiteral(" · ")));
+    m_addresses->setText(listeners.isEmpty() && !m_source.isEmpty() ? m_source.toHtmlEscaped()
+                         : parts.isEmpty()                          ? tr("not listening")
+                                           : parts.join(QStringLiteral(" · ")));
+    m_copy->setVisible(m_copyShown && !listeners.isEmpty());
+    showProblems();
+}
+
+void StatusLine::setSource(const QString &source)
+{
+    m_source = source;
+}
+
+void StatusLine::setSourceProblem(const QString &problem)
+{
+    if (problem == m_sourceProblem)
+        return;
+    m_sourceProblem = problem;
+    showProblems();
+}
+
+void StatusLine::setCopyShown(bool shown)
+{
+    m_copyShown = shown;
+    m_copy->setVisible(shown);
+    arrange();
+}
+
+void StatusLine::showProblems()
+{
+    QStringList problems = m_listenerProblems;
+    if (!m_sourceProblem.isEmpty())
+        problems.prepend(m_sourceProblem);
     const bool trouble = !problems.isEmpty();
     if (trouble) {
         QPalette pal = m_problem->palette();
@@ -125,7 +157,8 @@ void StatusLine::setListeners(const QList<Listener> &listeners)
         m_problem->setFullText(text);
     }
     m_problem->setVisible(trouble);
-    m_pickPort->setVisible(trouble);
+    // another port is the answer to a listener's problem only
+    m_pickPort->setVisible(!m_listenerProblems.isEmpty());
     arrange();
 }
 
@@ -155,9 +188,10 @@ int StatusLine::oneLineWidth() const
 {
     const QMargins margins = layout()->contentsMargins();
     int width = margins.left() + margins.right() + m_addresses->sizeHint().width() +
-                m_copy->sizeHint().width() + 2 * kGap + m_totals->sizeHint().width() +
-                6 * std::max(0, m_top->spacing()) + 8; // spacing between the items, the
-                                                       // spacers counted, and some slack
+                (m_copy->isVisibleTo(this) ? m_copy->sizeHint().width() : 0) + 2 * kGap +
+                m_totals->sizeHint().width() + 6 * std::max(0, m_top->spacing()) +
+                8; // spacing between the items, the
+                   // spacers counted, and some slack
     if (m_pickPort->isVisibleTo(this))
         width += m_pickPort->sizeHint().width() + fontMetrics().averageCharWidth() * 12;
     return width;
@@ -169,7 +203,8 @@ void StatusLine::arrange()
     // narrower than the addresses or the totals.
     const QMargins margins = layout()->contentsMargins();
     const int first = margins.left() + margins.right() + m_addresses->sizeHint().width() +
-                      m_copy->sizeHint().width() + m_top->spacing() +
+                      (m_copy->isVisibleTo(this) ? m_copy->sizeHint().width() : 0) +
+                      m_top->spacing() +
                       (m_pickPort->isVisibleTo(this) ? m_pickPort->sizeHint().width() : 0);
     const int second = margins.left() + margins.right() + m_totals->sizeHint().width();
     setMinimumWidth(std::max(first, second));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QStringList>
 #include <QWidget>
 
 class QHBoxLayout;
@@ -31,6 +32,14 @@ public:
     explicit StatusLine(QWidget *parent = nullptr);
 
     void setListeners(const QList<Listener> &listeners);
+    // What the address label says when there are no listeners (a cluster's name and
+    // bootstrap servers).
+    void setSource(const QString &source);
+    // The source cannot be reached ("… unreachable since …"), shown with the listeners'
+    // problems; empty when it answers.
+    void setSourceProblem(const QString &problem);
+    // The Copy button beside the addresses (only with a native listener).
+    void setCopyShown(bool shown);
     void setDataLocation(const QString &location);
     void setTotals(const QString &totals);
     // A passing remark ("Copied …") shown for a few seconds.
@@ -53,6 +62,7 @@ private:
     // The width one line needs to hold everything that must stay whole.
     int oneLineWidth() const;
     void arrange();
+    void showProblems();
 
     QLabel *m_addresses;
     QToolButton *m_copy;
@@ -65,6 +75,10 @@ private:
     QHBoxLayout *m_top;
     QHBoxLayout *m_bottom;
     bool m_twoLines = false;
+    bool m_copyShown = true;
+    QString m_source;
+    QStringList m_listenerProblems;
+    QString m_sourceProblem;
 };
 
 } // namespace rivulet

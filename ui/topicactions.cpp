@@ -17,16 +17,10 @@
 namespace rivulet {
 namespace {
 
-// The topic in the copy of the broker the window shows, or nullptr.
+// The topic in the copy of the source the window shows, or nullptr.
 const TopicSnapshot *findTopic(const std::shared_ptr<const RefreshData> &data, const QString &name)
 {
-    if (!data)
-        return nullptr;
-    const auto &topics = data->snapshot.topics; // sorted by name
-    const auto it =
-        std::lower_bound(topics.begin(), topics.end(), name,
-                         [](const TopicSnapshot &t, const QString &n) { return t.name < n; });
-    return it != topics.end() && it->name == name ? &*it : nullptr;
+    return data ? data->findTopic(name) : nullptr;
 }
 
 } // namespace
@@ -34,13 +28,13 @@ const TopicSnapshot *findTopic(const std::shared_ptr<const RefreshData> &data, c
 void MainWindow::deleteTopic(const QString &topic)
 {
     auto run = [this, topic] {
-        Broker *broker = &m_broker;
+        ClusterSource *source = &m_source;
         const QByteArray name = topic.toUtf8();
         runOffGuiThread(
             m_tasks, this,
-            [broker, name] {
+            [source, name] {
                 QString error;
-                return broker->deleteTopic(name, error) ? QString() : error;
+                return source->deleteTopic(name, error) ? QString() : error;
             },
             [this, topic](const QString &error) {
                 refresh();
@@ -75,7 +69,7 @@ TopicSettingsDialog *MainWindow::openTopicSettings(const QString &topic)
         showProblem(tr("Topic settings — Rivulet"), tr("There is no topic %1.").arg(topic));
         return nullptr;
     }
-    auto *dialog = new TopicSettingsDialog(m_broker, m_tasks, *t, this);
+    auto *dialog = new TopicSettingsDialog(m_source, m_tasks, *t, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(this, &MainWindow::refreshed, dialog, [this, dialog] {
         if (const TopicSnapshot *now = findTopic(m_lastRefresh, dialog->topic()))
@@ -93,7 +87,9 @@ TopicSettingsDialog *MainWindow::openTopicSettings(const QString &topic)
 ImportDialog *MainWindow::openImport(const QString &topic)
 {
     if (!m_import) {
-        m_import = new ImportDialog(m_broker, m_tasks, this);
+        m_import = new ImportDialog(m_source, m_tasks, this);
+        m_import->setPartitionCountLookup(
+            [this](const QString &t) { return partitionCountNow(t); });
         connect(m_import, &ImportDialog::imported, this, [this](const QString &name, qint64 n) {
             refresh();
             m_statusLine->showNote(tr("Imported %1 records into %2").arg(n).arg(name));

@@ -1,9 +1,11 @@
 #include "topicsettingsdialog.h"
 
-#include "broker.h"
+#include "clustersource.h"
 #include "displayformat.h"
 #include "offthread.h"
 #include "problemtext.h"
+// the partition limit, shared with the broker
+#include "log/topicregistry.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -75,9 +77,9 @@ QTableWidgetItem *readOnlyItem(const QString &text)
 
 } // namespace
 
-TopicSettingsDialog::TopicSettingsDialog(Broker &broker, QThreadPool &pool,
+TopicSettingsDialog::TopicSettingsDialog(ClusterSource &source, QThreadPool &pool,
                                          const TopicSnapshot &topic, QWidget *parent)
-    : QDialog(parent), m_broker(broker), m_pool(pool), m_topic(topic.name),
+    : QDialog(parent), m_source(source), m_pool(pool), m_topic(topic.name),
       m_partitionCount(int(topic.partitions.size())), m_summary(new QLabel(this)),
       m_unlimitedMs(new QCheckBox(tr("&Unlimited"), this)), m_retentionMs(new QLineEdit(this)),
       m_retentionMsHint(new QLabel(this)), m_unlimitedBytes(new QCheckBox(tr("U&nlimited"), this)),
@@ -87,20 +89,21 @@ TopicSettingsDialog::TopicSettingsDialog(Broker &broker, QThreadPool &pool,
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("Topic settings: %1 — Rivulet").arg(m_topic));
-    if (const auto t = m_broker.topics().find(m_topic.toUtf8()))
-        m_retention = t->retention(); // atomics: no lock, no file
 
     // Retention: each limit a number or unlimited, never a bare -1
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    auto showLimit = [](QCheckBox *unlimited, QLineEdit *edit, std::int64_t value) {
+        const QSignalBlocker block(unlimited);
+        unlimited->setChecked(value < 0);
+        edit->setEnabled(value >= 0);
+        edit->setText(value >= 0 ? QString::number(value) : QString());
+    };
     auto setUp = [&](QCheckBox *unlimited, QLineEdit *edit, std::int64_t value,
                      const QString &placeholder) {
         edit->setValidator(digits(edit));
         edit->setPlaceholderText(placeholder);
         edit->setMinimumWidth(digit * 22);
-        unlimited->setChecked(value < 0);
-        edit->setEnabled(value >= 0);
-        if (value >= 0)
-            edit->setText(QString::number(value));
+        showLimit(unlimited, edit, value);
         connect(unlimited, &QCheckBox::toggled, this, [this, edit](bool on) {
             edit->setEnabled(!on);
             if (!on)
@@ -118,6 +121,27 @@ TopicSettingsDialog::TopicSettingsDialog(Broker &broker, QThreadPool &pool,
                                     "oldest segments"));
 
     auto *retention = new QGroupBox(tr("Retention"), this);
+    // read off the GUI thread (a cluster answers over the network); until then the group is
+    // disabled and OK waits
+    retention->setEnabled(false);
+    runOffGuiThread(
+        m_pool, this, [from = &m_source, name = m_topic.toUtf8()] { return from->retention(name); },
+        [this, retention, showLimit](const std::optional<RetentionPolicy> &loaded) {
+            if (!loaded) {
+                m_retentionProblem =
+                    tr("The retention of %1 cannot be read: the topic is gone or cannot be "
+                       "reached.")
+                        .arg(m_topic);
+                validate();
+                return;
+            }
+            m_retention = *loaded;
+            m_retentionLoaded = true;
+            showLimit(m_unlimitedMs, m_retentionMs, m_retention.retentionMs);
+            showLimit(m_unlimitedBytes, m_retentionBytes, m_retention.retentionBytes);
+            retention->setEnabled(true);
+            validate();
+        });
     auto *retentionForm = new QFormLayout(retention);
     auto row = [this](QCheckBox *unlimited, QLineEdit *edit, const QString &unit, QLabel *hint) {
         auto *h = new QHBoxLayout;
@@ -315,6 +339,9 @@ std::optional<std::int64_t> TopicSettingsDialog::purgeTarget(int row, QString &p
 
 QString TopicSettingsDialog::problem() const
 {
+    if (!m_retentionLoaded)
+        return m_retentionProblem.isEmpty() ? tr("Reading the topic's retention…")
+                                            : m_retentionProblem;
     if (QString p = retentionProblem(); !p.isEmpty())
         return p;
     if (QString p = partitionsProblem(); !p.isEmpty())
@@ -437,50 +464,46 @@ void TopicSettingsDialog::apply(const Plan &plan)
         QString error;
         QStringList done; // what changed, also when an error stopped the rest
     };
-    Broker *broker = &m_broker;
+    ClusterSource *source = &m_source;
     const QByteArray name = m_topic.toUtf8();
     const RetentionPolicy before = m_retention;
     const int partitionsBefore = m_partitionCount;
     runOffGuiThread(
         m_pool, this,
-        [broker, name, plan, before, partitionsBefore] {
+        [source, name, plan, before, partitionsBefore] {
             // Everything is checked before anything changes. Retention can be put back and
             // is set first; a refused partition count puts it back. Purges go last: each
             // is final, and they were checked against the ends, which only grow.
             Outcome o;
-            const auto topic = broker->topics().find(name);
-            if (!topic) {
-                o.error = QStringLiteral("topic %1 no longer exists").arg(QString::fromUtf8(name));
+            const QList<PartitionRange> ranges = source->partitionRanges(name);
+            if (ranges.isEmpty()) {
+                o.error = QStringLiteral("topic %1 no longer exists (or cannot be reached)")
+                              .arg(QString::fromUtf8(name));
                 return o;
             }
-            if (plan.partitions > 0 && broker->addPartitions(name, plan.partitions, o.error,
-                                                             true) != Broker::ChangeOutcome::Done)
+            if (plan.partitions > 0 &&
+                source->addPartitions(name, plan.partitions, o.error, true) != ChangeOutcome::Done)
                 return o;
             for (const auto &[partition, offset] : plan.purges) {
-                const Partition *p = topic->partition(partition);
-                if (!p) {
+                if (partition >= ranges.size()) {
                     o.error = QStringLiteral("%1 has no partition %2")
                                   .arg(QString::fromUtf8(name))
                                   .arg(partition);
                     return o;
                 }
-                if (!p->unavailable().isEmpty()) {
-                    o.error =
-                        QStringLiteral("partition %1: %2").arg(partition).arg(p->unavailable());
-                    return o;
-                }
-                if (offset > p->endOffset()) {
+                const std::int64_t end = ranges[partition].endOffset;
+                if (offset > end) {
                     o.error = QStringLiteral("partition %1 ends at offset %2, before %3")
                                   .arg(partition)
-                                  .arg(p->endOffset())
+                                  .arg(end)
                                   .arg(offset);
                     return o;
                 }
             }
             if (plan.retention) {
-                if (!broker->setRetention(name, *plan.retention, o.error)) {
+                if (!source->setRetention(name, *plan.retention, o.error)) {
                     QString ignored;
-                    broker->setRetention(name, before, ignored);
+                    source->setRetention(name, before, ignored);
                     o.error = QStringLiteral("retention not changed: %1").arg(o.error);
                     return o;
                 }
@@ -494,11 +517,10 @@ void TopicSettingsDialog::apply(const Plan &plan)
             }
             if (plan.partitions > 0) {
                 QString why;
-                if (broker->addPartitions(name, plan.partitions, why) !=
-                    Broker::ChangeOutcome::Done) {
+                if (source->addPartitions(name, plan.partitions, why) != ChangeOutcome::Done) {
                     if (plan.retention) {
                         QString ignored;
-                        broker->setRetention(name, before, ignored);
+                        source->setRetention(name, before, ignored);
                         o.done.clear();
                     }
                     o.error = QStringLiteral("nothing changed: %1").arg(why);
@@ -512,8 +534,8 @@ void TopicSettingsDialog::apply(const Plan &plan)
             for (const auto &[partition, offset] : plan.purges) {
                 std::int64_t start = 0;
                 QString why;
-                if (broker->deleteRecordsBefore(name, partition, offset, start, why) !=
-                    Broker::ChangeOutcome::Done) {
+                if (source->deleteRecordsBefore(name, partition, offset, start, why) !=
+                    ChangeOutcome::Done) {
                     o.error = QStringLiteral("partition %1 not purged: %2").arg(partition).arg(why);
                     break;
                 }

@@ -1,7 +1,6 @@
 #pragma once
 
-#include "log/logsettings.h"
-#include "monitor/snapshot.h"
+#include "clustersource.h"
 
 #include <QDialog>
 
@@ -17,18 +16,19 @@ class QThreadPool;
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // A topic's settings, as Kafka UI and Redpanda Console show them: retention (time and size
 // per partition, or unlimited), the partition count (only upward) and each partition's
 // start and end offsets, with purging: records before an offset deleted for good, per
 // partition, or everything stored in every partition (Purge all). Every input is checked
 // as it is typed and OK waits until all are good. OK applies the changes off the GUI thread
-// through the broker's public operations, those of Kafka's IncrementalAlterConfigs,
-// CreatePartitions and DeleteRecords (Broker::setRetention, addPartitions,
-// deleteRecordsBefore); purging asks first. Everything is checked before anything changes;
+// through the ClusterSource, the operations of Kafka's IncrementalAlterConfigs,
+// CreatePartitions and DeleteRecords (setRetention, addPartitions, deleteRecordsBefore);
+// purging asks first. The current retention is read off the GUI thread when the dialog
+// opens (retentionLoaded(); OK waits for it). Everything is checked before anything changes;
 // a failure leaves retention and partitions as they were, and the dialog open with the
-// broker's reason. Emits changed() and closes when all went through.
+// source's reason. Emits changed() and closes when all went through.
 class TopicSettingsDialog : public QDialog
 {
     Q_OBJECT
@@ -43,7 +43,7 @@ public:
         PurgeColumnCount
     };
 
-    TopicSettingsDialog(Broker &broker, QThreadPool &pool, const TopicSnapshot &topic,
+    TopicSettingsDialog(ClusterSource &source, QThreadPool &pool, const TopicSnapshot &topic,
                         QWidget *parent = nullptr);
 
     QString topic() const { return m_topic; }
@@ -60,6 +60,8 @@ public:
     QLabel *problemLabel() const { return m_problem; }
     QDialogButtonBox *buttons() const { return m_buttons; }
 
+    // The topic's retention has been read (the retention inputs show it).
+    bool retentionLoaded() const { return m_retentionLoaded; }
     // Why OK cannot apply what is typed (the first problem), or empty.
     QString problem() const;
     void accept() override;
@@ -89,10 +91,12 @@ private:
     void showProblem(const QString &text, bool error);
     void apply(const Plan &plan);
 
-    Broker &m_broker;
+    ClusterSource &m_source;
     QThreadPool &m_pool;
     QString m_topic;
-    RetentionPolicy m_retention; // as the dialog opened
+    RetentionPolicy m_retention; // as the dialog opened (once m_retentionLoaded)
+    bool m_retentionLoaded = false;
+    QString m_retentionProblem; // it could not be read
     int m_partitionCount;
     std::vector<PartitionStats> m_stats; // by partition, as last shown
     QLabel *m_summary;

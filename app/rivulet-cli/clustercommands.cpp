@@ -1,8 +1,13 @@
 // rivulet-cli commands against any Kafka cluster (--bootstrap), through the cluster source's
-// librdkafka client (cluster/kafkacluster.h) rather than the native protocol.
+// librdkafka clients (cluster/kafkacluster.h to look, cluster/kafkasource.h to read records,
+// cluster/kafkaadmin.h to change) rather than the native protocol.
 #include "args.h"
 #include "commands.h"
+#include "kafkaadmin.h"
 #include "kafkacluster.h"
+#include "kafkasource.h"
+
+#include <QThread>
 
 #include <cstdio>
 #include <optional>
@@ -41,7 +46,164 @@ std::optional<int> describeFor(const QString &command, const QStringList &argv,
     return std::nullopt;
 }
 
+// The exit code for a KafkaAdmin error: Unreachable when it says no broker answered.
+int failed(const QString &command, const QString &error)
+{
+    std::fprintf(stderr, "rivulet-cli %s: %s\n", qPrintable(command), qPrintable(error));
+    return rivulet::rdkafka::saysUnreachable(error) ? Unreachable : BrokerError;
+}
+
+std::unique_ptr<rivulet::KafkaAdmin> openAdmin(const QString &command,
+                                               const rivulet::KafkaSettings &settings, int &rc)
+{
+    QString error;
+    auto admin = rivulet::KafkaAdmin::open(settings, error);
+    if (!admin)
+        rc = usage(command, error);
+    return admin;
+}
+
+constexpr int kConsumePage = 1000; // records a page
+constexpr int kFollowPollMs = 200; // --follow at the end: how long until it looks again
+
 } // namespace
+
+int clusterCreate(const rivulet::KafkaSettings &settings, const QStringList &argv)
+{
+    CreateOptions o;
+    int rc = parseCreate(argv, o);
+    if (rc != Ok)
+        return rc;
+    const auto admin = openAdmin(QStringLiteral("create"), settings, rc);
+    if (!admin)
+        return rc;
+    std::optional<rivulet::RetentionPolicy> retention;
+    if (o.setRetention)
+        retention = rivulet::RetentionPolicy{o.retentionMs, o.retentionBytes};
+    QString error;
+    if (!admin->createTopic(o.topic.toUtf8(), int(o.partitions), retention, error))
+        return failed(QStringLiteral("create"), error);
+    printCreated(o);
+    return Ok;
+}
+
+int clusterDelete(const rivulet::KafkaSettings &settings, const QStringList &argv)
+{
+    QString topic;
+    int rc = parseTopicOnly(QStringLiteral("delete"), argv, topic);
+    if (rc != Ok)
+        return rc;
+    const auto admin = openAdmin(QStringLiteral("delete"), settings, rc);
+    if (!admin)
+        return rc;
+    QString error;
+    if (!admin->deleteTopic(topic.toUtf8(), error))
+        return failed(QStringLiteral("delete"), error);
+    std::printf("topic %s deleted\n", qPrintable(topic));
+    return Ok;
+}
+
+int clusterRetention(const rivulet::KafkaSettings &settings, const QStringList &argv)
+{
+    RetentionOptions o;
+    int rc = parseRetention(argv, o);
+    if (rc != Ok)
+        return rc;
+    const auto admin = openAdmin(QStringLiteral("retention"), settings, rc);
+    if (!admin)
+        return rc;
+    QString error;
+    if (!admin->setRetention(o.topic.toUtf8(), rivulet::RetentionPolicy{o.ms, o.bytes}, error))
+        return failed(QStringLiteral("retention"), error);
+    printRetention(o);
+    return Ok;
+}
+
+int clusterProduce(const rivulet::KafkaSettings &settings, const QStringList &argv)
+{
+    ProduceOptions o;
+    int rc = parseProduce(argv, o);
+    if (rc != Ok)
+        return rc;
+    const auto admin = openAdmin(QStringLiteral("produce"), settings, rc);
+    if (!admin)
+        return rc;
+    const QByteArray topic = o.topic.toUtf8();
+    qint64 sent = 0, firstOffset = -1, lastOffset = -1;
+    rc = sendValues(o, [&](const QList<QByteArray> &values) {
+        QList<rivulet::OutgoingRecord> records;
+        records.reserve(values.size());
+        for (const QByteArray &value : values) {
+            rivulet::OutgoingRecord record;
+            record.value = value;
+            records.append(std::move(record));
+        }
+        const rivulet::WriteResult result = admin->produce(topic, int(o.partition), records);
+        if (result.written > 0) {
+            if (firstOffset < 0)
+                firstOffset = result.baseOffset;
+            lastOffset = result.lastOffset;
+            sent += result.written;
+        }
+        if (result.error.isEmpty())
+            return int(Ok);
+        if (sent > 0)
+            std::fprintf(stderr,
+                         "rivulet-cli produce: %lld message%s stored at offsets "
+                         "%lld..%lld before the error\n",
+                         sent, sent == 1 ? "" : "s", firstOffset, lastOffset);
+        return failed(QStringLiteral("produce"), result.error);
+    });
+    if (rc != Ok)
+        return rc;
+    printProduced(o, sent, firstOffset, lastOffset);
+    return Ok;
+}
+
+// Reads one partition a page at a time through the cluster source's browser reads
+// (KafkaSource::readRecords: assign + seek, no group, nothing committed). Without --follow it
+// stops at the end offset seen by the first page.
+int clusterConsume(const rivulet::KafkaSettings &settings, const QStringList &argv)
+{
+    const QString command = QStringLiteral("consume");
+    ConsumeOptions o;
+    if (const int rc = parseConsume(argv, o); rc != Ok)
+        return rc;
+    if (o.consumerGiven)
+        return usage(command, QStringLiteral("--consumer names a position kept by Rivulet's "
+                                             "native protocol; with --bootstrap, consume reads "
+                                             "from --offset without a group and commits nothing"));
+    QString error;
+    const auto source = rivulet::KafkaSource::open(settings, QStringLiteral("rivulet-cli"), error);
+    if (!source)
+        return usage(command, error);
+    const QByteArray topic = o.topic.toUtf8();
+    qint64 offset = o.offset, printed = 0, end = -1;
+    while (o.count < 0 || printed < o.count) {
+        rivulet::ReadRequest request;
+        request.fromOffset = offset;
+        request.maxRecords =
+            int(o.count < 0 ? kConsumePage : std::min<qint64>(kConsumePage, o.count - printed));
+        const rivulet::RecordPage page = source->readRecords(topic, int(o.partition), request);
+        if (!page.error.isEmpty())
+            return failed(command, page.error);
+        if (end < 0)
+            end = page.endOffset; // where a consume without --follow stops
+        for (const rivulet::DecodedRecord &record : page.records) {
+            if (!o.follow && record.offset >= end)
+                break;
+            printRecord(o, record.offset, record.value);
+            ++printed;
+        }
+        std::fflush(stdout);
+        offset = page.nextOffset;
+        if (!o.follow && offset >= end)
+            break;
+        if (page.records.isEmpty() && offset >= page.endOffset)
+            QThread::msleep(kFollowPollMs); // at the end: look again shortly
+    }
+    return Ok;
+}
 
 int clusterTopics(const rivulet::KafkaSettings &settings, const QStringList &argv)
 {

@@ -60,19 +60,30 @@ private:
     NativeClient m_client;
 };
 
-QString formatRecord(const QString &format, const QString &topic, qint64 partition,
-                     const ContentRecord &record)
+QString lastSeen(std::uint64_t ms)
+{
+    if (ms == 0)
+        return QStringLiteral("-");
+    return QDateTime::fromMSecsSinceEpoch(qint64(ms)).toString(QStringLiteral("HH:mm:ss"));
+}
+
+} // namespace
+
+namespace {
+
+QString formatRecord(const QString &format, const QString &topic, qint64 partition, qint64 offset,
+                     const QByteArray &value)
 {
     QString out;
-    out.reserve(format.size() + record.value.size());
+    out.reserve(format.size() + value.size());
     for (qsizetype i = 0; i < format.size(); ++i) {
         const QChar c = format[i];
         if (c == u'%' && i + 1 < format.size()) {
             const QChar k = format[++i];
             if (k == u'o')
-                out += QString::number(record.offset);
+                out += QString::number(offset);
             else if (k == u'v')
-                out += QString::fromUtf8(record.value);
+                out += QString::fromUtf8(value);
             else if (k == u'p')
                 out += QString::number(partition);
             else if (k == u't')
@@ -94,16 +105,9 @@ QString formatRecord(const QString &format, const QString &topic, qint64 partiti
     return out;
 }
 
-QString lastSeen(std::uint64_t ms)
-{
-    if (ms == 0)
-        return QStringLiteral("-");
-    return QDateTime::fromMSecsSinceEpoch(qint64(ms)).toString(QStringLiteral("HH:mm:ss"));
-}
-
 } // namespace
 
-int create(const Target &target, const QStringList &argv)
+int parseCreate(const QStringList &argv, CreateOptions &out)
 {
     const Args args = parseArgs(argv,
                                 {QStringLiteral("partitions"), QStringLiteral("retention-ms"),
@@ -113,104 +117,112 @@ int create(const Target &target, const QStringList &argv)
         return usage(QStringLiteral("create"), args.error);
     if (args.positional.size() != 1)
         return usage(QStringLiteral("create"), QStringLiteral("give exactly one TOPIC name"));
-    qint64 partitions = 1;
     QString error;
-    qint64 retentionMs = -1, retentionBytes = -1;
-    if (!number(args, QStringLiteral("partitions"), 1, 10000, partitions, error) ||
+    if (!number(args, QStringLiteral("partitions"), 1, 10000, out.partitions, error) ||
         !number(args, QStringLiteral("retention-ms"), -1, std::numeric_limits<qint64>::max(),
-                retentionMs, error) ||
+                out.retentionMs, error) ||
         !number(args, QStringLiteral("retention-bytes"), -1, std::numeric_limits<qint64>::max(),
-                retentionBytes, error))
+                out.retentionBytes, error))
         return usage(QStringLiteral("create"), error);
-    const bool setRetention = args.values.contains(QStringLiteral("retention-ms")) ||
-                              args.values.contains(QStringLiteral("retention-bytes"));
-
-    Session session(target);
-    if (!session.open())
-        return Unreachable;
-    Reply reply;
-    const QString topic = args.positional.first();
-    int rc = session.call(encodeCreateTopic(topic.toUtf8(), std::uint32_t(partitions)), reply,
-                          QStringLiteral("create %1").arg(topic));
-    if (rc == Ok && setRetention)
-        rc = session.call(encodeSetRetention(topic.toUtf8(), retentionMs, retentionBytes), reply,
-                          QStringLiteral("retention of %1").arg(topic));
-    if (rc == Ok)
-        std::printf("topic %s ready with %lld partition%s\n", qPrintable(topic), partitions,
-                    partitions == 1 ? "" : "s");
-    return rc;
+    out.setRetention = args.values.contains(QStringLiteral("retention-ms")) ||
+                       args.values.contains(QStringLiteral("retention-bytes"));
+    out.topic = args.positional.first();
+    return Ok;
 }
 
-int produce(const Target &target, const QStringList &argv)
+void printCreated(const CreateOptions &o)
+{
+    std::printf("topic %s ready with %lld partition%s\n", qPrintable(o.topic), o.partitions,
+                o.partitions == 1 ? "" : "s");
+}
+
+int parseTopicOnly(const QString &command, const QStringList &argv, QString &topic)
+{
+    const Args args = parseArgs(argv, {}, {});
+    if (!args.error.isEmpty())
+        return usage(command, args.error);
+    if (args.positional.size() != 1)
+        return usage(command, QStringLiteral("give exactly one TOPIC"));
+    topic = args.positional.first();
+    return Ok;
+}
+
+int parseRetention(const QStringList &argv, RetentionOptions &out)
+{
+    const Args args = parseArgs(argv, {QStringLiteral("ms"), QStringLiteral("bytes")}, {});
+    if (!args.error.isEmpty())
+        return usage(QStringLiteral("retention"), args.error);
+    if (args.positional.size() != 1)
+        return usage(QStringLiteral("retention"), QStringLiteral("give exactly one TOPIC"));
+    QString error;
+    if (!number(args, QStringLiteral("ms"), -1, std::numeric_limits<qint64>::max(), out.ms,
+                error) ||
+        !number(args, QStringLiteral("bytes"), -1, std::numeric_limits<qint64>::max(), out.bytes,
+                error))
+        return usage(QStringLiteral("retention"), error);
+    out.topic = args.positional.first();
+    return Ok;
+}
+
+void printRetention(const RetentionOptions &o)
+{
+    std::printf("topic %s keeps %s and %s\n", qPrintable(o.topic),
+                o.ms < 0 ? "any age" : qPrintable(QStringLiteral("%1 ms").arg(o.ms)),
+                o.bytes < 0 ? "any size"
+                            : qPrintable(QStringLiteral("%1 bytes per partition").arg(o.bytes)));
+}
+
+int parseProduce(const QStringList &argv, ProduceOptions &out)
 {
     const Args args = parseArgs(argv, {QStringLiteral("partition"), QStringLiteral("batch")}, {});
     if (!args.error.isEmpty())
         return usage(QStringLiteral("produce"), args.error);
     if (args.positional.isEmpty())
         return usage(QStringLiteral("produce"), QStringLiteral("give a TOPIC"));
-    qint64 partition = 0, batch = 100;
     QString error;
-    if (!number(args, QStringLiteral("partition"), 0, 9999, partition, error) ||
-        !number(args, QStringLiteral("batch"), 1, 100000, batch, error))
+    if (!number(args, QStringLiteral("partition"), 0, 9999, out.partition, error) ||
+        !number(args, QStringLiteral("batch"), 1, 100000, out.batch, error))
         return usage(QStringLiteral("produce"), error);
+    out.topic = args.positional.first();
+    out.values = args.positional.mid(1);
+    return Ok;
+}
 
-    Session session(target);
-    if (!session.open())
-        return Unreachable;
-    const QByteArray topic = args.positional.first().toUtf8();
-    const QStringList fromArgs = args.positional.mid(1);
-    const bool fromStdin = fromArgs.isEmpty();
-
-    qint64 sent = 0, firstOffset = -1, lastOffset = -1;
+int sendValues(const ProduceOptions &o, const std::function<int(const QList<QByteArray> &)> &send)
+{
     QList<QByteArray> values;
-    auto flush = [&]() -> int {
-        if (values.isEmpty())
+    const auto add = [&](QByteArray value) -> int {
+        values.append(std::move(value));
+        if (values.size() < o.batch)
             return Ok;
-        Reply reply;
-        const int rc = session.call(
-            encodeProduce(topic, std::uint32_t(partition), values), reply,
-            QStringLiteral("produce to %1[%2]").arg(QString::fromUtf8(topic)).arg(partition));
-        if (rc != Ok)
-            return rc;
-        if (reply.offsets.isEmpty()) {
-            std::fprintf(stderr, "rivulet-cli: the broker's produce reply carried no offset\n");
-            return BrokerError;
-        }
-        lastOffset = reply.offsets.last();
-        if (firstOffset < 0)
-            firstOffset = lastOffset - values.size() + 1;
-        sent += values.size();
+        const int rc = send(values);
         values.clear();
-        return Ok;
-    };
-
-    if (fromStdin) {
-        std::string line;
-        while (std::getline(std::cin, line)) {
-            values.append(QByteArray(line.data(), qsizetype(line.size())));
-            if (values.size() >= batch)
-                if (const int rc = flush(); rc != Ok)
-                    return rc;
-        }
-    } else {
-        for (const QString &v : fromArgs) {
-            values.append(v.toUtf8());
-            if (values.size() >= batch)
-                if (const int rc = flush(); rc != Ok)
-                    return rc;
-        }
-    }
-    if (const int rc = flush(); rc != Ok)
         return rc;
+    };
+    if (o.values.isEmpty()) {
+        std::string line;
+        while (std::getline(std::cin, line))
+            if (const int rc = add(QByteArray(line.data(), qsizetype(line.size()))); rc != Ok)
+                return rc;
+    } else {
+        for (const QString &v : o.values)
+            if (const int rc = add(v.toUtf8()); rc != Ok)
+                return rc;
+    }
+    return values.isEmpty() ? Ok : send(values);
+}
+
+void printProduced(const ProduceOptions &o, qint64 sent, qint64 firstOffset, qint64 lastOffset)
+{
     if (sent == 0)
         std::fprintf(stderr, "rivulet-cli: nothing to produce (no values and empty stdin)\n");
     else
         std::fprintf(stderr, "produced %lld message%s to %s[%lld] at offsets %lld..%lld\n", sent,
-                     sent == 1 ? "" : "s", topic.constData(), partition, firstOffset, lastOffset);
-    return Ok;
+                     sent == 1 ? "" : "s", qPrintable(o.topic), o.partition, firstOffset,
+                     lastOffset);
 }
 
-int consume(const Target &target, const QStringList &argv)
+int parseConsume(const QStringList &argv, ConsumeOptions &out)
 {
     const Args args =
         parseArgs(argv,
@@ -221,44 +233,109 @@ int consume(const Target &target, const QStringList &argv)
         return usage(QStringLiteral("consume"), args.error);
     if (args.positional.size() != 1)
         return usage(QStringLiteral("consume"), QStringLiteral("give exactly one TOPIC"));
-    qint64 partition = 0, offset = 0, count = -1;
     QString error;
-    if (!number(args, QStringLiteral("partition"), 0, 9999, partition, error) ||
+    if (!number(args, QStringLiteral("partition"), 0, 9999, out.partition, error) ||
         !number(args, QStringLiteral("offset"), 0, std::numeric_limits<std::uint32_t>::max(),
-                offset, error) ||
-        !number(args, QStringLiteral("count"), 0, std::numeric_limits<qint64>::max(), count, error))
+                out.offset, error) ||
+        !number(args, QStringLiteral("count"), 0, std::numeric_limits<qint64>::max(), out.count,
+                error))
         return usage(QStringLiteral("consume"), error);
-    const bool follow = args.flags.contains(QStringLiteral("follow"));
-    const QString format = args.values.value(QStringLiteral("format"), QStringLiteral("%v"));
-    const QByteArray consumer = args.values.value(QStringLiteral("consumer")).toUtf8();
+    out.follow = args.flags.contains(QStringLiteral("follow"));
+    out.format = args.values.value(QStringLiteral("format"), QStringLiteral("%v"));
+    out.consumer = args.values.value(QStringLiteral("consumer")).toUtf8();
+    out.consumerGiven = args.values.contains(QStringLiteral("consumer"));
+    out.topic = args.positional.first();
+    return Ok;
+}
 
+void printRecord(const ConsumeOptions &o, qint64 offset, const QByteArray &value)
+{
+    const QByteArray line = formatRecord(o.format, o.topic, o.partition, offset, value).toUtf8();
+    std::fwrite(line.constData(), 1, std::size_t(line.size()), stdout);
+    std::fputc('\n', stdout);
+}
+
+int create(const Target &target, const QStringList &argv)
+{
+    CreateOptions o;
+    if (const int rc = parseCreate(argv, o); rc != Ok)
+        return rc;
     Session session(target);
     if (!session.open())
         return Unreachable;
-    const QString topic = args.positional.first();
-    const QByteArray topicBytes = topic.toUtf8();
-    qint64 printed = 0;
-    while (count < 0 || printed < count) {
-        std::uint32_t limit = kConsumeChunk;
-        if (count >= 0)
-            limit = std::uint32_t(std::min<qint64>(limit, count - printed));
+    Reply reply;
+    int rc = session.call(encodeCreateTopic(o.topic.toUtf8(), std::uint32_t(o.partitions)), reply,
+                          QStringLiteral("create %1").arg(o.topic));
+    if (rc == Ok && o.setRetention)
+        rc = session.call(encodeSetRetention(o.topic.toUtf8(), o.retentionMs, o.retentionBytes),
+                          reply, QStringLiteral("retention of %1").arg(o.topic));
+    if (rc == Ok)
+        printCreated(o);
+    return rc;
+}
+
+int produce(const Target &target, const QStringList &argv)
+{
+    ProduceOptions o;
+    if (const int rc = parseProduce(argv, o); rc != Ok)
+        return rc;
+    Session session(target);
+    if (!session.open())
+        return Unreachable;
+    const QByteArray topic = o.topic.toUtf8();
+    qint64 sent = 0, firstOffset = -1, lastOffset = -1;
+    const int rc = sendValues(o, [&](const QList<QByteArray> &values) {
         Reply reply;
         const int rc =
-            session.call(encodeConsume(topicBytes, std::uint32_t(partition), std::uint32_t(offset),
-                                       limit, consumer),
-                         reply, QStringLiteral("consume %1[%2]").arg(topic).arg(partition));
+            session.call(encodeProduce(topic, std::uint32_t(o.partition), values), reply,
+                         QStringLiteral("produce to %1[%2]").arg(o.topic).arg(o.partition));
+        if (rc != Ok)
+            return rc;
+        if (reply.offsets.isEmpty()) {
+            std::fprintf(stderr, "rivulet-cli: the broker's produce reply carried no offset\n");
+            return int(BrokerError);
+        }
+        lastOffset = reply.offsets.last();
+        if (firstOffset < 0)
+            firstOffset = lastOffset - values.size() + 1;
+        sent += values.size();
+        return int(Ok);
+    });
+    if (rc != Ok)
+        return rc;
+    printProduced(o, sent, firstOffset, lastOffset);
+    return Ok;
+}
+
+int consume(const Target &target, const QStringList &argv)
+{
+    ConsumeOptions o;
+    if (const int rc = parseConsume(argv, o); rc != Ok)
+        return rc;
+    Session session(target);
+    if (!session.open())
+        return Unreachable;
+    const QByteArray topicBytes = o.topic.toUtf8();
+    qint64 printed = 0, offset = o.offset;
+    while (o.count < 0 || printed < o.count) {
+        std::uint32_t limit = kConsumeChunk;
+        if (o.count >= 0)
+            limit = std::uint32_t(std::min<qint64>(limit, o.count - printed));
+        Reply reply;
+        const int rc =
+            session.call(encodeConsume(topicBytes, std::uint32_t(o.partition),
+                                       std::uint32_t(offset), limit, o.consumer),
+                         reply, QStringLiteral("consume %1[%2]").arg(o.topic).arg(o.partition));
         if (rc != Ok)
             return rc;
         for (const ContentRecord &record : reply.contents) {
-            const QByteArray line = formatRecord(format, topic, partition, record).toUtf8();
-            std::fwrite(line.constData(), 1, std::size_t(line.size()), stdout);
-            std::fputc('\n', stdout);
+            printRecord(o, qint64(record.offset), record.value);
             offset = qint64(record.offset) + 1;
             ++printed;
         }
         std::fflush(stdout);
         if (reply.contents.isEmpty()) {
-            if (!follow)
+            if (!o.follow)
                 break;
             QThread::msleep(kFollowPollMs); // the native protocol has no long poll
         }
@@ -268,16 +345,13 @@ int consume(const Target &target, const QStringList &argv)
 
 int remove(const Target &target, const QStringList &argv)
 {
-    const Args args = parseArgs(argv, {}, {});
-    if (!args.error.isEmpty())
-        return usage(QStringLiteral("delete"), args.error);
-    if (args.positional.size() != 1)
-        return usage(QStringLiteral("delete"), QStringLiteral("give exactly one TOPIC"));
+    QString topic;
+    if (const int rc = parseTopicOnly(QStringLiteral("delete"), argv, topic); rc != Ok)
+        return rc;
     Session session(target);
     if (!session.open())
         return Unreachable;
     Reply reply;
-    const QString topic = args.positional.first();
     const int rc = session.call(encodeDeleteTopic(topic.toUtf8()), reply,
                                 QStringLiteral("delete %1").arg(topic));
     if (rc == Ok)
@@ -287,29 +361,17 @@ int remove(const Target &target, const QStringList &argv)
 
 int retention(const Target &target, const QStringList &argv)
 {
-    const Args args = parseArgs(argv, {QStringLiteral("ms"), QStringLiteral("bytes")}, {});
-    if (!args.error.isEmpty())
-        return usage(QStringLiteral("retention"), args.error);
-    if (args.positional.size() != 1)
-        return usage(QStringLiteral("retention"), QStringLiteral("give exactly one TOPIC"));
-    qint64 ms = -1, bytes = -1;
-    QString error;
-    if (!number(args, QStringLiteral("ms"), -1, std::numeric_limits<qint64>::max(), ms, error) ||
-        !number(args, QStringLiteral("bytes"), -1, std::numeric_limits<qint64>::max(), bytes,
-                error))
-        return usage(QStringLiteral("retention"), error);
+    RetentionOptions o;
+    if (const int rc = parseRetention(argv, o); rc != Ok)
+        return rc;
     Session session(target);
     if (!session.open())
         return Unreachable;
     Reply reply;
-    const QString topic = args.positional.first();
-    const int rc = session.call(encodeSetRetention(topic.toUtf8(), ms, bytes), reply,
-                                QStringLiteral("retention of %1").arg(topic));
+    const int rc = session.call(encodeSetRetention(o.topic.toUtf8(), o.ms, o.bytes), reply,
+                                QStringLiteral("retention of %1").arg(o.topic));
     if (rc == Ok)
-        std::printf("topic %s keeps %s and %s\n", qPrintable(topic),
-                    ms < 0 ? "any age" : qPrintable(QStringLiteral("%1 ms").arg(ms)),
-                    bytes < 0 ? "any size"
-                              : qPrintable(QStringLiteral("%1 bytes per partition").arg(bytes)));
+        printRetention(o);
     return rc;
 }
 

@@ -9,6 +9,19 @@
 #include <cstdio>
 
 namespace cli::kafka {
+
+int clientSettings(const QString &command, const Args &args, rivulet::KafkaSettings &settings)
+{
+    settings.bootstrap = args.values.value(QStringLiteral("bootstrap"));
+    QString error;
+    if (const QString file = args.values.value(QStringLiteral("kafka-config"));
+        !file.isEmpty() && !rivulet::loadKafkaConfig(file, settings, error))
+        return usage(command, error);
+    if (settings.bootstrap.isEmpty())
+        settings.bootstrap = QStringLiteral("127.0.0.1:9092");
+    return Ok;
+}
+
 QString unreachableHint(const Events &events)
 {
     QString hint = QStringLiteral("no Kafka broker answered at %1").arg(events.bootstrap);

@@ -4,6 +4,7 @@
 #include <QList>
 #include <QString>
 
+#include "kafkasettings.h"
 #include "rdkafkahandle.h"
 
 #include <memory>
@@ -12,6 +13,10 @@
 // What `rivulet-cli export` and `import` share: a librdkafka handle on the broker's Kafka
 // listener. They use the Kafka protocol because the native protocol carries only values;
 // keys, headers and timestamps need Kafka's record format.
+namespace cli {
+struct Args;
+}
+
 namespace cli::kafka {
 
 constexpr int kMetadataTimeoutMs = 10000;
@@ -34,6 +39,11 @@ int partitionCount(rd_kafka_t *rk, const QByteArray &topic, Events *events, QStr
 // is a usage error) and returns -1 with exitCode set.
 int checkedPartitionCount(rd_kafka_t *rk, const QString &command, const QString &topic,
                           qint64 wanted, Events *events, int &exitCode, const char *suffix = "");
+
+// export's and import's client settings: --bootstrap (default 127.0.0.1:9092, or the
+// file's bootstrap.servers) and the librdkafka properties of --kafka-config FILE. Returns Ok,
+// or Usage after printing what is wrong with the file.
+int clientSettings(const QString &command, const Args &args, rivulet::KafkaSettings &settings);
 
 // "Is the broker running?" hint with the address and the client's last error.
 QString unreachableHint(const Events &events);

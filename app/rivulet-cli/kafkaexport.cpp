@@ -44,21 +44,8 @@ recordfile::Record toRecord(const QString &topic, const rd_kafka_message_t *m)
         r.key = QByteArray(static_cast<const char *>(m->key), qsizetype(m->key_len));
     if (m->payload)
         r.value = QByteArray(static_cast<const char *>(m->payload), qsizetype(m->len));
-    rd_kafka_headers_t *headers = nullptr;
-    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char *name = nullptr;
-        const void *value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            recordfile::Header h;
-            h.key = QByteArray(name);
-            if (value)
-                h.value = QByteArray(static_cast<const char *>(value), qsizetype(size));
-            r.headers.append(std::move(h));
-        }
-    }
+    for (auto &[name, value] : rdkafka::messageHeaders(m))
+        r.headers.append({std::move(name), std::move(value)});
     return r;
 }
 
@@ -118,12 +105,12 @@ int planRanges(rd_kafka_t *rk, const QByteArray &topic, QList<PartitionRange> &r
 int exportTopic(const QStringList &argv)
 {
     const QString command = QStringLiteral("export");
-    const Args args =
-        parseArgs(argv,
-                  {QStringLiteral("partition"), QStringLiteral("from-offset"),
-                   QStringLiteral("from-timestamp"), QStringLiteral("count"),
-                   QStringLiteral("format"), QStringLiteral("output"), QStringLiteral("bootstrap")},
-                  {});
+    const Args args = parseArgs(argv,
+                                {QStringLiteral("partition"), QStringLiteral("from-offset"),
+                                 QStringLiteral("from-timestamp"), QStringLiteral("count"),
+                                 QStringLiteral("format"), QStringLiteral("output"),
+                                 QStringLiteral("bootstrap"), QStringLiteral("kafka-config")},
+                                {});
     if (!args.error.isEmpty())
         return usage(command, args.error);
     if (args.positional.size() != 1)
@@ -150,17 +137,17 @@ int exportTopic(const QStringList &argv)
     const QString outputName = args.values.value(QStringLiteral("output"));
     const bool toStdout = outputName.isEmpty() || outputName == u"-";
 
+    rivulet::KafkaSettings settings;
+    if (const int rc = kafka::clientSettings(command, args, settings); rc != Ok)
+        return rc;
     kafka::Events events;
-    events.bootstrap =
-        args.values.value(QStringLiteral("bootstrap"), QStringLiteral("127.0.0.1:9092"));
-    kafka::Handle rk = kafka::create(RD_KAFKA_CONSUMER,
-                                     {{"client.id", "rivulet-cli-export"},
-                                      {"enable.auto.commit", "false"},
-                                      {"enable.auto.offset.store", "false"},
-                                      {"enable.partition.eof", "true"},
-                                      {"auto.offset.reset", "earliest"},
-                                      {"isolation.level", "read_committed"}},
-                                     &events, error);
+    events.bootstrap = settings.bootstrap;
+    QList<std::pair<QByteArray, QByteArray>> config = {
+        {"client.id", "rivulet-cli-export"},   {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"}, {"enable.partition.eof", "true"},
+        {"auto.offset.reset", "earliest"},     {"isolation.level", "read_committed"}};
+    config += settings.properties; // security.protocol, sasl.*, ssl.*: the user's file
+    kafka::Handle rk = kafka::create(RD_KAFKA_CONSUMER, config, &events, error);
     if (!rk)
         return usage(command, error);
     int rc = Ok;

@@ -119,8 +119,10 @@ bool produceOne(rd_kafka_t *rk, const QByteArray &topic, std::int32_t partition,
 int importTopic(const QStringList &argv)
 {
     const QString command = QStringLiteral("import");
-    const Args args =
-        parseArgs(argv, {QStringLiteral("partition"), QStringLiteral("bootstrap")}, {});
+    const Args args = parseArgs(
+        argv,
+        {QStringLiteral("partition"), QStringLiteral("bootstrap"), QStringLiteral("kafka-config")},
+        {});
     if (!args.error.isEmpty())
         return usage(command, args.error);
     if (args.positional.isEmpty() || args.positional.size() > 2)
@@ -173,19 +175,21 @@ int importTopic(const QStringList &argv)
         return Ok;
     }
 
+    rivulet::KafkaSettings settings;
+    if (const int rc = kafka::clientSettings(command, args, settings); rc != Ok)
+        return rc;
     kafka::Events events;
-    events.bootstrap =
-        args.values.value(QStringLiteral("bootstrap"), QStringLiteral("127.0.0.1:9092"));
+    events.bootstrap = settings.bootstrap;
     Delivery delivery;
     events.user = &delivery;
-    kafka::Handle rk =
-        kafka::create(RD_KAFKA_PRODUCER,
-                      {{"client.id", "rivulet-cli-import"},
-                       {"enable.idempotence", "true"},
-                       {"linger.ms", "5"},
-                       {"message.max.bytes", QByteArray::number(kMaxMessageBytes)},
-                       {"message.timeout.ms", QByteArray::number(kMessageTimeoutMs)}},
-                      &events, error, delivered);
+    QList<std::pair<QByteArray, QByteArray>> config = {
+        {"client.id", "rivulet-cli-import"},
+        {"enable.idempotence", "true"},
+        {"linger.ms", "5"},
+        {"message.max.bytes", QByteArray::number(kMaxMessageBytes)},
+        {"message.timeout.ms", QByteArray::number(kMessageTimeoutMs)}};
+    config += settings.properties; // security.protocol, sasl.*, ssl.*: the user's file
+    kafka::Handle rk = kafka::create(RD_KAFKA_PRODUCER, config, &events, error, delivered);
     if (!rk)
         return usage(command, error);
     int rc = Ok;

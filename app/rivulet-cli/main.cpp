@@ -4,6 +4,7 @@
 #include "server/descriptorlimit.h"
 
 #include <QCoreApplication>
+#include <QHash>
 
 #include <cstdio>
 
@@ -11,14 +12,16 @@ namespace {
 
 const char kUsage[] =
     "Usage: rivulet-cli [--host H] [--port N] COMMAND [options]\n"
-    "       rivulet-cli --bootstrap HOST:PORT [--kafka-config FILE] topics|consumers\n"
+    "       rivulet-cli --bootstrap HOST:PORT [--kafka-config FILE] COMMAND [options]\n"
     "\n"
     "Talks to a Rivulet broker over its native protocol (default 127.0.0.1:8080);\n"
     "export and import use its Kafka listener (--bootstrap, default 127.0.0.1:9092).\n"
-    "With --bootstrap before the command, topics and consumers (its consumer groups,\n"
-    "their state, committed offsets, lag and members) ask any Kafka cluster (Rivulet's\n"
-    "Kafka listener, Kafka, Redpanda...) through librdkafka; FILE holds librdkafka\n"
-    "properties (security.protocol, sasl.mechanism, sasl.username, ssl.ca.location...).\n"
+    "With --bootstrap before the command, topics, consumers (consumer groups, their\n"
+    "state, committed offsets, lag and members), create, delete, retention, produce,\n"
+    "consume, export and import work on any Kafka cluster (Rivulet's Kafka listener,\n"
+    "Kafka, Redpanda...) through librdkafka; consume then reads without a group and\n"
+    "commits nothing (no --consumer). FILE holds librdkafka properties\n"
+    "(security.protocol, sasl.mechanism, sasl.username, ssl.ca.location...).\n"
     "\n"
     "Commands:\n"
     "  create TOPIC [--partitions N] [--retention-ms MS] [--retention-bytes B]\n"
@@ -37,11 +40,13 @@ const char kUsage[] =
     "  consumers                          list consumer positions and lag\n"
     "  export TOPIC [--partition P] [--from-offset O | --from-timestamp MS]\n"
     "         [--count N] [--format jsonl|csv] [--output FILE] [--bootstrap HOST:PORT]\n"
+    "         [--kafka-config FILE]\n"
     "                                     write records with their keys, headers and\n"
     "                                     timestamps (default: all partitions, from the\n"
     "                                     oldest to the end offsets at start, JSON Lines\n"
     "                                     to stdout)\n"
-    "  import TOPIC [--partition P] [--bootstrap HOST:PORT] [FILE|-]\n"
+    "  import TOPIC [--partition P] [--bootstrap HOST:PORT] [--kafka-config FILE]\n"
+    "         [FILE|-]\n"
     "                                     produce the records of a JSON Lines file (as\n"
     "                                     export writes it; default stdin), keys, headers\n"
     "                                     and timestamps kept, each to its partition\n"
@@ -73,7 +78,7 @@ const char kUsage[] =
     "                                     (client.pem/.key); prints the settings to use\n"
     "\n"
     "Exit status: 0 ok, 1 the broker refused the request, 2 bad command line (or a\n"
-    "bad file to import: nothing was sent), 3 broker not reachable.\n";
+    "bad file to import: nothing was sent), 3 broker (or cluster) not reachable.\n";
 
 int usageError(const QString &message)
 {
@@ -134,19 +139,28 @@ int main(int argc, char **argv)
     const QString command = args.takeFirst();
     if (!bootstrap.isEmpty() || !kafkaConfig.isEmpty()) {
         if (command == u"export" || command == u"import") {
+            // their own --bootstrap and --kafka-config, given before the command
             if (!kafkaConfig.isEmpty())
-                return usageError(QStringLiteral("%1 does not take --kafka-config yet; it "
-                                                 "reaches Rivulet's plaintext Kafka listener "
-                                                 "only")
-                                      .arg(command));
-            args.prepend(bootstrap);
-            args.prepend(QStringLiteral("--bootstrap"));
+                args = QStringList{QStringLiteral("--kafka-config"), kafkaConfig} + args;
+            if (!bootstrap.isEmpty())
+                args = QStringList{QStringLiteral("--bootstrap"), bootstrap} + args;
             return command == u"export" ? cli::exportTopic(args) : cli::importTopic(args);
         }
-        if (command != u"topics" && command != u"consumers")
-            return usageError(QStringLiteral("%1 does not work with --bootstrap yet (only topics, "
-                                             "consumers, export and import do); drop --bootstrap "
-                                             "to use the native protocol")
+        using ClusterCommand = int (*)(const rivulet::KafkaSettings &, const QStringList &);
+        const QHash<QString, ClusterCommand> clusterCommands = {
+            {QStringLiteral("topics"), cli::clusterTopics},
+            {QStringLiteral("consumers"), cli::clusterConsumers},
+            {QStringLiteral("create"), cli::clusterCreate},
+            {QStringLiteral("delete"), cli::clusterDelete},
+            {QStringLiteral("retention"), cli::clusterRetention},
+            {QStringLiteral("produce"), cli::clusterProduce},
+            {QStringLiteral("consume"), cli::clusterConsume},
+        };
+        const ClusterCommand run = clusterCommands.value(command);
+        if (!run)
+            return usageError(QStringLiteral("%1 does not take --bootstrap (topics, consumers, "
+                                             "create, delete, retention, produce, consume, "
+                                             "export and import do)")
                                   .arg(command));
         rivulet::KafkaSettings settings;
         settings.bootstrap = bootstrap;
@@ -156,8 +170,7 @@ int main(int argc, char **argv)
         if (settings.bootstrap.isEmpty())
             return usageError(QStringLiteral("--kafka-config names no bootstrap.servers; give "
                                              "--bootstrap HOST:PORT"));
-        return command == u"topics" ? cli::clusterTopics(settings, args)
-                                    : cli::clusterConsumers(settings, args);
+        return run(settings, args);
     }
     if (command == u"create")
         return cli::create(target, args);

@@ -1,6 +1,8 @@
 #include "aboutdialog.h"
 #include "appidentity.h"
 #include "broker.h"
+#include "brokersource.h"
+#include "clusterwindows.h"
 #include "mainwindow.h"
 #include "options.h"
 #include "security/userstore.h"
@@ -33,6 +35,16 @@ QByteArray clusterIdFor(const Broker &broker)
            hash.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals).left(16);
 }
 
+// The name a --connect window goes by: the saved connection with that bootstrap, if any.
+QString connectionName(const QString &bootstrap)
+{
+    const ConnectionStore saved(ConnectionStore::localListener());
+    for (int row = 1; row < saved.count(); ++row)
+        if (saved.at(row).bootstrap == bootstrap)
+            return saved.at(row).name;
+    return bootstrap;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -43,9 +55,18 @@ int main(int argc, char **argv)
     // The window needs a QApplication before the command line can be parsed with Qt, so
     // decide on headless from the raw arguments first.
     bool headless = false;
-    for (int i = 1; i < argc; ++i)
+    bool connect = false; // --connect: a window on a cluster, never headless
+    for (int i = 1; i < argc; ++i) {
         headless |= qstrcmp(argv[i], "--headless") == 0;
-    const bool fellBackToHeadless = !headless && noDisplayAvailable();
+        connect |= qstrcmp(argv[i], "--connect") == 0 || qstrncmp(argv[i], "--connect=", 10) == 0;
+    }
+    if (connect && !headless && noDisplayAvailable()) {
+        std::fprintf(stderr, "rivulet: --connect opens a window, and there is no display "
+                             "(DISPLAY and WAYLAND_DISPLAY are unset); rivulet-cli --bootstrap "
+                             "works without one\n");
+        return 2;
+    }
+    const bool fellBackToHeadless = !headless && !connect && noDisplayAvailable();
     headless |= fellBackToHeadless;
 
     std::unique_ptr<QCoreApplication> app = headless
@@ -68,6 +89,29 @@ int main(int argc, char **argv)
     if (fellBackToHeadless)
         std::fprintf(stderr, "rivulet: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "
                              "running headless\n");
+
+    if (options.connect) {
+        // a window on another cluster: no broker, no listeners, no data directory here
+        std::fprintf(
+            stderr, "rivulet: connecting to %s%s\n", qPrintable(options.cluster.describe()),
+            options.cluster.configFile.isEmpty()
+                ? ""
+                : qPrintable(
+                      QStringLiteral(", properties from %1").arg(options.cluster.configFile)));
+        const QString moved = migrateOldSettings();
+        if (!moved.isEmpty())
+            std::fprintf(stderr, "rivulet: %s\n", qPrintable(moved));
+        QApplication::setWindowIcon(applicationIcon());
+        ClusterWindows windows(ConnectionStore::localListener());
+        QString error;
+        if (!windows.open(options.cluster, connectionName(options.cluster.bootstrap), error)) {
+            std::fprintf(stderr, "rivulet: %s\n", qPrintable(error));
+            return 2;
+        }
+        const int rc = app->exec();
+        std::fprintf(stderr, "rivulet: stopped\n");
+        return rc;
+    }
 
     // a write past RLIMIT_FSIZE must fail with EFBIG like a full disk, not kill the broker
     std::signal(SIGXFSZ, SIG_IGN);
@@ -224,18 +268,25 @@ int main(int argc, char **argv)
         std::fflush(stdout);
     }
 
+    BrokerSource source(broker);
     std::unique_ptr<MainWindow> window;
+    std::unique_ptr<ClusterWindows> clusterWindows;
     if (!headless) {
         const QString moved = migrateOldSettings();
         if (!moved.isEmpty())
             std::fprintf(stderr, "rivulet: %s\n", qPrintable(moved));
         QApplication::setWindowIcon(applicationIcon());
-        window = std::make_unique<MainWindow>(broker, server, address);
+        window = std::make_unique<MainWindow>(source);
+        window->addListener(server, options.seedCompat);
         for (const auto &kafkaServer : kafkaServers)
             window->addListener(*kafkaServer);
         window->show();
+        // Broker → Connect… opens each chosen cluster in a window of its own
+        clusterWindows =
+            std::make_unique<ClusterWindows>(ConnectionStore::inProcessBroker(), window.get());
     }
     const int rc = app->exec();
+    clusterWindows.reset();
     window.reset();
     for (const auto &kafkaServer : kafkaServers)
         kafkaServer->stop();

@@ -252,6 +252,18 @@ ParsedOptions parseOptions(const QStringList &arguments)
                        "(verified when given) or required."),
         QStringLiteral("MODE"));
     parser.addOptions({nativeListen, kafkaListener, tlsCert, tlsKey, tlsCa, tlsClientAuth});
+    const QCommandLineOption connect(
+        QStringLiteral("connect"),
+        QStringLiteral("Open the window on the Kafka cluster at BOOTSTRAP (HOST:PORT[,HOST:PORT…]) "
+                       "instead of running a broker here: no listeners, no data directory."),
+        QStringLiteral("BOOTSTRAP"));
+    const QCommandLineOption kafkaConfig(
+        QStringLiteral("kafka-config"),
+        QStringLiteral("With --connect: a librdkafka properties file (security.protocol, "
+                       "sasl.mechanism, sasl.username, sasl.password, ssl.ca.location, …). Its "
+                       "values are never printed or saved."),
+        QStringLiteral("FILE"));
+    parser.addOptions({connect, kafkaConfig});
 
     auto fail = [&](const QString &message) {
         result.action = ParsedOptions::Action::Exit;
@@ -279,6 +291,37 @@ ParsedOptions parseOptions(const QStringList &arguments)
 
     Options &o = result.options;
     o.headless = parser.isSet(headless);
+    if (parser.isSet(kafkaConfig) && !parser.isSet(connect))
+        return fail(QStringLiteral("--kafka-config is for --connect: the properties of the "
+                                   "client that reaches another cluster"));
+    if (parser.isSet(connect)) {
+        if (o.headless)
+            return fail(QStringLiteral("--connect opens a window on another cluster and "
+                                       "--headless runs a broker without one: pick one"));
+        // everything that shapes a broker here means nothing when there is none
+        const QList<const QCommandLineOption *> brokerOptions = {
+            &port,           &kafkaPort,      &advertisedHost, &noAutoCreate,   &defaultPartitions,
+            &listen,         &inMemory,       &dataDir,        &fsync,          &segmentBytes,
+            &retentionMs,    &retentionBytes, &workers,        &maxRequest,     &seedCompat,
+            &maxConnections, &requestTimeout, &idleTimeout,    &maxQueuedReply, &maxBuffered,
+            &fetchMax,       &maxMessage,     &nativeListen,   &kafkaListener,  &tlsCert,
+            &tlsKey,         &tlsCa,          &tlsClientAuth};
+        for (const QCommandLineOption *option : brokerOptions)
+            if (parser.isSet(*option))
+                return fail(QStringLiteral("--connect runs no broker here: --%1 does not apply")
+                                .arg(option->names().constLast()));
+        o.connect = true;
+        o.cluster.bootstrap = parser.value(connect).trimmed();
+        if (const QString problem = rivulet::bootstrapProblem(o.cluster.bootstrap);
+            !problem.isEmpty())
+            return fail(QStringLiteral("--connect: %1").arg(problem));
+        if (parser.isSet(kafkaConfig)) {
+            QString error;
+            if (!rivulet::loadKafkaConfig(parser.value(kafkaConfig), o.cluster, error))
+                return fail(QStringLiteral("--kafka-config: %1").arg(error));
+        }
+        return result;
+    }
     if (auto error = readNumber(parser, port, {0, 65535}, o.port))
         return fail(*error);
     if (auto error = readNumber(parser, kafkaPort, {0, 65535}, o.kafkaPort))

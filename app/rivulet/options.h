@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kafkasettings.h"
 #include "log/logsettings.h"
 #include "security/securityprotocol.h"
 #include "security/tlssettings.h"
@@ -22,6 +23,11 @@ struct KafkaListener
 struct Options
 {
     bool headless = false;
+    // --connect BOOTSTRAP [--kafka-config FILE]: a window on that Kafka cluster, and no broker
+    // here (no listeners, no data directory). The properties are read from the file at parse
+    // time; their values are never printed (KafkaSettings::describe()).
+    bool connect = false;
+    rivulet::KafkaSettings cluster;
     QHostAddress listen{QHostAddress::LocalHost}; // the --kafka-port listener's address
     // The native protocol has no authentication: loopback unless --native-listen says.
     QHostAddress nativeListen{QHostAddress::LocalHost};

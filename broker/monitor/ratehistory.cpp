@@ -1,6 +1,7 @@
 #include "ratehistory.h"
 
 #include "log/topicregistry.h"
+#include "monitor/snapshot.h"
 
 namespace rivulet {
 
@@ -22,24 +23,43 @@ void RateHistory::push(Series &series, const Totals &now, std::int64_t nowMs,
         series.samples.pop_front();
 }
 
+void RateHistory::add(Totals &to, const Totals &more)
+{
+    to.messagesIn += more.messagesIn;
+    to.messagesOut += more.messagesOut;
+    to.bytesIn += more.bytesIn;
+    to.bytesOut += more.bytesOut;
+}
+
 void RateHistory::sample(const TopicRegistry &registry, std::int64_t nowMs)
 {
-    Totals total;
     QHash<QString, Totals> perTopic;
     for (const auto &topic : registry.topics()) {
         Totals &t = perTopic[topic->name()];
         for (int i = 0; i < topic->partitionCount(); ++i) {
             const PartitionStats s = topic->partition(i)->stats();
-            t.messagesIn += s.recordsIn;
-            t.messagesOut += s.recordsOut;
-            t.bytesIn += s.bytesIn;
-            t.bytesOut += s.bytesOut;
+            add(t, {s.recordsIn, s.recordsOut, s.bytesIn, s.bytesOut});
         }
-        total.messagesIn += t.messagesIn;
-        total.messagesOut += t.messagesOut;
-        total.bytesIn += t.bytesIn;
-        total.bytesOut += t.bytesOut;
     }
+    record(perTopic, nowMs);
+}
+
+void RateHistory::sample(const BrokerSnapshot &snapshot, std::int64_t nowMs)
+{
+    QHash<QString, Totals> perTopic;
+    for (const TopicSnapshot &topic : snapshot.topics) {
+        Totals &t = perTopic[topic.name];
+        for (const PartitionSnapshot &p : topic.partitions)
+            add(t, {p.stats.recordsIn, p.stats.recordsOut, p.stats.bytesIn, p.stats.bytesOut});
+    }
+    record(perTopic, nowMs);
+}
+
+void RateHistory::record(const QHash<QString, Totals> &perTopic, std::int64_t nowMs)
+{
+    Totals total;
+    for (const Totals &t : perTopic)
+        add(total, t);
     std::lock_guard lock(m_mutex);
     // Counters of a deleted topic leave the total: restart the total's baseline so the
     // drop does not show as a negative rate.
@@ -61,6 +81,12 @@ void RateHistory::sample(const TopicRegistry &registry, std::int64_t nowMs)
         push(series, it.value(), nowMs, known ? m_lastMs : 0);
     }
     m_lastMs = nowMs;
+}
+
+std::int64_t RateHistory::lastSampleMs() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_lastMs;
 }
 
 std::vector<RateSample> RateHistory::total() const

@@ -11,6 +11,7 @@
 namespace rivulet {
 
 class TopicRegistry;
+struct BrokerSnapshot;
 
 // Messages and bytes per second over one sampling interval.
 struct RateSample
@@ -32,6 +33,11 @@ public:
     // Reads the cumulative counters of every partition and records the rates since the
     // previous call.
     void sample(const TopicRegistry &registry, std::int64_t nowMs);
+    // The same from a snapshot's partition counters (a Kafka cluster's source fills
+    // recordsIn from end-offset growth; the other counters stay zero there).
+    void sample(const BrokerSnapshot &snapshot, std::int64_t nowMs);
+    // When the last sample was taken (0: never).
+    std::int64_t lastSampleMs() const;
 
     std::vector<RateSample> total() const;
     std::vector<RateSample> topic(const QString &name) const;
@@ -48,6 +54,9 @@ private:
     };
     static void push(Series &series, const Totals &now, std::int64_t nowMs,
                      std::int64_t previousMs);
+    static void add(Totals &to, const Totals &more);
+    // Records the rates since the previous call from the counters read now, by topic.
+    void record(const QHash<QString, Totals> &perTopic, std::int64_t nowMs);
 
     mutable std::mutex m_mutex;
     std::int64_t m_lastMs = 0;

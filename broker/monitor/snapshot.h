@@ -33,6 +33,14 @@ struct TopicSnapshot
     std::vector<PartitionSnapshot> partitions;
 };
 
+// A broker of a Kafka cluster, as Metadata lists it.
+struct ClusterNode
+{
+    int id = -1;
+    QString host;
+    int port = 0;
+};
+
 struct BrokerSnapshot
 {
     std::int64_t takenMs = 0;
@@ -42,6 +50,7 @@ struct BrokerSnapshot
     int connections = 0;                        // open, both protocols (Broker::snapshot)
     int maxConnections = 0;                     // --max-connections
     std::uint64_t refusedConnections = 0;       // closed at once for being over it
+    std::vector<ClusterNode> brokers;           // a Kafka cluster's brokers by id; empty in-process
 };
 
 BrokerSnapshot takeSnapshot(const TopicRegistry &registry, std::int64_t nowMs);

@@ -4,6 +4,7 @@
 // window onto it, and helpers to find the dialogs it opens.
 
 #include "broker.h"
+#include "brokersource.h"
 #include "consumersmodel.h"
 #include "consumerspanel.h"
 #include "mainwindow.h"
@@ -24,13 +25,15 @@ constexpr int kTimeoutMs = 30000;
 
 struct Fixture
 {
-    explicit Fixture(BrokerConfig config = {}) : broker(std::move(config)), server(broker, 2)
+    explicit Fixture(BrokerConfig config = {})
+        : broker(std::move(config)), source(broker), server(broker, 2)
     {
         broker.startHousekeeping();
         if (!server.start(QHostAddress::LocalHost, 0))
             qFatal("cannot listen: %s", qPrintable(server.errorString()));
         address = QStringLiteral("127.0.0.1:%1").arg(server.serverPort());
-        window = std::make_unique<MainWindow>(broker, server, address);
+        window = std::make_unique<MainWindow>(source);
+        window->addListener(server, broker.config().seedCompat);
         window->show();
     }
     ~Fixture()
@@ -56,6 +59,7 @@ struct Fixture
     }
 
     Broker broker;
+    BrokerSource source; // what the window shows
     Server server;
     QString address;
     std::unique_ptr<MainWindow> window;
@@ -66,6 +70,7 @@ struct Fixture
 // false if any did not take them all.
 inline bool createFilledTopic(Broker &broker, const QString &topic, const QList<int> &counts)
 {
+    BrokerSource source(broker);
     if (!broker.createTopic(topic.toUtf8(), counts.size()).topic)
         return false;
     InjectRequest request;
@@ -75,7 +80,7 @@ inline bool createFilledTopic(Broker &broker, const QString &topic, const QList<
     for (int partition = 0; partition < counts.size(); ++partition) {
         request.partition = partition;
         request.repeat = counts[partition];
-        if (injectMessages(broker, request, progress).written != counts[partition])
+        if (injectMessages(source, request, progress).written != counts[partition])
             return false;
     }
     return true;

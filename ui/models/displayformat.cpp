@@ -38,6 +38,8 @@ QString rate(double perSecond)
 
 QString bytes(std::int64_t n)
 {
+    if (n < 0)
+        return QStringLiteral("—");
     if (n < 1024)
         return locale().toString(qlonglong(n)) + QStringLiteral(" B");
     return locale().formattedDataSize(n, 1);

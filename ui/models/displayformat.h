@@ -17,6 +17,7 @@ QString count(std::int64_t n);
 QString count(std::int64_t n, const QString &one, const QString &many);
 // Messages per second: whole numbers from 100 up, one decimal below, "0" for none.
 QString rate(double perSecond);
+// A size; a negative one is unknown (a Kafka cluster does not tell its clients): "—".
 QString bytes(std::int64_t n);
 QString byteRate(double perSecond);
 // "now", "4 s ago", "3 min ago", "2 h ago", "5 d ago"; empty for 0 (never).

@@ -1,6 +1,5 @@
 #include "messageinjector.h"
 
-#include "broker.h"
 #include "offthread.h"
 
 #include <QElapsedTimer>
@@ -67,9 +66,9 @@ bool readLines(const QString &path, QList<QByteArray> &values, QString &error)
 
 } // namespace
 
-int writeTarget(Broker &broker, const QString &name, int partition, QString &error)
+int writeTarget(ClusterSource &source, const QString &name, int partition, QString &error)
 {
-    const int partitions = broker.partitionCount(name.toUtf8());
+    const int partitions = source.partitionCount(name.toUtf8());
     if (partitions < 0) {
         error = QStringLiteral("topic \"%1\" does not exist").arg(name);
         return -1;
@@ -84,37 +83,37 @@ int writeTarget(Broker &broker, const QString &name, int partition, QString &err
     return partitions;
 }
 
-int flushBatch(Broker &broker, const QString &topic, int partition, PendingBatch &pending,
-               std::map<int, InjectResult::Range> &ranges, QString &error)
+int flushBatch(ClusterSource &source, const QString &topic, int partition, PendingBatch &pending,
+               std::map<int, InjectResult::Range> &ranges, QString &error, std::int64_t *written)
 {
-    if (!pending.builder || pending.builder->count() == 0)
+    if (pending.records.isEmpty())
         return 0;
-    const int records = pending.builder->count();
-    QByteArray batch = pending.builder->finish();
-    pending.builder.reset();
+    const QList<OutgoingRecord> records = std::exchange(pending.records, {});
     pending.bytes = 0;
-    ProduceOptions options;
-    options.trusted = true; // built by RecordBatchBuilder: right by construction
-    const ProduceResult appended =
-        broker.produce(topic.toUtf8(), partition, std::move(batch), options);
-    if (appended.error != ProduceError::None) {
-        error = QStringLiteral("%1[%2]: %3").arg(topic).arg(partition).arg(appended.message);
+    const WriteResult stored = source.produce(topic.toUtf8(), partition, records);
+    if (stored.written > 0) {
+        InjectResult::Range &range = ranges[partition];
+        range.partition = partition;
+        if (range.first < 0)
+            range.first = stored.baseOffset;
+        range.last = stored.lastOffset;
+    }
+    if (written)
+        *written += stored.written;
+    if (!stored.error.isEmpty()) {
+        error = QStringLiteral("%1[%2]: %3").arg(topic).arg(partition).arg(stored.error);
         return -1;
     }
-    InjectResult::Range &range = ranges[partition];
-    range.partition = partition;
-    if (range.first < 0)
-        range.first = appended.baseOffset;
-    range.last = appended.lastOffset;
-    return records;
+    return int(stored.written);
 }
 
-InjectResult injectMessages(Broker &broker, const InjectRequest &request, InjectProgress &progress)
+InjectResult injectMessages(ClusterSource &source, const InjectRequest &request,
+                            InjectProgress &progress)
 {
     InjectResult result;
     QElapsedTimer timer;
     timer.start();
-    const int partitions = writeTarget(broker, request.topic, request.partition, result.error);
+    const int partitions = writeTarget(source, request.topic, request.partition, result.error);
     if (partitions < 0)
         return result;
     QList<QByteArray> values = request.values;
@@ -142,17 +141,13 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
     std::map<int, InjectResult::Range> ranges;
 
     auto flush = [&](int partition, PendingBatch &p) {
-        const int records = flushBatch(broker, request.topic, partition, p, ranges, result.error);
-        if (records < 0)
-            return false;
-        result.written += records;
+        const bool ok = flushBatch(source, request.topic, partition, p, ranges, result.error,
+                                   &result.written) >= 0;
         progress.written.store(result.written, std::memory_order_relaxed);
-        return true;
+        return ok;
     };
 
     QByteArray key, value;
-    std::vector<QByteArray> headerValues(headerTemplates.size());
-    std::vector<HeaderView> headers(headerTemplates.size());
     int next = partitions > 0 ? request.firstPartition % partitions : 0;
     bool ok = true;
     for (std::int64_t i = 0; i < total && ok; ++i) {
@@ -165,19 +160,23 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
         valueTemplates[std::size_t(i % std::int64_t(valueTemplates.size()))].expand(i, value);
         if (keyTemplate)
             keyTemplate->expand(i, key);
+        OutgoingRecord record;
+        if (keyTemplate)
+            record.key = key;
+        if (!request.nullValue)
+            record.value = value;
+        record.headers.reserve(qsizetype(headerTemplates.size()));
         for (std::size_t h = 0; h < headerTemplates.size(); ++h) {
-            headerTemplates[h].expand(i, headerValues[h]);
-            headers[h] = {request.headers[qsizetype(h)].name, headerValues[h],
-                          request.headers[qsizetype(h)].hasValue};
+            const DecodedHeader &header = request.headers[qsizetype(h)];
+            QByteArray headerValue;
+            if (header.hasValue)
+                headerTemplates[h].expand(i, headerValue);
+            record.headers.append({header.name, headerValue, header.hasValue});
         }
         PendingBatch &p = pending[partition];
-        if (!p.builder)
-            p.builder = std::make_unique<RecordBatchBuilder>(Broker::nowMs(), kBatchRecords);
-        p.builder->appendRecord(
-            keyTemplate ? std::optional<QByteArrayView>(key) : std::nullopt,
-            request.nullValue ? std::nullopt : std::optional<QByteArrayView>(value), headers);
         p.bytes += key.size() + value.size() + 16;
-        if (p.builder->count() >= kBatchRecords || p.bytes >= kBatchBytes)
+        p.records.append(std::move(record));
+        if (p.records.size() >= kBatchRecords || p.bytes >= kBatchBytes)
             ok = flush(partition, p);
     }
     for (auto &[partition, p] : pending)
@@ -190,8 +189,8 @@ InjectResult injectMessages(Broker &broker, const InjectRequest &request, Inject
     return result;
 }
 
-MessageInjector::MessageInjector(Broker &broker, QThreadPool &pool, QObject *parent)
-    : QObject(parent), m_broker(broker), m_pool(pool), m_timer(new QTimer(this))
+MessageInjector::MessageInjector(ClusterSource &source, QThreadPool &pool, QObject *parent)
+    : QObject(parent), m_source(source), m_pool(pool), m_timer(new QTimer(this))
 {
     m_timer->setInterval(100);
     connect(m_timer, &QTimer::timeout, this, [this] {
@@ -211,11 +210,11 @@ void MessageInjector::start(const InjectRequest &request)
         return;
     m_progress = std::make_shared<InjectProgress>();
     m_timer->start();
-    Broker *broker = &m_broker;
+    ClusterSource *source = &m_source;
     runOffGuiThread(
         m_pool, this,
-        [broker, request, progress = m_progress] {
-            return injectMessages(*broker, request, *progress);
+        [source, request, progress = m_progress] {
+            return injectMessages(*source, request, *progress);
         },
         [this](InjectResult result) {
             m_timer->stop();

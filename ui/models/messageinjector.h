@@ -1,6 +1,6 @@
 #pragma once
 
-#include "log/recordbatch.h"
+#include "clustersource.h"
 #include "read.h"
 
 #include <QList>
@@ -18,8 +18,7 @@ class QTimer;
 
 namespace rivulet {
 
-class Broker;
-class Topic;
+class ClusterSource;
 
 // What to write: every value (or every line of a file) `repeat` times. "{i}" in the key,
 // the values and the header values becomes the message's number, counting from 0.
@@ -66,24 +65,25 @@ struct InjectProgress
 // The partition count of the topic, with partition (when >= 0) among its partitions, for
 // writing into; -1 and why in error when it is not there. Shared by the injector and the
 // import.
-int writeTarget(Broker &broker, const QString &topic, int partition, QString &error);
-// A partition's batch being built by the injector or the import, and its bytes so far.
+int writeTarget(ClusterSource &source, const QString &topic, int partition, QString &error);
+// A partition's records gathered by the injector or the import, and their bytes so far.
 struct PendingBatch
 {
-    std::unique_ptr<RecordBatchBuilder> builder;
+    QList<OutgoingRecord> records;
     qsizetype bytes = 0;
 };
-// Finishes pending's batch (if it holds records), produces it into topic[partition] through
-// Broker::produce() and widens ranges[partition] to its offsets; pending is empty after.
-// Returns the records produced (0 for an empty batch), or -1 with "topic[partition]: why" in
-// error when the broker refuses it.
-int flushBatch(Broker &broker, const QString &topic, int partition, PendingBatch &pending,
-               std::map<int, InjectResult::Range> &ranges, QString &error);
+// Writes pending's records (if any) into topic[partition] through ClusterSource::produce()
+// and widens ranges[partition] to their offsets; pending is empty after. Returns the records
+// written (0 for none pending), or -1 with "topic[partition]: why" in error when the source
+// refuses them (ranges and written then count those stored before the refusal).
+int flushBatch(ClusterSource &source, const QString &topic, int partition, PendingBatch &pending,
+               std::map<int, InjectResult::Range> &ranges, QString &error,
+               std::int64_t *written = nullptr);
 
-// Builds RecordBatches (key, headers, value) and appends them to the partitions: the same
-// path a producer's batch takes, without a socket. Runs on a pool thread; blocks while
-// it writes.
-InjectResult injectMessages(Broker &broker, const InjectRequest &request, InjectProgress &progress);
+// Writes the messages (key, headers, value) through ClusterSource::produce(), in batches of
+// up to 1000 records or 1 MiB per partition. Runs on a pool thread; blocks while it writes.
+InjectResult injectMessages(ClusterSource &source, const InjectRequest &request,
+                            InjectProgress &progress);
 
 // Runs injectMessages() on a pool thread for the inject dialog: progress is polled from
 // the GUI thread, the result comes back through a queued call. Deleting the injector
@@ -92,7 +92,7 @@ class MessageInjector : public QObject
 {
     Q_OBJECT
 public:
-    MessageInjector(Broker &broker, QThreadPool &pool, QObject *parent = nullptr);
+    MessageInjector(ClusterSource &source, QThreadPool &pool, QObject *parent = nullptr);
     ~MessageInjector() override;
 
     bool isRunning() const { return m_progress != nullptr; }
@@ -104,7 +104,7 @@ Q_SIGNALS:
     void finished(const rivulet::InjectResult &result);
 
 private:
-    Broker &m_broker;
+    ClusterSource &m_source;
     QThreadPool &m_pool;
     std::shared_ptr<InjectProgress> m_progress;
     QTimer *m_timer;

@@ -1,6 +1,6 @@
 #include "messagesmodel.h"
 
-#include "broker.h"
+#include "clustersource.h"
 #include "displayformat.h"
 #include "modelroles.h"
 #include "offthread.h"
@@ -14,8 +14,8 @@
 
 namespace rivulet {
 
-MessagesModel::MessagesModel(Broker &broker, QObject *parent)
-    : QAbstractTableModel(parent), m_broker(broker)
+MessagesModel::MessagesModel(ClusterSource &source, QObject *parent)
+    : QAbstractTableModel(parent), m_source(source)
 {
     // one reader: pages arrive in the order they were asked for, and the RecordReader is
     // only ever used by one thread at a time
@@ -102,7 +102,7 @@ void MessagesModel::restart()
     m_refreshNewest = false;
     m_filterProblem = m_filter.problem();
     // which partitions: the topic's partition count is registry metadata, no file is read
-    const int count = m_topic.isEmpty() ? -1 : m_broker.partitionCount(m_topic.toUtf8());
+    const int count = partitionCountOf(m_partitionCounts, m_source, m_topic);
     m_partitions.clear();
     if (m_partition == kAllPartitions)
         for (int p = 0; p < count; ++p)
@@ -115,7 +115,7 @@ void MessagesModel::restart()
     }
     if (!m_partitions.isEmpty() && m_filterProblem.isEmpty()) {
         m_reader =
-            std::make_shared<RecordReader>(m_broker, m_topic.toUtf8(), m_partitions, m_filter);
+            std::make_shared<RecordReader>(m_source, m_topic.toUtf8(), m_partitions, m_filter);
         m_seekPending = true;
     }
     beginResetModel();
@@ -413,6 +413,15 @@ QVariant MessagesModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Size");
     }
     return {};
+}
+
+} // namespace rivulet
+
+namespace rivulet {
+
+void MessagesModel::setPartitionCountLookup(PartitionCountLookup lookup)
+{
+    m_partitionCounts = std::move(lookup);
 }
 
 } // namespace rivulet

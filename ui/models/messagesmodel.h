@@ -1,6 +1,7 @@
 #pragma once
 
 #include "read.h"
+#include "refreshdata.h"
 
 #include <QAbstractTableModel>
 #include <QThreadPool>
@@ -10,14 +11,14 @@
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 class RecordReader;
 struct MergedPage;
 
 // The message browser's rows: records of one partition, or of every partition of a topic
 // merged by timestamp (ties by partition, then offset; see RecordReader), from a chosen
 // start, read a page at a time as the view scrolls (canFetchMore/fetchMore). Reads go
-// through Broker::readRecords() on the model's own pool thread and come back as queued
+// through ClusterSource::readRecords() on the model's own pool thread and come back as queued
 // calls, so the GUI thread never waits on the log. A filter keeps matching records (text or
 // regular expression over key, value and headers; a header name and value); live tail keeps
 // reading what producers append.
@@ -56,8 +57,10 @@ public:
     // Live tail falls this far behind (in a partition) before it skips ahead to the newest.
     static constexpr int kMaxTailBacklog = 20000;
 
-    explicit MessagesModel(Broker &broker, QObject *parent = nullptr);
+    explicit MessagesModel(ClusterSource &source, QObject *parent = nullptr);
     ~MessagesModel() override;
+    // Where the partition counts come from (the window's last refresh); without, the source.
+    void setPartitionCountLookup(PartitionCountLookup lookup);
 
     // Shows the partition (kAllPartitions: all of them, merged) from start; at is the offset
     // (AtOffset) or the time in ms since the epoch (AtTime). The rows are replaced (this is a
@@ -130,7 +133,8 @@ private:
     // Schedules a read; Peek reads no records and leaves isReading() alone.
     void schedule(int wanted, ReadKind kind);
 
-    Broker &m_broker;
+    ClusterSource &m_source;
+    PartitionCountLookup m_partitionCounts;
     QThreadPool m_pool;
     QString m_topic;
     int m_partition = 0;

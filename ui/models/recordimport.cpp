@@ -1,7 +1,6 @@
 #include "recordimport.h"
 
-#include "broker.h"
-#include "log/recordbatch.h"
+#include "clustersource.h"
 #include "monitor/recordfile.h"
 
 #include <QElapsedTimer>
@@ -35,12 +34,13 @@ struct Pending : PendingBatch
 
 } // namespace
 
-ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportProgress &progress)
+ImportResult importRecords(ClusterSource &source, const ImportRequest &request,
+                           ImportProgress &progress)
 {
     ImportResult result;
     QElapsedTimer timer;
     timer.start();
-    const int partitions = writeTarget(broker, request.topic, request.partition, result.error);
+    const int partitions = writeTarget(source, request.topic, request.partition, result.error);
     if (partitions < 0)
         return result;
     QFile file(request.path);
@@ -53,14 +53,15 @@ ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportP
     std::map<int, Pending> pending;
     std::map<int, InjectResult::Range> ranges;
     auto flush = [&](int partition, Pending &p) {
-        const int records = flushBatch(broker, request.topic, partition, p, ranges, result.error);
-        if (records < 0) {
-            result.errorLine = p.firstLine;
-            return false;
-        }
-        result.records += records;
+        const qint64 firstLine = p.firstLine;
+        std::int64_t written = 0;
+        const bool ok =
+            flushBatch(source, request.topic, partition, p, ranges, result.error, &written) >= 0;
+        result.records += written;
         progress.records.store(result.records, std::memory_order_relaxed);
-        return true;
+        if (!ok)
+            result.errorLine = firstLine;
+        return ok;
     };
     auto badLine = [&](qint64 line, const QString &why) {
         if (result.badLines.size() < ImportResult::kListedBadLines)
@@ -70,7 +71,6 @@ ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportP
 
     recordfile::JsonLinesReader reader(&file);
     recordfile::Record record;
-    std::vector<HeaderView> headers;
     int next = 0; // round-robin for records that name no partition
     bool ok = true;
     while (ok) {
@@ -121,28 +121,18 @@ ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportP
             progress.records.store(++result.records, std::memory_order_relaxed);
             continue;
         }
-        const std::int64_t timestamp = record.timestamp >= 0 ? record.timestamp : Broker::nowMs();
-        headers.clear();
+        OutgoingRecord out;
+        out.timestampMs = record.timestamp >= 0 ? record.timestamp : -1; // -1: now
+        out.key = record.key;
+        out.value = record.value;
         for (const recordfile::Header &h : record.headers)
-            headers.push_back({h.key, h.value ? QByteArrayView(*h.value) : QByteArrayView(),
-                               h.value.has_value()});
-        const std::optional<QByteArrayView> key =
-            record.key ? std::optional<QByteArrayView>(*record.key) : std::nullopt;
-        const std::optional<QByteArrayView> value =
-            record.value ? std::optional<QByteArrayView>(*record.value) : std::nullopt;
+            out.headers.append({h.key, h.value.value_or(QByteArray()), h.value.has_value()});
         Pending &p = pending[partition];
-        // a batch's records may not be older than its first one: such a record starts the next
-        if (p.builder && !p.builder->append(timestamp, key, value, headers)) {
-            if (!(ok = flush(partition, p)))
-                break;
-        }
-        if (!p.builder) {
-            p.builder = std::make_unique<RecordBatchBuilder>(timestamp, kBatchRecords);
+        if (p.records.isEmpty())
             p.firstLine = line;
-            p.builder->append(timestamp, key, value, headers);
-        }
+        p.records.append(std::move(out));
         p.bytes += bytes + 16;
-        if (p.builder->count() >= kBatchRecords || p.bytes >= kBatchBytes)
+        if (p.records.size() >= kBatchRecords || p.bytes >= kBatchBytes)
             ok = flush(partition, p);
     }
     // what was read before a cancel or an unreadable line is sent; after a refused batch not

@@ -10,7 +10,7 @@
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // What the window's Import records… reads and where it writes: a JSON Lines file in the
 // format of `rivulet-cli export`/`import` (broker/monitor/recordfile.h) into an existing topic.
@@ -40,7 +40,7 @@ struct ImportResult
     QList<ImportBadLine> badLines;     // the first kListedBadLines, in file order
     qint64 badLineCount = 0;           // all of them
     // Why the import stopped before the end of the file: it cannot be read, a line is over
-    // the 64 MiB limit (where the next one starts is unknown), the topic went, or the broker
+    // the 64 MiB limit (where the next one starts is unknown), the topic went, or the source
     // refused a batch (errorLine: the first line of that batch). Records written before it
     // stay written.
     QString error;
@@ -58,11 +58,12 @@ struct ImportProgress
     std::atomic<bool> cancel{false};
 };
 
-// Reads the file and, with request.write, produces its records through Broker::produce()
+// Reads the file and, with request.write, writes its records through ClusterSource::produce()
 // with their keys, values, headers and timestamps (a missing timestamp: the time of
 // writing; nulls stay null), in batches per partition. A bad line (not a valid record, a
 // record over 32 MiB, or a partition the topic does not have) is skipped and listed with
 // its number and why; the good lines around it are imported. Runs on a pool thread.
-ImportResult importRecords(Broker &broker, const ImportRequest &request, ImportProgress &progress);
+ImportResult importRecords(ClusterSource &source, const ImportRequest &request,
+                           ImportProgress &progress);
 
 } // namespace rivulet

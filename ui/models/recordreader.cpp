@@ -1,6 +1,6 @@
 #include "recordreader.h"
 
-#include "broker.h"
+#include "clustersource.h"
 
 #include <QElapsedTimer>
 
@@ -15,9 +15,9 @@ constexpr int kMinRefill = 16;
 
 } // namespace
 
-RecordReader::RecordReader(Broker &broker, QByteArray topic, QList<int> partitions,
+RecordReader::RecordReader(ClusterSource &source, QByteArray topic, QList<int> partitions,
                            RecordFilter filter)
-    : m_broker(broker), m_topic(std::move(topic)), m_filter(std::move(filter))
+    : m_source(source), m_topic(std::move(topic)), m_filter(std::move(filter))
 {
     m_cursors.reserve(std::size_t(partitions.size()));
     for (int p : partitions)
@@ -36,7 +36,7 @@ bool RecordReader::before(const DecodedRecord &a, const DecodedRecord &b)
 
 void RecordReader::refreshRanges()
 {
-    m_ranges = m_broker.partitionRanges(m_topic);
+    m_ranges = m_source.partitionRanges(m_topic);
     for (Cursor &c : m_cursors) {
         if (c.partition < m_ranges.size()) {
             c.start = m_ranges[c.partition].startOffset;
@@ -72,7 +72,7 @@ QString RecordReader::seekTime(std::int64_t ms)
     QStringList problems;
     for (Cursor &c : m_cursors) {
         c.buffered.clear();
-        const TimestampLookup found = m_broker.offsetForTimestamp(m_topic, c.partition, ms);
+        const TimestampLookup found = m_source.offsetForTimestamp(m_topic, c.partition, ms);
         if (!found.error.isEmpty())
             problems << QStringLiteral("partition %1: %2").arg(c.partition).arg(found.error);
         c.next = found.offset >= 0 ? std::max(found.offset, c.start) : c.end;
@@ -96,7 +96,7 @@ void RecordReader::refill(Cursor &c, int records, int timeBudgetMs, MergedPage &
     request.maxRecords = records;
     request.filter = m_filter;
     request.timeBudgetMs = timeBudgetMs;
-    RecordPage read = m_broker.readRecords(m_topic, c.partition, request);
+    RecordPage read = m_source.readRecords(m_topic, c.partition, request);
     c.next = std::max(c.next, read.nextOffset);
     c.start = read.startOffset;
     c.end = std::max(read.endOffset, c.next);

@@ -10,7 +10,7 @@
 
 namespace rivulet {
 
-class Broker;
+class ClusterSource;
 
 // What one read of a RecordReader found.
 struct MergedPage
@@ -27,7 +27,7 @@ struct MergedPage
     QString error;
 };
 
-// Reads the message browser's records through Broker::readRecords(), a page at a time: one
+// Reads the message browser's records through ClusterSource::readRecords(), a page at a time: one
 // partition in offset order, or several merged by timestamp. Each partition is read in
 // offset order, and the merge always hands out the record with the smallest (timestamp,
 // partition, offset) among the partitions' next records: a partition whose timestamps go
@@ -36,7 +36,8 @@ struct MergedPage
 class RecordReader
 {
 public:
-    RecordReader(Broker &broker, QByteArray topic, QList<int> partitions, RecordFilter filter);
+    RecordReader(ClusterSource &source, QByteArray topic, QList<int> partitions,
+                 RecordFilter filter);
 
     // Where the next read starts in every partition.
     void seekOldest();
@@ -76,7 +77,7 @@ private:
     void finish(MergedPage &page) const;
     void problem(const Cursor &c, const QString &what, MergedPage &page) const;
 
-    Broker &m_broker;
+    ClusterSource &m_source;
     QByteArray m_topic;
     RecordFilter m_filter;
     std::vector<Cursor> m_cursors;

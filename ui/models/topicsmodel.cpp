@@ -85,7 +85,7 @@ void TopicsModel::update(const BrokerSnapshot &snapshot)
     for (const auto &t : m_topics) {
         totals.partitions += std::int64_t(t->partitions.size());
         totals.messages += t->messages;
-        totals.bytes += t->bytes;
+        totals.bytes = totals.bytes < 0 || t->bytes < 0 ? -1 : totals.bytes + t->bytes;
         totals.inRate += t->inRate;
         totals.outRate += t->outRate;
         totals.unavailable += t->unavailable;
@@ -135,7 +135,8 @@ std::uint64_t TopicsModel::aggregate(TopicNode &t)
     for (const PartitionNode &p : t.partitions) {
         unavailable += !p.unavailable.isEmpty();
         messages += p.stats.endOffset - p.stats.startOffset - p.stats.markers;
-        bytes += p.stats.sizeBytes;
+        // one unknown size (-1, a cluster's) makes the topic's unknown, not smaller
+        bytes = bytes < 0 || p.stats.sizeBytes < 0 ? -1 : bytes + p.stats.sizeBytes;
         lastAppend = std::max(lastAppend, p.stats.lastAppendMs);
         in += p.in.perSecond;
         out += p.out.perSecond;
