@@ -226,6 +226,8 @@ void MainWindow::buildLayout()
     m_tabs->insertTab(ConsumersTab, m_consumersPanel, tr("Consumers"));
     m_tabs->insertTab(ClientsTab, m_clientsView, tr("Clients"));
     m_tabs->insertTab(MessagesTab, m_browser, tr("Messages"));
+    // connections are what this process accepts: a cluster's are not known to a client
+    m_tabs->setTabVisible(ClientsTab, m_info.kind == SourceInfo::Kind::InProcess);
 
     // topics and the chart side by side on top, the wide tables below at full width
     m_topSplitter = new QSplitter(Qt::Horizontal, this);
@@ -249,10 +251,8 @@ void MainWindow::buildLayout()
         m_statusLine->setDataLocation(m_info.dataPath.isEmpty()
                                           ? tr("in memory: nothing is kept on disk")
                                           : tr("data %1").arg(m_info.dataPath));
-    else if (m_info.name == m_info.bootstrap) // a cluster known by its address
-        m_statusLine->setDataLocation(m_info.bootstrap);
-    else
-        m_statusLine->setDataLocation(tr("%1 · %2").arg(m_info.name, m_info.bootstrap));
+    // a cluster: the source segment names it; this one says how many brokers answered
+    // (updateStatus)
     m_statusLine->setSource(m_info.bootstrap.isEmpty() || m_info.name == m_info.bootstrap
                                 ? m_info.name
                                 : tr("%1 %2").arg(m_info.name, m_info.bootstrap));
@@ -391,8 +391,9 @@ void MainWindow::buildActions()
     view->addSeparator();
     add(view, tr("&Consumers"), QKeySequence(Qt::ALT | Qt::Key_1),
         [this] { m_tabs->setCurrentIndex(ConsumersTab); });
-    add(view, tr("C&lients"), QKeySequence(Qt::ALT | Qt::Key_2),
-        [this] { m_tabs->setCurrentIndex(ClientsTab); });
+    QAction *clients = add(view, tr("C&lients"), QKeySequence(Qt::ALT | Qt::Key_2),
+                           [this] { m_tabs->setCurrentIndex(ClientsTab); });
+    clients->setVisible(m_info.kind == SourceInfo::Kind::InProcess);
     add(view, tr("&Messages"), QKeySequence(Qt::ALT | Qt::Key_3),
         [this] { m_tabs->setCurrentIndex(MessagesTab); });
 
@@ -563,12 +564,23 @@ void MainWindow::updateStatus()
                              .arg(s.refusedConnections);
         }
     }
-    QString totals =
-        tr("%1 · %2 · %3 · %4 · %5 · in %6/s · out %7/s")
-            .arg(display::count(t.topics, tr("topic"), tr("topics")),
-                 display::count(t.partitions, tr("partition"), tr("partitions")),
-                 display::count(t.messages, tr("message"), tr("messages")), display::bytes(t.bytes),
-                 clients, display::rate(t.inRate), display::rate(t.outRate));
+    const bool inProcess = m_info.kind == SourceInfo::Kind::InProcess;
+    QStringList parts{display::count(t.topics, tr("topic"), tr("topics")),
+                      display::count(t.partitions, tr("partition"), tr("partitions")),
+                      display::count(t.messages, tr("message"), tr("messages"))};
+    // a Kafka client learns neither a cluster's sizes nor its clients, nor what its
+    // consumers read: say nothing rather than "—", "0 clients" and "out 0/s"
+    if (t.bytes >= 0)
+        parts << display::bytes(t.bytes);
+    if (inProcess)
+        parts << clients;
+    parts << tr("in %1/s").arg(display::rate(t.inRate));
+    if (inProcess)
+        parts << tr("out %1/s").arg(display::rate(t.outRate));
+    QString totals = parts.join(QStringLiteral(" · "));
+    if (!inProcess && m_lastRefresh)
+        m_statusLine->setDataLocation(display::count(qint64(m_lastRefresh->snapshot.brokers.size()),
+                                                     tr("broker"), tr("brokers")));
     if (t.unavailable > 0)
         totals += tr(" · %1 unavailable")
                       .arg(display::count(t.unavailable, tr("partition"), tr("partitions")));
