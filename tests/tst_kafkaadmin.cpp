@@ -21,6 +21,7 @@
 #include <future>
 
 using namespace rivulet;
+using rivulet::testing::deadPort;
 using rivulet::testing::fill;
 using rivulet::testing::offThread;
 
@@ -474,14 +475,8 @@ private Q_SLOTS:
     // how long; the figures are printed, not asserted).
     void unreachableBootstrapSaysSo()
     {
-        quint16 port = 0;
-        {
-            Broker broker;
-            Server server(broker, 1, kafka::KafkaConfig{});
-            QVERIFY(server.start(QHostAddress::LocalHost, 0));
-            port = server.serverPort();
-            server.stop();
-        }
+        const quint16 port = deadPort();
+        QVERIFY(port != 0);
         KafkaSettings settings;
         settings.bootstrap = QStringLiteral("127.0.0.1:%1").arg(port);
         QString error;

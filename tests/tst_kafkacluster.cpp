@@ -15,6 +15,7 @@
 #include <future>
 
 using namespace rivulet;
+using rivulet::testing::deadPort;
 using rivulet::testing::fill;
 
 namespace {
@@ -162,15 +163,8 @@ private Q_SLOTS:
 
     void unreachableBootstrapSaysSo()
     {
-        // a port nobody listens on: one the kernel just gave a listener that is gone
-        quint16 port = 0;
-        {
-            Broker broker;
-            Server server(broker, 1, kafka::KafkaConfig{});
-            QVERIFY(server.start(QHostAddress::LocalHost, 0));
-            port = server.serverPort();
-            server.stop();
-        }
+        const quint16 port = deadPort();
+        QVERIFY(port != 0);
         KafkaSettings settings;
         settings.bootstrap = QStringLiteral("127.0.0.1:%1").arg(port);
         const Described d = describeOffThread(settings, 2000);

@@ -6,6 +6,7 @@
 
 #include "broker.h"
 #include "log/recordbatch.h"
+#include "server/server.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -26,6 +27,18 @@ inline bool fill(Broker &broker, const QByteArray &topic, int partition, int rec
     for (int i = 0; i < records; ++i)
         builder.append("v" + QByteArray::number(i));
     return broker.produce(topic, partition, builder.finish()).error == ProduceError::None;
+}
+
+// A port nobody listens on: one the kernel just gave a Kafka listener that is gone.
+inline quint16 deadPort()
+{
+    Broker broker;
+    Server server(broker, 1, kafka::KafkaConfig{});
+    if (!server.start(QHostAddress::LocalHost, 0))
+        return 0;
+    const quint16 port = server.serverPort();
+    server.stop();
+    return port;
 }
 
 // librdkafka's calls block; the listener runs on this thread's event loop, so call from
