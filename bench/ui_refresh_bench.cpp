@@ -12,12 +12,17 @@
 // stopped: their cost on a core of their own. Prints figures; asserts nothing.
 //
 //   ui_refresh_bench [--topics N] [--partitions N] [--consumers N] [--seconds S]
-//                    [--producers N] [--workers N] [--idle]
+//                    [--producers N] [--workers N] [--idle] [--kafka [--groups N]]
+// With --kafka the window is attached to the same broker as to a Kafka cluster (issue 13):
+// through a KafkaSource (librdkafka) on a Kafka listener of its own, with N consumer groups
+// (500) each holding a committed offset; the native consumers' rows are then not shown (a
+// cluster has none), the groups' are.
 // Without DISPLAY it renders offscreen; under X (Xvfb) it paints for real.
 
 #include "broker.h"
 #include "brokersource.h"
 #include "consumersmodel.h"
+#include "kafkasource.h"
 #include "mainwindow.h"
 #include "messagebrowser.h"
 #include "messagesmodel.h"
@@ -250,7 +255,15 @@ int main(int argc, char **argv)
                                      QStringLiteral("N"), QStringLiteral("2"));
     const QCommandLineOption idle(QStringLiteral("idle"),
                                   QStringLiteral("No ingest: a still broker."));
-    parser.addOptions({topics, partitions, consumers, seconds, producers, workers, idle});
+    const QCommandLineOption kafka(QStringLiteral("kafka"),
+                                   QStringLiteral("Show the broker as a Kafka cluster: the window "
+                                                  "on a KafkaSource (librdkafka)."));
+    const QCommandLineOption groups(QStringLiteral("groups"),
+                                    QStringLiteral("With --kafka: consumer groups with a committed "
+                                                   "offset (500)."),
+                                    QStringLiteral("N"), QStringLiteral("500"));
+    parser.addOptions(
+        {topics, partitions, consumers, seconds, producers, workers, idle, kafka, groups});
     parser.process(app);
     Settings s;
     s.topics = parser.value(topics).toInt();
@@ -260,6 +273,8 @@ int main(int argc, char **argv)
     s.producers = parser.value(producers).toInt();
     s.workers = parser.value(workers).toInt();
     s.idle = parser.isSet(idle);
+    const bool asCluster = parser.isSet(kafka);
+    const int groupCount = asCluster ? parser.value(groups).toInt() : 0;
 
     Broker broker;
     BrokerSource source(broker);
@@ -273,8 +288,33 @@ int main(int argc, char **argv)
     }
     const quint16 port = server.serverPort();
 
-    MainWindow window(source);
-    window.addListener(server);
+    // --kafka: the same broker seen as a cluster, through its Kafka listener
+    kafka::KafkaConfig kafkaConfig;
+    kafkaConfig.port = 0;
+    Server kafkaServer(broker, 1, kafkaConfig);
+    std::unique_ptr<KafkaSource> cluster;
+    if (asCluster) {
+        QString error;
+        for (int g = 0; g < groupCount; ++g)
+            broker.resetGroupOffsets("group-" + QByteArray::number(g),
+                                     topicName(g % s.topics).toUtf8(), {{0, 0}}, error);
+        if (!kafkaServer.start(QHostAddress::LocalHost, 0)) {
+            std::fprintf(stderr, "cannot listen: %s\n", qPrintable(kafkaServer.errorString()));
+            return 1;
+        }
+        KafkaSettings settings;
+        settings.bootstrap = QStringLiteral("127.0.0.1:%1").arg(kafkaServer.serverPort());
+        cluster = KafkaSource::open(settings, QStringLiteral("bench"), error);
+        if (!cluster) {
+            std::fprintf(stderr, "cannot attach: %s\n", qPrintable(error));
+            return 1;
+        }
+    }
+    ClusterSource &shown = asCluster ? static_cast<ClusterSource &>(*cluster) : source;
+
+    MainWindow window(shown);
+    if (!asCluster)
+        window.addListener(server);
     window.resize(1400, 900);
     window.show();
     QTreeView *tree = window.topicsPanel()->view();
@@ -300,8 +340,8 @@ int main(int argc, char **argv)
     window.setRefreshIntervalMs(MainWindow::kDefaultRefreshMs);
     QElapsedTimer warm;
     warm.start();
-    while (warm.elapsed() < 30000 && !s.idle &&
-           window.consumersModel()->rowCount() < s.consumerRows)
+    const int wantRows = asCluster ? groupCount : s.idle ? 0 : s.consumerRows;
+    while (warm.elapsed() < 30000 && window.consumersModel()->rowCount() < wantRows)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     warm.restart();
     while (warm.elapsed() < 3000)
@@ -373,7 +413,7 @@ int main(int argc, char **argv)
     for (const auto &data : recorded) {
         QElapsedTimer t;
         t.start();
-        const auto fresh = prepareRefresh(source, 0);
+        const auto fresh = prepareRefresh(shown, 0);
         replayPrepareMs.add(double(t.nsecsElapsed()) / 1e6);
         t.restart();
         window.topicsModel()->update(data->snapshot);
@@ -388,6 +428,10 @@ int main(int argc, char **argv)
     std::printf(
         "  broker:   %d topics x %d partitions = %d partitions, %d consumer rows, %d clients\n",
         s.topics, s.partitions, s.topics * s.partitions, consumerRows, clientRows);
+    if (asCluster)
+        std::printf("  shown as a Kafka cluster (KafkaSource, librdkafka): %d groups with a "
+                    "committed offset; the copy is the cluster's snapshot over the network\n",
+                    groupCount);
     std::printf(
         "  ingest:   %s (%lld messages, %.0f messages/s over TCP, %d producer connections)\n",
         s.idle ? "none (--idle)" : "as fast as the producers can", static_cast<long long>(ingested),
