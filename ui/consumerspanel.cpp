@@ -48,10 +48,14 @@ ConsumersPanel::ConsumersPanel(ClusterSource &source, QThreadPool &tasks, QWidge
     fitColumnsToValues(m_view, m_view->horizontalHeader(),
                        {ConsumersModel::NextOffset, ConsumersModel::EndOffset, ConsumersModel::Lag,
                         ConsumersModel::Rate});
+    // a cluster has Kafka consumer groups only: no native client to mention
     EmptyHint::install(m_view,
-                       tr("No consumers yet.\n\nA native client that reads (rivulet-cli consume "
-                          "TOPIC --consumer NAME) or a Kafka consumer group that joins or commits "
-                          "offsets shows up here with its lag."));
+                       source.hasNativeConsumers()
+                           ? tr("No consumers yet.\n\nA native client that reads (rivulet-cli "
+                                "consume TOPIC --consumer NAME) or a Kafka consumer group that "
+                                "joins or commits offsets shows up here with its lag.")
+                           : tr("No consumer groups yet.\n\nA Kafka consumer group that joins or "
+                                "commits offsets shows up here with its lag."));
 
     auto *membersProxy = new QSortFilterProxyModel(this);
     membersProxy->setSourceModel(m_members);
