@@ -229,24 +229,6 @@ bool Broker::deleteTopic(QByteArrayView name, QString &error)
 }
 
 Broker::GroupOutcome Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName,
-                                               ResetTo to, std::int64_t offset, QString &error)
-{
-    const auto topic = m_topics.find(topicName);
-    if (!topic) {
-        error = QStringLiteral("there is no topic %1").arg(QString::fromUtf8(topicName));
-        return GroupOutcome::UnknownTopic;
-    }
-    std::map<int, std::int64_t> offsets;
-    for (int i = 0; i < topic->partitionCount(); ++i) {
-        const Partition *p = topic->partition(i);
-        offsets[i] = to == ResetTo::Earliest ? p->startOffset()
-                     : to == ResetTo::Latest ? p->endOffset()
-                                             : offset;
-    }
-    return resetGroupOffsets(groupId, topicName, offsets, error);
-}
-
-Broker::GroupOutcome Broker::resetGroupOffsets(const QByteArray &groupId, QByteArrayView topicName,
                                                const std::map<int, std::int64_t> &offsets,
                                                QString &error)
 {

@@ -130,12 +130,10 @@ public:
 
     using GroupOutcome = rivulet::GroupOutcome; // outcomes.h
     using ResetTo = rivulet::ResetTo;
-    // Commits new offsets for every partition of the topic on behalf of a Kafka consumer
-    // group, as Kafka's tools do: only while the group has no members.
-    GroupOutcome resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic, ResetTo to,
-                                   std::int64_t offset, QString &error);
-    // The same with an offset of its own for each partition listed (clamped to what the
-    // partition holds); the partitions not listed keep their committed offsets.
+    // Commits new offsets on behalf of a Kafka consumer group, as Kafka's tools do (only while
+    // the group has no members): an offset of its own for each partition listed (clamped to
+    // what the partition holds); the partitions not listed keep their committed offsets.
+    // Every partition to its start, end or one offset: ClusterSource::resetGroupOffsets.
     GroupOutcome resetGroupOffsets(const QByteArray &groupId, QByteArrayView topic,
                                    const std::map<int, std::int64_t> &offsets, QString &error);
     // Forgets a group and its committed offsets, as Kafka's DeleteGroups: only while it has

@@ -5,6 +5,7 @@
 // (Rebalances and commits are also driven by real Kafka clients in tests/kafka.)
 
 #include "broker.h"
+#include "brokersource.h"
 #include "kafka/groupcoordinator.h"
 #include "kafka/protocol.h"
 #include "kafka/wire.h"
@@ -558,20 +559,22 @@ private Q_SLOTS:
         GroupCoordinator &c = broker.groups();
         using To = rivulet::Broker::ResetTo;
         using Outcome = rivulet::Broker::GroupOutcome;
+        // every partition at once goes through the source the window and CLI use
+        rivulet::BrokerSource source(broker);
 
-        QVERIFY2(broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error) == Outcome::Done,
+        QVERIFY2(source.resetGroupOffsets("svc", "orders", To::Latest, 0, error) == Outcome::Done,
                  qPrintable(error));
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 3);
         QCOMPARE(c.committed("svc", "orders", 1)->offset, 1);
-        QCOMPARE(broker.resetGroupOffsets("svc", "orders", To::Earliest, 0, error), Outcome::Done);
+        QCOMPARE(source.resetGroupOffsets("svc", "orders", To::Earliest, 0, error), Outcome::Done);
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 0);
         QCOMPARE(c.committed("svc", "orders", 1)->offset, 0);
         // an offset is clamped to what each partition holds
-        QCOMPARE(broker.resetGroupOffsets("svc", "orders", To::Offset, 2, error), Outcome::Done);
+        QCOMPARE(source.resetGroupOffsets("svc", "orders", To::Offset, 2, error), Outcome::Done);
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 2);
         QCOMPARE(c.committed("svc", "orders", 1)->offset, 1);
 
-        QCOMPARE(broker.resetGroupOffsets("svc", "missing", To::Latest, 0, error),
+        QCOMPARE(source.resetGroupOffsets("svc", "missing", To::Latest, 0, error),
                  Outcome::UnknownTopic);
         QVERIFY2(error.contains(QLatin1String("missing")), qPrintable(error));
         // not while the group has members
@@ -580,7 +583,7 @@ private Q_SLOTS:
         request.protocolType = "consumer";
         request.protocols = {{"range", {}}};
         c.join(request, rivulet::Broker::nowMs(), [](const GroupCoordinator::JoinResult &) {});
-        QCOMPARE(broker.resetGroupOffsets("svc", "orders", To::Latest, 0, error),
+        QCOMPARE(source.resetGroupOffsets("svc", "orders", To::Latest, 0, error),
                  Outcome::HasMembers);
         QVERIFY2(error.contains(QLatin1String("has members")), qPrintable(error));
         QCOMPARE(c.committed("svc", "orders", 0)->offset, 2);

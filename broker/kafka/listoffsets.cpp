@@ -96,10 +96,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, ListOffsetsRequest 
         return call.respond(listOffsets(m_broker, request));
     // answered from the broker's pool, as a compressed Produce is (produce.cpp); the
     // connection reads its next request once this answer is out
-    m_broker.runOffWorker([&broker = m_broker, request = std::move(request), header = call.header,
-                           sink = call.sink] {
-        sink(encodeResponse(header, listOffsets(broker, request)));
-    });
+    m_broker.runOffWorker(
+        [&broker = m_broker, request = std::move(request), header = call.header, sink = call.sink] {
+            sink(encodeResponse(header, listOffsets(broker, request)));
+        });
     return {Outcome::Kind::Deferred, {}, {}};
 }
 
