@@ -15,6 +15,11 @@
 namespace rivulet {
 namespace {
 
+using rdkafka::Event;
+using rdkafka::PartitionList;
+using rdkafka::Queue;
+using Options = rdkafka::AdminOptions;
+
 // How long the cluster gets to answer one request, and a producer to have a record stored.
 constexpr int kRequestTimeoutMs = 5000;
 constexpr int kDeliveryTimeoutMs = 10000;
@@ -23,36 +28,6 @@ constexpr int kDeliveryTimeoutMs = 10000;
 constexpr int kAnswerMarginMs = 2000;
 // How long one thread serves the client's callbacks before looking at its own state again.
 constexpr int kServeSliceMs = 20;
-
-struct PartitionListDeleter
-{
-    void operator()(rd_kafka_topic_partition_list_t *list) const
-    {
-        rd_kafka_topic_partition_list_destroy(list);
-    }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
-
-struct EventDeleter
-{
-    void operator()(rd_kafka_event_t *event) const { rd_kafka_event_destroy(event); }
-};
-using Event = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
-
-struct QueueDeleter
-{
-    void operator()(rd_kafka_queue_t *queue) const { rd_kafka_queue_destroy(queue); }
-};
-using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
-
-struct OptionsDeleter
-{
-    void operator()(rd_kafka_AdminOptions_t *options) const
-    {
-        rd_kafka_AdminOptions_destroy(options);
-    }
-};
-using Options = std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter>;
 
 // One produce() call's records, as their delivery reports come in (on whichever thread is
 // serving the client's callbacks at the time).

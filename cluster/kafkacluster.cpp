@@ -11,20 +11,14 @@
 namespace rivulet {
 namespace {
 
+using rdkafka::AdminOptions;
+using rdkafka::PartitionList;
+
 constexpr std::int64_t kEarliest = -2; // ListOffsets' special timestamps
 constexpr std::int64_t kLatest = -1;
 constexpr int kWaitSliceMs = 250;  // describe() waiting for a broker to come up
 constexpr int kOffsetsChunk = 500; // partitions per ListOffsets call (see queryOffsets())
 constexpr std::size_t kOffsetsThreads = 8;
-
-struct PartitionListDeleter
-{
-    void operator()(rd_kafka_topic_partition_list_t *list) const
-    {
-        rd_kafka_topic_partition_list_destroy(list);
-    }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
 // A topic of a Metadata answer as the snapshot types hold it, partitions by index; or
 // "topic: why" when the answer for the topic is an error.
@@ -54,12 +48,6 @@ QString topicFromMetadata(const rd_kafka_metadata_topic &mt, TopicSnapshot &topi
               });
     return {};
 }
-
-struct AdminOptionsDeleter
-{
-    void operator()(rd_kafka_AdminOptions_t *o) const { rd_kafka_AdminOptions_destroy(o); }
-};
-using AdminOptions = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
 
 // retention.ms / retention.bytes as a topic's config says them: a number, -1 when unset
 std::int64_t configNumber(const char *value)

@@ -16,20 +16,8 @@
 namespace rivulet {
 namespace {
 
-struct PartitionListDeleter
-{
-    void operator()(rd_kafka_topic_partition_list_t *list) const
-    {
-        rd_kafka_topic_partition_list_destroy(list);
-    }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
-
-struct MessageDeleter
-{
-    void operator()(rd_kafka_message_t *m) const { rd_kafka_message_destroy(m); }
-};
-using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+using rdkafka::Message;
+using rdkafka::PartitionList;
 
 // What every client of the source sets before the user's properties (which win): reconnect
 // within a second of a cluster coming back instead of librdkafka's ten.

@@ -27,6 +27,40 @@ struct TopicDeleter
 };
 using TopicHandle = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 
+// The other librdkafka objects the cluster code owns, each freed by its own destroy call.
+struct PartitionListDeleter
+{
+    void operator()(rd_kafka_topic_partition_list_t *list) const
+    {
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+struct MessageDeleter
+{
+    void operator()(rd_kafka_message_t *m) const { rd_kafka_message_destroy(m); }
+};
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+struct EventDeleter
+{
+    void operator()(rd_kafka_event_t *event) const { rd_kafka_event_destroy(event); }
+};
+using Event = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+
+struct QueueDeleter
+{
+    void operator()(rd_kafka_queue_t *queue) const { rd_kafka_queue_destroy(queue); }
+};
+using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+struct AdminOptionsDeleter
+{
+    void operator()(rd_kafka_AdminOptions_t *o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+using AdminOptions = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
+
 // The client's own error events, kept so that a caller can say in one sentence why it failed
 // ("Connect to ipv4#127.0.0.1:9092 failed: Connection refused"). Written on librdkafka's
 // threads only while the caller polls (rd_kafka_poll), so the caller's thread reads them.
