@@ -486,7 +486,6 @@ void MainWindow::apply(std::shared_ptr<const RefreshData> data)
         Q_EMIT refreshed();
         return;
     }
-    m_everSnapshot = true;
     m_failingSinceMs = 0;
     if (!m_sourceProblem.isEmpty()) {
         m_sourceProblem.clear();

@@ -179,8 +179,7 @@ private:
     const SourceInfo m_info;
     QList<Listener> m_listeners;
     bool m_seedCompat = false;
-    // the source's snapshots: whether one ever arrived, since when they fail, and why
-    bool m_everSnapshot = false;
+    // the source's snapshots: since when they fail, and why
     std::int64_t m_failingSinceMs = 0;
     QString m_sourceProblem;
     QList<QAction *> m_listenerActions; // shown only with listeners
