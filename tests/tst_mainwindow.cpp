@@ -423,6 +423,8 @@ private Q_SLOTS:
         QTRY_COMPARE(messages->rowCount(), MessagesModel::kPageSize);
         QTRY_COMPARE(messages->record(0)->offset, 0);
         QTableView *view = browser->view();
+        // the page is laid out (the scroll bar knows its rows) before it is scrolled
+        QTRY_VERIFY(view->verticalScrollBar()->maximum() > 0);
         view->scrollToBottom();
         QTRY_VERIFY_WITH_TIMEOUT(messages->rowCount() > MessagesModel::kPageSize, kTimeoutMs);
 
