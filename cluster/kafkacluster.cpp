@@ -38,6 +38,10 @@ QString topicFromMetadata(const rd_kafka_metadata_topic &mt, TopicSnapshot &topi
         // DescribeLogDirs, which says how big a partition is, is not in librdkafka 2.0's
         // admin API (Debian's; it came in 2.3): sizes stay unknown (see README)
         partition.stats.sizeBytes = -1;
+        // what other clients read, and bytes written, are not a client's to see
+        partition.stats.recordsOut = -1;
+        partition.stats.bytesIn = -1;
+        partition.stats.bytesOut = -1;
         if (mp.err != RD_KAFKA_RESP_ERR_NO_ERROR)
             partition.unavailable = QString::fromUtf8(rd_kafka_err2str(mp.err));
         topic.partitions.push_back(std::move(partition));

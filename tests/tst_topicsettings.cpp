@@ -37,22 +37,6 @@ using namespace rivulet::testing;
 
 namespace {
 
-// Opens the cell's editor with F2, types text over what it held and presses Enter.
-void typeIntoCell(QTableWidget *table, int row, int column, const QString &text)
-{
-    table->window()->activateWindow();
-    QVERIFY(QTest::qWaitForWindowActive(table->window()));
-    table->setFocus();
-    table->setCurrentCell(row, column);
-    QTest::keyClick(table, Qt::Key_F2);
-    QWidget *editor = QApplication::focusWidget();
-    QVERIFY(editor && editor != table && table->isAncestorOf(editor));
-    typeInto(editor, text);
-    QTest::keyClick(editor, Qt::Key_Return);
-    // the delegate commits by a queued call
-    QTRY_COMPARE(table->item(row, column)->text(), text);
-}
-
 QAction *menuAction(MainWindow &w, const QString &text)
 {
     for (QAction *menu : w.menuBar()->actions())
@@ -61,16 +45,6 @@ QAction *menuAction(MainWindow &w, const QString &text)
                 if (a->text().remove(QLatin1Char('&')) == text)
                     return a;
     return nullptr;
-}
-
-// Selects the topic's row in the tree, as a click would.
-void selectTopic(MainWindow &w, const QString &topic)
-{
-    QVERIFY(w.topicsPanel()->select(topic, -1));
-    // shortcuts (Delete) reach only the active window
-    w.activateWindow();
-    QVERIFY(QTest::qWaitForWindowActive(&w));
-    w.topicsPanel()->view()->setFocus();
 }
 
 struct Stored
@@ -99,14 +73,6 @@ QList<Stored> readAll(Broker &broker, const QByteArray &topic, int partition)
         return true;
     });
     return out;
-}
-
-QString cellOf(const QAbstractItemModel *model, const QString &topic, int column)
-{
-    for (int row = 0; row < model->rowCount(); ++row)
-        if (cell(model, row, TopicsModel::Name) == topic)
-            return cell(model, row, column);
-    return {};
 }
 
 } // namespace

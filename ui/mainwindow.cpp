@@ -228,6 +228,8 @@ void MainWindow::buildLayout()
     m_tabs->insertTab(MessagesTab, m_browser, tr("Messages"));
     // connections are what this process accepts: a cluster's are not known to a client
     m_tabs->setTabVisible(ClientsTab, m_info.kind == SourceInfo::Kind::InProcess);
+    // nor what they read, nor the bytes written: messages in only
+    m_chart->setInOnly(m_info.kind != SourceInfo::Kind::InProcess);
 
     // topics and the chart side by side on top, the wide tables below at full width
     m_topSplitter = new QSplitter(Qt::Horizontal, this);

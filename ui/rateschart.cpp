@@ -79,11 +79,21 @@ void RatesChart::setSpanSeconds(int seconds)
 
 void RatesChart::setMetric(Metric metric)
 {
+    if (m_inOnly)
+        metric = Metric::Messages; // a cluster's bytes are not known
     if (metric == m_metric)
         return;
     m_metric = metric;
     update();
     Q_EMIT metricChanged(metric);
+}
+
+void RatesChart::setInOnly(bool inOnly)
+{
+    m_inOnly = inOnly;
+    if (inOnly)
+        setMetric(Metric::Messages);
+    update();
 }
 
 std::int64_t RatesChart::latestSampleMs() const
@@ -104,14 +114,16 @@ std::vector<RatesChart::Series> RatesChart::series() const
     std::vector<Series> out;
     out.push_back({tr("in"), dark ? QColor(96, 165, 250) : QColor(37, 99, 235), false, true,
                    &m_broker, true});
-    out.push_back({tr("out"), dark ? QColor(74, 222, 128) : QColor(22, 163, 74), false, true,
-                   &m_broker, false});
+    if (!m_inOnly)
+        out.push_back({tr("out"), dark ? QColor(74, 222, 128) : QColor(22, 163, 74), false, true,
+                       &m_broker, false});
     if (!m_topic.isEmpty()) {
         out.push_back({tr("%1 in").arg(m_topic), dark ? QColor(251, 146, 60) : QColor(234, 88, 12),
                        true, false, &m_topicSamples, true});
-        out.push_back({tr("%1 out").arg(m_topic),
-                       dark ? QColor(216, 160, 255) : QColor(147, 51, 234), true, false,
-                       &m_topicSamples, false});
+        if (!m_inOnly)
+            out.push_back({tr("%1 out").arg(m_topic),
+                           dark ? QColor(216, 160, 255) : QColor(147, 51, 234), true, false,
+                           &m_topicSamples, false});
     }
     return out;
 }
@@ -340,6 +352,7 @@ void RatesChart::contextMenuEvent(QContextMenuEvent *event)
     messages->setChecked(m_metric == Metric::Messages);
     connect(messages, &QAction::triggered, this, [this] { setMetric(Metric::Messages); });
     QAction *bytes = menu.addAction(tr("Bytes per second"));
+    bytes->setEnabled(!m_inOnly);
     bytes->setCheckable(true);
     bytes->setChecked(m_metric == Metric::Bytes);
     connect(bytes, &QAction::triggered, this, [this] { setMetric(Metric::Bytes); });

@@ -32,6 +32,10 @@ public:
     void setMetric(Metric metric);
     Metric metric() const { return m_metric; }
     std::int64_t latestSampleMs() const;
+    // A cluster's rates are messages in only: its clients see end offsets grow, not bytes
+    // nor what other clients read. The chart then draws no "out" lines and offers no bytes.
+    void setInOnly(bool inOnly);
+    bool inOnly() const { return m_inOnly; }
 
     QSize sizeHint() const override { return {640, 200}; }
     QSize minimumSizeHint() const override { return {240, 120}; }
@@ -64,6 +68,7 @@ private:
     QString m_topic;
     int m_spanSeconds = 300;
     Metric m_metric = Metric::Messages;
+    bool m_inOnly = false;
     int m_hoverX = -1;
 };
 

@@ -32,7 +32,8 @@ struct PartitionStats
     std::int64_t sizeBytes = 0;
     // the last append; at start-up the newest stored batch's time (0: nothing stored)
     std::int64_t lastAppendMs = 0;
-    // cumulative since start-up, for rates
+    // cumulative since start-up, for rates; -1: unknown (a cluster's, whose clients see end
+    // offsets grow but neither the bytes written nor what other clients read)
     std::int64_t recordsIn = 0;
     std::int64_t bytesIn = 0;
     std::int64_t recordsOut = 0;

@@ -10,12 +10,17 @@
 #include "mainwindow.h"
 #include "messageinjector.h"
 #include "server/server.h"
+#include "topicsmodel.h"
+#include "topicspanel.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemModel>
+#include <QApplication>
 #include <QElapsedTimer>
 #include <QMessageBox>
+#include <QTableWidget>
 #include <QTest>
+#include <QTreeView>
 
 #include <memory>
 
@@ -101,6 +106,41 @@ inline QString cell(const QAbstractItemModel *model, int row, int column,
                     const QModelIndex &parent = {})
 {
     return model->data(model->index(row, column, parent)).toString();
+}
+
+// The topic's row's text in column of the topics model; empty when the topic is not there.
+inline QString cellOf(const QAbstractItemModel *model, const QString &topic, int column)
+{
+    for (int row = 0; row < model->rowCount(); ++row)
+        if (cell(model, row, TopicsModel::Name) == topic)
+            return cell(model, row, column);
+    return {};
+}
+
+// Selects the topic's row in the tree, as a click would.
+inline void selectTopic(MainWindow &w, const QString &topic)
+{
+    QVERIFY(w.topicsPanel()->select(topic, -1));
+    // shortcuts (Delete) reach only the active window
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    w.topicsPanel()->view()->setFocus();
+}
+
+// Opens the cell's editor with F2, types text over what it held and presses Enter.
+inline void typeIntoCell(QTableWidget *table, int row, int column, const QString &text)
+{
+    table->window()->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(table->window()));
+    table->setFocus();
+    table->setCurrentCell(row, column);
+    QTest::keyClick(table, Qt::Key_F2);
+    QWidget *editor = QApplication::focusWidget();
+    QVERIFY(editor && editor != table && table->isAncestorOf(editor));
+    typeInto(editor, text);
+    QTest::keyClick(editor, Qt::Key_Return);
+    // the delegate commits by a queued call
+    QTRY_COMPARE(table->item(row, column)->text(), text);
 }
 
 // The consumers row of consumer/topic/partition in the view's (sorted) model, or -1.

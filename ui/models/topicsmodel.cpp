@@ -16,6 +16,8 @@ constexpr std::uint64_t bit(int column)
 
 // Topic rows carry no internal id; partition rows carry their topic's node.
 constexpr quintptr kTopicRow = 0;
+// what a source cannot know (a cluster's sizes and reads)
+const QString kUnknown = QStringLiteral("—");
 
 } // namespace
 
@@ -87,7 +89,7 @@ void TopicsModel::update(const BrokerSnapshot &snapshot)
         totals.messages += t->messages;
         totals.bytes = totals.bytes < 0 || t->bytes < 0 ? -1 : totals.bytes + t->bytes;
         totals.inRate += t->inRate;
-        totals.outRate += t->outRate;
+        totals.outRate = totals.outRate < 0 || t->outRate < 0 ? -1 : totals.outRate + t->outRate;
         totals.unavailable += t->unavailable;
     }
     m_totals = totals;
@@ -139,7 +141,8 @@ std::uint64_t TopicsModel::aggregate(TopicNode &t)
         bytes = bytes < 0 || p.stats.sizeBytes < 0 ? -1 : bytes + p.stats.sizeBytes;
         lastAppend = std::max(lastAppend, p.stats.lastAppendMs);
         in += p.in.perSecond;
-        out += p.out.perSecond;
+        // one partition whose reads are unknown (a cluster's) makes the topic's unknown
+        out = out < 0 || p.stats.recordsOut < 0 ? -1 : out + p.out.perSecond;
         consumers += p.consumers;
     }
     std::uint64_t mask = 0;
@@ -354,7 +357,8 @@ QVariant TopicsModel::topicData(const TopicNode &t, int column, int role) const
     case InRate:
         return raw ? QVariant(t.inRate) : QVariant(display::rate(t.inRate));
     case OutRate:
-        return raw ? QVariant(t.outRate) : QVariant(display::rate(t.outRate));
+        return raw ? QVariant(t.outRate)
+                   : QVariant(t.outRate < 0 ? kUnknown : display::rate(t.outRate));
     case Consumers:
         return raw ? QVariant(t.consumers) : QVariant(display::count(t.consumers));
     case LastWrite:
@@ -388,7 +392,7 @@ QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, 
     };
     // a partition that could not be opened has no offsets or size to show, not zeros
     if (!raw && !p.unavailable.isEmpty() && column >= StartOffset && column <= Size)
-        return column == Messages ? tr("unavailable") : QStringLiteral("—");
+        return column == Messages ? tr("unavailable") : kUnknown;
     switch (column) {
     case Name:
         if (raw)
@@ -408,6 +412,8 @@ QVariant TopicsModel::partitionData(const TopicNode &t, const PartitionNode &p, 
     case InRate:
         return raw ? QVariant(p.in.perSecond) : QVariant(display::rate(p.in.perSecond));
     case OutRate:
+        if (s.recordsOut < 0)
+            return raw ? QVariant(-1.0) : QVariant(kUnknown);
         return raw ? QVariant(p.out.perSecond) : QVariant(display::rate(p.out.perSecond));
     case Consumers:
         return number(p.consumers);

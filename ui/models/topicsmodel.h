@@ -42,7 +42,7 @@ public:
         std::int64_t messages = 0;
         std::int64_t bytes = 0;
         double inRate = 0;
-        double outRate = 0;
+        double outRate = 0;           // -1: unknown (a cluster's), as bytes
         std::int64_t unavailable = 0; // partitions that could not be opened
     };
 
