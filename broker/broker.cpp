@@ -337,9 +337,9 @@ Broker::ChangeOutcome Broker::addPartitions(QByteArrayView name, std::int64_t ne
                     .arg(newTotal);
         return ChangeOutcome::Invalid;
     }
-    if (newTotal > TopicRegistry::kMaxPartitions) {
+    if (newTotal > kMaxPartitions) {
         error = QStringLiteral("A topic can have at most %1 partitions; %2 requested.")
-                    .arg(TopicRegistry::kMaxPartitions)
+                    .arg(kMaxPartitions)
                     .arg(newTotal);
         return ChangeOutcome::Invalid;
     }

@@ -116,7 +116,7 @@ public:
 
     using ChangeOutcome = rivulet::ChangeOutcome; // outcomes.h
     // Kafka's CreatePartitions: raises the topic's partition count to newTotal (at most
-    // TopicRegistry::kMaxPartitions); with validateOnly only checks. The registry gets a new
+    // kMaxPartitions); with validateOnly only checks. The registry gets a new
     // Topic sharing the existing partitions; holders of the old one keep its view. When
     // durable, topics.json has the new count before anyone sees the new partitions.
     ChangeOutcome addPartitions(QByteArrayView name, std::int64_t newTotal, QString &error,

@@ -153,7 +153,7 @@ private Q_SLOTS:
         QCOMPARE(error, QStringLiteral("Topic already has 5 partitions."));
         QCOMPARE(broker.addPartitions("t", 3, error), Broker::ChangeOutcome::Invalid);
         QVERIFY2(error.contains(QStringLiteral("higher than the requested 3")), qPrintable(error));
-        QCOMPARE(broker.addPartitions("t", TopicRegistry::kMaxPartitions + 1, error),
+        QCOMPARE(broker.addPartitions("t", kMaxPartitions + 1, error),
                  Broker::ChangeOutcome::Invalid);
         QCOMPARE(broker.addPartitions("nope", 3, error), Broker::ChangeOutcome::UnknownTopic);
         // validate only: nothing changes

@@ -5,7 +5,7 @@
 #include "offthread.h"
 #include "problemtext.h"
 // Kafka's topic name rules and the partition limit, shared with the broker
-#include "log/topicregistry.h"
+#include "topicrules.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -33,7 +33,7 @@ CreateTopicDialog::CreateTopicDialog(ClusterSource &source, QThreadPool &pool, Q
     m_partitions->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 12);
     m_partitions->setToolTip(tr("1 to %1. Partitions are read in parallel; their number cannot "
                                 "change later")
-                                 .arg(display::count(TopicRegistry::kMaxPartitions)));
+                                 .arg(display::count(kMaxPartitions)));
     m_problem->setWordWrap(true);
     m_problem->setMinimumHeight(fontMetrics().height() * 2);
     m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -75,7 +75,7 @@ QString CreateTopicDialog::nameProblem() const
 QString CreateTopicDialog::partitionsProblem() const
 {
     const QString text = m_partitions->text();
-    const int max = TopicRegistry::kMaxPartitions;
+    const int max = kMaxPartitions;
     if (text.isEmpty())
         return tr("Enter a number of partitions, 1 to %1.").arg(display::count(max));
     bool ok = false;

@@ -5,7 +5,7 @@
 #include "offthread.h"
 #include "problemtext.h"
 // the partition limit, shared with the broker
-#include "log/topicregistry.h"
+#include "topicrules.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -164,7 +164,7 @@ TopicSettingsDialog::TopicSettingsDialog(ClusterSource &source, QThreadPool &poo
     m_partitions->setMaximumWidth(digit * 12);
     m_partitions->setToolTip(tr("Partitions can be added (up to %1), never removed. Keys hash "
                                 "to other partitions afterwards.")
-                                 .arg(display::count(TopicRegistry::kMaxPartitions)));
+                                 .arg(display::count(kMaxPartitions)));
     auto *partitions = new QGroupBox(tr("Partitions"), this);
     auto *partitionsRow = new QHBoxLayout(partitions);
     auto *partitionsLabel = new QLabel(tr("&Count:"), this);
@@ -173,7 +173,7 @@ TopicSettingsDialog::TopicSettingsDialog(ClusterSource &source, QThreadPool &poo
     partitionsRow->addWidget(m_partitions);
     partitionsRow->addWidget(new QLabel(tr("now %1; only upward, at most %2")
                                             .arg(m_partitionCount)
-                                            .arg(display::count(TopicRegistry::kMaxPartitions)),
+                                            .arg(display::count(kMaxPartitions)),
                                         this),
                              1);
 
@@ -291,7 +291,7 @@ QString TopicSettingsDialog::retentionProblem() const
 QString TopicSettingsDialog::partitionsProblem() const
 {
     const QString text = m_partitions->text();
-    const int max = TopicRegistry::kMaxPartitions;
+    const int max = kMaxPartitions;
     const std::optional<std::int64_t> count = number(text);
     if (!count)
         return text.isEmpty()

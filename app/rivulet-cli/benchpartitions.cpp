@@ -110,7 +110,7 @@ int runPartitionScale(const Options &o, int total)
     };
 
     Layout layout;
-    layout.perTopic = rivulet::TopicRegistry::kMaxPartitions;
+    layout.perTopic = rivulet::kMaxPartitions;
     layout.topics = (total + layout.perTopic - 1) / layout.perTopic;
     QJsonObject json;
     QString error;

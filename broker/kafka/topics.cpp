@@ -59,10 +59,10 @@ KafkaHandler::Outcome KafkaHandler::handle(const Call &call, CreateTopicsRequest
         } else if (!t.assignments.empty()) {
             r.errorCode = error::InvalidRequest;
             r.errorMessage = "manual replica assignment is not supported";
-        } else if (partitions < 1 || partitions > TopicRegistry::kMaxPartitions) {
+        } else if (partitions < 1 || partitions > kMaxPartitions) {
             r.errorCode = error::InvalidPartitions;
             r.errorMessage = QByteArray("the number of partitions must be between 1 and ") +
-                             QByteArray::number(TopicRegistry::kMaxPartitions);
+                             QByteArray::number(kMaxPartitions);
         } else if (!badConfig.isEmpty()) {
             r.errorCode = error::InvalidConfig;
             r.errorMessage = "unsupported topic config " + badConfig;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "topicrules.h"
+
 #include "partition.h"
 
 #include <QString>
@@ -56,10 +58,5 @@ private:
     std::atomic<std::int64_t> m_retentionMs;
     std::atomic<std::int64_t> m_retentionBytes;
 };
-
-// Kafka's topic-name rules, which Rivulet applies to every protocol so that any topic can
-// be reached from any client: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".
-// Returns an empty string when the name is valid, otherwise why it is not.
-QString topicNameProblem(QByteArrayView name);
 
 } // namespace rivulet

@@ -17,8 +17,6 @@ using LogFactory =
 class TopicRegistry
 {
 public:
-    static constexpr int kMaxPartitions = 10000;
-
     enum class CreateOutcome
     {
         Created,
