@@ -9,7 +9,6 @@
 
 #include <QTcpSocket>
 #include <QTest>
-#include <QtEndian>
 
 #include <algorithm>
 #include <memory>
