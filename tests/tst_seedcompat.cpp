@@ -4,11 +4,11 @@
 
 #include "native/clientcodec.h"
 #include "native/nativeclient.h"
+#include "support/nativebytes.h"
 #include "support/rivuletprocess.h"
 
 #include <QTcpSocket>
 #include <QTest>
-#include <QtEndian>
 
 #include <algorithm>
 #include <memory>
@@ -17,19 +17,6 @@ using namespace rivulet::native;
 using namespace rivulet::testsupport;
 
 namespace {
-
-// Bytes written out by hand from docs/PROTOCOL.md §4, not with the broker's encoders.
-QByteArray be32(quint32 v)
-{
-    QByteArray bytes(4, '\0');
-    qToBigEndian(v, bytes.data());
-    return bytes;
-}
-QByteArray contentRecord(quint32 offset, const QByteArray &value)
-{
-    return QByteArray(1, '\x01') + be32(offset) + be32(quint32(value.size())) + value;
-}
-const QByteArray kEmpty(1, '\0');
 
 // The shape of the original's load client (its client_test.rs), scaled down: the producer
 // sends values 0..kWritten-1 in batches of 30 and the consumer polls with limit 30 until it

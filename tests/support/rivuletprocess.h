@@ -4,6 +4,8 @@
 // run to its end, and a broker started until its ready line and stopped again.
 // Header-only; include it from tests/tst_*.cpp (which define RIVULET_BIN_DIR).
 
+#include "timeouts.h"
+
 #include <QDeadlineTimer>
 #include <QProcess>
 #include <QRegularExpression>
@@ -13,9 +15,6 @@
 #include <csignal>
 
 namespace rivulet::testsupport {
-
-// Bounds every wait; generous because the machines running this are shared.
-constexpr int kTimeoutMs = 30000;
 
 // An executable of this build, e.g. binary("rivulet-cli").
 inline QString binary(const char *name)
