@@ -102,6 +102,10 @@ struct KafkaSource::Private
     // each partition's end offset when the source first saw it, by topic (recordsIn)
     QHash<QString, std::vector<std::int64_t>> baselines;
     QStringList problems;
+    // Why the last snapshot found no broker (or authentication failed); empty once one
+    // answers. The browser's and dialogs' calls then fail at once with it instead of each
+    // waiting out the request timeout against a cluster known to be down.
+    QString unreachable;
     RateHistory rates; // its own lock
 
     std::unique_ptr<KafkaAdmin> admin; // the write side
@@ -118,6 +122,11 @@ struct KafkaSource::Private
     RecordPage read(const QByteArray &topic, int partition, const ReadRequest &request,
                     const RecordMatcher &matcher);
     QString readerFailure(rd_kafka_resp_err_t err, const QByteArray &topic, int partition) const;
+    QString knownUnreachable() const
+    {
+        std::lock_guard lock(stateMutex);
+        return unreachable;
+    }
 };
 
 KafkaSource::KafkaSource(std::unique_ptr<Private> d) : d(std::move(d)) {}
@@ -173,12 +182,15 @@ bool KafkaSource::snapshot(BrokerSnapshot &snapshot, QString &error)
     QStringList problems;
     {
         std::lock_guard lock(d->snapshotMutex);
-        if (!d->cluster->describe(description, d->timeoutMs, error))
-            return false;
-        if (!d->cluster->describeGroups(groups, problems, d->timeoutMs, error)) {
+        bool described = d->cluster->describe(description, d->timeoutMs, error);
+        if (described && !d->cluster->describeGroups(groups, problems, d->timeoutMs, error)) {
             error = QStringLiteral("consumer groups: %1").arg(error);
-            return false;
+            described = false;
         }
+        std::lock_guard state(d->stateMutex);
+        d->unreachable = !described && rdkafka::saysUnreachable(error) ? error : QString();
+        if (!described)
+            return false;
     }
     BrokerSnapshot fresh;
     fresh.takenMs = description.takenMs;
@@ -341,6 +353,13 @@ RecordPage KafkaSource::readRecords(QByteArrayView topic, int partition, const R
         page.error = matcher.problem();
         return page;
     }
+    if (QString down = d->knownUnreachable(); !down.isEmpty()) {
+        RecordPage page;
+        page.partition = partition;
+        page.fromOffset = page.nextOffset = request.fromOffset;
+        page.error = std::move(down);
+        return page;
+    }
     std::lock_guard lock(d->readMutex);
     return d->read(topic.toByteArray(), partition, request, matcher);
 }
@@ -351,6 +370,8 @@ TimestampLookup KafkaSource::offsetForTimestamp(QByteArrayView topicName, int pa
     const QByteArray topic = topicName.toByteArray();
     const RecordMatcher everything{RecordFilter{}};
     TimestampLookup found;
+    if (found.error = d->knownUnreachable(); !found.error.isEmpty())
+        return found;
     std::lock_guard lock(d->readMutex);
     rd_kafka_t *rk = d->reader.get();
     if (timestamp == TimestampLookup::kNewestTimestamp) {
@@ -414,6 +435,8 @@ QList<PartitionRange> KafkaSource::partitionRanges(QByteArrayView topic)
     TopicSnapshot described;
     bool exists = false;
     QString error;
+    if (!d->knownUnreachable().isEmpty())
+        return {};
     {
         std::lock_guard lock(d->lookupMutex);
         if (!d->lookup->describeTopic(topic, described, exists, d->timeoutMs, error) || !exists)
@@ -431,6 +454,8 @@ int KafkaSource::partitionCount(QByteArrayView topic)
     TopicSnapshot described;
     bool exists = false;
     QString error;
+    if (!d->knownUnreachable().isEmpty())
+        return -1;
     std::lock_guard lock(d->lookupMutex);
     if (!d->lookup->describeTopic(topic, described, exists, d->timeoutMs, error) || !exists)
         return -1;
@@ -442,6 +467,8 @@ std::optional<RetentionPolicy> KafkaSource::retention(QByteArrayView topic)
     RetentionPolicy policy;
     bool exists = false;
     QString error;
+    if (!d->knownUnreachable().isEmpty())
+        return std::nullopt;
     std::lock_guard lock(d->lookupMutex);
     if (!d->lookup->describeRetention(topic, policy, exists, d->timeoutMs, error) || !exists)
         return std::nullopt;

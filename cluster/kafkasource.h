@@ -29,7 +29,9 @@ class KafkaCluster;
 //
 // Every call is bounded: requests time out after timeoutMs() (5 s unless set), so an
 // unreachable or failing cluster gives an error saying why within a few seconds, never a
-// hang. Safe to call from several threads at once.
+// hang. Once a snapshot has found no broker (or authentication failed), the reads and
+// lookups fail at once with that reason until a snapshot gets an answer again. Safe to call
+// from several threads at once.
 class KafkaSource : public ClusterSource
 {
 public:
