@@ -311,8 +311,13 @@ bool Broker::setRetention(QByteArrayView name, const RetentionPolicy &retention,
         error = QStringLiteral("unknown topic \"%1\"").arg(QString::fromUtf8(name));
         return false;
     }
+    const RetentionPolicy before = topic->retention();
     topic->setRetention(retention);
-    return !m_dataDir || saveTopicsLocked(error);
+    if (!m_dataDir || saveTopicsLocked(error))
+        return true;
+    // not recorded, so not changed: after a restart the old policy would be back anyway
+    topic->setRetention(before);
+    return false;
 }
 
 Broker::ChangeOutcome Broker::addPartitions(QByteArrayView name, std::int64_t newTotal,

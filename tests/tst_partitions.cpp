@@ -297,6 +297,26 @@ private Q_SLOTS:
         QCOMPARE(offsetsFrom(*p, acked - 1), range(acked - 1, acked + 1));
     }
 
+    // A retention change that cannot be recorded (no room for topics.json's temp file) is
+    // refused and changes nothing: the policy in force stays the one on disk.
+    void retentionUnchangedWhenItCannotBeSaved()
+    {
+        QTemporaryDir tmp;
+        testsupport::TmpfsMount disk(tmp.path(), "1m");
+        if (!disk.mounted())
+            QSKIP(qPrintable(disk.why()));
+        auto broker = openBroker(tmp.path());
+        QVERIFY(broker);
+        QCOMPARE(broker->createTopic("kept", 1).outcome, TopicRegistry::CreateOutcome::Created);
+        QString error;
+        QVERIFY(broker->setRetention("kept", {3600000, -1}, error));
+        disk.fill(QStringLiteral("filler"));
+        QVERIFY(!broker->setRetention("kept", {1000, 4096}, error));
+        QVERIFY2(error.contains(u"No space left") || error.contains(u"topics"), qPrintable(error));
+        QCOMPARE(broker->topics().find("kept")->retention().retentionMs, std::int64_t(3600000));
+        QCOMPARE(broker->topics().find("kept")->retention().retentionBytes, std::int64_t(-1));
+    }
+
     void durableAfterKill9()
     {
         QTemporaryDir tmp;
