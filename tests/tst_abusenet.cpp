@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 using namespace rivulet;
+using rivulet::testing::requestFrame;
 
 namespace {
 
@@ -121,22 +122,15 @@ private:
 QByteArray kafkaFrame(std::int16_t apiKey, std::int16_t version, std::int32_t correlationId,
                       const QByteArray &body)
 {
-    const QByteArray request = Bytes()
-                                   .i16(apiKey)
-                                   .i16(version)
-                                   .i32(correlationId)
-                                   .classic("tst_abusenet")
-                                   .raw(body)
-                                   .data();
-    return Bytes().i32(std::int32_t(request.size())).raw(request).data();
+    return requestFrame(apiKey, version, correlationId, body, QByteArray("tst_abusenet"));
 }
 
 // FetchRequest v4 for one topic naming partition 0 `times` times.
 QByteArray fetchV4(const QByteArray &topic, int times, std::int32_t maxWaitMs,
                    std::int32_t maxBytes, std::int32_t partitionMaxBytes)
 {
-    Bytes b;
-    b.i32(-1).i32(maxWaitMs).i32(1).i32(maxBytes).i8(0).i32(1).classic(topic).i32(times);
+    Out b;
+    b.i32(-1).i32(maxWaitMs).i32(1).i32(maxBytes).i8(0).i32(1).str(topic).i32(times);
     for (int i = 0; i < times; ++i)
         b.i32(0).i64(0).i32(partitionMaxBytes);
     return kafkaFrame(1, 4, 7, b.data());
@@ -237,9 +231,8 @@ QByteArray batchOf(const QList<QByteArray> &values, bool gzip)
 // ProduceRequest v3 of one batch to partition 0 of topic, acks -1.
 QByteArray produceV3(std::int32_t correlationId, const QByteArray &topic, const QByteArray &batch)
 {
-    Bytes b;
-    b.i16(-1).i16(-1).i32(30000).i32(1).classic(topic).i32(1).i32(0).i32(
-        std::int32_t(batch.size()));
+    Out b;
+    b.i16(-1).i16(-1).i32(30000).i32(1).str(topic).i32(1).i32(0).i32(std::int32_t(batch.size()));
     b.raw(batch);
     return kafkaFrame(0, 3, correlationId, b.data());
 }
@@ -529,7 +522,7 @@ private Q_SLOTS:
         for (int i = 0; i < 5; ++i) {
             hogs.push_back(std::make_unique<RawClient>());
             QVERIFY(hogs.back()->connectTo(kafka.serverPort()));
-            QVERIFY(hogs.back()->sendAll(Bytes().i32(declared).data()));
+            QVERIFY(hogs.back()->sendAll(Out().i32(declared).data()));
         }
         int stalled = 0;
         while (stalled < 200) {

@@ -14,7 +14,7 @@ using namespace rivulet::kafka;
 namespace {
 
 // The top-level tagged-field section: none, or one unknown field (tag 50, two bytes).
-void endTags(Bytes &b, bool tagged)
+void endTags(Out &b, bool tagged)
 {
     if (tagged)
         b.uvarint(1).uvarint(50).uvarint(2).raw("xy");
@@ -34,7 +34,7 @@ private Q_SLOTS:
     void findCoordinatorV4()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.i8(1)         // key_type: transaction
                 .uvarint(3) // coordinator_keys: two compact strings
                 .compact("tx-a")
@@ -54,7 +54,7 @@ private Q_SLOTS:
     {
         const QByteArray assignment("\x00\x01\x02", 3);
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("g1")          // group_id
                 .i32(7)              // generation_id
                 .compact("m-1")      // member_id
@@ -84,7 +84,7 @@ private Q_SLOTS:
     void leaveGroupV5()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("g1")          // group_id
                 .uvarint(3)          // members: two
                 .compact("m-1")      // member_id
@@ -113,7 +113,7 @@ private Q_SLOTS:
     void offsetCommitV9()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("g1")     // group_id
                 .i32(4)         // generation_id_or_member_epoch
                 .compact("m-1") // member_id
@@ -158,7 +158,7 @@ private Q_SLOTS:
     void offsetFetchV8()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(3)       // groups: two
                 .compact("g1") // group_id
                 .uvarint(2)    // topics: one
@@ -192,7 +192,7 @@ private Q_SLOTS:
     void listOffsetsV7()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.i32(-1)       // replica_id
                 .i8(1)      // isolation_level
                 .uvarint(2) // topics: one
@@ -221,7 +221,7 @@ private Q_SLOTS:
     void createTopicsV7()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(2) // topics: one
                 .compact("orders")
                 .i32(-1)    // num_partitions
@@ -267,7 +267,7 @@ private Q_SLOTS:
     void deleteTopicsV6()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(3) // topics: two
                 .compact("orders")
                 .raw(QByteArray(16, '\0')) // topic_id: zero
@@ -293,7 +293,7 @@ private Q_SLOTS:
     void initProducerIdV4()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("tx-1") // transactional_id (nullable)
                 .i32(60000)   // transaction_timeout_ms
                 .i64(1234)    // producer_id
@@ -310,7 +310,7 @@ private Q_SLOTS:
         // idempotent producer: null transactional id
         bool ok = false;
         const auto r = decoded<InitProducerIdRequest>(
-            Bytes().uvarint(0).i32(-1).i64(-1).i16(-1).uvarint(0).data(), 4, ok);
+            Out().uvarint(0).i32(-1).i64(-1).i16(-1).uvarint(0).data(), 4, ok);
         QVERIFY(ok);
         QVERIFY(!r.transactionalId);
         QCOMPARE(r.producerId, std::int64_t(-1));
@@ -319,7 +319,7 @@ private Q_SLOTS:
     void addPartitionsToTxnV3()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("tx-1") // v3_and_below_transactional_id
                 .i64(77)      // v3_and_below_producer_id
                 .i16(2)       // v3_and_below_producer_epoch
@@ -346,7 +346,7 @@ private Q_SLOTS:
     void endTxnV3()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("tx-1").i64(77).i16(2).i8(1); // id, producer id, epoch, committed
             endTags(b, tagged);
             bool ok = false;
@@ -362,7 +362,7 @@ private Q_SLOTS:
     void txnOffsetCommitV3()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("tx-1")   // transactional_id
                 .compact("g1")  // group_id
                 .i64(77)        // producer_id
@@ -404,7 +404,7 @@ private Q_SLOTS:
     void describeGroupsV5()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(3).compact("g1").compact("g2").i8(1); // groups, include_authorized_operations
             endTags(b, tagged);
             bool ok = false;
@@ -418,7 +418,7 @@ private Q_SLOTS:
     void listGroupsV5()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(3) // states_filter: two
                 .compact("Stable")
                 .compact("Empty")
@@ -436,7 +436,7 @@ private Q_SLOTS:
     void describeConfigsV4()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(3) // resources: two
                 .i8(2)   // resource_type: topic
                 .compact("orders")
@@ -469,7 +469,7 @@ private Q_SLOTS:
     void createPartitionsV3()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(3) // topics: two
                 .compact("orders")
                 .i32(4)     // count
@@ -506,7 +506,7 @@ private Q_SLOTS:
     void deleteRecordsV2()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.uvarint(2) // topics: one
                 .compact("orders")
                 .uvarint(3) // partitions: two
@@ -536,7 +536,7 @@ private Q_SLOTS:
     void describeClusterV1()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.i8(1)     // include_cluster_authorized_operations
                 .i8(2); // endpoint_type (v1+): controllers
             endTags(b, tagged);
@@ -551,7 +551,7 @@ private Q_SLOTS:
     void offsetForLeaderEpochV4()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.i32(-1)       // replica_id (v3+)
                 .uvarint(2) // topics: one
                 .compact("orders")

@@ -60,7 +60,7 @@ private Q_SLOTS:
                 m.codec.encode(v, bytes);
                 QCOMPARE(int(bytes.back()), 0); // no tagged fields of its own
                 const QByteArray withTag =
-                    bytes.chopped(1) + Bytes().uvarint(1).uvarint(99).uvarint(2).raw("ab").data();
+                    bytes.chopped(1) + Out().uvarint(1).uvarint(99).uvarint(2).raw("ab").data();
                 QByteArray again;
                 const QString why = m.codec.decode(v, withTag, again);
                 QVERIFY2(
@@ -80,7 +80,7 @@ private Q_SLOTS:
     {
         // compact strings, then the tagged fields: none, then one unknown
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("librdkafka").compact("2.0.2");
             if (tagged)
                 b.uvarint(1).uvarint(7).uvarint(2).raw("xy");
@@ -99,7 +99,7 @@ private Q_SLOTS:
         ApiVersionsResponse r;
         r.apiKeys.push_back({18, 0, 4});
         // absent: finalized_features_epoch at its default (-1) is not written
-        QCOMPARE(encoded(r, 3), Bytes()
+        QCOMPARE(encoded(r, 3), Out()
                                     .i16(0)     // error_code
                                     .uvarint(2) // one api key
                                     .i16(18)
@@ -112,7 +112,7 @@ private Q_SLOTS:
         // present: tag 1 (finalized_features_epoch int64) and tag 3 (zk_migration_ready)
         r.finalizedFeaturesEpoch = 5;
         r.zkMigrationReady = true;
-        const QByteArray expected = Bytes()
+        const QByteArray expected = Out()
                                         .i16(0)
                                         .uvarint(2)
                                         .i16(18)
@@ -141,7 +141,7 @@ private Q_SLOTS:
     void heartbeatV4Request()
     {
         for (bool tagged : {false, true}) {
-            Bytes b;
+            Out b;
             b.compact("g1").i32(3).compact("m-1").uvarint(0); // group_instance_id null
             if (tagged)
                 b.uvarint(2).uvarint(0).uvarint(1).raw("z").uvarint(12).uvarint(0);
@@ -160,7 +160,7 @@ private Q_SLOTS:
     void metadataV12Request()
     {
         // topics: one by name (topic id zero), auto-create false, operations false
-        Bytes b;
+        Out b;
         b.uvarint(2).raw(QByteArray(16, '\0')).compact("orders").uvarint(0);
         b.i8(0).i8(0).uvarint(0);
         bool ok = false;
@@ -174,7 +174,7 @@ private Q_SLOTS:
         // null topics (all): compact length 0
         bool okAll = false;
         const auto all =
-            decoded<MetadataRequest>(Bytes().uvarint(0).i8(1).i8(0).uvarint(0).data(), 12, okAll);
+            decoded<MetadataRequest>(Out().uvarint(0).i8(1).i8(0).uvarint(0).data(), 12, okAll);
         QVERIFY(okAll);
         QVERIFY(!all.topics);
     }
@@ -182,7 +182,7 @@ private Q_SLOTS:
     void fetchV12RequestReplicaStateTag()
     {
         // v15+: replica_state is tagged field 1; v12: cluster_id is tagged field 0
-        Bytes b;
+        Out b;
         b.i32(-1)         // replica_id (v4-14)
             .i32(500)     // max_wait_ms
             .i32(1)       // min_bytes
@@ -220,7 +220,7 @@ private Q_SLOTS:
     void produceV9Request()
     {
         const QByteArray records("\x01\x02\x03", 3);
-        Bytes b;
+        Out b;
         b.uvarint(0)    // transactional_id null
             .i16(-1)    // acks
             .i32(30000) // timeout_ms
@@ -251,11 +251,11 @@ private Q_SLOTS:
         j.rebalanceTimeoutMs = 30000;
         j.memberId = "";
         j.protocolType = "consumer";
-        QCOMPARE(encoded(j, 5).left(3), Bytes().classic("g").data());
-        QCOMPARE(encoded(j, 6).left(2), Bytes().compact("g").data());
-        QCOMPARE(encoded(j, 5).right(4), Bytes().i32(0).data()); // no protocols, classic count
+        QCOMPARE(encoded(j, 5).left(3), Out().str("g").data());
+        QCOMPARE(encoded(j, 6).left(2), Out().compact("g").data());
+        QCOMPARE(encoded(j, 5).right(4), Out().i32(0).data()); // no protocols, classic count
         // ... protocol_type "consumer", protocols: none (compact count 1), no tagged fields
-        QCOMPARE(encoded(j, 6).right(3), Bytes().raw("r").uvarint(1).uvarint(0).data());
+        QCOMPARE(encoded(j, 6).right(3), Out().raw("r").uvarint(1).uvarint(0).data());
     }
 };
 
