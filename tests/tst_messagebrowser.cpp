@@ -10,6 +10,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QLabel>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableView>
@@ -396,6 +397,47 @@ private Q_SLOTS:
         QCOMPARE(browser.model()->record(0)->offset, 800);
         QCOMPARE(MessagesModel::Start(browser.startBox()->currentData().toInt()),
                  MessagesModel::Start::Newest);
+    }
+
+    // The topic being browsed is deleted (here or by another client): the browser shows
+    // nothing and says so, instead of switching to the first topic's records unasked; once
+    // the user chooses a topic it is browsed as before.
+    void deletedTopicIsNotReplacedByAnother()
+    {
+        Broker broker;
+        BrokerSource source(broker);
+        broker.createTopic("a", 1);
+        broker.createTopic("b", 1);
+        produce(partitionOf(broker, "a", 0), 5);
+        produce(partitionOf(broker, "b", 0), 7);
+        MessageBrowser browser(source);
+        browser.setTopics({QStringLiteral("a"), QStringLiteral("b")});
+        browser.showPartition(QStringLiteral("b"), 0);
+        MessagesModel *model = browser.model();
+        QTRY_VERIFY(!model->isReading() && model->rowCount() == 7);
+
+        QString error;
+        QVERIFY2(broker.deleteTopic("b", error), qPrintable(error));
+        browser.setTopics({QStringLiteral("a")});
+        QTRY_VERIFY(!model->isReading());
+        QCOMPARE(model->topicName(), QString());
+        QCOMPARE(model->rowCount(), 0);
+        QCOMPARE(browser.topicBox()->currentText(), QString());
+        QVERIFY2(browser.statusLabel()->text().contains(QLatin1String("b was deleted")),
+                 qPrintable(browser.statusLabel()->text()));
+
+        // another topic appearing does not pick one either
+        broker.createTopic("c", 1);
+        browser.setTopics({QStringLiteral("a"), QStringLiteral("c")});
+        QCOMPARE(model->topicName(), QString());
+        QCOMPARE(browser.topicBox()->currentText(), QString());
+
+        // choosing one in the box browses it
+        browser.topicBox()->setCurrentIndex(0);
+        QTRY_VERIFY(!model->isReading() && model->rowCount() == 5);
+        QCOMPARE(model->topicName(), QStringLiteral("a"));
+        QVERIFY2(!browser.statusLabel()->text().contains(QLatin1String("deleted")),
+                 qPrintable(browser.statusLabel()->text()));
     }
 
     void injectorRunsOffTheGuiThreadAndCancels()

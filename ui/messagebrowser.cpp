@@ -155,6 +155,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
     layout->addWidget(m_splitter);
 
     connect(m_topic, &QComboBox::currentTextChanged, this, [this] {
+        m_deletedTopic.clear();
         updatePartitionRange();
         go();
     });
@@ -250,11 +251,18 @@ void MessageBrowser::setTopics(const QStringList &names)
     if (existing == names)
         return;
     const QString current = m_topic->currentText();
+    // The topic shown is gone (deleted here or elsewhere): show nothing and say so, rather
+    // than the first topic's records under a name the user did not choose. Until the user
+    // chooses a topic, later changes to the list do not pick one either.
+    if (!current.isEmpty() && !names.contains(current))
+        m_deletedTopic = current;
     m_topic->blockSignals(true);
     m_topic->clear();
     m_topic->addItems(names);
-    const int index = int(names.indexOf(current));
-    m_topic->setCurrentIndex(index >= 0 ? index : (names.isEmpty() ? -1 : 0));
+    int index = int(names.indexOf(current));
+    if (index < 0 && m_deletedTopic.isEmpty() && !names.isEmpty())
+        index = 0; // nothing chosen yet: the first topic
+    m_topic->setCurrentIndex(index);
     m_topic->blockSignals(false);
     if (m_topic->currentText() != current) {
         updatePartitionRange();
@@ -273,6 +281,7 @@ void MessageBrowser::showPartition(const QString &topic, int partition)
     const int index = m_topic->findText(topic);
     if (index < 0)
         return;
+    m_deletedTopic.clear();
     m_topic->blockSignals(true);
     m_partition->blockSignals(true);
     m_topic->setCurrentIndex(index);
@@ -371,8 +380,11 @@ void MessageBrowser::republishCurrent()
 void MessageBrowser::updateStatus()
 {
     if (m_model->topicName().isEmpty()) {
-        m_status->setText(m_topic->count() == 0 ? tr("No topics yet: create one with Ctrl+N")
-                                                : tr("Choose a topic"));
+        if (!m_deletedTopic.isEmpty())
+            m_status->setText(tr("Topic %1 was deleted: choose another topic").arg(m_deletedTopic));
+        else
+            m_status->setText(m_topic->count() == 0 ? tr("No topics yet: create one with Ctrl+N")
+                                                    : tr("Choose a topic"));
         return;
     }
     if (!m_model->filterProblem().isEmpty()) {

@@ -106,6 +106,7 @@ private:
     QSplitter *m_splitter;
     bool m_follow = false;         // live tail keeps the newest row in view
     bool m_scrollToNewest = false; // Newest: the first rows of the read bring the last in view
+    QString m_deletedTopic;        // the topic shown until it was deleted, until another is chosen
     QToolButton *m_export;
 };
 
