@@ -11,6 +11,7 @@
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableView>
@@ -438,6 +439,36 @@ private Q_SLOTS:
         QCOMPARE(model->topicName(), QStringLiteral("a"));
         QVERIFY2(!browser.statusLabel()->text().contains(QLatin1String("deleted")),
                  qPrintable(browser.statusLabel()->text()));
+    }
+
+    // The filters share the read line while it has room and get a line of their own when
+    // the browser is narrow: they were squeezed to a few pixels ("Fil…") and, on one line,
+    // held the window at least ~920 px wide.
+    void filtersMoveToTheirOwnLineWhenNarrow()
+    {
+        Broker broker;
+        BrokerSource source(broker);
+        broker.createTopic("t", 1);
+        MessageBrowser browser(source);
+        browser.setTopics({QStringLiteral("t")});
+        browser.resize(1400, 500);
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        auto middleOf = [&](QWidget *w) { return w->mapTo(&browser, w->rect().center()).y(); };
+        QWidget *filter = browser.filterEdit();
+        QWidget *topic = browser.topicBox();
+        QTRY_COMPARE(middleOf(filter), middleOf(topic));
+
+        const int narrowest = browser.minimumSizeHint().width();
+        browser.resize(narrowest, 500);
+        QTRY_VERIFY(middleOf(filter) > middleOf(topic) + topic->height() / 2);
+        const int digit = filter->fontMetrics().horizontalAdvance(QLatin1Char('0'));
+        QVERIFY2(filter->width() >= digit * 24, qPrintable(QString::number(filter->width())));
+        QVERIFY(browser.headerFilterEdit()->width() >= digit * 10);
+        QVERIFY(browser.headerFilterEdit()->isVisible() && browser.regexButton()->isVisible());
+
+        browser.resize(1400, 500);
+        QTRY_COMPARE(middleOf(filter), middleOf(topic));
     }
 
     void injectorRunsOffTheGuiThreadAndCancels()

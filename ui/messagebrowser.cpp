@@ -38,7 +38,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
       m_regex(new QToolButton(this)), m_header(new QLineEdit(this)),
       m_filterDelay(new QTimer(this)), m_status(new QLabel(this)), m_view(new QTableView(this)),
       m_detail(new RecordDetailPane(this)), m_splitter(new QSplitter(Qt::Vertical, this)),
-      m_export(new QToolButton(this))
+      m_export(new QToolButton(this)), m_filterRow(new QWidget(this))
 {
     m_topic->setMinimumContentsLength(16);
     m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -64,6 +64,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
         QRegularExpression(QStringLiteral("[0-9]{1,18}")), m_offset));
     m_offset->setPlaceholderText(tr("offset"));
     m_offset->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 14);
+    m_offset->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 9);
     m_offset->setEnabled(false);
     m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     m_time->setCalendarPopup(true);
@@ -130,9 +131,19 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
     bar->addWidget(goButton);
     bar->addSpacing(8);
     bar->addWidget(m_liveTail);
-    bar->addWidget(m_filter, 3);
-    bar->addWidget(m_regex);
-    bar->addWidget(m_header, 1);
+    // The filters go on a line of their own when the window is too narrow for one line: a
+    // filter squeezed to "Fil…" cannot be used, and one line held the window at least
+    // ~920 px wide.
+    m_filter->setMinimumWidth(digit * 24);
+    m_header->setMinimumWidth(digit * 10);
+    auto *filterLayout = new QHBoxLayout(m_filterRow);
+    filterLayout->setContentsMargins(0, 0, 0, 0);
+    filterLayout->addWidget(m_filter, 3);
+    filterLayout->addWidget(m_regex);
+    filterLayout->addWidget(m_header, 1);
+    m_readBar = bar;
+    m_filterRow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    bar->addWidget(m_filterRow, 4);
     m_export->setText(tr("Export…"));
     m_export->setToolTip(tr("Write the records shown to a JSON Lines or CSV file, keys, headers "
                             "and timestamps included (the format of rivulet-cli export)"));
@@ -143,6 +154,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
     auto *topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
     topLayout->addLayout(bar);
+    m_topLayout = topLayout;
     topLayout->addWidget(m_view, 1);
     topLayout->addWidget(m_status);
     m_splitter->addWidget(top);
@@ -292,9 +304,39 @@ void MessageBrowser::showPartition(const QString &topic, int partition)
     go();
 }
 
+void MessageBrowser::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    placeFilters();
+}
+
+void MessageBrowser::placeFilters()
+{
+    // On the read line the filters count for nothing in its minimum (Ignored), so the window
+    // can still be made narrower; here they move to their own line before they get squeezed.
+    const bool inBar = m_readBar->indexOf(m_filterRow) >= 0;
+    const QMargins margins = layout()->contentsMargins();
+    const int room = width() - margins.left() - margins.right();
+    const int needed = m_readBar->minimumSize().width() + m_filterRow->minimumSizeHint().width() +
+                       m_readBar->spacing();
+    const bool oneLine = room >= needed;
+    if (oneLine == inBar)
+        return;
+    if (oneLine) {
+        m_topLayout->removeWidget(m_filterRow);
+        m_readBar->insertWidget(m_readBar->indexOf(m_export), m_filterRow, 4);
+        m_filterRow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    } else {
+        m_readBar->removeWidget(m_filterRow);
+        m_filterRow->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+        m_topLayout->insertWidget(1, m_filterRow);
+    }
+}
+
 void MessageBrowser::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
+    placeFilters();
     // back from another tab: Newest means the newest records now, if more have arrived
     m_model->refreshNewest();
 }
