@@ -7,6 +7,7 @@
 #include "offthread.h"
 #include "recorddetailpane.h"
 #include "recordexport.h"
+#include "topicchoice.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -256,26 +257,12 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
 
 void MessageBrowser::setTopics(const QStringList &names)
 {
-    QStringList existing;
-    existing.reserve(m_topic->count());
-    for (int i = 0; i < m_topic->count(); ++i)
-        existing << m_topic->itemText(i);
-    if (existing == names)
-        return;
     const QString current = m_topic->currentText();
-    // The topic shown is gone (deleted here or elsewhere): show nothing and say so, rather
-    // than the first topic's records under a name the user did not choose. Until the user
+    // The topic shown is gone: show nothing and say so (updateStatus); until the user
     // chooses a topic, later changes to the list do not pick one either.
-    if (!current.isEmpty() && !names.contains(current))
-        m_deletedTopic = current;
-    m_topic->blockSignals(true);
-    m_topic->clear();
-    m_topic->addItems(names);
-    int index = int(names.indexOf(current));
-    if (index < 0 && m_deletedTopic.isEmpty() && !names.isEmpty())
-        index = 0; // nothing chosen yet: the first topic
-    m_topic->setCurrentIndex(index);
-    m_topic->blockSignals(false);
+    const TopicChoice choice = setTopicNames(*m_topic, names, m_deletedTopic.isEmpty());
+    if (!choice.deleted.isEmpty())
+        m_deletedTopic = choice.deleted;
     if (m_topic->currentText() != current) {
         updatePartitionRange();
         go();
