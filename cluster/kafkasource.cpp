@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <mutex>
+#include <thread>
 
 namespace rivulet {
 namespace {
@@ -114,8 +117,26 @@ struct KafkaSource::Private
     {
         // The reader never joined its group: nothing to leave, nothing to commit, so no
         // consumer close (which would wait for a coordinator that may be unreachable).
-        if (reader)
-            rd_kafka_destroy_flags(reader.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        if (!reader)
+            return;
+        rd_kafka_t *rk = reader.release();
+        rd_kafka_assign(rk, nullptr);
+        while (const Message m{rd_kafka_consumer_poll(rk, 0)})
+            ; // what is queued holds references the destroy would wait for
+        // librdkafka 2.0 may never finish destroying a consumer that asked for the offsets
+        // of a topic deleted meanwhile (confluentinc/librdkafka#3007; here: the window
+        // browsed a topic that was then deleted), which hung closing the window. Destroy on
+        // a thread of its own and leave it behind if it has not finished in a few seconds.
+        std::packaged_task<void()> destroy(
+            [rk] { rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); });
+        std::future<void> destroyed = destroy.get_future();
+        std::thread destroyer(std::move(destroy));
+        if (destroyed.wait_for(std::chrono::seconds(5)) == std::future_status::ready) {
+            destroyer.join();
+        } else {
+            qWarning("rivulet: the cluster's reader did not close within 5 s; left behind");
+            destroyer.detach();
+        }
     }
 
     // Both with readMutex held.

@@ -16,6 +16,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -233,6 +234,30 @@ private Q_SLOTS:
         QCOMPARE(dialog.store().count(), 1);
         QCOMPARE(dialog.selectedRow(), 0);
         QCOMPARE(ConnectionStore(ConnectionStore::inProcessBroker()).count(), 1);
+    }
+
+    // Every label with a mnemonic names its field: a label without a buddy shows the "&"
+    // ("&Properties file:") and its Alt+letter goes nowhere.
+    void labelsHaveBuddies()
+    {
+        ConnectionsDialog dialog(ConnectionStore::inProcessBroker());
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        int mnemonics = 0;
+        for (QLabel *label : dialog.findChildren<QLabel *>()) {
+            const QString text = label->text();
+            if (!text.contains(QRegularExpression(QStringLiteral("(^|[^&])&[^&]"))))
+                continue;
+            ++mnemonics;
+            QVERIFY2(label->buddy(), qPrintable(text));
+        }
+        QCOMPARE(mnemonics, 3);
+        dialog.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        QTest::mouseClick(dialog.newButton(), Qt::LeftButton);
+        dialog.nameEdit()->setFocus();
+        QTest::keyClick(&dialog, Qt::Key_P, Qt::AltModifier);
+        QTRY_COMPARE(QApplication::focusWidget(), dialog.configFileEdit());
     }
 
     void dialogConnectHandsOnTheForm()

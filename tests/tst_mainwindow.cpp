@@ -701,6 +701,24 @@ private Q_SLOTS:
         const QImage image = f.window->ratesChart()->grab().toImage();
         QVERIFY(!image.isNull());
     }
+
+    // A narrow chart with a topic's lines keeps its unit above the plot: it dropped the
+    // whole title, so bytes per second read exactly like messages per second. A long topic
+    // name is cut in the legend instead.
+    void chartAlwaysSaysItsUnit()
+    {
+        RatesChart chart;
+        chart.resize(420, 200);
+        chart.setTopicRates(QStringLiteral("a-rather-long-topic-name-for-the-orders-service"), {});
+        chart.setMetric(RatesChart::Metric::Bytes);
+        QVERIFY2(chart.heading().contains(QLatin1String("bytes/s")), qPrintable(chart.heading()));
+        QVERIFY(!chart.grab().toImage().isNull());
+        chart.setMetric(RatesChart::Metric::Messages);
+        QVERIFY2(chart.heading().contains(QLatin1String("messages/s")),
+                 qPrintable(chart.heading()));
+        chart.resize(1600, 200);
+        QCOMPARE(chart.heading(), QStringLiteral("Rates · messages/s"));
+    }
 };
 
 int main(int argc, char **argv)

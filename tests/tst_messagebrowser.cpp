@@ -10,6 +10,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableView>
@@ -396,6 +398,77 @@ private Q_SLOTS:
         QCOMPARE(browser.model()->record(0)->offset, 800);
         QCOMPARE(MessagesModel::Start(browser.startBox()->currentData().toInt()),
                  MessagesModel::Start::Newest);
+    }
+
+    // The topic being browsed is deleted (here or by another client): the browser shows
+    // nothing and says so, instead of switching to the first topic's records unasked; once
+    // the user chooses a topic it is browsed as before.
+    void deletedTopicIsNotReplacedByAnother()
+    {
+        Broker broker;
+        BrokerSource source(broker);
+        broker.createTopic("a", 1);
+        broker.createTopic("b", 1);
+        produce(partitionOf(broker, "a", 0), 5);
+        produce(partitionOf(broker, "b", 0), 7);
+        MessageBrowser browser(source);
+        browser.setTopics({QStringLiteral("a"), QStringLiteral("b")});
+        browser.showPartition(QStringLiteral("b"), 0);
+        MessagesModel *model = browser.model();
+        QTRY_VERIFY(!model->isReading() && model->rowCount() == 7);
+
+        QString error;
+        QVERIFY2(broker.deleteTopic("b", error), qPrintable(error));
+        browser.setTopics({QStringLiteral("a")});
+        QTRY_VERIFY(!model->isReading());
+        QCOMPARE(model->topicName(), QString());
+        QCOMPARE(model->rowCount(), 0);
+        QCOMPARE(browser.topicBox()->currentText(), QString());
+        QVERIFY2(browser.statusLabel()->text().contains(QLatin1String("b was deleted")),
+                 qPrintable(browser.statusLabel()->text()));
+
+        // another topic appearing does not pick one either
+        broker.createTopic("c", 1);
+        browser.setTopics({QStringLiteral("a"), QStringLiteral("c")});
+        QCOMPARE(model->topicName(), QString());
+        QCOMPARE(browser.topicBox()->currentText(), QString());
+
+        // choosing one in the box browses it
+        browser.topicBox()->setCurrentIndex(0);
+        QTRY_VERIFY(!model->isReading() && model->rowCount() == 5);
+        QCOMPARE(model->topicName(), QStringLiteral("a"));
+        QVERIFY2(!browser.statusLabel()->text().contains(QLatin1String("deleted")),
+                 qPrintable(browser.statusLabel()->text()));
+    }
+
+    // The filters share the read line while it has room and get a line of their own when
+    // the browser is narrow: they were squeezed to a few pixels ("Fil…") and, on one line,
+    // held the window at least ~920 px wide.
+    void filtersMoveToTheirOwnLineWhenNarrow()
+    {
+        Broker broker;
+        BrokerSource source(broker);
+        broker.createTopic("t", 1);
+        MessageBrowser browser(source);
+        browser.setTopics({QStringLiteral("t")});
+        browser.resize(1400, 500);
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        auto middleOf = [&](QWidget *w) { return w->mapTo(&browser, w->rect().center()).y(); };
+        QWidget *filter = browser.filterEdit();
+        QWidget *topic = browser.topicBox();
+        QTRY_COMPARE(middleOf(filter), middleOf(topic));
+
+        const int narrowest = browser.minimumSizeHint().width();
+        browser.resize(narrowest, 500);
+        QTRY_VERIFY(middleOf(filter) > middleOf(topic) + topic->height() / 2);
+        const int digit = filter->fontMetrics().horizontalAdvance(QLatin1Char('0'));
+        QVERIFY2(filter->width() >= digit * 24, qPrintable(QString::number(filter->width())));
+        QVERIFY(browser.headerFilterEdit()->width() >= digit * 10);
+        QVERIFY(browser.headerFilterEdit()->isVisible() && browser.regexButton()->isVisible());
+
+        browser.resize(1400, 500);
+        QTRY_COMPARE(middleOf(filter), middleOf(topic));
     }
 
     void injectorRunsOffTheGuiThreadAndCancels()

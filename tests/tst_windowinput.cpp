@@ -1,6 +1,7 @@
 // What a person types into the window's dialogs, and what the status bar keeps readable:
 // each test drives the widgets with keys and clicks, as issue 11's bugs were found.
 #include "createtopicdialog.h"
+#include "importdialog.h"
 #include "injectdialog.h"
 #include "messageinjector.h"
 #include "statusline.h"
@@ -10,6 +11,7 @@
 
 #include <QAbstractSpinBox>
 #include <QApplication>
+#include <QComboBox>
 #include <QDebug>
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -149,6 +151,45 @@ private Q_SLOTS:
                      qPrintable(inject->resultLabel()->text()));
         QVERIFY(!inject->isSending());
         QCOMPARE(p.endOffset(), 1);
+    }
+
+    // The topic chosen in Inject messages or Import records is deleted while the dialog is
+    // open: nothing is chosen and Send says so. The first topic used to take its place
+    // unannounced, and Send wrote the messages there.
+    void dialogsNeverWriteToATopicTheUserDidNotChoose()
+    {
+        Fixture f;
+        MainWindow &w = *f.window;
+        f.broker.createTopic("a", 1);
+        f.broker.createTopic("b", 1);
+        w.refresh();
+        InjectDialog *inject = w.openInject(QStringLiteral("b"), 0);
+        QVERIFY(QTest::qWaitForWindowActive(inject));
+        QCOMPARE(inject->topicBox()->currentText(), QStringLiteral("b"));
+        ImportDialog *import = w.openImport(QStringLiteral("b"));
+        QVERIFY(import);
+        QCOMPARE(import->topicBox()->currentText(), QStringLiteral("b"));
+
+        QString error;
+        QVERIFY2(f.broker.deleteTopic("b", error), qPrintable(error));
+        w.refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(inject->topicBox()->findText(QStringLiteral("b")), -1,
+                                  kTimeoutMs);
+        QCOMPARE(inject->topicBox()->currentText(), QString());
+        QVERIFY2(inject->resultLabel()->text().contains(QLatin1String("b was deleted")),
+                 qPrintable(inject->resultLabel()->text()));
+        QTRY_COMPARE_WITH_TIMEOUT(import->topicBox()->findText(QStringLiteral("b")), -1,
+                                  kTimeoutMs);
+        QCOMPARE(import->topicBox()->currentText(), QString());
+        QVERIFY2(import->resultLabel()->text().contains(QLatin1String("b was deleted")),
+                 qPrintable(import->resultLabel()->text()));
+
+        inject->valueEdit()->setPlainText(QStringLiteral("hello"));
+        QTest::mouseClick(inject->sendButton(), Qt::LeftButton);
+        QVERIFY(!inject->isSending());
+        QVERIFY2(inject->resultLabel()->text().contains(QLatin1String("Choose a topic")),
+                 qPrintable(inject->resultLabel()->text()));
+        QCOMPARE(f.broker.topics().find("a")->partition(0)->endOffset(), std::int64_t(0));
     }
 
     void statusBarKeepsAddressesAndTotalsReadable()

@@ -83,7 +83,11 @@ ConnectionsDialog::ConnectionsDialog(SavedConnection local, QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("B&ootstrap servers:"), m_bootstrap);
-    form->addRow(tr("&Properties file:"), fileRow);
+    // a row holding a layout gets no buddy from the form: without one the label showed its
+    // "&" and Alt+P went nowhere
+    auto *fileLabel = new QLabel(tr("&Properties file:"), this);
+    fileLabel->setBuddy(m_configFile);
+    form->addRow(fileLabel, fileRow);
     auto *actions = new QHBoxLayout;
     actions->addWidget(m_new);
     actions->addWidget(m_save);

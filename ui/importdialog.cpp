@@ -3,6 +3,7 @@
 #include "clustersource.h"
 #include "displayformat.h"
 #include "offthread.h"
+#include "topicchoice.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -104,18 +105,12 @@ ImportDialog::~ImportDialog()
 
 void ImportDialog::setTopics(const QStringList &names)
 {
-    const QString current = m_topic->currentText();
-    if (names == QStringList([this] {
-            QStringList shown;
-            for (int i = 0; i < m_topic->count(); ++i)
-                shown << m_topic->itemText(i);
-            return shown;
-        }()))
+    const TopicChoice choice = setTopicNames(*m_topic, names);
+    if (!choice.changed)
         return;
-    const QSignalBlocker block(m_topic);
-    m_topic->clear();
-    m_topic->addItems(names);
-    m_topic->setCurrentIndex(std::max(0, int(names.indexOf(current))));
+    if (!choice.deleted.isEmpty())
+        m_result->setText(
+            tr("Topic %1 was deleted: choose a topic to import into.").arg(choice.deleted));
     updatePartitions();
 }
 
@@ -167,7 +162,8 @@ void ImportDialog::start()
         return;
     ImportRequest r = request();
     if (r.topic.isEmpty()) {
-        m_result->setText(tr("Create a topic first."));
+        m_result->setText(m_topic->count() == 0 ? tr("Create a topic first.")
+                                                : tr("Choose a topic to import into."));
         return;
     }
     if (r.path.isEmpty() || !QFileInfo(r.path).isFile()) {

@@ -2,6 +2,7 @@
 
 #include "clustersource.h"
 #include "displayformat.h"
+#include "topicchoice.h"
 
 #include <QAbstractItemDelegate>
 #include <QCheckBox>
@@ -172,17 +173,12 @@ InjectDialog::InjectDialog(ClusterSource &source, QThreadPool &pool, QWidget *pa
 
 void InjectDialog::setTopics(const QStringList &names)
 {
-    const QString current = m_topic->currentText();
-    QStringList existing;
-    for (int i = 0; i < m_topic->count(); ++i)
-        existing << m_topic->itemText(i);
-    if (existing == names)
+    const TopicChoice choice = setTopicNames(*m_topic, names);
+    if (!choice.changed)
         return;
-    m_topic->blockSignals(true);
-    m_topic->clear();
-    m_topic->addItems(names);
-    m_topic->setCurrentIndex(std::max(0, int(names.indexOf(current))));
-    m_topic->blockSignals(false);
+    if (!choice.deleted.isEmpty())
+        m_result->setText(
+            tr("Topic %1 was deleted: choose a topic to send to.").arg(choice.deleted));
     updatePartitions();
 }
 
@@ -389,7 +385,8 @@ void InjectDialog::send()
     }
     const InjectRequest r = request();
     if (r.topic.isEmpty()) {
-        m_result->setText(tr("Create a topic first."));
+        m_result->setText(m_topic->count() == 0 ? tr("Create a topic first.")
+                                                : tr("Choose a topic to send to."));
         return;
     }
     if (r.values.isEmpty() && r.valuesFile.isEmpty()) {

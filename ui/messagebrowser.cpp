@@ -7,6 +7,7 @@
 #include "offthread.h"
 #include "recorddetailpane.h"
 #include "recordexport.h"
+#include "topicchoice.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -38,7 +39,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
       m_regex(new QToolButton(this)), m_header(new QLineEdit(this)),
       m_filterDelay(new QTimer(this)), m_status(new QLabel(this)), m_view(new QTableView(this)),
       m_detail(new RecordDetailPane(this)), m_splitter(new QSplitter(Qt::Vertical, this)),
-      m_export(new QToolButton(this))
+      m_export(new QToolButton(this)), m_filterRow(new QWidget(this))
 {
     m_topic->setMinimumContentsLength(16);
     m_topic->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -64,6 +65,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
         QRegularExpression(QStringLiteral("[0-9]{1,18}")), m_offset));
     m_offset->setPlaceholderText(tr("offset"));
     m_offset->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 14);
+    m_offset->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('0')) * 9);
     m_offset->setEnabled(false);
     m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     m_time->setCalendarPopup(true);
@@ -130,9 +132,19 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
     bar->addWidget(goButton);
     bar->addSpacing(8);
     bar->addWidget(m_liveTail);
-    bar->addWidget(m_filter, 3);
-    bar->addWidget(m_regex);
-    bar->addWidget(m_header, 1);
+    // The filters go on a line of their own when the window is too narrow for one line: a
+    // filter squeezed to "Fil…" cannot be used, and one line held the window at least
+    // ~920 px wide.
+    m_filter->setMinimumWidth(digit * 24);
+    m_header->setMinimumWidth(digit * 10);
+    auto *filterLayout = new QHBoxLayout(m_filterRow);
+    filterLayout->setContentsMargins(0, 0, 0, 0);
+    filterLayout->addWidget(m_filter, 3);
+    filterLayout->addWidget(m_regex);
+    filterLayout->addWidget(m_header, 1);
+    m_readBar = bar;
+    m_filterRow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    bar->addWidget(m_filterRow, 4);
     m_export->setText(tr("Export…"));
     m_export->setToolTip(tr("Write the records shown to a JSON Lines or CSV file, keys, headers "
                             "and timestamps included (the format of rivulet-cli export)"));
@@ -143,6 +155,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
     auto *topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
     topLayout->addLayout(bar);
+    m_topLayout = topLayout;
     topLayout->addWidget(m_view, 1);
     topLayout->addWidget(m_status);
     m_splitter->addWidget(top);
@@ -155,6 +168,7 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
     layout->addWidget(m_splitter);
 
     connect(m_topic, &QComboBox::currentTextChanged, this, [this] {
+        m_deletedTopic.clear();
         updatePartitionRange();
         go();
     });
@@ -243,19 +257,12 @@ MessageBrowser::MessageBrowser(ClusterSource &source, QWidget *parent)
 
 void MessageBrowser::setTopics(const QStringList &names)
 {
-    QStringList existing;
-    existing.reserve(m_topic->count());
-    for (int i = 0; i < m_topic->count(); ++i)
-        existing << m_topic->itemText(i);
-    if (existing == names)
-        return;
     const QString current = m_topic->currentText();
-    m_topic->blockSignals(true);
-    m_topic->clear();
-    m_topic->addItems(names);
-    const int index = int(names.indexOf(current));
-    m_topic->setCurrentIndex(index >= 0 ? index : (names.isEmpty() ? -1 : 0));
-    m_topic->blockSignals(false);
+    // The topic shown is gone: show nothing and say so (updateStatus); until the user
+    // chooses a topic, later changes to the list do not pick one either.
+    const TopicChoice choice = setTopicNames(*m_topic, names, m_deletedTopic.isEmpty());
+    if (!choice.deleted.isEmpty())
+        m_deletedTopic = choice.deleted;
     if (m_topic->currentText() != current) {
         updatePartitionRange();
         go();
@@ -273,6 +280,7 @@ void MessageBrowser::showPartition(const QString &topic, int partition)
     const int index = m_topic->findText(topic);
     if (index < 0)
         return;
+    m_deletedTopic.clear();
     m_topic->blockSignals(true);
     m_partition->blockSignals(true);
     m_topic->setCurrentIndex(index);
@@ -283,9 +291,39 @@ void MessageBrowser::showPartition(const QString &topic, int partition)
     go();
 }
 
+void MessageBrowser::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    placeFilters();
+}
+
+void MessageBrowser::placeFilters()
+{
+    // On the read line the filters count for nothing in its minimum (Ignored), so the window
+    // can still be made narrower; here they move to their own line before they get squeezed.
+    const bool inBar = m_readBar->indexOf(m_filterRow) >= 0;
+    const QMargins margins = layout()->contentsMargins();
+    const int room = width() - margins.left() - margins.right();
+    const int needed = m_readBar->minimumSize().width() + m_filterRow->minimumSizeHint().width() +
+                       m_readBar->spacing();
+    const bool oneLine = room >= needed;
+    if (oneLine == inBar)
+        return;
+    if (oneLine) {
+        m_topLayout->removeWidget(m_filterRow);
+        m_readBar->insertWidget(m_readBar->indexOf(m_export), m_filterRow, 4);
+        m_filterRow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    } else {
+        m_readBar->removeWidget(m_filterRow);
+        m_filterRow->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+        m_topLayout->insertWidget(1, m_filterRow);
+    }
+}
+
 void MessageBrowser::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
+    placeFilters();
     // back from another tab: Newest means the newest records now, if more have arrived
     m_model->refreshNewest();
 }
@@ -371,8 +409,11 @@ void MessageBrowser::republishCurrent()
 void MessageBrowser::updateStatus()
 {
     if (m_model->topicName().isEmpty()) {
-        m_status->setText(m_topic->count() == 0 ? tr("No topics yet: create one with Ctrl+N")
-                                                : tr("Choose a topic"));
+        if (!m_deletedTopic.isEmpty())
+            m_status->setText(tr("Topic %1 was deleted: choose another topic").arg(m_deletedTopic));
+        else
+            m_status->setText(m_topic->count() == 0 ? tr("No topics yet: create one with Ctrl+N")
+                                                    : tr("Choose a topic"));
         return;
     }
     if (!m_model->filterProblem().isEmpty()) {

@@ -5,6 +5,7 @@
 
 #include <QWidget>
 
+class QBoxLayout;
 class QComboBox;
 class QDateTimeEdit;
 class QLabel;
@@ -77,9 +78,11 @@ Q_SIGNALS:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void updatePartitionRange();
+    void placeFilters();
     void updateStatus();
     void selectionChanged();
     void chooseExportFile();
@@ -106,7 +109,11 @@ private:
     QSplitter *m_splitter;
     bool m_follow = false;         // live tail keeps the newest row in view
     bool m_scrollToNewest = false; // Newest: the first rows of the read bring the last in view
+    QString m_deletedTopic;        // the topic shown until it was deleted, until another is chosen
     QToolButton *m_export;
+    QWidget *m_filterRow; // filter, .*, header filter: on the read line or a line below
+    QBoxLayout *m_readBar = nullptr;
+    QBoxLayout *m_topLayout = nullptr;
 };
 
 } // namespace rivulet

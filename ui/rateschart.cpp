@@ -128,6 +128,24 @@ std::vector<RatesChart::Series> RatesChart::series() const
     return out;
 }
 
+QString RatesChart::heading() const
+{
+    const QString unit = m_metric == Metric::Messages ? tr("messages/s") : tr("bytes/s");
+    const QString title = tr("Rates · %1").arg(unit);
+    QFont bold = font();
+    bold.setBold(true);
+    // The unit always stays: the axis labels read the same for messages and bytes. The
+    // legend decides whether "Rates · " fits before it; a narrow chart used to drop the
+    // whole title, unit included.
+    const QFontMetrics fm(font());
+    int legendWidth = 0;
+    for (const Series &s : series())
+        legendWidth += fm.horizontalAdvance(s.label) + 38;
+    if (QFontMetrics(bold).horizontalAdvance(title) + 20 + legendWidth <= width())
+        return title;
+    return unit;
+}
+
 void RatesChart::paintEvent(QPaintEvent *)
 {
     QPainter p(this);
@@ -142,25 +160,37 @@ void RatesChart::paintEvent(QPaintEvent *)
 
     const QFontMetrics fm(font());
     const int lineHeight = fm.height();
-    const QString unit = m_metric == Metric::Messages ? tr("messages/s") : tr("bytes/s");
 
     // title and legend on one line above the plot
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
     p.setPen(text);
-    const std::vector<Series> all = series();
+    std::vector<Series> all = series();
+    const QString shown = heading();
+    // the legend fits beside the heading: a long topic name is cut in its middle
+    const int room = width() - 20 - QFontMetrics(bold).horizontalAdvance(shown);
     int legendWidth = 0;
     for (const Series &s : all)
         legendWidth += fm.horizontalAdvance(s.label) + 38;
-    const QString title = tr("Rates · %1").arg(unit);
-    // a narrow chart keeps the legend and drops the title
-    if (QFontMetrics(bold).horizontalAdvance(title) + 20 + legendWidth <= width())
-        p.drawText(QPoint(10, 6 + fm.ascent()), title);
+    if (legendWidth > room && !m_topic.isEmpty()) {
+        const int topicWidth = fm.horizontalAdvance(m_topic);
+        const int perLabel = (legendWidth - room + 1) / (m_inOnly ? 1 : 2);
+        const QString cut = fm.elidedText(
+            m_topic, Qt::ElideMiddle,
+            std::max(fm.horizontalAdvance(QStringLiteral("x…x")), topicWidth - perLabel));
+        for (Series &s : all)
+            if (s.label.startsWith(m_topic))
+                s.label = cut + s.label.mid(m_topic.size());
+    }
+    p.drawText(QPoint(10, 6 + fm.ascent()), shown);
     p.setFont(font());
     int legendX = width() - 10;
+    const int legendLeft = width() - room; // right of the heading
     for (auto it = all.rbegin(); it != all.rend(); ++it) {
         const int w = fm.horizontalAdvance(it->label);
+        if (legendX - w - 24 < legendLeft)
+            break; // the narrowest chart: what does not fit beside the heading is left out
         legendX -= w;
         p.setPen(faint);
         p.drawText(QPoint(legendX, 6 + fm.ascent()), it->label);

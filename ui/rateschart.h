@@ -37,6 +37,10 @@ public:
     void setInOnly(bool inOnly);
     bool inOnly() const { return m_inOnly; }
 
+    // The line above the plot: "Rates · messages/s" (or bytes/s), or only the unit when the
+    // legend leaves no room for more; the legend then cuts a long topic name in its middle.
+    QString heading() const;
+
     QSize sizeHint() const override { return {640, 200}; }
     QSize minimumSizeHint() const override { return {240, 120}; }
 
