@@ -7,6 +7,7 @@
 
 #include "kafkaapis.h"
 #include "kafkawire.h"
+#include "timeouts.h"
 
 #include "broker.h"
 #include "kafka/kafkahandler.h"
@@ -27,7 +28,7 @@
 namespace rivulet::testing {
 
 // Bounds every wait in these tests; generous because the machines running them are shared.
-constexpr int kTimeoutMs = 30000;
+using testsupport::kTimeoutMs;
 constexpr std::int32_t kNodeId = 3;
 inline const QByteArray kClusterId = "tst-kafka-cluster";
 

@@ -10,6 +10,7 @@
 #include "mainwindow.h"
 #include "messageinjector.h"
 #include "server/server.h"
+#include "timeouts.h"
 #include "topicsmodel.h"
 #include "topicspanel.h"
 
@@ -26,7 +27,7 @@
 
 namespace rivulet::testing {
 
-constexpr int kTimeoutMs = 30000;
+using testsupport::kTimeoutMs; // how long a test waits for anything
 
 struct Fixture
 {
