@@ -167,6 +167,42 @@ private Q_SLOTS:
         QCOMPARE(c.group("svc")->lastSeenMs, kStart + 40000);
     }
 
+    // A dynamic member that heartbeats but does not join a round in time is dropped when the
+    // round completes; when that leaves the group empty, its last heartbeat is still when
+    // the group was last heard from (it was lost before: the window showed an older time).
+    void aMemberDroppedByARoundKeepsTheGroupsLastSign()
+    {
+        GroupCoordinator c(1000);
+        auto dynamic = joinRequest({});
+        dynamic.requireKnownMemberId = false;
+        const JoinAnswer a = join(c, dynamic, kStart);
+        const JoinAnswer b = join(c, dynamic, kStart);
+        c.tick(kStart + 1000); // the new group's initial delay is over: generation 1
+        QVERIFY(*a && *b);
+        QCOMPARE((*a)->generation, 1);
+        QCOMPARE((*b)->generation, 1);
+        const QByteArray leader = (*a)->leader;
+        const QByteArray other = leader == (*a)->memberId ? (*b)->memberId : (*a)->memberId;
+        const SyncAnswer held = sync(c, 1, other, {}, kStart + 1000);
+        QVERIFY(*sync(c, 1, leader, {{leader, "l"}, {other, "o"}}, kStart + 1000));
+        QVERIFY(*held);
+        QCOMPARE(state(c), QStringLiteral("Stable"));
+
+        // the leader goes silent: out after its 10 s session, and a round starts
+        QCOMPARE(c.heartbeat("svc", 1, other, kStart + 9000), error::None);
+        c.tick(kStart + 1000 + 10001);
+        QCOMPARE(state(c), QStringLiteral("PreparingRebalance"));
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 9000);
+        // the other member keeps heartbeating (told of the round) but never joins it
+        QCOMPARE(c.heartbeat("svc", 1, other, kStart + 16000), error::RebalanceInProgress);
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 16000);
+        c.tick(kStart + 1000 + 10001 + 10000); // the round's deadline: it is dropped
+        const auto view = c.group("svc");
+        QCOMPARE(view->state, QStringLiteral("Empty"));
+        QVERIFY(view->members.empty());
+        QCOMPARE(view->lastSeenMs, kStart + 16000);
+    }
+
     // KIP-394: JoinGroup v4+ without a member id (and without an instance id) is answered
     // 79 with an id, remembered as pending; the member then joins with it.
     void aNewMemberJoinsAgainWithTheIdItIsGiven()

@@ -374,10 +374,13 @@ void GroupCoordinator::completeJoin(Group &group, std::int64_t nowMs, Deferred &
     // dynamic members that did not rejoin in time are out; static ones stay (until their
     // session times out), with the protocols they last joined with
     for (auto it = group.members.begin(); it != group.members.end();) {
-        if (!it->second.pendingJoin && !it->second.instanceId)
+        if (!it->second.pendingJoin && !it->second.instanceId) {
+            // its last sign of life stays the group's after it goes, as in removeMember()
+            group.lastSeenMs = std::max(group.lastSeenMs, it->second.lastSeenMs);
             it = group.members.erase(it);
-        else
+        } else {
             ++it;
+        }
     }
     if (group.members.empty()) {
         group.state = State::Empty;
