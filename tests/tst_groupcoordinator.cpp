@@ -114,6 +114,23 @@ std::pair<QByteArray, QByteArray> stableStaticPair(GroupCoordinator &c, std::int
     return {(*a)->memberId, (*b)->memberId};
 }
 
+// Dynamic members "a" (the leader: it joins first) and "b" of a new group, joined together
+// in generation 1 (c waits 1 s for a new group's members) and not synced yet. Returns their
+// ids.
+std::pair<QByteArray, QByteArray> dynamicPairInGenerationOne(GroupCoordinator &c,
+                                                             std::int64_t nowMs)
+{
+    auto request = joinRequest({});
+    request.requireKnownMemberId = false;
+    const JoinAnswer a = join(c, request, nowMs);
+    const JoinAnswer b = join(c, request, nowMs);
+    c.tick(nowMs + 1000);
+    if (!*a || !*b || (*a)->error || (*b)->error || (*a)->leader != (*a)->memberId ||
+        (*a)->generation != 1 || (*b)->generation != 1)
+        qFatal("the dynamic pair did not join together");
+    return {(*a)->memberId, (*b)->memberId};
+}
+
 } // namespace
 
 class TestGroupCoordinator : public QObject
@@ -173,16 +190,7 @@ private Q_SLOTS:
     void aMemberDroppedByARoundKeepsTheGroupsLastSign()
     {
         GroupCoordinator c(1000);
-        auto dynamic = joinRequest({});
-        dynamic.requireKnownMemberId = false;
-        const JoinAnswer a = join(c, dynamic, kStart);
-        const JoinAnswer b = join(c, dynamic, kStart);
-        c.tick(kStart + 1000); // the new group's initial delay is over: generation 1
-        QVERIFY(*a && *b);
-        QCOMPARE((*a)->generation, 1);
-        QCOMPARE((*b)->generation, 1);
-        const QByteArray leader = (*a)->leader;
-        const QByteArray other = leader == (*a)->memberId ? (*b)->memberId : (*a)->memberId;
+        const auto [leader, other] = dynamicPairInGenerationOne(c, kStart);
         const SyncAnswer held = sync(c, 1, other, {}, kStart + 1000);
         QVERIFY(*sync(c, 1, leader, {{leader, "l"}, {other, "o"}}, kStart + 1000));
         QVERIFY(*held);
@@ -499,14 +507,7 @@ private Q_SLOTS:
     void membersJoiningAgainAreToldTheCurrentGeneration()
     {
         GroupCoordinator c(1000);
-        auto first = joinRequest({});
-        first.requireKnownMemberId = false;
-        const JoinAnswer l = join(c, first, kStart);
-        const JoinAnswer f = join(c, first, kStart);
-        c.tick(kStart + 1000);
-        QVERIFY(*l && *f);
-        const QByteArray leader = (*l)->memberId, follower = (*f)->memberId;
-        QCOMPARE((*l)->leader, leader);
+        const auto [leader, follower] = dynamicPairInGenerationOne(c, kStart);
         // CompletingRebalance: both get generation 1 again, the leader with the members
         const JoinAnswer l2 = join(c, joinRequest(leader), kStart + 1001);
         const JoinAnswer f2 = join(c, joinRequest(follower), kStart + 1001);
