@@ -114,6 +114,23 @@ std::pair<QByteArray, QByteArray> stableStaticPair(GroupCoordinator &c, std::int
     return {(*a)->memberId, (*b)->memberId};
 }
 
+// Dynamic members "a" (the leader: it joins first) and "b" of a new group, joined together
+// in generation 1 (c waits 1 s for a new group's members) and not synced yet. Returns their
+// ids.
+std::pair<QByteArray, QByteArray> dynamicPairInGenerationOne(GroupCoordinator &c,
+                                                             std::int64_t nowMs)
+{
+    auto request = joinRequest({});
+    request.requireKnownMemberId = false;
+    const JoinAnswer a = join(c, request, nowMs);
+    const JoinAnswer b = join(c, request, nowMs);
+    c.tick(nowMs + 1000);
+    if (!*a || !*b || (*a)->error || (*b)->error || (*a)->leader != (*a)->memberId ||
+        (*a)->generation != 1 || (*b)->generation != 1)
+        qFatal("the dynamic pair did not join together");
+    return {(*a)->memberId, (*b)->memberId};
+}
+
 } // namespace
 
 class TestGroupCoordinator : public QObject
@@ -165,6 +182,33 @@ private Q_SLOTS:
         // a commit from a consumer outside any group round (it assigns itself) counts too
         QCOMPARE(c.commit("svc", -1, {}, {{"orders", 1, 7, {}}}, kStart + 40000), error::None);
         QCOMPARE(c.group("svc")->lastSeenMs, kStart + 40000);
+    }
+
+    // A dynamic member that heartbeats but does not join a round in time is dropped when the
+    // round completes; when that leaves the group empty, its last heartbeat is still when
+    // the group was last heard from (it was lost before: the window showed an older time).
+    void aMemberDroppedByARoundKeepsTheGroupsLastSign()
+    {
+        GroupCoordinator c(1000);
+        const auto [leader, other] = dynamicPairInGenerationOne(c, kStart);
+        const SyncAnswer held = sync(c, 1, other, {}, kStart + 1000);
+        QVERIFY(*sync(c, 1, leader, {{leader, "l"}, {other, "o"}}, kStart + 1000));
+        QVERIFY(*held);
+        QCOMPARE(state(c), QStringLiteral("Stable"));
+
+        // the leader goes silent: out after its 10 s session, and a round starts
+        QCOMPARE(c.heartbeat("svc", 1, other, kStart + 9000), error::None);
+        c.tick(kStart + 1000 + 10001);
+        QCOMPARE(state(c), QStringLiteral("PreparingRebalance"));
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 9000);
+        // the other member keeps heartbeating (told of the round) but never joins it
+        QCOMPARE(c.heartbeat("svc", 1, other, kStart + 16000), error::RebalanceInProgress);
+        QCOMPARE(c.group("svc")->lastSeenMs, kStart + 16000);
+        c.tick(kStart + 1000 + 10001 + 10000); // the round's deadline: it is dropped
+        const auto view = c.group("svc");
+        QCOMPARE(view->state, QStringLiteral("Empty"));
+        QVERIFY(view->members.empty());
+        QCOMPARE(view->lastSeenMs, kStart + 16000);
     }
 
     // KIP-394: JoinGroup v4+ without a member id (and without an instance id) is answered
@@ -463,14 +507,7 @@ private Q_SLOTS:
     void membersJoiningAgainAreToldTheCurrentGeneration()
     {
         GroupCoordinator c(1000);
-        auto first = joinRequest({});
-        first.requireKnownMemberId = false;
-        const JoinAnswer l = join(c, first, kStart);
-        const JoinAnswer f = join(c, first, kStart);
-        c.tick(kStart + 1000);
-        QVERIFY(*l && *f);
-        const QByteArray leader = (*l)->memberId, follower = (*f)->memberId;
-        QCOMPARE((*l)->leader, leader);
+        const auto [leader, follower] = dynamicPairInGenerationOne(c, kStart);
         // CompletingRebalance: both get generation 1 again, the leader with the members
         const JoinAnswer l2 = join(c, joinRequest(leader), kStart + 1001);
         const JoinAnswer f2 = join(c, joinRequest(follower), kStart + 1001);

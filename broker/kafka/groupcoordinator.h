@@ -22,6 +22,12 @@ namespace rivulet::kafka {
 // to JoinGroup and SyncGroup may come later, from whichever thread completes the round, so
 // callbacks must hand their result to the right connection themselves. No callback runs
 // under the coordinator's lock.
+//
+// One class because its jobs share one state under one mutex (a commit checks membership and
+// generation atomically with a rebalance; a group lives while it has members or offsets), in
+// three files by job: groupcoordinator.cpp the membership protocol (join, sync, heartbeat,
+// leave, tick), groupoffsets.cpp committed offsets and their journal, groupviews.cpp the
+// views for DescribeGroups, the window and the CLI.
 class GroupCoordinator
 {
 public:
