@@ -367,18 +367,15 @@ RecordPage KafkaSource::Private::read(const QByteArray &topic, int partition,
 RecordPage KafkaSource::readRecords(QByteArrayView topic, int partition, const ReadRequest &request)
 {
     const RecordMatcher matcher(request.filter);
-    if (!matcher.problem().isEmpty()) {
+    // a filter that cannot match, or a cluster known to be down: an empty page saying why
+    QString refused = matcher.problem();
+    if (refused.isEmpty())
+        refused = d->knownUnreachable();
+    if (!refused.isEmpty()) {
         RecordPage page;
         page.partition = partition;
         page.fromOffset = page.nextOffset = request.fromOffset;
-        page.error = matcher.problem();
-        return page;
-    }
-    if (QString down = d->knownUnreachable(); !down.isEmpty()) {
-        RecordPage page;
-        page.partition = partition;
-        page.fromOffset = page.nextOffset = request.fromOffset;
-        page.error = std::move(down);
+        page.error = std::move(refused);
         return page;
     }
     std::lock_guard lock(d->readMutex);

@@ -46,11 +46,11 @@ void RateHistory::sample(const TopicRegistry &registry, std::int64_t nowMs)
 
 void RateHistory::sample(const BrokerSnapshot &snapshot, std::int64_t nowMs)
 {
+    // an unknown counter (-1, a cluster's) adds nothing, whatever the partition count
+    const auto known = [](std::int64_t v) { return std::max<std::int64_t>(v, 0); };
     QHash<QString, Totals> perTopic;
     for (const TopicSnapshot &topic : snapshot.topics) {
         Totals &t = perTopic[topic.name];
-        // an unknown counter (-1, a cluster's) adds nothing, whatever the partition count
-        auto known = [](std::int64_t v) { return std::max<std::int64_t>(v, 0); };
         for (const PartitionSnapshot &p : topic.partitions)
             add(t, {known(p.stats.recordsIn), known(p.stats.recordsOut), known(p.stats.bytesIn),
                     known(p.stats.bytesOut)});
