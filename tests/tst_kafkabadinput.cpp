@@ -259,7 +259,7 @@ private Q_SLOTS:
                 sockets.push_back(std::make_unique<QTcpSocket>());
                 sockets.back()->connectToHost(QHostAddress::LocalHost, m_port);
             }
-            QVERIFY(spinUntil(
+            QVERIFY(waitUntil(
                 [&] {
                     return std::all_of(sockets.begin(), sockets.end(), [](const auto &s) {
                         return s->state() == QAbstractSocket::ConnectedState;
@@ -288,7 +288,7 @@ private Q_SLOTS:
                 }
                 sockets[std::size_t(i)]->write(junk);
             }
-            QVERIFY(spinUntil(
+            QVERIFY(waitUntil(
                 [&] {
                     return std::all_of(sockets.begin(), sockets.end(),
                                        [](const auto &s) { return s->bytesToWrite() == 0; });

@@ -5,6 +5,7 @@
 // server's workers run in their own threads.
 #pragma once
 
+#include "eventloop.h"
 #include "kafkaapis.h"
 #include "kafkawire.h"
 #include "timeouts.h"
@@ -33,23 +34,7 @@ constexpr std::int32_t kNodeId = 3;
 inline const QByteArray kClusterId = "tst-kafka-cluster";
 
 // Runs the event loop until pred() holds, waking early on the socket's signals.
-template <typename Pred> bool spinUntil(Pred pred, int timeoutMs, QTcpSocket *socket = nullptr)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!pred()) {
-        if (deadline.hasExpired())
-            return false;
-        QEventLoop loop;
-        if (socket) {
-            QObject::connect(socket, &QIODevice::readyRead, &loop, &QEventLoop::quit);
-            QObject::connect(socket, &QAbstractSocket::stateChanged, &loop, &QEventLoop::quit);
-        }
-        QTimer::singleShot(std::clamp<qint64>(deadline.remainingTime(), 1, 20), &loop,
-                           &QEventLoop::quit);
-        loop.exec();
-    }
-    return true;
-}
+using testsupport::waitUntil;
 
 // A Kafka client on the test's thread. Nothing is parsed for it: it only frames.
 class KafkaClient
@@ -58,7 +43,7 @@ public:
     bool connectTo(quint16 port)
     {
         m_socket.connectToHost(QHostAddress::LocalHost, port);
-        spinUntil(
+        waitUntil(
             [this] {
                 return m_socket.state() == QAbstractSocket::ConnectedState ||
                        m_socket.state() == QAbstractSocket::UnconnectedState;
@@ -103,7 +88,7 @@ public:
             if (m_socket.state() != QAbstractSocket::ConnectedState)
                 return fail(QStringLiteral("the broker closed the connection before a whole "
                                            "response"));
-            if (!spinUntil(
+            if (!waitUntil(
                     [this] {
                         return m_socket.bytesAvailable() > 0 ||
                                m_socket.state() != QAbstractSocket::ConnectedState;
@@ -139,7 +124,7 @@ public:
     // True once the broker has closed the connection; what it sent stays in buffer().
     bool waitClosed(int timeoutMs = kTimeoutMs)
     {
-        const bool closed = spinUntil(
+        const bool closed = waitUntil(
             [this] {
                 pull();
                 return m_socket.state() == QAbstractSocket::UnconnectedState;
@@ -152,7 +137,7 @@ public:
     // True if the connection stays open and silent for ms.
     bool staysQuiet(int ms)
     {
-        spinUntil(
+        waitUntil(
             [this] {
                 pull();
                 return !m_buffer.isEmpty() || m_socket.state() != QAbstractSocket::ConnectedState;
