@@ -130,6 +130,20 @@ std::vector<RatesChart::Series> RatesChart::series() const
 
 QString RatesChart::heading() const
 {
+    return heading(series());
+}
+
+int RatesChart::legendWidth(const std::vector<Series> &all) const
+{
+    const QFontMetrics fm(font());
+    int width = 0;
+    for (const Series &s : all)
+        width += fm.horizontalAdvance(s.label) + 38; // the label, its line sample and a gap
+    return width;
+}
+
+QString RatesChart::heading(const std::vector<Series> &all) const
+{
     const QString unit = m_metric == Metric::Messages ? tr("messages/s") : tr("bytes/s");
     const QString title = tr("Rates · %1").arg(unit);
     QFont bold = font();
@@ -137,11 +151,7 @@ QString RatesChart::heading() const
     // The unit always stays: the axis labels read the same for messages and bytes. The
     // legend decides whether "Rates · " fits before it; a narrow chart used to drop the
     // whole title, unit included.
-    const QFontMetrics fm(font());
-    int legendWidth = 0;
-    for (const Series &s : series())
-        legendWidth += fm.horizontalAdvance(s.label) + 38;
-    if (QFontMetrics(bold).horizontalAdvance(title) + 20 + legendWidth <= width())
+    if (QFontMetrics(bold).horizontalAdvance(title) + 20 + legendWidth(all) <= width())
         return title;
     return unit;
 }
@@ -167,15 +177,13 @@ void RatesChart::paintEvent(QPaintEvent *)
     p.setFont(bold);
     p.setPen(text);
     std::vector<Series> all = series();
-    const QString shown = heading();
+    const QString shown = heading(all);
     // the legend fits beside the heading: a long topic name is cut in its middle
     const int room = width() - 20 - QFontMetrics(bold).horizontalAdvance(shown);
-    int legendWidth = 0;
-    for (const Series &s : all)
-        legendWidth += fm.horizontalAdvance(s.label) + 38;
-    if (legendWidth > room && !m_topic.isEmpty()) {
+    const int legend = legendWidth(all);
+    if (legend > room && !m_topic.isEmpty()) {
         const int topicWidth = fm.horizontalAdvance(m_topic);
-        const int perLabel = (legendWidth - room + 1) / (m_inOnly ? 1 : 2);
+        const int perLabel = (legend - room + 1) / (m_inOnly ? 1 : 2);
         const QString cut = fm.elidedText(
             m_topic, Qt::ElideMiddle,
             std::max(fm.horizontalAdvance(QStringLiteral("x…x")), topicWidth - perLabel));

@@ -65,6 +65,9 @@ private:
         bool in = true;
     };
     std::vector<Series> series() const;
+    // How wide the legend of these series is drawn, and the heading beside it.
+    int legendWidth(const std::vector<Series> &all) const;
+    QString heading(const std::vector<Series> &all) const;
     double value(const RateSample &s, bool in) const;
 
     std::vector<RateSample> m_broker;
